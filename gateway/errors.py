@@ -1,0 +1,223 @@
+"""The gateway's one error tree.
+
+Every failure that reaches a client is a :class:`GatewayError`. Each subclass carries a stable
+machine ``code`` and an HTTP ``status``; :func:`problem_response` turns any of them into an
+``application/problem+json`` answer (RFC 9457). Foreign exceptions (redis, httpx, limits) are
+translated into this tree where they enter the gateway, never rendered as they are.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar
+
+from starlette.responses import Response
+
+PROBLEM_TYPE_BASE = "https://widget-gateway.dev/problems/"
+
+
+class GatewayError(Exception):
+    """Base of every error the gateway answers with."""
+
+    status: ClassVar[int] = 500
+    code: ClassVar[str] = "internal_error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail or self.title
+        self.headers = dict(headers or {})
+        self.extra = dict(extra or {})
+        super().__init__(self.detail)
+
+    def to_problem(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": PROBLEM_TYPE_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        body.update(self.extra)
+        return body
+
+
+# --- keys ---------------------------------------------------------------------------------------
+
+
+class KeyMalformed(GatewayError):
+    status = 401
+    code = "key_malformed"
+    title = "Malformed key"
+
+
+class KeyUnknown(GatewayError):
+    status = 401
+    code = "key_unknown"
+    title = "Unknown key"
+
+
+class KeyRevoked(GatewayError):
+    status = 403
+    code = "key_revoked"
+    title = "Key revoked"
+
+
+class WidgetDisabled(GatewayError):
+    status = 403
+    code = "widget_disabled"
+    title = "Widget not enabled for this key"
+
+
+class PrivateKeyExposed(GatewayError):
+    status = 403
+    code = "private_key_exposed"
+    title = "Private key used from a browser"
+
+
+class Unauthorized(GatewayError):
+    status = 401
+    code = "unauthorized"
+    title = "Authentication required"
+
+
+# --- origins ------------------------------------------------------------------------------------
+
+
+class OriginNotAllowed(GatewayError):
+    status = 403
+    code = "origin_not_allowed"
+    title = "Origin not allowed"
+
+
+class OriginRequired(GatewayError):
+    status = 403
+    code = "origin_required"
+    title = "Origin header required"
+
+
+class InvalidOriginRule(GatewayError):
+    status = 422
+    code = "invalid_origin_rule"
+    title = "Invalid origin rule"
+
+
+# --- limits -------------------------------------------------------------------------------------
+
+
+class RateLimited(GatewayError):
+    status = 429
+    code = "rate_limited"
+    title = "Too many requests"
+
+
+class LimiterUnavailable(GatewayError):
+    """The limit store is down and the gateway is configured to fail closed."""
+
+    status = 503
+    code = "limiter_unavailable"
+    title = "Rate limiter unavailable"
+
+
+# --- request bodies -----------------------------------------------------------------------------
+
+
+class PayloadTooLarge(GatewayError):
+    status = 413
+    code = "payload_too_large"
+    title = "Payload too large"
+
+
+class UnsupportedMediaType(GatewayError):
+    status = 415
+    code = "unsupported_media_type"
+    title = "Unsupported media type"
+
+
+class InvalidJson(GatewayError):
+    status = 400
+    code = "invalid_json"
+    title = "Malformed JSON"
+
+
+class InvalidPayload(GatewayError):
+    """The JSON is well formed but does not say what the endpoint accepts.
+
+    ``errors`` lists the problems as ``{"field": "...", "message": "..."}`` so a form can show them
+    next to the field.
+    """
+
+    status = 422
+    code = "invalid_payload"
+    title = "Invalid payload"
+
+    def __init__(self, detail: str | None = None, *, errors: Sequence[Mapping[str, str]] = ()):
+        super().__init__(detail, extra={"errors": [dict(e) for e in errors]} if errors else None)
+        self.errors = list(errors)
+
+
+# --- routing ------------------------------------------------------------------------------------
+
+
+class NotFound(GatewayError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class MethodNotAllowed(GatewayError):
+    status = 405
+    code = "method_not_allowed"
+    title = "Method not allowed"
+
+
+class Conflict(GatewayError):
+    status = 409
+    code = "conflict"
+    title = "Conflict"
+
+
+# --- dependencies -------------------------------------------------------------------------------
+
+
+class StoreUnavailable(GatewayError):
+    """The key store (Redis or the data folder) could not be read."""
+
+    status = 503
+    code = "store_unavailable"
+    title = "Store unavailable"
+
+
+class SinkUnavailable(GatewayError):
+    """A record could not be written durably; the client should retry."""
+
+    status = 503
+    code = "sink_unavailable"
+    title = "Record could not be stored"
+
+
+HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {
+    404: NotFound,
+    405: MethodNotAllowed,
+    413: PayloadTooLarge,
+    415: UnsupportedMediaType,
+}
+
+
+def problem_response(error: GatewayError, headers: Mapping[str, str] | None = None) -> Response:
+    """Render ``error`` as an ``application/problem+json`` response."""
+    body = json.dumps(error.to_problem(), separators=(",", ":")).encode()
+    all_headers = {**error.headers, **(headers or {})}
+    all_headers.setdefault("Cache-Control", "no-store")
+    return Response(
+        body,
+        status_code=error.status,
+        headers=all_headers,
+        media_type="application/problem+json",
+    )
