@@ -60,9 +60,7 @@ CASES = [
     CASES,
     ids=[f"{c[0]}|{'|'.join(c[1])[:40]}|{len(c[2])}" for c in CASES],
 )
-def test_client_ip(
-    peer: str | None, xff: list[str], proxies: Any, expected: str
-) -> None:
+def test_client_ip(peer: str | None, xff: list[str], proxies: Any, expected: str) -> None:
     assert client_ip(scope(peer, *xff), proxies) == expected
 
 
@@ -83,7 +81,9 @@ TRUNCATIONS = [
 ]
 
 
-@pytest.mark.parametrize(("ip", "expected"), TRUNCATIONS, ids=[t[0] or "empty" for t in TRUNCATIONS])
+@pytest.mark.parametrize(
+    ("ip", "expected"), TRUNCATIONS, ids=[t[0] or "empty" for t in TRUNCATIONS]
+)
 def test_truncate_ip(ip: str, expected: str) -> None:
     assert truncate_ip(ip) == expected
 
