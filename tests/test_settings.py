@@ -68,3 +68,10 @@ def test_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_env(env)
     assert str(info.value).startswith(variable + ":")
+
+
+def test_settings_doc_is_generated_from_the_code() -> None:
+    from gateway.settings import settings_table
+
+    doc = (Path(__file__).parent.parent / "docs" / "settings.md").read_text()
+    assert doc.endswith(settings_table()), "regenerate docs/settings.md from settings_table()"
