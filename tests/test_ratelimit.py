@@ -258,3 +258,48 @@ RETRY_CASES = [
 def test_retry_after_is_when_the_request_would_fit(args: tuple[int, ...], wait: int) -> None:
     state = window_state(*args, refused=True)
     assert state.exceeded and state.reset_after == wait
+
+
+def test_callers_that_give_up_do_not_shift_the_replies_of_others(redis_url: str) -> None:
+    """Requests share one pipelined connection: a cancelled one must not take another's reply."""
+    mine = LimitRequest("key", "5/minute", ("pk_mine",))
+    theirs = LimitRequest("key", "1000/minute", ("pk_theirs",))
+
+    async def body() -> list[LimitDecision]:
+        lim = limiter("script", redis_url)
+        try:
+            await lim.check([theirs])
+            tasks = [asyncio.ensure_future(lim.check([theirs])) for _ in range(10)]
+            await asyncio.sleep(0)
+            for t in tasks[::2]:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            return [await lim.check([mine]) for _ in range(6)]
+        finally:
+            await lim.close()
+
+    decisions = run(body)
+    assert [d.allowed for d in decisions] == [True] * 5 + [False]
+    assert decisions[0].headers["RateLimit"].startswith('"key";r=4;')
+
+
+def test_password_and_database_from_the_url(redis_server: RedisServer, redis_url: str) -> None:
+    admin = redis_server.client()
+    admin.config_set("requirepass", "s3cret-pw")
+    try:
+        url = f"redis://:s3cret-pw@127.0.0.1:{redis_server.port}/5"
+
+        async def body() -> bool:
+            lim = limiter("script", url)
+            try:
+                return (await lim.check([IP])).allowed and await lim.ping()
+            finally:
+                await lim.close()
+
+        assert run(body)
+        admin.execute_command("AUTH", "s3cret-pw")
+        admin.select(5)
+        assert len(admin.keys("LIMITS:*")) == 1
+    finally:
+        admin.config_set("requirepass", "")
+        admin.close()
