@@ -108,6 +108,14 @@ class InvalidOriginRule(GatewayError):
     title = "Invalid origin rule"
 
 
+class PreflightRefused(GatewayError):
+    """A CORS preflight asked for a method or request header the widget API does not accept."""
+
+    status = 403
+    code = "preflight_refused"
+    title = "Preflight refused"
+
+
 # --- limits -------------------------------------------------------------------------------------
 
 
