@@ -14,6 +14,7 @@ one set lookup on the header value; only a miss is parsed.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from dataclasses import dataclass
 import idna
 
 from gateway.errors import InvalidOriginRule
+
+log = logging.getLogger(__name__)
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -31,6 +34,7 @@ MAX_ORIGIN_LENGTH = 300
 MAX_RULE_LENGTH = 1000
 MAX_HOST_LENGTH = 253
 MAX_LABEL_LENGTH = 63
+MEMO_SIZE = 256
 
 _LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?")
 _PORT = re.compile(r"[0-9]{1,5}")
@@ -148,7 +152,7 @@ def normalise_rules(values: Iterable[str]) -> tuple[str, ...]:
 class AllowList:
     """A key's allowed origins, built once per key and asked on every request."""
 
-    __slots__ = ("_exact", "_rules", "_wildcards")
+    __slots__ = ("_exact", "_memo", "_rules", "_wildcards")
 
     def __init__(self, rules: Iterable[OriginRule]) -> None:
         self._rules = tuple(rules)
@@ -158,10 +162,28 @@ class AllowList:
             if rule.wildcard:
                 wildcards.setdefault((rule.scheme, rule.port), []).append("." + rule.host)
         self._wildcards = {k: tuple(v) for k, v in wildcards.items()}
+        # Answers for headers that missed the exact set (wildcard hits, refusals), so a site on a
+        # wildcard rule pays for parsing once, not on every request. Bounded: cleared when full,
+        # so a stream of made-up origins costs memory for at most MEMO_SIZE of them.
+        self._memo: dict[str, bool] = {}
 
     @classmethod
     def from_strings(cls, rules: Iterable[str]) -> AllowList:
-        return cls(parse_rule(r) for r in rules)
+        """An allow list from stored rules. An entry that no longer parses matches nothing.
+
+        Rules are validated when saved (:func:`normalise_rules`); skipping a bad one here, rather
+        than raising, keeps a hand-edited or older store from turning every request into an error.
+        """
+        parsed: list[OriginRule] = []
+        skipped = 0
+        for value in rules:
+            try:
+                parsed.append(parse_rule(value))
+            except InvalidOrigin:
+                skipped += 1
+        if skipped:
+            log.warning("ignored %d stored origin rule(s) that are not valid origins", skipped)
+        return cls(parsed)
 
     @property
     def rules(self) -> tuple[OriginRule, ...]:
@@ -183,6 +205,15 @@ class AllowList:
         # A browser serialises origins exactly as rules are stored, so this is the common case.
         if origin_header in self._exact:
             return True
+        answer = self._memo.get(origin_header)
+        if answer is None:
+            answer = self._match(origin_header)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[origin_header] = answer
+        return answer
+
+    def _match(self, origin_header: str) -> bool:
         try:
             origin = parse_origin(origin_header)
         except InvalidOrigin:

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from gateway.errors import InvalidOriginRule
 from gateway.origins import (
+    MEMO_SIZE,
     AllowList,
     InvalidOrigin,
     Origin,
@@ -277,6 +278,24 @@ def test_allow_list(header: str | None, allowed: bool) -> None:
             assert any(rule.matches(origin) for rule in allow) is allowed
 
 
+def test_stored_rule_that_no_longer_parses_matches_nothing_and_spoils_nothing() -> None:
+    allow = AllowList.from_strings(["https://*.com", "https://shop.example", "null"])
+    assert [str(r) for r in allow] == ["https://shop.example"]
+    assert allow.allows("https://shop.example")
+    assert not allow.allows("https://evil.com")
+    assert not allow.allows("null")
+
+
+def test_answers_stay_right_when_made_up_origins_flood_the_memo() -> None:
+    allow = AllowList.from_strings(["https://*.example.com"])
+    assert allow.allows("https://a.example.com")
+    for i in range(MEMO_SIZE * 3):
+        assert not allow.allows(f"https://x{i}.evil.net")
+        assert allow.allows(f"https://x{i}.example.com")
+    assert allow.allows("https://a.example.com")
+    assert not allow.allows("https://example.com")
+
+
 def test_empty_allow_list_allows_nothing() -> None:
     assert not AllowList([]).allows("https://shop.example")
     assert len(AllowList.from_strings(RULES)) == len(RULES)
@@ -350,7 +369,9 @@ def test_allows_agrees_with_rule_matching(case: tuple[list[str], str]) -> None:
     rules, header = case
     parsed = [parse_rule(r) for r in rules]
     expected = any(r.matches(parse_origin(header)) for r in parsed)
-    assert AllowList(parsed).allows(header) is expected
+    allow = AllowList(parsed)
+    assert allow.allows(header) is expected
+    assert allow.allows(header) is expected  # the second answer comes from the memo
 
 
 _garbage = st.one_of(
