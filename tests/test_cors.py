@@ -74,7 +74,7 @@ def test_error_answer_carries_cors_headers_the_widget_can_read() -> None:
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert browser_reads(headers, ORIGIN, "Retry-After")
     assert browser_reads(headers, ORIGIN, "RateLimit")
-    assert json.loads(response.body)["code"] == "rate_limited"
+    assert json.loads(bytes(response.body))["code"] == "rate_limited"
 
 
 # --- preflights ----------------------------------------------------------------------------------
