@@ -70,6 +70,13 @@ class Settings:
     limit_strategy: str = _setting(
         "sliding-window-counter", "`sliding-window-counter`, `fixed-window` or `moving-window`."
     )
+    limit_engine: str = _setting(
+        "script",
+        "How limits are counted in Redis: `script` (every limit of a request in one Lua script, "
+        "one round trip; sliding-window-counter on a single Redis) or `limits` (the `limits` "
+        "library's own storage, a few round trips per limit; used for Sentinel, Cluster and the "
+        "other strategies).",
+    )
     limits_fail_closed: bool = _setting(
         False,
         "When Redis is unreachable, refuse requests (503) instead of limiting in memory.",
@@ -116,6 +123,8 @@ class Settings:
                 ) from None
         if self.limit_strategy not in STRATEGIES:
             raise SettingsError("LIMIT_STRATEGY", f"must be one of {', '.join(STRATEGIES)}")
+        if self.limit_engine not in LIMIT_ENGINES:
+            raise SettingsError("LIMIT_ENGINE", f"must be one of {', '.join(LIMIT_ENGINES)}")
         if self.redis_url is not None and not self.secret_keys:
             raise SettingsError("SECRET_KEY", "required when GATEWAY_REDIS_URL is set")
         for secret in self.secret_keys:
@@ -149,6 +158,7 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+LIMIT_ENGINES = ("script", "limits")
 
 
 def _parse(attr: str, name: str, raw: str) -> Any:
