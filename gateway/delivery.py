@@ -36,6 +36,7 @@ from itsdangerous import URLSafeTimedSerializer
 
 from gateway import assertion
 from gateway.delivery_queue import Entry
+from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.sink_http import HttpSink
 
@@ -133,13 +134,21 @@ async def post_entry(
 
 
 class Counters:
-    """Delivered, retried and dead counts of this instance (exported as metrics)."""
+    """Delivered, retried and dead counts of this instance, mirrored into the metrics registry
+    as ``gateway_delivery_total{service, outcome}``."""
 
-    def __init__(self) -> None:
+    def __init__(self, metrics: Metrics | None = None) -> None:
         self.values: dict[tuple[str, str], int] = {}
+        self.metric = (
+            metrics.counter("gateway_delivery_total", "Delivery attempts by sink and outcome.")
+            if metrics is not None
+            else None
+        )
 
     def add(self, service: str, outcome: str) -> None:
         self.values[(service, outcome)] = self.values.get((service, outcome), 0) + 1
+        if self.metric is not None:
+            self.metric.inc(service=service, outcome=outcome)
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -309,4 +318,5 @@ def start_delivery(services: Any) -> DeliveryHandle:
         services.sinks.values(),
         settings.signing_secrets(),
         DeliveryPolicy.from_settings(settings),
+        counters=Counters(services.metrics),
     )
