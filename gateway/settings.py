@@ -79,13 +79,13 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
-    consent_sink: str = _setting(
-        "",
+    consent_sink: str | None = _setting(
+        None,
         "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
         "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
     )
-    rights_sink: str = _setting(
-        "",
+    rights_sink: str | None = _setting(
+        None,
         "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
         "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
     )
@@ -165,7 +165,7 @@ class Settings:
             problem = sink_url_problem(getattr(self, attr))
             if problem:
                 raise SettingsError(attr.upper(), problem)
-            if getattr(self, attr).startswith("redis-stream://") and self.redis_url is None:
+            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
                 raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
@@ -249,9 +249,9 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
 
 
-def sink_url_problem(url: str) -> str | None:
-    """What is wrong with a sink URL, or None when it is usable ("" is the embedded default)."""
-    if url == "":
+def sink_url_problem(url: str | None) -> str | None:
+    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
+    if url is None:
         return None
     if not url.startswith(SINK_SCHEMES):
         return "must start with file://, redis-stream://, http:// or https://"

@@ -50,7 +50,7 @@ class Sink(Protocol):
 
 def sink_url(settings: Settings, service: str) -> str:
     """The configured sink URL of ``service``, or the embedded default file."""
-    configured: str = getattr(settings, f"{service}_sink")
+    configured: str | None = getattr(settings, f"{service}_sink")
     if configured:
         return configured
     return f"file://{(settings.data_dir / f'{service}.jsonl').absolute()}"
