@@ -210,6 +210,26 @@ class SinkUnavailable(GatewayError):
     title = "Record could not be stored"
 
 
+# --- delivery -----------------------------------------------------------------------------------
+
+
+class AssertionRefused(GatewayError):
+    """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
+    the body it came with. Raised by :func:`gateway.assertion.verify_assertion` in a receiving
+    service."""
+
+    status = 401
+    code = "assertion_invalid"
+    title = "Gateway assertion refused"
+
+
+class AssertionExpired(AssertionRefused):
+    """A genuine assertion older than the receiving service accepts."""
+
+    code = "assertion_expired"
+    title = "Gateway assertion expired"
+
+
 HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {
     404: NotFound,
     405: MethodNotAllowed,
