@@ -8,7 +8,8 @@ and with the same uvicorn settings (1 worker, asyncio, no access log): the bare 
 (``GATEWAY_LIMIT_ENGINE=script``, the default) and the gateway with limits through the ``limits``
 library's own Redis storage (``GATEWAY_LIMIT_ENGINE=limits``). Each is loaded with ``wrk`` on
 loopback for (a) ``GET /v1/{pk}/consent/config`` with an allowed ``Origin`` and (b) a CORS
-preflight ``OPTIONS``. The server is pinned to CPU 0, and ``wrk`` and Redis to CPU 1, when the
+preflight ``OPTIONS``. The server is pinned to CPU 0 and ``wrk`` to CPU 1 (Redis is left to the
+scheduler, as it would run elsewhere in production) when the
 machine has two or more. Each measurement is the best of ``--rounds`` runs, since the machine
 may be shared; it prints requests per second, p50 and p99 latency, and the ratio to the bare app.
 
@@ -37,8 +38,17 @@ ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "https://shop.bench.example"
 SECRET = "bench-secret-" + "x" * 40
 UVICORN_FLAGS = [
-    "--workers", "1", "--loop", "asyncio", "--http", "h11", "--no-access-log",
-    "--log-level", "warning", "--no-proxy-headers", "--no-server-header",
+    "--workers",
+    "1",
+    "--loop",
+    "asyncio",
+    "--http",
+    "h11",
+    "--no-access-log",
+    "--log-level",
+    "warning",
+    "--no-proxy-headers",
+    "--no-server-header",
 ]
 
 
@@ -48,6 +58,17 @@ class Result:
     p50_ms: float
     p99_ms: float
     errors: int
+    requests: int = 0
+    cpu_us: float = 0.0  # server CPU time (user + system) per request, in microseconds
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time a process has used so far (Linux), or 0 where /proc is missing."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -91,9 +112,9 @@ def pin(cpu: int) -> list[str]:
 
 
 @contextmanager
-def process(args: Sequence[str], env: dict[str, str] | None = None) -> Iterator[
-    subprocess.Popen[bytes]
-]:
+def process(
+    args: Sequence[str], env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
     proc = subprocess.Popen(
         list(args), env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
     )
@@ -122,9 +143,25 @@ def gateway_env(redis_url: str, data_dir: Path, engine: str) -> dict[str, str]:
 
 def create_key(env: dict[str, str]) -> str:
     out = subprocess.run(
-        [sys.executable, "-m", "gateway", "keys", "create", "--account", "acct_bench",
-         "--name", "bench", "--origin", ORIGIN, "--json"],
-        env=env, cwd=ROOT, check=True, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "gateway",
+            "keys",
+            "create",
+            "--account",
+            "acct_bench",
+            "--name",
+            "bench",
+            "--origin",
+            ORIGIN,
+            "--json",
+        ],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return str(json.loads(out.stdout)["public_key"])
 
@@ -153,32 +190,54 @@ def parse_wrk(text: str) -> Result:
     errors = int(non_2xx.group(1)) if non_2xx else 0
     if sockets:
         errors += sum(int(n) for n in re.findall(r"\d+", sockets.group(1)))
-    return Result(float(rps.group(1)), ms("50"), ms("99"), errors)
-
-
-def load(wrk: str, url: str, script: Path, args: argparse.Namespace) -> Result:
-    base = [*pin(1), wrk, "-t1", f"-c{args.connections}", "--latency", "-s", str(script), url]
-    subprocess.run([*base[:-1], "-d2s", url], check=True, capture_output=True)  # warm-up
-    out = subprocess.run(
-        [*base[:-1], f"-d{args.duration}s", url], check=True, capture_output=True, text=True
+    count = re.search(r"(\d+) requests in", text)
+    return Result(
+        float(rps.group(1)), ms("50"), ms("99"), errors, int(count.group(1)) if count else 0
     )
-    return parse_wrk(out.stdout)
+
+
+def load(wrk: str, url: str, script: Path, pid: int, args: argparse.Namespace) -> Result:
+    base = [*pin(1), wrk, "-t1", f"-c{args.connections}", "--latency", "-s", str(script)]
+    subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
+    before = cpu_seconds(pid)
+    out = subprocess.run(
+        [*base, f"-d{args.duration}s", url], check=True, capture_output=True, text=True
+    )
+    used = cpu_seconds(pid) - before
+    result = parse_wrk(out.stdout)
+    if result.requests:
+        result.cpu_us = used / result.requests * 1e6
+    return result
 
 
 def serve_and_load(
-    label: str, target: str, env: dict[str, str] | None, paths: dict[str, tuple[str, Path]],
-    wrk: str, args: argparse.Namespace,
+    label: str,
+    target: str,
+    env: dict[str, str] | None,
+    paths: dict[str, tuple[str, Path]],
+    wrk: str,
+    args: argparse.Namespace,
 ) -> dict[str, Result]:
     port = free_port()
-    cmd = [*pin(0), sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1",
-           "--port", str(port), *UVICORN_FLAGS]
-    if target.endswith("create_app"):
+    cmd = [
+        *pin(0),
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *UVICORN_FLAGS,
+    ]
+    if env is not None:  # the gateway: an app factory
         cmd.append("--factory")
     with process(cmd, env) as proc:
         wait_for(port, proc)
         results = {}
         for name, (path, script) in paths.items():
-            results[name] = load(wrk, f"http://127.0.0.1:{port}{path}", script, args)
+            results[name] = load(wrk, f"http://127.0.0.1:{port}{path}", script, proc.pid, args)
             print(f"  {label:<16} {name:<10} {results[name].rps:>9.0f} req/s", file=sys.stderr)
     return results
 
@@ -189,6 +248,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs")
     parser.add_argument("--engines", default="script,limits", help="gateway limit engines")
+    parser.add_argument(
+        "--app", default="gateway.app:create_app", help="the gateway's app factory (import path)"
+    )
     args = parser.parse_args(argv)
     wrk = need_wrk()
     redis_server = shutil.which("redis-server")
@@ -198,31 +260,48 @@ def main(argv: Sequence[str] | None = None) -> int:
         folder = Path(tmp)
         redis_port = free_port()
         redis_url = f"redis://127.0.0.1:{redis_port}/0"
-        redis_cmd = [*pin(1), redis_server, "--port", str(redis_port), "--bind", "127.0.0.1",
-                     "--save", "", "--appendonly", "no", "--dir", tmp]
+        redis_cmd = [
+            redis_server,
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            tmp,
+        ]
         with process(redis_cmd) as redis_proc:
             wait_for(redis_port, redis_proc)
             env = gateway_env(redis_url, folder / "data", "script")
             pk = create_key(env)
             paths = {
                 "config GET": (
-                    f"/v1/{pk}/consent/config", wrk_script(folder, "GET", {"Origin": ORIGIN})
+                    f"/v1/{pk}/consent/config",
+                    wrk_script(folder, "GET", {"Origin": ORIGIN}),
                 ),
                 "preflight": (
                     f"/v1/{pk}/consent",
-                    wrk_script(folder, "OPTIONS", {
-                        "Origin": ORIGIN,
-                        "Access-Control-Request-Method": "POST",
-                        "Access-Control-Request-Headers": "content-type",
-                    }),
+                    wrk_script(
+                        folder,
+                        "OPTIONS",
+                        {
+                            "Origin": ORIGIN,
+                            "Access-Control-Request-Method": "POST",
+                            "Access-Control-Request-Headers": "content-type",
+                        },
+                    ),
                 ),
             }
             targets: list[tuple[str, str, dict[str, str] | None]] = [
                 ("bare Starlette", "bench.bare:app", None)
             ]
             for engine in args.engines.split(","):
-                targets.append((f"gateway/{engine}", "gateway.app:create_app",
-                                gateway_env(redis_url, folder / "data", engine)))
+                targets.append(
+                    (f"gateway/{engine}", args.app, gateway_env(redis_url, folder / "data", engine))
+                )
             best: dict[str, dict[str, Result]] = {}
             for _ in range(args.rounds):
                 for label, target, target_env in targets:
@@ -238,15 +317,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def report(best: dict[str, dict[str, Result]], args: argparse.Namespace) -> None:
     bare = best["bare Starlette"]
-    print(f"\nwrk -t1 -c{args.connections} -d{args.duration}s, best of {args.rounds}, "
-          f"server on 1 core (uvicorn, 1 worker)")
-    print(f"{'server':<16} {'request':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}")
+    print(
+        f"\nwrk -t1 -c{args.connections} -d{args.duration}s, best of {args.rounds}, "
+        f"server on 1 core (uvicorn, 1 worker)"
+    )
+    print(
+        f"{'server':<16} {'request':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}"
+        f" {'CPU us/req':>10} {'CPU ratio':>9}"
+    )
     for label, results in best.items():
         for name, r in results.items():
             ratio = r.rps / bare[name].rps
+            cpu_ratio = bare[name].cpu_us / r.cpu_us if r.cpu_us else 0.0
             note = f"  ({r.errors} non-2xx!)" if r.errors else ""
-            print(f"{label:<16} {name:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-                  f"{ratio:>5.2f}x{note}")
+            print(
+                f"{label:<16} {name:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+                f"{ratio:>5.2f}x {r.cpu_us:>10.0f} {cpu_ratio:>8.2f}x{note}"
+            )
+    print(
+        "ratio: req/s against the bare app; CPU ratio: the bare app's server CPU time per "
+        "request over this one's (steadier on a shared machine)"
+    )
 
 
 if __name__ == "__main__":

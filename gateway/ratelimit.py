@@ -40,6 +40,7 @@ from gateway.settings import Settings
 log = logging.getLogger("gateway.ratelimit")
 
 PROBE_INTERVAL = 1.0  # seconds between attempts to reach a Redis that failed
+WINDOW_CACHE_SIZE = 4096  # parsed and hashed limit requests kept per limiter
 
 HEADER_POLICY = "RateLimit-Policy"
 HEADER_STATE = "RateLimit"
@@ -117,7 +118,10 @@ class Limiter:
         else:
             secret = settings.signing_secrets()[0].encode()
             self._primary = self._redis_engine(redis_url)
-        self._hash_key = hashlib.blake2b(secret, digest_size=32, person=b"wg-ratelimit").digest()
+        key = hashlib.blake2b(secret, digest_size=32, person=b"wg-ratelimit").digest()
+        self._hasher = hashlib.blake2b(key=key, digest_size=16)
+        # The same clients and keys come back again and again: hash and parse each once.
+        self._cached_windows = lru_cache(maxsize=WINDOW_CACHE_SIZE)(self._request_windows)
 
     def _redis_engine(self, url: str) -> Engine:
         engine = self.settings.limit_engine
@@ -143,18 +147,16 @@ class Limiter:
         """True while Redis is unreachable and limits are counted in this process's memory."""
         return self._degraded
 
-    def _identity(self, parts: tuple[str, ...]) -> tuple[str, ...]:
-        digest = hashlib.blake2b(
-            "\x1f".join(parts).encode("utf-8", "surrogatepass"), key=self._hash_key, digest_size=16
-        )
-        return (digest.hexdigest(),)
+    def _request_windows(self, req: LimitRequest) -> tuple[Window, ...]:
+        hasher = self._hasher.copy()
+        hasher.update("\x1f".join(req.identity).encode("utf-8", "surrogatepass"))
+        identity = (req.name, hasher.hexdigest())
+        return tuple(Window(p, item, identity) for p, item in _policies(req.name, req.limit))  # type: ignore[arg-type]
 
     def _windows(self, requests: Sequence[LimitRequest]) -> list[Window]:
-        windows = []
+        windows: list[Window] = []
         for req in requests:
-            identity = (req.name, *self._identity(req.identity))
-            for policy, item in _policies(req.name, req.limit):
-                windows.append(Window(policy, item, identity))  # type: ignore[arg-type]
+            windows.extend(self._cached_windows(req))
         return windows
 
     async def check(self, requests: Sequence[LimitRequest]) -> LimitDecision:

@@ -81,7 +81,9 @@ class _Protocol(asyncio.Protocol):
         self.loop = asyncio.get_running_loop()
         self.timeout = timeout
         self.transport: asyncio.Transport | None = None
-        self.pending: deque[tuple[asyncio.Future[Reply], asyncio.TimerHandle]] = deque()
+        # (future, deadline) in the order the commands were sent, which is the order of replies
+        self.pending: deque[tuple[asyncio.Future[Reply], float]] = deque()
+        self.watchdog: asyncio.TimerHandle | None = None
         self.outgoing: list[bytes] = []
         self.buf = bytearray()
         self.closed = False
@@ -94,7 +96,11 @@ class _Protocol(asyncio.Protocol):
         if self.closed:
             raise RedisConnectionError("connection closed")
         fut: asyncio.Future[Reply] = self.loop.create_future()
-        self.pending.append((fut, self.loop.call_later(self.timeout, self._timed_out)))
+        deadline = self.loop.time() + self.timeout
+        self.pending.append((fut, deadline))
+        if self.watchdog is None:
+            # One timer watches the oldest command, rather than one timer per command.
+            self.watchdog = self.loop.call_at(deadline, self._check_deadline)
         if not self.outgoing:
             # Commands issued until the loop comes round again leave in one write.
             self.loop.call_soon(self._flush)
@@ -115,8 +121,7 @@ class _Protocol(asyncio.Protocol):
                 if got is None:
                     break
                 reply, pos = got
-                fut, timer = self.pending.popleft()
-                timer.cancel()
+                fut, _ = self.pending.popleft()
                 if fut.done():  # the caller went away; the reply is still consumed in order
                     continue
                 if isinstance(reply, RedisReplyError):
@@ -131,14 +136,23 @@ class _Protocol(asyncio.Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._fail(RedisConnectionError("connection lost"))
 
-    def _timed_out(self) -> None:
-        self._fail(RedisConnectionError("no reply in time"))
+    def _check_deadline(self) -> None:
+        self.watchdog = None
+        if not self.pending or self.closed:
+            return
+        oldest = self.pending[0][1]
+        if oldest <= self.loop.time():
+            self._fail(RedisConnectionError("no reply in time"))
+        else:
+            self.watchdog = self.loop.call_at(oldest, self._check_deadline)
 
     def _fail(self, error: Exception) -> None:
         self.closed = True
+        if self.watchdog is not None:
+            self.watchdog.cancel()
+            self.watchdog = None
         while self.pending:
-            fut, timer = self.pending.popleft()
-            timer.cancel()
+            fut, _ = self.pending.popleft()
             if not fut.done():
                 fut.set_exception(error)
         if self.transport is not None:

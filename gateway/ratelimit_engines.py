@@ -19,6 +19,7 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Protocol
 
 from limits import RateLimitItem
@@ -38,7 +39,7 @@ class Window:
     item: RateLimitItem
     identity: tuple[str, ...]  # already hashed where personal
 
-    @property
+    @cached_property
     def key(self) -> str:
         """The storage key, as ``limits`` builds it (so engines share counters)."""
         return self.item.key_for(*self.identity)
