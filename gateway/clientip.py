@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Sequence
+from functools import lru_cache
 from ipaddress import IPv4Address, IPv4Network, IPv6Address, IPv6Network
 
 from starlette.types import Scope
@@ -35,6 +36,12 @@ def parse_ip(value: str) -> IPAddress | None:
     text = value.strip()
     if not text or len(text) > 64:
         return None
+    return _parse_ip(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse_ip(text: str) -> IPAddress | None:
+    # Cached: the same few peers (proxies, busy clients) come back on every request.
     if text.startswith("["):
         end = text.find("]")
         if end < 0 or (end + 1 < len(text) and not text[end + 1 :].startswith(":")):

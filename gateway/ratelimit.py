@@ -234,10 +234,7 @@ class Limiter:
 
 def _decision(windows: Sequence[Window], states: Sequence[WindowState]) -> LimitDecision:
     allowed = not any(s.exceeded for s in states)
-    policy = ", ".join(
-        f'"{w.policy}";q={s.limit};w={w.item.get_expiry()}'
-        for w, s in zip(windows, states, strict=True)
-    )
+    policy = ", ".join(w.policy_item for w in windows)
     state = ", ".join(
         f'"{w.policy}";r={s.remaining};t={s.reset_after}'
         for w, s in zip(windows, states, strict=True)

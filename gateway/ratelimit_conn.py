@@ -32,13 +32,15 @@ class RedisConnectionError(Exception):
     """The connection failed, was lost, or a reply did not come in time."""
 
 
+def bulk(arg: bytes | str | int) -> bytes:
+    """One argument as a RESP bulk string."""
+    data = arg if isinstance(arg, bytes) else str(arg).encode()
+    return b"$%d\r\n%b\r\n" % (len(data), data)
+
+
 def encode(args: tuple[bytes | str | int, ...]) -> bytes:
     """A command in RESP: an array of bulk strings."""
-    out = [b"*%d\r\n" % len(args)]
-    for arg in args:
-        data = arg if isinstance(arg, bytes) else str(arg).encode()
-        out += (b"$%d\r\n" % len(data), data, b"\r\n")
-    return b"".join(out)
+    return b"*%d\r\n" % len(args) + b"".join(bulk(a) for a in args)
 
 
 def parse(buf: bytearray, pos: int) -> tuple[Reply | RedisReplyError, int] | None:
@@ -183,10 +185,14 @@ class PipelinedConnection:
 
     async def call(self, *args: bytes | str | int) -> Reply:
         """Send one command and wait for its reply."""
+        return await self.call_encoded(encode(args))
+
+    async def call_encoded(self, command: bytes) -> Reply:
+        """Send one command already in RESP (see :func:`encode`) and wait for its reply."""
         proto = self._protocol
         if proto is None or proto.closed:
             proto = await self._connect()
-        return await proto.send(encode(args))
+        return await proto.send(command)
 
     async def _connect(self) -> _Protocol:
         async with self._lock:

@@ -18,9 +18,9 @@ import contextlib
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Protocol
+from typing import Any, Protocol
 
 from limits import RateLimitItem
 from limits.aio.storage import Storage
@@ -38,11 +38,18 @@ class Window:
     policy: str  # unique name in the headers, e.g. "ip" or "consent_ip-hour"
     item: RateLimitItem
     identity: tuple[str, ...]  # already hashed where personal
+    # Windows are cached and reused by the limiter; engines keep what they derive from one here.
+    memo: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @cached_property
     def key(self) -> str:
         """The storage key, as ``limits`` builds it (so engines share counters)."""
         return self.item.key_for(*self.identity)
+
+    @cached_property
+    def policy_item(self) -> str:
+        """This window's item of the ``RateLimit-Policy`` field."""
+        return f'"{self.policy}";q={self.item.amount};w={self.item.get_expiry()}'
 
 
 @dataclass(frozen=True)

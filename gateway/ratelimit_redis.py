@@ -19,7 +19,12 @@ import hashlib
 import math
 from collections.abc import Sequence
 
-from gateway.ratelimit_conn import PipelinedConnection, RedisConnectionError, RedisReplyError
+from gateway.ratelimit_conn import (
+    PipelinedConnection,
+    RedisConnectionError,
+    RedisReplyError,
+    bulk,
+)
 from gateway.ratelimit_engines import EngineUnavailable, Window, WindowState
 
 KEY_PREFIX = "LIMITS"
@@ -101,28 +106,50 @@ def window_state(
     return WindowState(limit, remaining, max(1, math.ceil(wait / 1000)), True)
 
 
+def _encoded(w: Window) -> tuple[bytes, bytes]:
+    """A window's two keys and two arguments for the script, in RESP, computed once."""
+    cached: tuple[bytes, bytes] | None = w.memo.get("script")
+    if cached is None:
+        current = f"{KEY_PREFIX}:{{{w.key}}}"
+        cached = (
+            bulk(current + "/-1") + bulk(current),
+            bulk(w.item.amount) + bulk(w.item.get_expiry()),
+        )
+        w.memo["script"] = cached
+    return cached
+
+
 class ScriptEngine:
     """Sliding-window-counter limits evaluated in one Lua script per request."""
 
     def __init__(self, url: str, timeout: float) -> None:
         self.conn = PipelinedConnection(url, timeout)
-        self.sha = hashlib.sha1(SLIDING_WINDOWS_LUA.encode()).hexdigest()
+        sha = hashlib.sha1(SLIDING_WINDOWS_LUA.encode()).hexdigest()
+        self.evalsha = bulk("EVALSHA") + bulk(sha)
 
     async def hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
-        keys: list[str] = []
-        args: list[int] = [cost]
-        for w in windows:
-            current = f"{KEY_PREFIX}:{{{w.key}}}"
-            keys += [current + "/-1", current]
-            args += [w.item.amount, w.item.get_expiry()]
+        # The command is assembled from pieces each window encoded once (windows are reused).
+        pieces = [_encoded(w) for w in windows]
+        n = len(windows)
+        command = b"".join(
+            [
+                b"*%d\r\n" % (4 + 4 * n),
+                self.evalsha,
+                bulk(2 * n),
+                *(keys for keys, _ in pieces),
+                bulk(cost),
+                *(args for _, args in pieces),
+            ]
+        )
         try:
             try:
-                out = await self.conn.call("EVALSHA", self.sha, len(keys), *keys, *args)
+                out = await self.conn.call_encoded(command)
             except RedisReplyError as exc:
                 if not str(exc).startswith("NOSCRIPT"):
                     raise
                 # A restarted or new Redis: EVAL runs the script and caches it for EVALSHA.
-                out = await self.conn.call("EVAL", SLIDING_WINDOWS_LUA, len(keys), *keys, *args)
+                script = bulk("EVAL") + bulk(SLIDING_WINDOWS_LUA)
+                out = await self.conn.call_encoded(command.replace(self.evalsha, script, 1))
         except (RedisConnectionError, RedisReplyError) as exc:
             raise EngineUnavailable(str(exc)) from exc
         if not isinstance(out, bytes):
