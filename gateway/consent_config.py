@@ -221,7 +221,7 @@ def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
             err.add(f"{where}.consent_mode", f"a list of: {', '.join(CONSENT_MODE_TYPES)}")
             modes = []
         texts = _texts(item.get("texts", {}), f"{where}.texts", {"title", "description"}, err)
-        if cid not in CATEGORY_TEXTS and not any("title" in t for t in texts.values()):
+        if cid not in CATEGORY_TEXTS["en"] and not any("title" in t for t in texts.values()):
             err.add(f"{where}.texts", "a custom category needs a title")
         services = _services(item.get("services", []), f"{where}.services", seen, err)
         out.append(Category(cid, required is True, gpc is True, tuple(modes), services, texts))
