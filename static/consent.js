@@ -172,9 +172,10 @@
   }
 
   // --- sending records: kept in storage until the gateway accepts them ----------------------------
-  function flush() {
+  // force: the gateway just answered, so pending records go now whatever their backoff says
+  function flush(force) {
     if (flushing) return;
-    var q = load(QK) || [], item = q.filter(function (i) { return i.at <= Date.now(); })[0];
+    var q = load(QK) || [], item = q.filter(function (i) { return force || i.at <= Date.now(); })[0];
     if (!item) return;
     flushing = 1;
     function done(keep, delay) {
@@ -187,7 +188,7 @@
         if (item.n < 5) setTimeout(flush, item.at - Date.now());
       }
       store(QK, q2);
-      if (!keep) flush();
+      if (!keep) flush(force);
     }
     fetch(base + "/v1/" + pk + "/consent", { method: "POST", body: JSON.stringify(item.r), credentials: "omit", keepalive: true })
       .then(function (r) {
@@ -313,7 +314,7 @@
     store(CK, c);
     cur = readCookie(c);
     if (valid(cur, c)) { apply(); render(null); } else open("banner");
-    flush();
+    flush(1);
     if (wantAccept) api.accept(wantAccept);
     if (wantShow) open("prefs");
   }
