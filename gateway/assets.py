@@ -25,10 +25,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway import openapi
 from gateway.errors import NotFound, problem_response
 
 try:  # optional: brotli saves another ~12% on the widgets
-    import brotli
+    import brotli  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - depends on the installation
     brotli = None
 
@@ -167,3 +168,13 @@ def routes(directory: Path = STATIC_DIR) -> list[Route]:
         Route("/widgets/manifest.json", serve_manifest, methods=["GET", "HEAD"]),
         Route("/widgets/{file}", serve_widget, methods=["GET", "HEAD"]),
     ]
+
+
+openapi.describe("/widgets/{file}", {"get": openapi.operation(
+    "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable)", "200",
+    params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
+    errors=(404,), tags=("assets",),
+)})
+openapi.describe("/widgets/manifest.json", {"get": openapi.operation(
+    "Hashed widget URLs with their SRI hashes", "200", errors=(), tags=("assets",),
+)})

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway import consent_config, receipts
+from gateway import consent_config, openapi, receipts
 from gateway.body import read_json
 from gateway.clientip import client_ip, truncate_ip
 from gateway.consent_records import build_record, parse_choice
@@ -59,7 +59,9 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
         try:
             found = consent_config.parse_config(key.consent_config)
         except InvalidPayload:
-            raise ConsentConfigInvalid("ask the site owner to fix the key's consent config") from None
+            raise ConsentConfigInvalid(
+                "ask the site owner to fix the key's consent config"
+            ) from None
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         cache[(key.public_key, key.updated_at)] = found
@@ -149,3 +151,19 @@ def routes() -> list[Route]:
             "/consent", post_consent, widget="consent", methods=["POST"], limits=consent_limits
         ),
     ]
+
+
+openapi.describe("/v1/{public_key}/consent/config", {"get": openapi.operation(
+    "Banner config for this key, texts resolved for one language (ETag, 304)", "200",
+    params=[openapi.PK, {"name": "lang", "in": "query", "required": False,
+                         "schema": {"type": "string"},
+                         "description": "Wanted languages, best first, comma-separated"}],
+)})
+openapi.describe("/v1/{public_key}/consent", {"post": openapi.operation(
+    "Record a consent choice; answers a signed receipt", "201", params=[openapi.PK], body=True,
+    errors=(401, 403, 413, 415, 422, 429, 503),
+)})
+openapi.describe("/v1/receipts/verify", {"post": openapi.operation(
+    "Is this receipt genuine for the key, and what does it say", "200", body=True,
+    errors=(401, 403, 422, 429), tags=("site backends",), security=[{"privateKey": []}],
+)})

@@ -34,6 +34,7 @@ MAX_SERVICES = 20
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
+_CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"}
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
@@ -170,7 +171,8 @@ def _policy_urls(value: Any, err: _Errors) -> dict[str, str]:
         err.add("policy_url", "a URL, or an object of URLs by language")
         return {}
     for lang, url in urls.items():
-        if not (isinstance(url, str) and url.startswith(("https://", "http://")) and len(url) < 500):
+        ok = isinstance(url, str) and url.startswith(("https://", "http://"))
+        if not ok or len(url) >= 500:
             err.add(f"policy_url.{lang}", "an http(s) URL under 500 characters")
     return dict(urls)
 
@@ -206,7 +208,7 @@ def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
         if not isinstance(item, dict):
             err.add(where, "an object")
             continue
-        for name in sorted(set(item) - {"id", "required", "gpc", "consent_mode", "services", "texts"}):
+        for name in sorted(set(item) - _CATEGORY_FIELDS):
             err.add(f"{where}.{name}", "unknown field")
         cid = item.get("id")
         if not isinstance(cid, str) or not _ID.fullmatch(cid) or cid in seen:

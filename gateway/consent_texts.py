@@ -104,7 +104,9 @@ CATEGORY_TEXTS: dict[str, dict[str, dict[str, str]]] = {
         },
         "marketing": {
             "title": "Marketing",
-            "description": "Show relevant ads and measure them, which may share data with partners.",
+            "description": (
+                "Show relevant ads and measure them, which may share data with partners."
+            ),
         },
     },
     "fr": {

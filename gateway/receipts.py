@@ -57,7 +57,7 @@ def issue(signing: Signing, record: ConsentRecord) -> str:
 
 
 def verify(
-    signing: Signing, receipt: str, public_key: str, max_age: float | None = None
+    signing: Signing, receipt: str, public_key: str, max_age: int | None = None
 ) -> ReceiptCheck:
     """Whether ``receipt`` is genuine and was issued for ``public_key``."""
     if not receipt or len(receipt) > MAX_RECEIPT:
