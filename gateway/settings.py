@@ -79,6 +79,15 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    rights_token_min_age: float = _setting(
+        2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
+    )
+    rights_token_max_age: float = _setting(
+        86_400.0, "Seconds a rights form token stays valid (the widget fetches a new one after)."
+    )
+    rights_duplicate_window: float = _setting(
+        86_400.0, "Seconds during which the same rights request sent again gets the same reference."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -125,6 +134,12 @@ class Settings:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
+        if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
+            raise SettingsError(
+                "RIGHTS_TOKEN_MIN_AGE", "must be at least 0 and below GATEWAY_RIGHTS_TOKEN_MAX_AGE"
+            )
+        if not 0 < self.rights_duplicate_window <= 30 * 86_400:
+            raise SettingsError("RIGHTS_DUPLICATE_WINDOW", "must be between 0 and 30 days")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
 
@@ -173,7 +188,13 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError("must be true or false")
-        if attr in ("redis_timeout", "key_cache_ttl"):
+        if attr in (
+            "redis_timeout",
+            "key_cache_ttl",
+            "rights_token_min_age",
+            "rights_token_max_age",
+            "rights_duplicate_window",
+        ):
             return float(raw)
         if attr == "max_body_bytes":
             return int(raw)
