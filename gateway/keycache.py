@@ -1,0 +1,119 @@
+"""The in-process key cache in front of a :class:`~gateway.keystore.KeyStore`.
+
+Entries live for ``ttl`` seconds, unknown keys for a shorter time, and are dropped at once when an
+invalidation arrives on Redis pub/sub. While the subscription is broken, messages may be missed, so
+the whole cache is dropped when it comes back. When the store itself is unreachable, an expired
+entry keeps serving for up to ``stale_ttl``: no key can be changed while its store is down, so the
+stale copy is still the truth, and the widgets keep working through a short store outage.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import redis.asyncio as aioredis
+from redis.exceptions import RedisError
+
+from gateway.errors import StoreUnavailable
+from gateway.keys import ApiKey
+from gateway.keystore import KeyStore
+from gateway.keystore_redis import INVALIDATE_CHANNEL
+from gateway.origins import AllowList
+
+log = logging.getLogger("gateway.keys")
+
+
+@dataclass(frozen=True)
+class CachedKey:
+    """A key with its compiled origin allow list."""
+
+    key: ApiKey
+    allow: AllowList
+
+
+@dataclass
+class _Entry:
+    value: CachedKey | None
+    expires: float
+    stale_until: float
+
+
+class KeyCache:
+    def __init__(
+        self,
+        store: KeyStore,
+        ttl: float = 30.0,
+        negative_ttl: float = 2.0,
+        stale_ttl: float = 300.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.store = store
+        self.ttl = ttl
+        self.negative_ttl = negative_ttl
+        self.stale_ttl = stale_ttl
+        self.clock = clock
+        self._entries: dict[str, _Entry] = {}
+        self._listener: asyncio.Task[None] | None = None
+
+    async def get(self, public_key: str) -> CachedKey | None:
+        now = self.clock()
+        entry = self._entries.get(public_key)
+        if entry is not None and now < entry.expires:
+            return entry.value
+        try:
+            key = await self.store.get(public_key)
+        except StoreUnavailable:
+            if entry is not None and now < entry.stale_until:
+                return entry.value
+            raise
+        value = None if key is None else CachedKey(key, AllowList.from_strings(key.origins))
+        ttl = self.ttl if key is not None else self.negative_ttl
+        self._entries[public_key] = _Entry(value, now + ttl, now + ttl + self.stale_ttl)
+        if len(self._entries) > 100_000:
+            self._evict(now)
+        return value
+
+    def drop(self, public_key: str | None = None) -> None:
+        """Forget one key, or every key when ``public_key`` is None."""
+        if public_key is None:
+            self._entries.clear()
+        else:
+            self._entries.pop(public_key, None)
+
+    def start_listening(self, client: aioredis.Redis) -> None:
+        """Follow invalidations published by any instance (see ``keystore_redis``)."""
+        self._listener = asyncio.create_task(self._listen(client), name="key-invalidations")
+
+    async def close(self) -> None:
+        if self._listener is not None:
+            self._listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._listener
+            self._listener = None
+
+    async def _listen(self, client: aioredis.Redis) -> None:
+        while True:
+            pubsub = client.pubsub(ignore_subscribe_messages=True)
+            try:
+                await pubsub.subscribe(INVALIDATE_CHANNEL)
+                # Anything published while we were not subscribed is lost: start clean.
+                self.drop()
+                while True:
+                    message = await pubsub.get_message(timeout=5.0)
+                    if message is not None and message["type"] == "message":
+                        self.drop(message["data"].decode())
+            except (RedisError, OSError) as exc:
+                log.warning("key invalidation feed interrupted (%s); retrying", type(exc).__name__)
+                await asyncio.sleep(0.5)
+            finally:
+                with contextlib.suppress(Exception):
+                    await pubsub.aclose()
+
+    def _evict(self, now: float) -> None:
+        for pk in [pk for pk, e in self._entries.items() if e.stale_until < now]:
+            del self._entries[pk]

@@ -1,0 +1,103 @@
+"""``GET /openapi.json``: the API's schema, written by hand next to the code it describes.
+
+A test checks that every route the app serves is described here, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+PK = {"name": "public_key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pk_[a-z2-7]{38}$"}}
+PROBLEM = {"$ref": "#/components/schemas/Problem"}
+JSON_OBJECT = {"type": "object", "additionalProperties": True}
+
+
+def operation(summary: str, ok: str, *, params: list[Any] | None = None, body: bool = False,
+        errors: tuple[int, ...] = (401, 403, 429), tags: tuple[str, ...] = ("widgets",),
+        security: list[Any] | None = None) -> dict[str, Any]:
+    responses: dict[str, Any] = {
+        ok: {"description": "Success", "content": {"application/json": {"schema": JSON_OBJECT}}}
+    }
+    for status in errors:
+        responses[str(status)] = {
+            "description": "Problem", "content": {"application/problem+json": {"schema": PROBLEM}}
+        }
+    op: dict[str, Any] = {"summary": summary, "tags": list(tags), "responses": responses}
+    if params:
+        op["parameters"] = params
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {"text/plain": {"schema": {"type": "string", "description": "JSON"}},
+                        "application/json": {"schema": JSON_OBJECT}},
+        }
+    if security is not None:
+        op["security"] = security
+    return op
+
+
+def _preflight() -> dict[str, Any]:
+    return {"summary": "CORS preflight, answered from the key's allowed origins",
+            "tags": ["widgets"], "parameters": [PK],
+            "responses": {"204": {"description": "Allowed"},
+                          "403": {"description": "Problem", "content": {"application/problem+json": {"schema": PROBLEM}}}}}
+
+
+PATHS: dict[str, dict[str, Any]] = {
+    "/healthz": {"get": operation("Liveness", "200", errors=(), tags=("operators",))},
+    "/readyz": {"get": operation("Readiness: key store, limiter, sinks", "200", errors=(503,), tags=("operators",))},
+    "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["operators"],
+                         "responses": {"200": {"description": "Prometheus text format"}}}},
+    "/openapi.json": {"get": operation("This schema", "200", errors=(), tags=("operators",))},
+    "/v1/{public_key}/{rest}": {"options": _preflight()},
+}
+PATHS["/v1/{public_key}/{rest}"]["options"]["parameters"] = [
+    PK, {"name": "rest", "in": "path", "required": True, "schema": {"type": "string"}}]
+
+
+def describe(path: str, methods: dict[str, dict[str, Any]]) -> None:
+    """Add the description of ``path`` (modules that add routes call this at import)."""
+    PATHS.setdefault(path, {}).update(methods)
+
+
+def document() -> dict[str, Any]:
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Widget Gateway", "version": "1"},
+        "paths": PATHS,
+        "components": {
+            "schemas": {
+                "Problem": {
+                    "type": "object",
+                    "required": ["type", "title", "status", "code"],
+                    "properties": {
+                        "type": {"type": "string"}, "title": {"type": "string"},
+                        "status": {"type": "integer"}, "detail": {"type": "string"},
+                        "code": {"type": "string", "description": "Stable machine code"},
+                        "errors": {"type": "array", "items": {"type": "object"}},
+                    },
+                }
+            },
+            "securitySchemes": {
+                "adminToken": {"type": "http", "scheme": "bearer"},
+                "privateKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
+            },
+        },
+    }
+
+
+async def openapi_json(request: Request) -> Response:
+    body = json.dumps(document(), separators=(",", ":"))
+    return Response(body, media_type="application/json")
+
+
+def routes() -> list[Route]:
+    return [Route("/openapi.json", openapi_json, methods=["GET"])]
+
+
+__all__ = ["PK", "describe", "routes", "operation"]
