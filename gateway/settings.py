@@ -223,3 +223,19 @@ def _local_secret(data_dir: Path) -> str:
     finally:
         tmp.unlink(missing_ok=True)
     return path.read_text().strip()
+
+
+def settings_table() -> str:
+    """Every setting as a Markdown table, for ``docs/settings.md`` (a test keeps them equal)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in fields(Settings):
+        name = ENV_PREFIX + (f.metadata.get("env") or f.name.upper())
+        default = f.default
+        if default is None or default == ():
+            shown = "unset"
+        elif isinstance(default, bool):
+            shown = "`true`" if default else "`false`"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
+    return "\n".join(rows) + "\n"
