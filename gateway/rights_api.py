@@ -112,7 +112,8 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         return JSONResponse(earlier, status_code=202, headers=NO_STORE)
 
     email_id = hmac.new(
-        secret.encode(), b"rights-email:" + normalise_email(submission.email).encode(),
+        secret.encode(),
+        b"rights-email:" + normalise_email(submission.email).encode(),
         hashlib.sha256,
     ).hexdigest()[:32]
     limit = call.key.limit("rights_per_email", settings.limit_rights_per_email)
