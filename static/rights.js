@@ -43,6 +43,7 @@
     ".al{border-left:4px solid var(--e);padding:8px 12px;margin:0 0 14px}.al:empty{display:none}" +
     ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
     ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +
+    ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
     "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--f)}" +
     "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
     ".x{position:absolute;top:8px;right:8px;background:none;color:var(--f);padding:4px 10px;font-size:1.3em}";

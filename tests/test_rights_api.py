@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import time
@@ -14,6 +15,7 @@ import pytest
 import redis
 from starlette.testclient import TestClient
 
+from gateway import assets
 from gateway.form_tokens import PURPOSE, FormTokens
 from gateway.keys import NewKey
 from gateway.rights_requests import respond_by
@@ -259,3 +261,13 @@ def test_no_personal_data_in_logs_or_metrics(gw: Gw, caplog: pytest.LogCaptureFi
     for text in (caplog.text, metrics):
         assert "grace" not in text.lower() and "hopper" not in text.lower()
     assert 'gateway_rights_requests_total{regime="gdpr"} 1' in metrics
+
+
+def test_the_widget_served_fits_its_size_budget(data_dir: Path) -> None:
+    settings = settings_for(data_dir)
+    with client_for(settings, assets.routes()) as client:
+        r = client.get("/widgets/rights.js", headers={"Accept-Encoding": "identity"})
+    assert r.status_code == 200
+    assert r.content == (assets.STATIC_DIR / "rights.js").read_bytes()
+    size = len(gzip.compress(r.content, compresslevel=9))
+    assert size <= 7 * 1024, f"rights.js is {size} bytes gzipped; the budget is 7168"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 import re
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import Gateway, Site, make_gateway
 
@@ -33,9 +34,15 @@ CONFIG = {
 
 
 def start(tmp: Path, site: Site, **overrides: Any) -> Gateway:
-    gw = make_gateway(tmp / "gateway-data", (site.origin,), **overrides)
-    gw.put_key(replace(gw.key.key, rights_config=CONFIG))
-    return gw.start()
+    def build() -> Gateway:
+        gw = make_gateway(tmp / "gateway-data", (site.origin,), **overrides)
+        gw.put_key(replace(gw.key.key, rights_config=CONFIG))
+        return gw
+
+    # The key store is written with asyncio.run, which cannot run in the thread where
+    # Playwright's sync API already drives an event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(build).result().start()
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +57,18 @@ def gw(tmp_path_factory: pytest.TempPathFactory, site: Site) -> Iterator[Gateway
     )
     yield g
     g.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh context and page; ``page.errors`` collects errors thrown into the host page."""
+    context = browser.new_context(viewport={"width": 720, "height": 900})
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.errors = errors  # type: ignore[attr-defined]
+    yield p
+    context.close()
 
 
 def records(gw: Gateway) -> list[dict[str, Any]]:
@@ -99,7 +118,7 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
     k.press("Tab")
     k.type("Ly")
     IMG.mkdir(parents=True, exist_ok=True)
-    page.locator("[data-wg-rights]").screenshot(path=str(IMG / "rights-form.png"))
+    page.locator("[data-wg-rights] .box").screenshot(path=str(IMG / "rights-form.png"))
     k.press("Tab")
     k.press("Enter")  # the submit button
 
@@ -107,7 +126,7 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
     expect(ref).to_have_text(re.compile(r"^RR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$"))
     expect(page.locator("[data-wg-rights] .done")).to_contain_text("We will answer by")
     expect(page.locator("[data-wg-rights] .done")).to_be_focused()
-    page.locator("[data-wg-rights]").screenshot(path=str(IMG / "rights-confirmation.png"))
+    page.locator("[data-wg-rights] .box").screenshot(path=str(IMG / "rights-confirmation.png"))
     reference = ref.inner_text()
     assert page.evaluate("events") == [{"reference": reference}]
     [record] = [r for r in records(gw) if r["reference"] == reference]
@@ -152,7 +171,9 @@ def test_each_validation_error_is_shown_and_announced(page: Page, site: Site, gw
         "Please enter a valid email address, like name@example.com."
     )
     expect(type_select).to_have_attribute("aria-invalid", "false")
-    assert page.locator("[data-wg-rights] label[for]").count() == 6  # every field is labelled
+    # Every field has a label (the requester type, a radio group, has its legend).
+    assert page.locator("[data-wg-rights] label[for]").count() == 7
+    expect(page.locator("[data-wg-rights] fieldset legend")).to_contain_text("I am making")
     assert records(gw) == [] or all(r["email"] != "ada@example" for r in records(gw))
 
 
