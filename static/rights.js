@@ -19,27 +19,27 @@
   var LABEL = /^[\p{L}\p{N}]([\p{L}\p{N}-]*[\p{L}\p{N}])?$/u;
   var AUTO = { email: "email", given_name: "given-name", family_name: "family-name" };
 
+  // Same custom properties and palette as the consent banner, so one theme styles both.
   var CSS =
-    ":host{all:initial;display:block;font:var(--wg-font,15px/1.5 system-ui,sans-serif);" +
-    "--a:var(--wg-accent,#1f5fbf);--b:var(--wg-bg,#fff);--f:var(--wg-fg,#1b1f24);" +
-    "--m:var(--wg-muted,#59636e);--l:var(--wg-border,#c9d1d9);--e:var(--wg-error,#b42318);" +
-    "--r:var(--wg-radius,8px);color:var(--f)}" +
-    "@media(prefers-color-scheme:dark){:host{--b:var(--wg-bg,#161b22);--f:var(--wg-fg,#e6edf3);" +
-    "--m:var(--wg-muted,#9da7b3);--l:var(--wg-border,#3d444d);--e:var(--wg-error,#ff8a80);" +
-    "--a:var(--wg-accent,#6ea8fe)}}" +
+    ":host{all:initial;display:block;" +
+    "font:15px/1.5 var(--wg-font,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif);" +
+    "--a:var(--wg-accent,#1d4ed8);--af:var(--wg-accent-text,#fff);--b:var(--wg-bg,#fff);" +
+    "--f:var(--wg-text,#1b1f24);--m:#4b5563;--l:#8889;--e:var(--wg-error,#b42318);color:var(--f)}" +
+    "@media(prefers-color-scheme:dark){:host{--a:var(--wg-accent,#8ab4f8);--af:var(--wg-accent-text,#0b1b33);" +
+    "--b:var(--wg-bg,#1f2125);--f:var(--wg-text,#eef0f3);--m:#c2c8d0;--e:var(--wg-error,#ff8a80)}}" +
     "*{box-sizing:border-box;font:inherit}" +
-    ".box{background:var(--b);border:1px solid var(--l);border-radius:var(--r);padding:20px;max-width:560px}" +
+    ".box{background:var(--b);border:1px solid #8885;border-radius:var(--wg-radius,12px);padding:20px 24px;max-width:560px}" +
     "h2{font-size:1.25em;font-weight:650;margin:0 0 4px}p{margin:0 0 12px}.m{color:var(--m)}" +
     ".f{margin:0 0 14px;border:0;padding:0}label,legend{display:block;font-weight:600;margin:0 0 4px;padding:0}" +
     ".q{font-weight:400;color:var(--m);font-size:.85em}" +
     "input,select,textarea{display:block;width:100%;padding:8px 10px;color:var(--f);background:var(--b);" +
-    "border:1px solid var(--l);border-radius:calc(var(--r)/2)}textarea{min-height:96px;resize:vertical}" +
+    "border:1px solid var(--l);border-radius:6px}textarea{min-height:96px;resize:vertical}" +
     ".o{display:flex;gap:8px;align-items:center;font-weight:400}.o input{width:auto;display:inline}" +
     "[aria-invalid=true]{border-color:var(--e);box-shadow:0 0 0 1px var(--e)}" +
     ".err{color:var(--e);font-size:.9em;margin:4px 0 0}.err:empty{display:none}" +
     ":focus-visible{outline:3px solid var(--a);outline-offset:2px}" +
-    "button{cursor:pointer;border:0;border-radius:var(--r);padding:10px 18px;font-weight:600;" +
-    "background:var(--a);color:var(--b)}button:disabled{opacity:.6;cursor:wait}" +
+    "button{cursor:pointer;border:0;border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
+    "background:var(--a);color:var(--af)}button:disabled{opacity:.6;cursor:wait}" +
     ".al{border-left:4px solid var(--e);padding:8px 12px;margin:0 0 14px}.al:empty{display:none}" +
     ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
     ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +

@@ -72,9 +72,14 @@ class Gw:
         return [line.get("record", line) for line in lines]
 
 
-def make(data_dir: Path, redis_url: str | None = None, **overrides: Any) -> Iterator[Gw]:
+def make(
+    data_dir: Path,
+    redis_url: str | None = None,
+    key_limits: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Iterator[Gw]:
     settings = settings_for(data_dir, redis_url, **overrides)
-    key = stored_key(settings, rights_config=RIGHTS_CONFIG)
+    key = stored_key(settings, rights_config=RIGHTS_CONFIG, limits=key_limits or {})
     with client_for(settings) as client:
         yield Gw(client, key, settings)
 
@@ -217,7 +222,8 @@ def test_duplicates_are_recognised_across_instances_sharing_redis(
 
 
 def test_limit_per_key_and_ip_with_a_per_key_override(data_dir: Path) -> None:
-    for gw in make(data_dir, limit_rights_per_ip="2/hour"):
+    # The setting allows 20 an hour; this key's override, 2.
+    for gw in make(data_dir, key_limits={"rights_per_ip": "2/hour"}, limit_rights_per_ip="20/hour"):
         for n in range(2):
             assert gw.post(gw.body(message=f"request {n}")).status_code == 202
         r = gw.post(gw.body(message="one too many"))
