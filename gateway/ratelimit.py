@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from limits.aio.storage import MemoryStorage
@@ -86,11 +87,21 @@ def _policies(name: str, limit: str) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
-def _engine_url(url: str) -> str:
-    """``limits``' async storage URL for a Redis URL, with redis-py underneath."""
+def _engine_url(url: str) -> tuple[str, dict[str, int]]:
+    """``limits``' async storage URL for a Redis URL, with redis-py underneath.
+
+    The gateway's Sentinel URLs name the database after the service
+    (``redis+sentinel://host:26379/mymaster/2``); ``limits`` takes only the service in the path,
+    so the database moves to an option.
+    """
     if url.startswith("unix://"):
-        return "async+redis+" + url
-    return "async+" + url
+        return "async+redis+" + url, {}
+    if url.startswith("redis+sentinel://"):
+        parts = urlsplit(url)
+        path = [p for p in parts.path.split("/") if p]
+        if len(path) > 1:
+            return "async+" + parts._replace(path="/" + path[0]).geturl(), {"db": int(path[1])}
+    return "async+" + url, {}
 
 
 class Limiter:
@@ -132,8 +143,10 @@ class Limiter:
         ):
             return ScriptEngine(url, self.settings.redis_timeout)
         timeout = self.settings.redis_timeout
+        storage_url, options = _engine_url(url)
         storage = storage_from_string(
-            _engine_url(url),
+            storage_url,
+            **options,
             implementation="redispy",
             wrap_exceptions=True,
             socket_timeout=timeout,

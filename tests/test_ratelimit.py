@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import subprocess
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -14,7 +15,7 @@ from gateway.ratelimit import LimitDecision, Limiter, LimitRequest
 from gateway.ratelimit_redis import window_state
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
-from tests.support.processes import RedisServer, free_port
+from tests.support.processes import RedisServer, free_port, wait_for_port
 
 T = TypeVar("T")
 SECRET = Secret("s" * 40)
@@ -304,3 +305,42 @@ def test_password_and_database_from_the_url(redis_server: RedisServer, redis_url
     finally:
         admin.config_set("requirepass", "")
         admin.close()
+
+
+@pytest.fixture
+def sentinel_url(redis_server: RedisServer, redis_url: str, tmp_path: Any) -> Any:
+    """A real Redis Sentinel watching the private Redis, as ``redis+sentinel://…/service/db``."""
+    port = free_port()
+    conf = tmp_path / "sentinel.conf"
+    conf.write_text(
+        f"port {port}\nbind 127.0.0.1\nprotected-mode no\ndir {tmp_path}\n"
+        f"sentinel monitor wg 127.0.0.1 {redis_server.port} 1\n"
+    )
+    proc = subprocess.Popen(
+        [redis_server.binary, str(conf), "--sentinel"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port)
+        yield f"redis+sentinel://127.0.0.1:{port}/wg/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_sentinel_urls_count_through_limits_in_the_same_keys(
+    sentinel_url: str, redis_url: str
+) -> None:
+    async def body() -> list[bool]:
+        via_sentinel = limiter("script", sentinel_url)  # Sentinel: the limits engine
+        direct = limiter("script", redis_url)
+        try:
+            out = [(await via_sentinel.check([IP])).allowed for _ in range(2)]
+            out += [(await direct.check([IP])).allowed for _ in range(2)]
+            return out
+        finally:
+            await via_sentinel.close()
+            await direct.close()
+
+    assert run(body) == [True, True, True, False]
