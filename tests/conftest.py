@@ -35,3 +35,9 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "gateway-data"
     path.mkdir()
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run browser tests last: Playwright's sync API keeps an event loop running in the main
+    thread for the rest of the session, which breaks ``asyncio.run`` in the tests after it."""
+    items.sort(key=lambda item: "/browser/" in str(item.path).replace("\\", "/"))
