@@ -26,7 +26,10 @@ def test_a_genuine_assertion_says_key_account_origin_and_record() -> None:
     header = sign_assertion(serializer([NEW, OLD]), RECORD, BODY)
     claims = verify_assertion(header, [NEW, OLD], max_age=60, body=BODY)
     assert (claims.key, claims.account, claims.origin, claims.record_id) == (
-        "pk_live_1", "acct_1", "https://shop.example", "rec_1"
+        "pk_live_1",
+        "acct_1",
+        "https://shop.example",
+        "rec_1",
     )
     assert abs(claims.signed_at - time.time()) < 5
 
@@ -54,11 +57,9 @@ def _swap_char(value: str) -> str:
         (lambda h: _swap_char(h), [NEW], BODY),
         (lambda h: h, ["another-secret-0123456789abcdef01234"], BODY),
         (lambda h: h, [NEW], BODY.replace(b"acct_1", b"acct_2")),
-        (lambda h: sign_assertion(Signing([NEW]).serializer("receipt"), RECORD, BODY), [NEW],
-         BODY),
+        (lambda h: sign_assertion(Signing([NEW]).serializer("receipt"), RECORD, BODY), [NEW], BODY),
     ],
-    ids=["missing", "garbage", "tampered-token", "unknown-secret", "other-body",
-         "other-purpose"],
+    ids=["missing", "garbage", "tampered-token", "unknown-secret", "other-body", "other-purpose"],
 )
 def test_forged_or_altered_assertions_are_refused(header, secrets, body) -> None:  # type: ignore[no-untyped-def]
     genuine = sign_assertion(serializer([NEW]), RECORD, BODY)

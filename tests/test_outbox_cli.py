@@ -33,11 +33,13 @@ def test_operator_lists_dead_records_and_replays_them(
     redis_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     port = free_port()
-    settings = Settings.from_env({
-        "GATEWAY_REDIS_URL": redis_url,
-        "GATEWAY_SECRET_KEY": SECRETS[0],
-        "GATEWAY_CONSENT_SINK": f"http://127.0.0.1:{port}/records",
-    })
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REDIS_URL": redis_url,
+            "GATEWAY_SECRET_KEY": SECRETS[0],
+            "GATEWAY_CONSENT_SINK": f"http://127.0.0.1:{port}/records",
+        }
+    )
     service = Receiver(SECRETS, tmp_path / "service.db")
     service.mode = "400"
 

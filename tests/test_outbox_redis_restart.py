@@ -32,7 +32,8 @@ def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> No
         nonlocal refused
         client = redis_client.connect(settings)
         sink = HttpSink(
-            "consent", f"http://127.0.0.1:{port}/records",
+            "consent",
+            f"http://127.0.0.1:{port}/records",
             RedisOutbox(client, "consent", claim_idle=1.0),
         )
         policy = DeliveryPolicy(timeout=2, backoff=0.05, backoff_max=0.3, poll_interval=0.05)

@@ -50,8 +50,7 @@ def test_several_processes_appending_with_rotation_lose_and_tear_nothing(tmp_pat
     path = tmp_path / "consent.jsonl"
     writers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.support.file_writer", str(path), f"w{i}", "150",
-             "40000"],
+            [sys.executable, "-m", "tests.support.file_writer", str(path), f"w{i}", "150", "40000"],
             cwd=ROOT,
         )
         for i in range(4)

@@ -18,11 +18,13 @@ from tests.support.receiver import SECRETS, record
 
 
 def test_a_service_consumer_group_reads_each_record(redis_url: str) -> None:
-    settings = Settings.from_env({
-        "GATEWAY_REDIS_URL": redis_url,
-        "GATEWAY_SECRET_KEY": SECRETS[0],
-        "GATEWAY_RIGHTS_SINK": "redis-stream://rights-requests",
-    })
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REDIS_URL": redis_url,
+            "GATEWAY_SECRET_KEY": SECRETS[0],
+            "GATEWAY_RIGHTS_SINK": "redis-stream://rights-requests",
+        }
+    )
 
     async def scenario() -> None:
         client = Redis.from_url(redis_url)

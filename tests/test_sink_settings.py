@@ -9,7 +9,6 @@ from gateway.sink_http import HttpSink
 from gateway.sinks import build_sinks
 
 
-
 @pytest.mark.parametrize(
     "env, variable",
     [
@@ -18,12 +17,21 @@ from gateway.sinks import build_sinks
         ({"GATEWAY_RIGHTS_SINK": "redis-stream://rights"}, "GATEWAY_RIGHTS_SINK"),
         ({"GATEWAY_CONSENT_SINK": "https:///records"}, "GATEWAY_CONSENT_SINK"),
         ({"GATEWAY_DELIVERY_MAX_ATTEMPTS": "0"}, "GATEWAY_DELIVERY_MAX_ATTEMPTS"),
-        ({"GATEWAY_DELIVERY_TIMEOUT": "30", "GATEWAY_DELIVERY_CLAIM_IDLE": "10"},
-         "GATEWAY_DELIVERY_CLAIM_IDLE"),
+        (
+            {"GATEWAY_DELIVERY_TIMEOUT": "30", "GATEWAY_DELIVERY_CLAIM_IDLE": "10"},
+            "GATEWAY_DELIVERY_CLAIM_IDLE",
+        ),
         ({"GATEWAY_SINK_ROTATE_DAILY": "maybe"}, "GATEWAY_SINK_ROTATE_DAILY"),
     ],
-    ids=["scheme", "relative-file", "stream-without-redis", "no-host", "attempts",
-         "claim-idle", "bool"],
+    ids=[
+        "scheme",
+        "relative-file",
+        "stream-without-redis",
+        "no-host",
+        "attempts",
+        "claim-idle",
+        "bool",
+    ],
 )
 def test_wrong_sink_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as info:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import time
 import socket
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
