@@ -70,6 +70,13 @@ class Settings:
     limit_strategy: str = _setting(
         "sliding-window-counter", "`sliding-window-counter`, `fixed-window` or `moving-window`."
     )
+    limit_engine: str = _setting(
+        "script",
+        "How limits are counted in Redis: `script` (every limit of a request in one Lua script, "
+        "one round trip; sliding-window-counter on a single Redis) or `limits` (the `limits` "
+        "library's own storage, a few round trips per limit; used for Sentinel, Cluster and the "
+        "other strategies).",
+    )
     limits_fail_closed: bool = _setting(
         False,
         "When Redis is unreachable, refuse requests (503) instead of limiting in memory.",
@@ -113,6 +120,15 @@ class Settings:
         "Seconds a record may stay claimed by an instance that stopped answering before "
         "another instance takes it over.",
     )
+    rights_token_min_age: float = _setting(
+        2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
+    )
+    rights_token_max_age: float = _setting(
+        86_400.0, "Seconds a rights form token stays valid (the widget fetches a new one after)."
+    )
+    rights_duplicate_window: float = _setting(
+        86_400.0, "Seconds during which the same rights request sent again gets the same reference."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -150,6 +166,8 @@ class Settings:
                 ) from None
         if self.limit_strategy not in STRATEGIES:
             raise SettingsError("LIMIT_STRATEGY", f"must be one of {', '.join(STRATEGIES)}")
+        if self.limit_engine not in LIMIT_ENGINES:
+            raise SettingsError("LIMIT_ENGINE", f"must be one of {', '.join(LIMIT_ENGINES)}")
         if self.redis_url is not None and not self.secret_keys:
             raise SettingsError("SECRET_KEY", "required when GATEWAY_REDIS_URL is set")
         for secret in self.secret_keys:
@@ -159,6 +177,12 @@ class Settings:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
+        if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
+            raise SettingsError(
+                "RIGHTS_TOKEN_MIN_AGE", "must be at least 0 and below GATEWAY_RIGHTS_TOKEN_MAX_AGE"
+            )
+        if not 0 < self.rights_duplicate_window <= 30 * 86_400:
+            raise SettingsError("RIGHTS_DUPLICATE_WINDOW", "must be between 0 and 30 days")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
         for attr in ("consent_sink", "rights_sink"):
@@ -205,45 +229,45 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+LIMIT_ENGINES = ("script", "limits")
 
 
 def _parse(attr: str, name: str, raw: str) -> Any:
+    """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
+    kind = _FIELD_TYPES[attr]
     try:
-        if attr in ("redis_url", "admin_token"):
-            if attr == "redis_url" and not raw.startswith(
-                ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
-            ):
-                raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
+        if attr == "redis_url":
+            if not raw.startswith(REDIS_SCHEMES):
+                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
-        if attr == "data_dir":
-            return Path(raw)
         if attr == "trusted_proxies":
             return tuple(
                 ipaddress.ip_network(c.strip(), strict=False) for c in raw.split(",") if c.strip()
             )
-        if attr in ("limits_fail_closed", "sink_rotate_daily"):
+        if "Secret" in kind:
+            return Secret(raw)
+        if kind == "Path":
+            return Path(raw)
+        if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError("must be true or false")
-        if attr in (
-            "redis_timeout",
-            "key_cache_ttl",
-            "delivery_timeout",
-            "delivery_max_age",
-            "delivery_backoff",
-            "delivery_backoff_max",
-            "delivery_claim_idle",
-        ):
+        if kind == "float":
             return float(raw)
-        if attr in ("max_body_bytes", "sink_rotate_bytes", "delivery_max_attempts"):
+        if kind == "int":
             return int(raw)
         return raw
     except ValueError as exc:
         raise SettingsError(name, str(exc)) from None
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+# With postponed annotations, field types are strings such as "float" or "Secret | None".
+_FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
 
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
