@@ -74,7 +74,7 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
         try:
             await wait_until(lambda: len(receiver.stored) == 10, timeout=30)
             assert sorted(receiver.stored) == [f"rec_{n:05d}" for n in range(10)]
-            assert handle.snapshot()["consent"]["delivered"] == 10
+            await wait_until(lambda: handle.snapshot()["consent"]["delivered"] == 10)
             status = await queue.status()
             assert (status.depth, status.dead) == (0, 0)
         finally:
