@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -17,6 +16,7 @@ from gateway.delivery_queue import DeliveryQueue
 from gateway.outbox import RedisOutbox
 from gateway.sink_http import HttpSink
 from gateway.spool import FileSpool
+from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
 from tests.support.receiver import SECRETS, Receiver, record, wait_until
 from tests.support.servers import ServerThread
@@ -82,4 +82,4 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
             await client.aclose()
 
     with ServerThread(receiver, port=port):
-        asyncio.run(scenario())
+        run_sync(scenario())

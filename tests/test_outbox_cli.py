@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from gateway import cli_outbox
 from gateway.delivery import DeliveryPolicy, start_workers
 from gateway.settings import Settings
 from gateway.sinks import build_sinks
+from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
 from tests.support.receiver import SECRETS, Receiver, record, wait_until
 from tests.support.servers import ServerThread
@@ -25,7 +25,7 @@ def outbox(argv: list[str], settings: Settings, capsys: pytest.CaptureFixture[st
     cli_outbox.add_parser(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(["outbox", *argv])
     capsys.readouterr()
-    assert asyncio.run(args.run(args, settings)) == 0
+    assert run_sync(args.run(args, settings)) == 0
     return capsys.readouterr().out
 
 
@@ -58,7 +58,7 @@ def test_operator_lists_dead_records_and_replays_them(
             await client.aclose()
 
     with ServerThread(service, port=port):
-        asyncio.run(deliver(3, lambda: sum(service.hits.values()) == 3))
+        run_sync(deliver(3, lambda: sum(service.hits.values()) == 3))
         status = json.loads(outbox(["status", "--json"], settings, capsys))
         assert [(s["service"], s["depth"], s["dead"]) for s in status] == [("consent", 0, 3)]
 
@@ -74,7 +74,7 @@ def test_operator_lists_dead_records_and_replays_them(
             "replayed 1 record(s)"
         )
         assert "replayed 2 record(s)" in outbox(["replay", "--all"], settings, capsys)
-        asyncio.run(deliver(0, lambda: len(service.stored) == 3))
+        run_sync(deliver(0, lambda: len(service.stored) == 3))
 
     status = json.loads(outbox(["status", "--json"], settings, capsys))
     assert [(s["depth"], s["in_flight"], s["dead"]) for s in status] == [(0, 0, 0)]

@@ -11,6 +11,7 @@ from gateway.errors import SinkUnavailable
 from gateway.outbox import RedisOutbox
 from gateway.settings import Settings
 from gateway.sink_http import HttpSink
+from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer, free_port
 from tests.support.receiver import SECRETS, Receiver, record, wait_until
 from tests.support.servers import ServerThread
@@ -68,7 +69,7 @@ def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> No
 
     try:
         with ServerThread(receiver, port=port):
-            asyncio.run(scenario())
+            run_sync(scenario())
     finally:
         server.close()
     # The restart really happened while records were coming in.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +14,7 @@ from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from gateway.sink_file import FileSink
 from gateway.sinks import build_sinks
+from tests.support.aio import run as run_sync
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_the_embedded_default_writes_both_services_to_the_data_folder(data_dir: 
         for sink in sinks.values():
             await sink.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
     assert read_lines(data_dir, "consent") == [
         {"record_id": "r1", "origin": "https://shop.example"}
     ]
@@ -83,7 +83,7 @@ def test_the_first_record_of_a_new_day_starts_a_new_file(tmp_path: Path) -> None
         await write("c")
         await sink.close()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
     assert [r["record_id"] for r in read_lines(tmp_path, "consent")] == ["a", "b", "c"]
     rotated = [p for p in tmp_path.glob("consent.*.jsonl")]
     assert len(rotated) == 1 and rotated[0].name.startswith("consent.20250102T")
@@ -101,4 +101,4 @@ def test_a_record_that_cannot_be_stored_is_refused_not_dropped(tmp_path: Path) -
             await sink.write({"record_id": "r1"})
         assert info.value.code == "sink_unavailable" and info.value.status == 503
 
-    asyncio.run(scenario())
+    run_sync(scenario())

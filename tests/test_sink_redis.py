@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 import pytest
@@ -13,6 +12,7 @@ from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from gateway.sink_redis import RedisStreamSink
 from gateway.sinks import build_sinks
+from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer
 from tests.support.receiver import SECRETS, record
 
@@ -43,7 +43,7 @@ def test_a_service_consumer_group_reads_each_record(redis_url: str) -> None:
         assert [fields[b"record_id"] for _id, fields in entries] == [b"WG-0", b"WG-1", b"WG-2"]
         await client.aclose()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_a_record_is_refused_when_redis_is_down() -> None:
@@ -64,6 +64,6 @@ def test_a_record_is_refused_when_redis_is_down() -> None:
         await client.aclose()
 
     try:
-        asyncio.run(scenario())
+        run_sync(scenario())
     finally:
         server.close()
