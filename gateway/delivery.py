@@ -206,12 +206,15 @@ class Worker:
     async def _idle(self) -> None:
         """Wait for a local write, a finished delivery, or the next poll."""
         self.sink.wakeup.clear()
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.sink.wakeup.wait())]
-        waits += list(self.in_flight)
-        await asyncio.wait(
-            waits, timeout=self.policy.poll_interval, return_when=asyncio.FIRST_COMPLETED
-        )
-        waits[0].cancel()
+        wakeup = asyncio.ensure_future(self.sink.wakeup.wait())
+        try:
+            await asyncio.wait(
+                [wakeup, *self.in_flight],
+                timeout=self.policy.poll_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            wakeup.cancel()
 
     async def deliver(self, entry: Entry) -> None:
         result = await post_entry(
