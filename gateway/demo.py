@@ -23,7 +23,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import uvicorn
 
@@ -141,7 +141,7 @@ class _Server(uvicorn.Server):
         yield
 
 
-def _server(app: Any, lifespan: str) -> _Server:
+def _server(app: Any, lifespan: Literal["on", "off"]) -> _Server:
     config = uvicorn.Config(
         app,
         log_level="warning",

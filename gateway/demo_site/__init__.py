@@ -29,9 +29,9 @@ PAGES = {"/": ("home", "Home"), "/analytics": ("analytics", "A blocked script"),
 
 BLOCKED_SCRIPT = """<script type="text/plain" data-category="analytics">
   // Stands in for an analytics tag: it only runs once analytics is accepted.
-  var status = document.getElementById("analytics-status");
-  status.textContent = "Analytics script ran: consent to analytics was given.";
-  status.className = "status ran";
+  var box = document.getElementById("analytics-status");
+  box.textContent = "Analytics script ran: consent to analytics was given.";
+  box.className = "status ran";
 </script>"""
 
 
@@ -63,7 +63,7 @@ def read_records(data_dir: Path, service: str) -> tuple[list[dict[str, Any]], in
     could not be read (a line being written right now, or a damaged file)."""
     records: list[dict[str, Any]] = []
     unreadable = 0
-    files = sorted(data_dir.glob(f"{service}.*.jsonl")) + [data_dir / f"{service}.jsonl"]
+    files = [*sorted(data_dir.glob(f"{service}.*.jsonl")), data_dir / f"{service}.jsonl"]
     for path in files:
         try:
             lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
