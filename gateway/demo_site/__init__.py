@@ -89,6 +89,8 @@ def _cell(value: Any) -> str:
         value = ", ".join(on) if on else "none"
     elif isinstance(value, (list, tuple)):
         value = ", ".join(str(v) for v in value)
+    elif isinstance(value, bool):
+        value = "yes" if value else "no"
     elif value is None:
         value = ""
     return html.escape(str(value))
@@ -105,7 +107,8 @@ def _table(records: Sequence[Mapping[str, Any]], columns: Iterable[tuple[str, st
             "<tr>" + "".join(f"<td>{_cell(r.get(field))}</td>" for field, _ in cols) + "</tr>"
             for r in records[:MAX_ROWS]
         )
-        rows = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+        rows = (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+                f"<tbody>{body}</tbody></table></div>")
         if len(records) > MAX_ROWS:
             rows += f'<p class="note">{len(records) - MAX_ROWS} older records not shown.</p>'
     if unreadable:
