@@ -14,7 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-from gateway import cli_outbox
+from gateway import cli_outbox, demo
 from gateway.errors import GatewayError
 from gateway.keys import PUBLIC_PREFIX, ApiKey, create_key, is_well_formed, revoke_key
 from gateway.keystore import FileKeyStore, KeyStore
@@ -63,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.set_defaults(run=fn)
 
     cli_outbox.add_parser(sub)
+    demo.add_parser(sub)
     return parser
 
 
@@ -70,13 +71,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
+        if getattr(args, "run_sync", None) is not None:
+            return int(args.run_sync(args, settings))
         if args.run is None:
             return serve(args, settings)
         return int(asyncio.run(args.run(args, settings)))
     except SettingsError as exc:
         print(f"widget-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
-    except (CliError, GatewayError) as exc:
+    except (CliError, GatewayError, demo.DemoError) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2
 
