@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from gateway import health, openapi, widget_api
+from gateway import admin_api, admin_page, health, openapi, private_keys, widget_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -26,6 +26,9 @@ def build_routes() -> list[BaseRoute]:
         *health.routes(),
         *openapi.routes(),
         *widget_api.routes(),
+        *private_keys.routes(),
+        *admin_api.routes(),
+        *admin_page.routes(),
     ]
 
 

@@ -79,6 +79,16 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    limit_admin: str = _setting(
+        "120/minute;2000/hour",
+        "Requests to `/admin/v1/` per client IP, counted before the token is checked.",
+    )
+    roll_grace_seconds: float = _setting(
+        86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
+    )
+    revoke_exposed_keys: bool = _setting(
+        False, "Revoke a key at once when its private key is seen in a browser context."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -107,6 +117,7 @@ class Settings:
             "limit_consent_per_ip",
             "limit_rights_per_ip",
             "limit_rights_per_email",
+            "limit_admin",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -125,6 +136,8 @@ class Settings:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
+        if not 0 <= self.roll_grace_seconds <= 30 * 86_400:
+            raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
 
@@ -167,13 +180,13 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             return tuple(
                 ipaddress.ip_network(c.strip(), strict=False) for c in raw.split(",") if c.strip()
             )
-        if attr == "limits_fail_closed":
+        if attr in ("limits_fail_closed", "revoke_exposed_keys"):
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError("must be true or false")
-        if attr in ("redis_timeout", "key_cache_ttl"):
+        if attr in ("redis_timeout", "key_cache_ttl", "roll_grace_seconds"):
             return float(raw)
         if attr == "max_body_bytes":
             return int(raw)
