@@ -13,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from gateway import admin_api, admin_page, health, openapi, private_keys, widget_api
+from gateway import (
+    admin_api,
+    admin_page,
+    assets,
+    consent_api,
+    health,
+    openapi,
+    private_keys,
+    rights_api,
+    widget_api,
+)
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -25,6 +35,9 @@ def build_routes() -> list[BaseRoute]:
     return [
         *health.routes(),
         *openapi.routes(),
+        *assets.routes(),
+        *consent_api.routes(),
+        *rights_api.routes(),
         *widget_api.routes(),
         *private_keys.routes(),
         *admin_api.routes(),

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 
-from gateway import cli_keys
+from gateway import cli_keys, cli_outbox
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
 
@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=None)
 
     cli_keys.add_parser(sub)
+    cli_outbox.add_parser(sub)
     return parser
 
 

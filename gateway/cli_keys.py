@@ -151,7 +151,7 @@ def print_key(key: ApiKey, as_json: bool, extra: dict[str, Any] | None = None) -
 
 def _secret_notice(private_key: str, as_json: bool) -> None:
     if not as_json:
-        print(f"private key:    {private_key}")
+        print(f"private key: {private_key}")
         print("The private key is shown only this once. Store it now; it cannot be recovered.",
               file=sys.stderr)
 

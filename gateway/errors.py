@@ -108,6 +108,14 @@ class InvalidOriginRule(GatewayError):
     title = "Invalid origin rule"
 
 
+class PreflightRefused(GatewayError):
+    """A CORS preflight asked for a method or request header the widget API does not accept."""
+
+    status = 403
+    code = "preflight_refused"
+    title = "Preflight refused"
+
+
 # --- limits -------------------------------------------------------------------------------------
 
 
@@ -160,6 +168,41 @@ class InvalidPayload(GatewayError):
     def __init__(self, detail: str | None = None, *, errors: Sequence[Mapping[str, str]] = ()):
         super().__init__(detail, extra={"errors": [dict(e) for e in errors]} if errors else None)
         self.errors = list(errors)
+
+
+# --- rights forms -------------------------------------------------------------------------------
+
+
+class FormTokenInvalid(GatewayError):
+    """The form token is missing, forged, signed with a retired secret, or for another key."""
+
+    status = 403
+    code = "form_token_invalid"
+    title = "Invalid form token"
+
+
+class FormTokenExpired(GatewayError):
+    """The form was opened too long ago; the widget fetches a fresh token and sends again."""
+
+    status = 422
+    code = "form_token_expired"
+    title = "Form token expired"
+
+
+class SubmittedTooFast(GatewayError):
+    """The form was sent sooner after it was shown than a person could fill it in."""
+
+    status = 422
+    code = "submitted_too_fast"
+    title = "Form sent too quickly"
+
+
+class SpamSuspected(GatewayError):
+    """The honeypot field, invisible to people, was filled in: nothing was stored."""
+
+    status = 422
+    code = "spam_suspected"
+    title = "Request looks automated"
 
 
 # --- routing ------------------------------------------------------------------------------------
@@ -297,6 +340,26 @@ class SinkUnavailable(GatewayError):
     status = 503
     code = "sink_unavailable"
     title = "Record could not be stored"
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+class AssertionRefused(GatewayError):
+    """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
+    the body it came with. Raised by :func:`gateway.assertion.verify_assertion` in a receiving
+    service."""
+
+    status = 401
+    code = "assertion_invalid"
+    title = "Gateway assertion refused"
+
+
+class AssertionExpired(AssertionRefused):
+    """A genuine assertion older than the receiving service accepts."""
+
+    code = "assertion_expired"
+    title = "Gateway assertion expired"
 
 
 HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {

@@ -152,7 +152,7 @@ def _origins(value: Any, problems: _Problems) -> tuple[str, ...]:
         try:
             rule = str(parse_rule(entry))
         except InvalidOrigin as exc:
-            problems.add("invalid_origin_rule", f"origins[{i}]", f"not a valid origin: {exc}")
+            problems.add("invalid_origin_rule", f"origins[{i}]", f"invalid origin: {exc}")
             continue
         if rule in rules:
             problems.add("duplicate_entry", f"origins[{i}]", "the same origin is listed twice")

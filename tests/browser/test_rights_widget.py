@@ -1,0 +1,249 @@
+"""The rights widget in headless Chromium, on a site of another origin, against a real gateway."""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+import re
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.browser.conftest import Gateway, Site, make_gateway
+
+pytestmark = pytest.mark.browser
+IMG = Path(__file__).parent.parent.parent / "docs" / "img"
+CONFIG = {
+    "types": ["gdpr_access", "gdpr_erasure", "gdpr_objection", "ccpa_delete", "other"],
+    "custom_fields": [
+        {
+            "id": "store",
+            "type": "select",
+            "label": {"en": "Store", "fr": "Magasin"},
+            "options": [
+                {"value": "paris", "label": {"en": "Paris"}},
+                {"value": "lyon", "label": {"en": "Lyon"}},
+            ],
+        }
+    ],
+}
+
+
+def start(tmp: Path, site: Site, **overrides: Any) -> Gateway:
+    def build() -> Gateway:
+        gw = make_gateway(tmp / "gateway-data", (site.origin,), **overrides)
+        gw.put_key(replace(gw.key.key, rights_config=CONFIG))
+        return gw
+
+    # The key store is written with asyncio.run, which cannot run in the thread where
+    # Playwright's sync API already drives an event loop.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(build).result().start()
+
+
+@pytest.fixture(scope="module")
+def gw(tmp_path_factory: pytest.TempPathFactory, site: Site) -> Iterator[Gateway]:
+    """One gateway for the module; forms may be sent at once, limits are generous."""
+    g = start(
+        tmp_path_factory.mktemp("rights"),
+        site,
+        rights_token_min_age=0.0,
+        limit_rights_per_ip="100/hour",
+        limit_rights_per_email="100/hour",
+    )
+    yield g
+    g.stop()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh context and page; ``page.errors`` collects errors thrown into the host page."""
+    context = browser.new_context(viewport={"width": 720, "height": 900})
+    p = context.new_page()
+    errors: list[str] = []
+    p.on("pageerror", lambda exc: errors.append(str(exc)))
+    p.errors = errors  # type: ignore[attr-defined]
+    yield p
+    context.close()
+
+
+def records(gw: Gateway) -> list[dict[str, Any]]:
+    path = gw.data_dir / "rights.jsonl"
+    if not path.exists():
+        return []
+    lines = [json.loads(x) for x in path.read_text().splitlines() if x.strip()]
+    return [line.get("record", line) for line in lines]
+
+
+def open_page(page: Page, site: Site, gw: Gateway, name: str, div: str = "") -> None:
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title>'
+        "<style>body{font-family:sans-serif;margin:24px;background:#f6f7f9}</style></head><body>"
+        f"<h1>Privacy</h1><div data-wg-rights {div}></div>{gw.snippet('rights')}"
+        "<script>window.events=[];document.addEventListener('wg:rights-submitted',"
+        "e=>events.push(e.detail));</script></body></html>"
+    )
+    page.goto(site.add(f"/{name}", html))
+
+
+def field(page: Page, name: str) -> Any:
+    return page.locator(f"[data-wg-rights] [name='{name}']")
+
+
+def test_inline_form_keyboard_only_submission_reaches_the_sink(
+    page: Page, site: Site, gw: Gateway
+) -> None:
+    open_page(page, site, gw, "inline", 'data-customer-ref="C-77"')
+    expect(field(page, "email")).to_be_visible()
+    page.evaluate("WidgetGateway.rights.prefill({given_name: 'Ada'})")
+    k = page.keyboard
+    k.press("Tab")  # the first stop is the request type
+    k.type("Delete")
+    k.press("Tab")
+    k.type("ada@example.org")
+    k.press("Tab")
+    k.press("Tab")  # given name, prefilled
+    k.type("Lovelace")
+    k.press("Tab")
+    k.press("Tab")  # customer reference, from data-customer-ref
+    k.press("ArrowDown")  # requester type: an authorised agent
+    k.press("Tab")
+    k.type("Line one")
+    k.press("Enter")
+    k.type("Line two")
+    k.press("Tab")
+    k.type("Ly")
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-wg-rights] .box").screenshot(path=str(IMG / "rights-form.png"))
+    k.press("Tab")
+    k.press("Enter")  # the submit button
+
+    ref = page.locator("[data-wg-rights] .ref")
+    expect(ref).to_have_text(re.compile(r"^RR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$"))
+    expect(page.locator("[data-wg-rights] .done")).to_contain_text("We will answer by")
+    expect(page.locator("[data-wg-rights] .done")).to_be_focused()
+    page.locator("[data-wg-rights] .box").screenshot(path=str(IMG / "rights-confirmation.png"))
+    reference = ref.inner_text()
+    assert page.evaluate("events") == [{"reference": reference}]
+    [record] = [r for r in records(gw) if r["reference"] == reference]
+    typed = {
+        "type": "gdpr_erasure",
+        "email": "ada@example.org",
+        "given_name": "Ada",
+        "family_name": "Lovelace",
+        "customer_reference": "C-77",
+        "requester_type": "agent",
+        "message": "Line one\nLine two",
+        "custom": {"store": "lyon"},
+        "language": "en",
+        "origin": site.origin,
+    }
+    assert {k: record[k] for k in typed} == typed
+    date_text = page.locator("[data-wg-rights] .done p").nth(2).inner_text()
+    assert date_text.endswith(f"{int(record['respond_by'][8:])}, {record['respond_by'][:4]}.")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_each_validation_error_is_shown_and_announced(page: Page, site: Site, gw: Gateway) -> None:
+    open_page(page, site, gw, "errors")
+    submit = page.locator("[data-wg-rights] button[type=submit]")
+    submit.click()
+    alert = page.locator("[data-wg-rights] [role=alert]")
+    expect(alert).to_have_text("Please correct the highlighted fields.")
+    type_select = field(page, "type")
+    expect(type_select).to_be_focused()  # focus moves to the first error
+    for name in ("type", "email"):
+        el = field(page, name)
+        expect(el).to_have_attribute("aria-invalid", "true")
+        described = page.locator(f"[data-wg-rights] #{el.get_attribute('aria-describedby')}")
+        expect(described).to_have_text("Please fill in this field.")
+    expect(field(page, "given_name")).to_have_attribute("aria-invalid", "false")
+
+    type_select.select_option("other")
+    field(page, "email").fill("ada@example")
+    submit.click()
+    expect(field(page, "email")).to_be_focused()
+    expect(page.locator("[data-wg-rights] #e-email")).to_have_text(
+        "Please enter a valid email address, like name@example.com."
+    )
+    expect(type_select).to_have_attribute("aria-invalid", "false")
+    # Every field has a label (the requester type, a radio group, has its legend).
+    assert page.locator("[data-wg-rights] label[for]").count() == 7
+    expect(page.locator("[data-wg-rights] fieldset legend")).to_contain_text("I am making")
+    assert records(gw) == [] or all(r["email"] != "ada@example" for r in records(gw))
+
+
+def test_modal_mode_in_french(page: Page, site: Site, gw: Gateway) -> None:
+    open_page(page, site, gw, "modal", 'data-mode="modal" data-lang="fr"')
+    opener = page.locator("[data-wg-rights] button[aria-haspopup=dialog]")
+    expect(opener).to_have_text("Demande sur mes données")
+    dialog = page.locator("[data-wg-rights] dialog")
+    expect(dialog).to_be_hidden()
+    opener.click()
+    expect(dialog).to_be_visible()
+    expect(dialog.locator("h2")).to_have_text("Exercer vos droits sur vos données")
+    field(page, "type").select_option("gdpr_access")
+    field(page, "email").fill("marie@example.fr")
+    dialog.locator("button[type=submit]").click()
+    expect(dialog.locator(".done")).to_contain_text("Nous vous répondrons au plus tard le")
+    reference = dialog.locator(".ref").inner_text()
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    page.evaluate("WidgetGateway.rights.open()")
+    expect(dialog.locator(".ref")).to_have_text(reference)
+    [record] = [r for r in records(gw) if r["reference"] == reference]
+    assert record["language"] == "fr" and record["email"] == "marie@example.fr"
+
+
+def test_a_filled_honeypot_is_refused_and_said_so(page: Page, site: Site, gw: Gateway) -> None:
+    open_page(page, site, gw, "honeypot")
+    field(page, "type").select_option("gdpr_access")
+    field(page, "email").fill("bot@example.net")
+    field(page, "website").evaluate("el => el.value = 'http://spam.example'")  # as bots do
+    page.locator("[data-wg-rights] button[type=submit]").click()
+    expect(page.locator("[data-wg-rights] [role=alert]")).to_have_text(
+        "Your request could not be sent. Please contact us another way."
+    )
+    assert all(r["email"] != "bot@example.net" for r in records(gw))
+    assert page.evaluate("events") == []
+
+
+def test_too_fast_submission_and_rate_limit(page: Page, site: Site, tmp_path: Path) -> None:
+    gw = start(tmp_path, site, rights_token_min_age=3.0, limit_rights_per_ip="1/hour")
+    try:
+        open_page(page, site, gw, "limits")
+        expect(field(page, "email")).to_be_visible()
+        # A script that skips the widget and posts at once is refused as too fast.
+        answer = page.evaluate(
+            """async ([gw, pk]) => {
+                const c = await (await fetch(`${gw}/v1/${pk}/rights/config`)).json();
+                const r = await fetch(`${gw}/v1/${pk}/rights`, {method: "POST", body:
+                    JSON.stringify({type: "other", email: "x@example.com",
+                                    form_token: c.form_token})});
+                return [r.status, (await r.json()).code];
+            }""",
+            [gw.url, gw.key.key.public_key],
+        )
+        assert answer == [422, "submitted_too_fast"]
+        # That attempt counted against the hourly limit: the visitor is told when to come back.
+        field(page, "type").select_option("other")
+        field(page, "email").fill("ada@example.org")
+        page.evaluate(
+            "document.querySelector('[data-wg-rights]').shadowRoot"
+            ".querySelector('form').requestSubmit()"
+        )
+        alert = page.locator("[data-wg-rights] [role=alert]")
+        expect(alert).to_have_text(
+            re.compile(
+                r"^You have sent several requests in a short time\. "
+                r"Please try again in \d+ minutes\.$"
+            ),
+            timeout=15_000,
+        )
+        assert records(gw) == []
+    finally:
+        gw.stop()
