@@ -192,7 +192,7 @@ def routes() -> list[Route]:
     ]
 
 
-_ADMIN = {"tags": ("admin",), "security": [{"adminToken": []}]}
+_ADMIN: dict[str, Any] = {"tags": ("admin",), "security": [{"adminToken": []}]}
 _PK = [openapi.PK]
 _PAGE = [{"name": "cursor", "in": "query", "schema": {"type": "string"}},
          {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,

@@ -136,7 +136,7 @@ class RedisAuditLog:
     ) -> tuple[list[AuditEvent], str | None]:
         start = f"({cursor}" if cursor else "-"
         try:
-            entries = await self.redis.xrange(f"wg:audit:{public_key}", start, "+",
+            entries: Any = await self.redis.xrange(f"wg:audit:{public_key}", start, "+",
                                               count=limit + 1)
         except RedisError as exc:
             raise StoreUnavailable("the audit trail could not be read") from exc
@@ -157,7 +157,7 @@ def open_audit_log(settings: Settings, client: aioredis.Redis | None) -> AuditLo
 
 def audit_log(services: Services) -> AuditLog:
     """The running app's audit trail (made on first use, kept with the services)."""
-    log = services.extras.get("audit")
+    log: AuditLog | None = services.extras.get("audit")
     if log is None:
         log = services.extras["audit"] = open_audit_log(services.settings, services.redis)
-    return log  # type: ignore[no-any-return]
+    return log

@@ -99,7 +99,7 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
         for item in args.limit:
             name, sep, value = item.partition("=")
             if not sep:
-                raise KeyCommandError(f"--limit takes NAME=LIMIT, e.g. per_key=1000/minute")
+                raise KeyCommandError("--limit takes NAME=LIMIT, e.g. per_key=1000/minute")
             limits[name.strip()] = value.strip() or None
         payload["limits"] = limits
     return payload

@@ -1,4 +1,4 @@
-"""Validating what an owner asks a key to be: the create and update payloads of the admin API and CLI.
+"""Validating what an owner asks a key to be: create and update payloads (admin API and CLI).
 
 Every rule has its own stable problem ``code`` (see ``errors.py``). All problems of a payload are
 collected, so one answer lists them all (each with ``field``, ``message`` and ``code``); the
@@ -125,14 +125,14 @@ def _name(value: Any, problems: _Problems) -> str:
     if not isinstance(value, str):
         problems.add("invalid_field_type", "name", "a string")
         return ""
-    value = value.strip()
-    if not value:
+    text = value.strip()
+    if not text:
         problems.add("missing_field", "name", "must not be empty")
-    elif len(value) > MAX_NAME:
+    elif len(text) > MAX_NAME:
         problems.add("value_too_long", "name", f"at most {MAX_NAME} characters")
-    elif _CONTROL.search(value):
+    elif _CONTROL.search(text):
         problems.add("invalid_field_type", "name", "no control characters")
-    return value
+    return text
 
 
 def _string_list(name: str, value: Any, most: int, problems: _Problems) -> list[str] | None:

@@ -1,4 +1,4 @@
-"""The admin API in-process: every operation, every validation rule, auth, pagination, roll, exposure."""
+"""The admin API in-process: operations, validation rules, auth, pagination, roll, exposure."""
 
 from __future__ import annotations
 

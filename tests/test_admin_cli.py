@@ -1,4 +1,4 @@
-"""``widget-gateway keys update|roll|audit`` run as a user runs them, on the file store and Redis."""
+"""``widget-gateway keys update|roll|audit`` run as a user runs them (file store and Redis)."""
 
 from __future__ import annotations
 
