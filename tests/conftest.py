@@ -35,3 +35,9 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "gateway-data"
     path.mkdir()
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: the quick tiers report first, and Playwright's session-wide
+    event loop starts only after every other test has run."""
+    items.sort(key=lambda item: "/browser/" in str(item.path))
