@@ -78,7 +78,7 @@
       });
       state.cursor = r.data.next_cursor;
       $("more").hidden = !state.cursor;
-      if (!more) status(r.data.keys.length ? "" : "No keys yet.");
+      if (!more && !r.data.keys.length) status("No keys yet.");
     });
   }
 
