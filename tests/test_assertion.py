@@ -14,7 +14,7 @@ from gateway.signing import Signing
 OLD, NEW = "old-secret-0123456789abcdef0123456789", "new-secret-0123456789abcdef0123456789"
 RECORD = {
     "record_id": "rec_1",
-    "key": "pk_live_1",
+    "public_key": "pk_live_1",
     "account": "acct_1",
     "origin": "https://shop.example",
     "received_at": "2025-01-01T00:00:00Z",
