@@ -16,8 +16,9 @@ from starlette.routing import Route
 
 from gateway import openapi
 from gateway.errors import NotFound, problem_response
+from gateway.static_files import static_dir
 
-PAGE_DIR = Path(__file__).resolve().parent.parent / "static" / "admin"
+PAGE_DIR = static_dir() / "admin"
 FILES = {
     "": ("index.html", "text/html; charset=utf-8"),
     "admin.js": ("admin.js", "text/javascript; charset=utf-8"),
