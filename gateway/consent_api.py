@@ -90,6 +90,7 @@ async def post_consent(call: WidgetCall) -> Response:
         origin=call.origin,
         client_ip=truncate_ip(call.client_ip),
         user_agent=call.request.headers.get("user-agent", ""),
+        id_secret=call.services.signing.secrets[0],
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
     await services.sinks["consent"].write(record.to_json())
