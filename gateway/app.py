@@ -13,7 +13,17 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from gateway import assets, consent_api, health, openapi, rights_api, widget_api
+from gateway import (
+    admin_api,
+    admin_page,
+    assets,
+    consent_api,
+    health,
+    openapi,
+    private_keys,
+    rights_api,
+    widget_api,
+)
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -29,6 +39,9 @@ def build_routes() -> list[BaseRoute]:
         *consent_api.routes(),
         *rights_api.routes(),
         *widget_api.routes(),
+        *private_keys.routes(),
+        *admin_api.routes(),
+        *admin_page.routes(),
     ]
 
 

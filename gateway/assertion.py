@@ -68,7 +68,7 @@ def record_id(record: Mapping[str, Any]) -> str:
 def sign_assertion(signer: URLSafeTimedSerializer, record: Mapping[str, Any], body: bytes) -> str:
     """The assertion header value for ``record`` posted as ``body``."""
     claims = {
-        "key": str(record.get("key", "")),
+        "key": str(record.get("public_key", "")),
         "account": str(record.get("account", "")),
         "origin": str(record.get("origin", "")),
         "rid": record_id(record),

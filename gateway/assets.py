@@ -27,13 +27,14 @@ from starlette.routing import Route
 
 from gateway import openapi
 from gateway.errors import NotFound, problem_response
+from gateway.static_files import static_dir
 
 try:  # optional: brotli saves another ~12% on the widgets
     import brotli  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - depends on the installation
     brotli = None
 
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+STATIC_DIR = static_dir()
 STABLE_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 HASHED_CACHE = "public, max-age=31536000, immutable"
 CONTENT_TYPE = "text/javascript; charset=utf-8"

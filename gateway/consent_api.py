@@ -23,12 +23,10 @@ from gateway.consent_records import build_record, parse_choice
 from gateway.errors import (
     GatewayError,
     InvalidPayload,
-    PrivateKeyExposed,
-    Unauthorized,
     problem_response,
 )
-from gateway.exposure import report_exposed_key
-from gateway.keys import PRIVATE_PREFIX, ApiKey, is_well_formed
+from gateway.keys import ApiKey
+from gateway.private_keys import authenticate
 from gateway.ratelimit import LimitRequest
 from gateway.services import Services
 from gateway.widget_api import WidgetCall, widget_route
@@ -92,6 +90,7 @@ async def post_consent(call: WidgetCall) -> Response:
         origin=call.origin,
         client_ip=truncate_ip(call.client_ip),
         user_agent=call.request.headers.get("user-agent", ""),
+        id_secret=call.services.signing.secrets[0],
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
     await services.sinks["consent"].write(record.to_json())
@@ -117,17 +116,7 @@ async def verify_receipt(request: Request) -> Response:
         await services.limiter.enforce(
             [LimitRequest("ip", services.settings.limit_per_ip, (ip,))]
         )
-        private_key = request.headers.get("x-api-key", "")
-        if not is_well_formed(private_key, PRIVATE_PREFIX):
-            raise Unauthorized("send the key's private key in X-API-Key")
-        key = await services.store.find_by_private_key(private_key)
-        if key is None or not key.accepts_private_key(private_key):
-            raise Unauthorized("no active key has this private key")
-        if "origin" in request.headers:
-            await report_exposed_key(services, private_key, where="receipt verification")
-            raise PrivateKeyExposed(
-                "a private key must never be used in a browser; it has been flagged as exposed"
-            )
+        key = await authenticate(request, services)
         data = await read_json(request, services.settings.max_body_bytes)
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):

@@ -8,6 +8,8 @@ key, account, origin, received time, truncated client IP and user agent.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 import time
@@ -23,7 +25,7 @@ from gateway.errors import InvalidPayload
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 FIELDS = frozenset({
     "consent_id", "action", "categories", "services", "policy_version", "language", "gpc",
-    "page_url", "given_at",
+    "page_url", "given_at", "record_key",
 })
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
 MAX_URL = 2048
@@ -50,6 +52,9 @@ class ConsentChoice:
     gpc: bool
     page_url: str  # without query string or fragment
     given_at: str | None
+    # The widget's own id for this record, the same on every retry: it makes the record id stable,
+    # so a record sent again after a lost answer reaches the services under the same id.
+    record_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -119,6 +124,11 @@ def parse_choice(
         bad("gpc", "true or false")
     page_url = _page_url(data.get("page_url"), origin, bad)
     given_at = _given_at(data.get("given_at"), now or datetime.now(UTC), bad)
+    record_key = data.get("record_key")
+    if record_key is not None and not (
+        isinstance(record_key, str) and _CONSENT_ID.fullmatch(record_key)
+    ):
+        bad("record_key", "8-64 characters: letters, digits, '_' or '-'")
     if errors:
         raise InvalidPayload("The consent record is not valid.", errors=errors)
     return ConsentChoice(
@@ -131,6 +141,7 @@ def parse_choice(
         gpc=gpc,
         page_url=page_url,
         given_at=given_at,
+        record_key=record_key,
     )
 
 
@@ -189,6 +200,16 @@ def new_record_id(now: float | None = None) -> str:
     return f"cr_{ms:012x}{secrets.token_hex(8)}"
 
 
+def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:
+    """The same id for the same record sent again: keyed on the widget's ``record_key``.
+
+    Keyed with a server secret, so a page cannot choose another visitor's record id.
+    """
+    assert choice.record_key is not None
+    message = "\x1f".join((public_key, choice.consent_id, choice.record_key)).encode()
+    return "cr_" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:28]
+
+
 def build_record(
     choice: ConsentChoice,
     *,
@@ -197,12 +218,17 @@ def build_record(
     origin: str,
     client_ip: str,
     user_agent: str,
+    id_secret: str,
     now: float | None = None,
 ) -> ConsentRecord:
     at = time.time() if now is None else now
     received = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
     return ConsentRecord(
-        record_id=new_record_id(at),
+        record_id=(
+            stable_record_id(id_secret, public_key, choice)
+            if choice.record_key
+            else new_record_id(at)
+        ),
         consent_id=choice.consent_id,
         action=choice.action,
         categories=dict(choice.categories),

@@ -226,6 +226,103 @@ class Conflict(GatewayError):
     title = "Conflict"
 
 
+
+# --- key management (admin API, CLI) ------------------------------------------------------------
+
+
+class AdminDisabled(GatewayError):
+    """No admin token is configured: the admin API answers nothing else rather than stay open."""
+
+    status = 404
+    code = "admin_disabled"
+    title = "Admin API disabled"
+
+
+class InvalidAdminToken(GatewayError):
+    status = 401
+    code = "invalid_admin_token"
+    title = "Invalid admin token"
+
+
+class KeyNotFound(GatewayError):
+    status = 404
+    code = "key_not_found"
+    title = "Key not found"
+
+
+class KeyAlreadyRevoked(GatewayError):
+    """A revoked key cannot be changed or rolled; it can only be replaced by a new key."""
+
+    status = 409
+    code = "key_already_revoked"
+    title = "Key revoked"
+
+
+class InvalidQuery(GatewayError):
+    status = 422
+    code = "invalid_query"
+    title = "Invalid query parameter"
+
+
+class MissingField(InvalidPayload):
+    code = "missing_field"
+    title = "Required field missing"
+
+
+class UnknownField(InvalidPayload):
+    code = "unknown_field"
+    title = "Unknown field"
+
+
+class InvalidFieldType(InvalidPayload):
+    code = "invalid_field_type"
+    title = "Field has the wrong type"
+
+
+class ValueTooLong(InvalidPayload):
+    code = "value_too_long"
+    title = "Value too long"
+
+
+class TooManyEntries(InvalidPayload):
+    code = "too_many_entries"
+    title = "Too many entries"
+
+
+class DuplicateEntry(InvalidPayload):
+    code = "duplicate_entry"
+    title = "Duplicate entry"
+
+
+class InvalidAccount(InvalidPayload):
+    code = "invalid_account"
+    title = "Invalid account id"
+
+
+class InvalidRedirectUri(InvalidPayload):
+    code = "invalid_redirect_uri"
+    title = "Invalid redirect URI"
+
+
+class UnknownWidget(InvalidPayload):
+    code = "unknown_widget"
+    title = "Unknown widget"
+
+
+class InvalidLimit(InvalidPayload):
+    code = "invalid_limit"
+    title = "Invalid rate limit"
+
+
+class InvalidWidgetConfig(InvalidPayload):
+    code = "invalid_widget_config"
+    title = "Invalid widget config"
+
+
+class InvalidGracePeriod(InvalidPayload):
+    code = "invalid_grace_period"
+    title = "Invalid grace period"
+
 # --- dependencies -------------------------------------------------------------------------------
 
 

@@ -36,7 +36,14 @@ def scan_for_private_key(*texts: str) -> str | None:
 
 
 async def report_exposed_key(services: Services, private_key: str, where: str) -> None:
-    """Flag the key that owns ``private_key`` as exposed (best effort; never raises)."""
+    """Flag the key that owns ``private_key`` as exposed (best effort; never raises).
+
+    The first sighting is written to the key's audit trail; with ``revoke_exposed_keys`` the key
+    is also revoked at once (a second audit event, by the actor ``gateway``).
+    """
+    from gateway import key_admin
+    from gateway.audit import AuditEvent, audit_log
+
     services.metrics.counter(
         "gateway_private_key_exposed_total", "Private keys seen in a browser context."
     ).inc(where=where)
@@ -44,9 +51,18 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
         key = await services.store.find_by_private_key(private_key)
         if key is None:
             return
+        log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
         if key.exposed_at is None:
             now = time.time()
-            await services.store.put(dataclasses.replace(key, exposed_at=now, updated_at=now))
-        log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
+            key = dataclasses.replace(key, exposed_at=now, updated_at=now)
+            await services.store.put(key)
+            await audit_log(services).record(AuditEvent(
+                at=now, public_key=key.public_key, account=key.account, action="exposed",
+                actor="gateway", changes={"where": where},
+            ))
+        if services.settings.revoke_exposed_keys and key.active:
+            await key_admin.revoke(services.store, audit_log(services), key, "gateway",
+                                   time.time(), reason="private key exposed")
+            log.warning("key %s revoked: its private key was exposed", key.public_key)
     except GatewayError:
         log.warning("a private key was seen in a %s; the store is unreachable", where)

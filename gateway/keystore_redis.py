@@ -55,12 +55,14 @@ class RedisKeyStore:
         try:
             start = 0
             if cursor:
-                rank = await self.redis.zrank(index, cursor)
+                rank: int | None = await self.redis.zrank(index, cursor)  # type: ignore[assignment]
                 start = 0 if rank is None else rank + 1
-            members = await self.redis.zrange(index, start, start + limit)
-            more = len(members) > limit
-            members = members[:limit]
-            raws = await self.redis.mget([f"wg:key:{m.decode()}" for m in members]) if members else []
+            found: list[bytes] = await self.redis.zrange(  # type: ignore[assignment]
+                index, start, start + limit
+            )
+            more = len(found) > limit
+            members = [m.decode() for m in found[:limit]]
+            raws = await self.redis.mget([f"wg:key:{m}" for m in members]) if members else []
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
         keys = [ApiKey.from_json(json.loads(r)) for r in raws if r is not None]
@@ -71,7 +73,7 @@ class RedisKeyStore:
             pk = await self.redis.get(f"wg:sk:{hash_private_key(private_key)}")
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
-        return None if pk is None else await self.get(pk.decode())
+        return None if pk is None else await self.get(pk.decode() if isinstance(pk, bytes) else pk)
 
     async def ping(self) -> bool:
         try:

@@ -32,7 +32,7 @@ class Metrics:
     def __init__(self) -> None:
         self._metrics: dict[str, Metric] = {}
         self._collectors: list[Callable[[], None]] = []
-        self.requests = self.counter("gateway_requests_total", "Answers by route and status.")
+        self.requests = self.counter("gateway_requests_total", "Widget API answers by widget and status.")
         self.errors = self.counter("gateway_errors_total", "Problem answers by code.")
         self.rate_limited = self.counter("gateway_rate_limited_total", "Requests refused by limits.")
         self.degraded = self.gauge("gateway_degraded", "1 while a dependency is down (by part).")

@@ -54,7 +54,9 @@ def _sentinel(url: str, options: dict[str, Any]) -> aioredis.Redis:
         raise SettingsError("REDIS_URL", "a Sentinel URL needs the service name as its path")
     password = parts.password
     db = int(path[1]) if len(path) > 1 else int(parse_qs(parts.query).get("db", ["0"])[0])
-    sentinel = Sentinel(hosts, sentinel_kwargs={"socket_timeout": options["socket_connect_timeout"]})
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        hosts, sentinel_kwargs={"socket_timeout": options["socket_connect_timeout"]}
+    )
     master: aioredis.Redis = sentinel.master_for(
         path[0], password=password, db=db, **options
     )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,8 @@ class Services:
     metrics: Metrics
     redis: aioredis.Redis | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+    # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
+    clock: Callable[[], float] = time.time
 
 
 @contextlib.asynccontextmanager

@@ -129,6 +129,16 @@ class Settings:
     rights_duplicate_window: float = _setting(
         86_400.0, "Seconds during which the same rights request sent again gets the same reference."
     )
+    limit_admin: str = _setting(
+        "120/minute;2000/hour",
+        "Requests to `/admin/v1/` per client IP, counted before the token is checked.",
+    )
+    roll_grace_seconds: float = _setting(
+        86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
+    )
+    revoke_exposed_keys: bool = _setting(
+        False, "Revoke a key at once when its private key is seen in a browser context."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -157,6 +167,7 @@ class Settings:
             "limit_consent_per_ip",
             "limit_rights_per_ip",
             "limit_rights_per_email",
+            "limit_admin",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -183,6 +194,8 @@ class Settings:
             )
         if not 0 < self.rights_duplicate_window <= 30 * 86_400:
             raise SettingsError("RIGHTS_DUPLICATE_WINDOW", "must be between 0 and 30 days")
+        if not 0 <= self.roll_grace_seconds <= 30 * 86_400:
+            raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
         for attr in ("consent_sink", "rights_sink"):

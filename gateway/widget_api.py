@@ -124,12 +124,15 @@ def widget_route(
             services.metrics.errors.inc(code=exc.code)
             if exc.status == 429:
                 services.metrics.rate_limited.inc(widget=widget)
+            services.metrics.requests.inc(widget=widget, status=str(exc.status))
             return problem_response(exc, headers)
         except Exception:
             log.exception("unexpected error in %s %s endpoint", widget, request.method)
             error = GatewayError("the gateway could not answer this request")
             services.metrics.errors.inc(code=error.code)
+            services.metrics.requests.inc(widget=widget, status="500")
             return problem_response(error, headers)
+        services.metrics.requests.inc(widget=widget, status=str(response.status_code))
         for name, value in headers.items():
             if name == "Vary" and "vary" in response.headers:
                 response.headers["Vary"] = f"{response.headers['vary']}, {value}"

@@ -161,7 +161,8 @@
     });
     store(SK, { id: st.id, t: st.given, receipt: null });
     var q = load(QK) || [];
-    q.push({ k: id(), r: rec, n: 0, at: 0 });
+    // record_key stays the same on every retry, so the gateway gives a resent record the same id
+    q.push({ k: rec.record_key = id(), r: rec, n: 0, at: 0 });
     store(QK, q.slice(-20));
     close();
     apply();

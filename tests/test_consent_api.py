@@ -12,7 +12,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.keys import NewKey
+from gateway.keys import NewKey, revoke_key
 from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
 
@@ -108,6 +108,15 @@ def test_receipt_is_not_valid_for_another_key(gw: Gw) -> None:
     r = gw.client.post("/v1/receipts/verify", json={"receipt": receipt},
                        headers={"X-API-Key": other.private_key})
     assert r.json() == {"valid": False, "reason": "other_key"}
+
+
+def test_a_revoked_keys_private_key_verifies_nothing(gw: Gw) -> None:
+    receipt = gw.post(choice()).json()["receipt"]
+    store = gw.client.app.state.services.store
+    gw.client.portal.call(store.put, revoke_key(gw.key.key))
+    r = gw.client.post("/v1/receipts/verify", json={"receipt": receipt},
+                       headers={"X-API-Key": gw.key.private_key})
+    assert (r.status_code, r.json()["code"]) == (403, "key_revoked")
 
 
 @pytest.mark.parametrize(

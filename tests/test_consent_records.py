@@ -41,7 +41,18 @@ def body(**changes: Any) -> dict[str, Any]:
 def record(**changes: Any) -> Any:
     choice = parse_choice(body(**changes), CONFIG, ORIGIN, now=NOW)
     return build_record(choice, public_key="pk_a", account="acct", origin=ORIGIN,
-                        client_ip="203.0.113.0", user_agent="Mozilla/5.0 " + "x" * 500)
+                        client_ip="203.0.113.0", user_agent="Mozilla/5.0 " + "x" * 500,
+                        id_secret="s" * 40)
+
+
+def test_a_record_sent_again_keeps_its_id_and_others_do_not_share_it() -> None:
+    first = record(record_key="k-12345678")
+    again = record(record_key="k-12345678")
+    other = record(record_key="k-87654321")
+    assert first.record_id == again.record_id
+    assert other.record_id != first.record_id
+    assert record().record_id != record().record_id  # without a key: a fresh id each time
+    assert first.record_id.startswith("cr_")
 
 
 def test_record_keeps_the_choice_and_drops_query_and_fragment() -> None:

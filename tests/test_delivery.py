@@ -24,8 +24,13 @@ from tests.support.receiver import SECRETS, GarbageServer, Receiver, record, wai
 from tests.support.servers import ServerThread
 
 FAST = DeliveryPolicy(
-    timeout=0.5, max_attempts=100, max_age=600, backoff=0.05, backoff_max=0.3,
-    poll_interval=0.05, concurrency=8,
+    timeout=0.5,
+    max_attempts=100,
+    max_age=600,
+    backoff=0.05,
+    backoff_max=0.3,
+    poll_interval=0.05,
+    concurrency=8,
 )
 
 
@@ -164,7 +169,11 @@ def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
     receiver = Receiver(SECRETS, tmp_path / "service.db")
     receiver.mode = "503"
     policy = DeliveryPolicy(
-        timeout=0.5, max_attempts=3, max_age=600, backoff=0.02, backoff_max=0.05,
+        timeout=0.5,
+        max_attempts=3,
+        max_age=600,
+        backoff=0.02,
+        backoff_max=0.05,
         poll_interval=0.05,
     )
 

@@ -20,6 +20,9 @@ def test_health_readiness_and_metrics_on_the_embedded_default(data_dir: Path) ->
         text = gw.get("/metrics").text
         assert "# TYPE gateway_errors_total counter" in text
         assert 'gateway_errors_total{code="origin_not_allowed"} 1' in text
+        gw.get(f"/v1/{key.key.public_key}/consent/config", headers={"Origin": SITE})
+        text = gw.get("/metrics").text
+        assert 'gateway_requests_total{status="200",widget="consent"} 1' in text
         assert key.key.public_key not in text
 
 
