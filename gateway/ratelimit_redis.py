@@ -152,9 +152,12 @@ class ScriptEngine:
                 out = await self.conn.call_encoded(command.replace(self.evalsha, script, 1))
         except (RedisConnectionError, RedisReplyError) as exc:
             raise EngineUnavailable(str(exc)) from exc
-        if not isinstance(out, bytes):
+        try:
+            values = [int(v) for v in out.split(b",")] if isinstance(out, bytes) else []
+        except ValueError:
+            values = []
+        if len(values) != 1 + 4 * n:
             raise EngineUnavailable("unexpected reply from the limits script")
-        values = [int(v) for v in out.split(b",")]
         refused = not values[0]
         states = []
         for i, w in enumerate(windows):
