@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from gateway import health, openapi, rights_api, widget_api
+from gateway import assets, consent_api, health, openapi, rights_api, widget_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -25,6 +25,8 @@ def build_routes() -> list[BaseRoute]:
     return [
         *health.routes(),
         *openapi.routes(),
+        *assets.routes(),
+        *consent_api.routes(),
         *rights_api.routes(),
         *widget_api.routes(),
     ]

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
+from gateway import cli_outbox
 from gateway.errors import GatewayError
 from gateway.keys import PUBLIC_PREFIX, ApiKey, create_key, is_well_formed, revoke_key
 from gateway.keystore import FileKeyStore, KeyStore
@@ -60,6 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("public_key")
         p.add_argument("--json", action="store_true")
         p.set_defaults(run=fn)
+
+    cli_outbox.add_parser(sub)
     return parser
 
 

@@ -108,6 +108,14 @@ class InvalidOriginRule(GatewayError):
     title = "Invalid origin rule"
 
 
+class PreflightRefused(GatewayError):
+    """A CORS preflight asked for a method or request header the widget API does not accept."""
+
+    status = 403
+    code = "preflight_refused"
+    title = "Preflight refused"
+
+
 # --- limits -------------------------------------------------------------------------------------
 
 
@@ -235,6 +243,26 @@ class SinkUnavailable(GatewayError):
     status = 503
     code = "sink_unavailable"
     title = "Record could not be stored"
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+class AssertionRefused(GatewayError):
+    """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
+    the body it came with. Raised by :func:`gateway.assertion.verify_assertion` in a receiving
+    service."""
+
+    status = 401
+    code = "assertion_invalid"
+    title = "Gateway assertion refused"
+
+
+class AssertionExpired(AssertionRefused):
+    """A genuine assertion older than the receiving service accepts."""
+
+    code = "assertion_expired"
+    title = "Gateway assertion expired"
 
 
 HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {

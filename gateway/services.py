@@ -22,6 +22,7 @@ from gateway.metrics import Metrics
 from gateway.ratelimit import Limiter
 from gateway.settings import Settings
 from gateway.signing import Signing
+from gateway.delivery import start_delivery
 from gateway.sinks import Sink, build_sinks
 
 log = logging.getLogger("gateway")
@@ -67,7 +68,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(sink.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
-        yield Services(
+        services = Services(
             settings=settings,
             store=store,
             keys=keys,
@@ -77,3 +78,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             metrics=metrics,
             redis=client,
         )
+        # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
+        delivery = start_delivery(services)
+        stack.push_async_callback(delivery.stop)
+        services.extras["delivery"] = delivery
+        yield services

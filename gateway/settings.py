@@ -70,6 +70,13 @@ class Settings:
     limit_strategy: str = _setting(
         "sliding-window-counter", "`sliding-window-counter`, `fixed-window` or `moving-window`."
     )
+    limit_engine: str = _setting(
+        "script",
+        "How limits are counted in Redis: `script` (every limit of a request in one Lua script, "
+        "one round trip; sliding-window-counter on a single Redis) or `limits` (the `limits` "
+        "library's own storage, a few round trips per limit; used for Sentinel, Cluster and the "
+        "other strategies).",
+    )
     limits_fail_closed: bool = _setting(
         False,
         "When Redis is unreachable, refuse requests (503) instead of limiting in memory.",
@@ -78,6 +85,40 @@ class Settings:
     max_body_bytes: int = _setting(16_384, "Largest request body accepted on `/v1/`.")
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
+    )
+    consent_sink: str | None = _setting(
+        None,
+        "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
+        "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
+    )
+    rights_sink: str | None = _setting(
+        None,
+        "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
+        "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
+    )
+    sink_rotate_bytes: int = _setting(
+        64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
+    )
+    sink_rotate_daily: bool = _setting(
+        True, "A `file://` sink starts a new file on the first record of each UTC day."
+    )
+    delivery_timeout: float = _setting(
+        5.0, "Seconds an HTTP sink may take to answer one delivery before it is retried."
+    )
+    delivery_max_attempts: int = _setting(
+        20, "Attempts before a record goes to the dead-letter stream."
+    )
+    delivery_max_age: float = _setting(
+        3 * 86400.0, "Seconds after acceptance when a record still failing goes to dead-letter."
+    )
+    delivery_backoff: float = _setting(
+        1.0, "Seconds before the first retry; doubles each attempt, with full jitter."
+    )
+    delivery_backoff_max: float = _setting(300.0, "Longest wait between two attempts, seconds.")
+    delivery_claim_idle: float = _setting(
+        60.0,
+        "Seconds a record may stay claimed by an instance that stopped answering before "
+        "another instance takes it over.",
     )
     rights_token_min_age: float = _setting(
         2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
@@ -125,6 +166,8 @@ class Settings:
                 ) from None
         if self.limit_strategy not in STRATEGIES:
             raise SettingsError("LIMIT_STRATEGY", f"must be one of {', '.join(STRATEGIES)}")
+        if self.limit_engine not in LIMIT_ENGINES:
+            raise SettingsError("LIMIT_ENGINE", f"must be one of {', '.join(LIMIT_ENGINES)}")
         if self.redis_url is not None and not self.secret_keys:
             raise SettingsError("SECRET_KEY", "required when GATEWAY_REDIS_URL is set")
         for secret in self.secret_keys:
@@ -142,6 +185,28 @@ class Settings:
             raise SettingsError("RIGHTS_DUPLICATE_WINDOW", "must be between 0 and 30 days")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        for attr in ("consent_sink", "rights_sink"):
+            problem = sink_url_problem(getattr(self, attr))
+            if problem:
+                raise SettingsError(attr.upper(), problem)
+            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
+                raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
+        if self.sink_rotate_bytes < 0:
+            raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
+        if not 0 < self.delivery_timeout <= 120:
+            raise SettingsError("DELIVERY_TIMEOUT", "must be between 0 and 120 seconds")
+        if self.delivery_max_attempts < 1:
+            raise SettingsError("DELIVERY_MAX_ATTEMPTS", "must be at least 1")
+        if self.delivery_max_age <= 0:
+            raise SettingsError("DELIVERY_MAX_AGE", "must be a positive number of seconds")
+        if not 0 < self.delivery_backoff <= self.delivery_backoff_max:
+            raise SettingsError(
+                "DELIVERY_BACKOFF", "must be positive and at most GATEWAY_DELIVERY_BACKOFF_MAX"
+            )
+        if self.delivery_claim_idle <= self.delivery_timeout:
+            raise SettingsError(
+                "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
+            )
 
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
@@ -164,43 +229,64 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+LIMIT_ENGINES = ("script", "limits")
 
 
 def _parse(attr: str, name: str, raw: str) -> Any:
+    """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
+    kind = _FIELD_TYPES[attr]
     try:
-        if attr in ("redis_url", "admin_token"):
-            if attr == "redis_url" and not raw.startswith(
-                ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
-            ):
-                raise ValueError("must start with redis://, rediss://, unix:// or redis+sentinel://")
+        if attr == "redis_url":
+            if not raw.startswith(REDIS_SCHEMES):
+                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
-        if attr == "data_dir":
-            return Path(raw)
         if attr == "trusted_proxies":
             return tuple(
                 ipaddress.ip_network(c.strip(), strict=False) for c in raw.split(",") if c.strip()
             )
-        if attr == "limits_fail_closed":
+        if "Secret" in kind:
+            return Secret(raw)
+        if kind == "Path":
+            return Path(raw)
+        if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True
             if raw.lower() in ("0", "false", "no", "off"):
                 return False
             raise ValueError("must be true or false")
-        if attr in (
-            "redis_timeout",
-            "key_cache_ttl",
-            "rights_token_min_age",
-            "rights_token_max_age",
-            "rights_duplicate_window",
-        ):
+        if kind == "float":
             return float(raw)
-        if attr == "max_body_bytes":
+        if kind == "int":
             return int(raw)
         return raw
     except ValueError as exc:
         raise SettingsError(name, str(exc)) from None
+
+
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+# With postponed annotations, field types are strings such as "float" or "Secret | None".
+_FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
+
+
+SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
+
+
+def sink_url_problem(url: str | None) -> str | None:
+    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
+    if url is None:
+        return None
+    if not url.startswith(SINK_SCHEMES):
+        return "must start with file://, redis-stream://, http:// or https://"
+    scheme, _, rest = url.partition("://")
+    if scheme == "file" and not rest.startswith("/"):
+        return "a file:// sink needs an absolute path (file:///var/lib/gateway/consent.jsonl)"
+    if scheme == "redis-stream" and not rest.strip("/"):
+        return "a redis-stream:// sink needs a stream name (redis-stream://consent-records)"
+    if scheme in ("http", "https") and not rest.split("/", 1)[0]:
+        return "an HTTP sink needs a host"
+    return None
 
 
 def _local_secret(data_dir: Path) -> str:

@@ -8,7 +8,7 @@ import pytest
 from starlette.responses import JSONResponse, Response
 
 from gateway.body import read_json
-from gateway.keys import PUBLIC_PREFIX, new_key_string, revoke_key
+from gateway.keys import PUBLIC_PREFIX, create_key, new_key_string, revoke_key
 from gateway.widget_api import WidgetCall, widget_route
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 
@@ -86,7 +86,9 @@ def test_malformed_and_unknown_keys_are_refused(gw) -> None:  # type: ignore[no-
     is_problem(client.get("/v1/pk_short/echo", headers={"Origin": SITE}), 401, "key_malformed")
     nobody = new_key_string(PUBLIC_PREFIX)
     is_problem(client.get(f"/v1/{nobody}/echo", headers={"Origin": SITE}), 401, "key_unknown")
-    other = stored_key(settings, origins=("https://other.example",)).key.public_key
+    other_key = create_key("acct-2", "Other", ("https://other.example",)).key
+    client.portal.call(client.app.state.services.store.put, other_key)
+    other = other_key.public_key
     is_problem(client.get(f"/v1/{other}/echo", headers={"Origin": SITE}), 403, "origin_not_allowed")
 
 

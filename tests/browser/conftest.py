@@ -8,6 +8,7 @@ so every widget call is a genuine cross-origin request, checked against the key'
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 from collections.abc import Iterator
@@ -84,6 +85,13 @@ def fresh_site(site: Site) -> Site:
     return site
 
 
+def _run(coro: Any) -> Any:
+    """Run a coroutine to completion from test code; Playwright's sync API already runs an event
+    loop in this thread, so it runs in a thread of its own."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
+
 @dataclass
 class Gateway:
     """A real gateway process-alike: uvicorn in a thread, stoppable and restartable on its port."""
@@ -113,7 +121,7 @@ class Gateway:
 
     def put_key(self, key: Any) -> None:
         """Write a changed key record to the gateway's store (seen within the cache's TTL)."""
-        asyncio.run(FileKeyStore(self.data_dir).put(key))
+        _run(FileKeyStore(self.data_dir).put(key))
 
     def snippet(self, widget: str, **attrs: str) -> str:
         extra = "".join(f' data-{k.replace("_", "-")}="{v}"' for k, v in attrs.items())
@@ -124,7 +132,7 @@ class Gateway:
 def make_gateway(data_dir: Path, origins: tuple[str, ...], **overrides: Any) -> Gateway:
     settings = replace(Settings(data_dir=data_dir, key_cache_ttl=0.2), **overrides)
     key = create_key("acct-test", "Test site", origins)
-    asyncio.run(FileKeyStore(data_dir).put(key.key))
+    _run(FileKeyStore(data_dir).put(key.key))
     return Gateway(settings, key, free_port())
 
 
@@ -159,7 +167,7 @@ def page(browser: Browser) -> Iterator[Page]:
     p = context.new_page()
     console = ConsoleLog()
     errors: list[str] = []
-    p.on("console", console.append)
+    p.on("console", lambda message: console.append(message))
     p.on("pageerror", lambda exc: errors.append(str(exc)))
     p.console = console  # type: ignore[attr-defined]
     p.errors = errors  # type: ignore[attr-defined]

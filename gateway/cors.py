@@ -1,0 +1,119 @@
+"""Per-key CORS headers for the widget API under ``/v1/``.
+
+The origin has already been matched against the key's allow list when these functions are called;
+they only say what to answer. The exact origin is echoed (never ``*``) with ``Vary: Origin``, so a
+cache never hands one site's answer to another, and credentials are never allowed: widgets send
+no cookies to the gateway, and a private key must never travel from a browser.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.errors import PreflightRefused
+
+# Response headers a widget must be able to read besides the CORS-safelisted ones
+# (Cache-Control, Content-Language, Content-Length, Content-Type, Expires, Last-Modified, Pragma).
+EXPOSED_HEADERS: tuple[str, ...] = (
+    "RateLimit",
+    "RateLimit-Policy",
+    "Retry-After",
+    "ETag",
+    "Location",
+)
+
+# GET and POST are all the widget API has; HEAD rides along with GET.
+ALLOWED_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST")
+
+# Request headers a widget may send beyond the safelisted ones. Content-Type appears because a
+# preflight names it when the value is application/json. Authorization is deliberately absent:
+# the API takes no credentials from browsers.
+ALLOWED_REQUEST_HEADERS: tuple[str, ...] = (
+    "Accept",
+    "Accept-Language",
+    "Content-Language",
+    "Content-Type",
+    "If-None-Match",
+    "Idempotency-Key",
+)
+
+# Browsers cap this (Chromium at 2 hours, Firefox at 24); the higher value lets each keep its
+# own maximum. A preflight cached after an origin is removed does no harm: the actual answer no
+# longer carries Access-Control-Allow-Origin, so the browser still refuses it.
+MAX_AGE_SECONDS = 86400
+
+# A real preflight lists a handful of names; anything far longer is refused unread.
+MAX_REQUEST_HEADERS_LENGTH = 1024
+
+_TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_ALLOWED_METHODS = frozenset(ALLOWED_METHODS)
+_ALLOWED_HEADER_NAMES = frozenset(h.lower() for h in ALLOWED_REQUEST_HEADERS)
+
+_EXPOSE = ", ".join(EXPOSED_HEADERS)
+_PREFLIGHT_CONSTANT = {
+    "Access-Control-Allow-Methods": ", ".join(ALLOWED_METHODS),
+    "Access-Control-Allow-Headers": ", ".join(ALLOWED_REQUEST_HEADERS),
+    "Access-Control-Max-Age": str(MAX_AGE_SECONDS),
+    "Vary": "Origin, Access-Control-Request-Method, Access-Control-Request-Headers",
+}
+
+
+def response_headers(origin: str) -> dict[str, str]:
+    """Headers for an answer (success or error) to an allowed ``origin``, as the browser sent it."""
+    return {
+        "Access-Control-Allow-Origin": origin,
+        "Access-Control-Expose-Headers": _EXPOSE,
+        "Vary": "Origin",
+    }
+
+
+def preflight_headers(
+    origin: str, request_method: str | None, request_headers: str | None
+) -> dict[str, str]:
+    """Headers for a successful preflight from an allowed ``origin``.
+
+    ``request_method`` and ``request_headers`` are the raw ``Access-Control-Request-Method`` and
+    ``Access-Control-Request-Headers`` values. Raises :class:`PreflightRefused` when the preflight
+    asks for something the API does not accept, so the browser never sends the actual request.
+    """
+    if request_method is None:
+        raise PreflightRefused("Access-Control-Request-Method is missing: not a CORS preflight")
+    # Browsers upper-case the standard methods before asking; other methods are case-sensitive
+    # and none of them is accepted, so comparing the upper-cased value is safe.
+    if request_method.strip().upper() not in _ALLOWED_METHODS:
+        raise PreflightRefused(
+            "method not accepted; allowed: " + _PREFLIGHT_CONSTANT["Access-Control-Allow-Methods"]
+        )
+    if request_headers:
+        _check_request_headers(request_headers)
+    return {"Access-Control-Allow-Origin": origin, **_PREFLIGHT_CONSTANT}
+
+
+def _check_request_headers(value: str) -> None:
+    if len(value) > MAX_REQUEST_HEADERS_LENGTH:
+        raise PreflightRefused("Access-Control-Request-Headers is too long")
+    for name in value.split(","):
+        name = name.strip()
+        if not name:
+            continue
+        if not _TOKEN.fullmatch(name):
+            raise PreflightRefused("Access-Control-Request-Headers holds an invalid header name")
+        if name.lower() not in _ALLOWED_HEADER_NAMES:
+            # Only names from our own fixed list are echoed; an arbitrary name is not repeated.
+            raise PreflightRefused(
+                "request header not accepted; allowed: "
+                + _PREFLIGHT_CONSTANT["Access-Control-Allow-Headers"]
+            )
+
+
+def merge_vary(existing: str | None, *names: str) -> str:
+    """Add ``names`` to a ``Vary`` value without duplicating one already there."""
+    present = [v.strip() for v in existing.split(",") if v.strip()] if existing else []
+    if "*" in present:
+        return "*"
+    lowered = {v.lower() for v in present}
+    for name in names:
+        if name.lower() not in lowered:
+            present.append(name)
+            lowered.add(name.lower())
+    return ", ".join(present)
