@@ -35,3 +35,10 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "gateway-data"
     path.mkdir()
     return path
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: once Playwright's sync API has started, it keeps an event loop
+    running in the main thread for the rest of the session, and ``asyncio.run`` in any later
+    test fails there."""
+    items.sort(key=lambda item: item.path.parent.name == "browser")
