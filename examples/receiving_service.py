@@ -1,4 +1,4 @@
-"""A receiving service for the gateway's HTTP sinks: verifies the assertion, stores each record once.
+"""A receiving service for the gateway's HTTP sinks: checks the assertion, stores each record once.
 
 Run it next to a gateway configured with ``GATEWAY_CONSENT_SINK=http://127.0.0.1:9100/records``::
 
@@ -73,9 +73,7 @@ def create_app(
     async def receive(request: Request) -> Response:
         body = await request.body()
         try:
-            claims = verify_assertion(
-                request.headers.get(HEADER), secrets, max_age, body=body
-            )
+            claims = verify_assertion(request.headers.get(HEADER), secrets, max_age, body=body)
         except AssertionRefused as exc:
             return problem_response(exc)
         key = request.headers.get("Idempotency-Key", "")

@@ -78,11 +78,15 @@ async def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps([asdict(s) for s in states]))
             return 0
-        print(f"{'service':8} {'queue':13} {'depth':>6} {'oldest':>8} {'in flight':>9} "
-              f"{'retrying':>8} {'dead':>6}")
+        print(
+            f"{'service':8} {'queue':13} {'depth':>6} {'oldest':>8} {'in flight':>9} "
+            f"{'retrying':>8} {'dead':>6}"
+        )
         for s in states:
-            print(f"{s.service:8} {s.kind:13} {s.depth:>6} {_age(s.oldest_age):>8} "
-                  f"{s.in_flight:>9} {s.retrying:>8} {s.dead:>6}")
+            print(
+                f"{s.service:8} {s.kind:13} {s.depth:>6} {_age(s.oldest_age):>8} "
+                f"{s.in_flight:>9} {s.retrying:>8} {s.dead:>6}"
+            )
         return 0
 
     return await with_queues(settings, None, run)
@@ -96,8 +100,10 @@ async def cmd_dead(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         now = time.time()
         for e in entries:
-            print(f"{e.service:8} {e.dead_id}  record {e.record_id}  attempts {e.attempts}  "
-                  f"died {_age(now - e.died_at)} ago  {e.reason}")
+            print(
+                f"{e.service:8} {e.dead_id}  record {e.record_id}  attempts {e.attempts}  "
+                f"died {_age(now - e.died_at)} ago  {e.reason}"
+            )
         if not entries:
             print("no dead-lettered records")
         return 0

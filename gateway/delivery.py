@@ -72,7 +72,7 @@ class DeliveryPolicy:
 
     def delay(self, failures: int, rand: random.Random) -> float:
         """Seconds before attempt ``failures + 1``: exponential, capped, half of it jittered."""
-        ceiling = min(self.backoff_max, self.backoff * 2 ** max(0, failures - 1))
+        ceiling = min(self.backoff_max, self.backoff * 2.0 ** max(0, failures - 1))
         return ceiling / 2 + rand.uniform(0, ceiling / 2)
 
 
@@ -206,12 +206,15 @@ class Worker:
     async def _idle(self) -> None:
         """Wait for a local write, a finished delivery, or the next poll."""
         self.sink.wakeup.clear()
-        waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(self.sink.wakeup.wait())]
-        waits += list(self.in_flight)
-        done, pending = await asyncio.wait(
-            waits, timeout=self.policy.poll_interval, return_when=asyncio.FIRST_COMPLETED
-        )
-        waits[0].cancel()
+        wakeup = asyncio.ensure_future(self.sink.wakeup.wait())
+        try:
+            await asyncio.wait(
+                [wakeup, *self.in_flight],
+                timeout=self.policy.poll_interval,
+                return_when=asyncio.FIRST_COMPLETED,
+            )
+        finally:
+            wakeup.cancel()
 
     async def deliver(self, entry: Entry) -> None:
         result = await post_entry(
@@ -224,7 +227,10 @@ class Worker:
             # another instance) and the idempotency key absorbs a second post.
             log.warning(
                 "%s record %s: could not record outcome %s: %s",
-                self.sink.service, entry.record_id, result.outcome, type(exc).__name__,
+                self.sink.service,
+                entry.record_id,
+                result.outcome,
+                type(exc).__name__,
             )
 
     async def _settle(self, entry: Entry, result: AttemptResult) -> None:

@@ -57,8 +57,9 @@ class Entry:
 
     @classmethod
     def new(cls, record: Mapping[str, Any], now: float) -> Entry:
-        return cls(entry_id="", record=dict(record), record_id=record_id(record), attempts=0,
-                   queued_at=now)
+        return cls(
+            entry_id="", record=dict(record), record_id=record_id(record), attempts=0, queued_at=now
+        )
 
     def failed(self, error: str) -> Entry:
         return replace(self, attempts=self.attempts + 1, last_error=error)

@@ -50,7 +50,7 @@ def _field(fields: Mapping[Any, Any], name: str, default: str = "") -> str:
 
 
 class RedisOutbox:
-    """The :class:`~gateway.delivery_queue.DeliveryQueue` of an HTTP sink when Redis is configured."""
+    """The :class:`~gateway.delivery_queue.DeliveryQueue` of an HTTP sink with Redis."""
 
     kind = "redis-outbox"
 
@@ -101,14 +101,18 @@ class RedisOutbox:
     async def _take(self, consumer: str, count: int) -> list[Entry]:
         entries: list[Entry] = []
         # Entries an instance took and never answered for: it died, or lost Redis mid-way.
-        cursor, claimed, *_ = await self.redis.xautoclaim(
-            self.stream, GROUP, consumer, self.claim_idle_ms, start_id=self._claim_cursor,
+        claim: Any = await self.redis.xautoclaim(
+            self.stream,
+            GROUP,
+            consumer,
+            self.claim_idle_ms,
+            start_id=self._claim_cursor,
             count=count,
         )
-        self._claim_cursor = _text(cursor)
-        entries += self._entries(claimed)
+        self._claim_cursor = _text(claim[0])
+        entries += self._entries(claim[1])
         if len(entries) < count:
-            reply = await self.redis.xreadgroup(
+            reply: Any = await self.redis.xreadgroup(
                 GROUP, consumer, {self.stream: ">"}, count=count - len(entries)
             )
             for _stream, items in reply or []:
@@ -171,7 +175,7 @@ class RedisOutbox:
         )
 
     async def dead(self, limit: int) -> list[DeadEntry]:
-        items = await self.redis.xrange(self.dead_key, count=limit)
+        items: Any = await self.redis.xrange(self.dead_key, count=limit)
         out = []
         for dead_id, fields in items:
             entry = Entry.from_json(_text(dead_id), _field(fields, "e"))
@@ -189,6 +193,7 @@ class RedisOutbox:
         return out
 
     async def replay(self, dead_ids: Sequence[str] | None) -> int:
+        items: Any
         if dead_ids is None:
             items = await self.redis.xrange(self.dead_key)
         else:

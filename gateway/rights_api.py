@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway import openapi
 from gateway.body import read_json
 from gateway.errors import GatewayError, InvalidPayload, SinkUnavailable, SpamSuspected
 from gateway.form_tokens import PURPOSE, FormTokens
@@ -156,3 +157,14 @@ def _duplicates(call: WidgetCall) -> Duplicates:
         found = Duplicates(call.services.redis, call.services.settings.rights_duplicate_window)
         extras["rights_duplicates"] = found
     return found
+
+
+openapi.describe("/v1/{public_key}/rights/config", {"get": openapi.operation(
+    "Rights form config for this key (types, fields, texts) with a fresh signed form token", "200",
+    params=[openapi.PK, {"name": "lang", "in": "query", "required": False,
+                         "schema": {"type": "string"}}],
+)})
+openapi.describe("/v1/{public_key}/rights", {"post": openapi.operation(
+    "Submit a rights request; answers its reference and respond-by date", "202",
+    params=[openapi.PK], body=True, errors=(401, 403, 413, 415, 422, 429, 503),
+)})

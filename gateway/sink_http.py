@@ -33,7 +33,9 @@ class HttpSink:
     def label(self) -> str:
         # Scheme, host and path only: a URL may carry credentials.
         parts = urlsplit(self.url)
-        return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        return (
+            f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
+        )
 
     async def write(self, record: Mapping[str, Any]) -> None:
         await self.queue.add(record)

@@ -37,8 +37,7 @@ def data_dir(tmp_path: Path) -> Path:
     return path
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Browser tests run last: once Playwright's sync API has started, it keeps an event loop
-    running in the main thread for the rest of the session, and ``asyncio.run`` in any later
-    test fails there."""
-    items.sort(key=lambda item: item.path.parent.name == "browser")
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: the quick tiers report first, and Playwright's session-wide
+    event loop starts only after every other test has run."""
+    items.sort(key=lambda item: "/browser/" in str(item.path))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from gateway.app import create_app
 from gateway.keys import NewKey, create_key
 from gateway.keystore import FileKeyStore
 from gateway.settings import Settings
+from tests.support.aio import run as run_sync
 
 SITE = "https://shop.example"
 SECRET = "test-secret-" + "x" * 40
@@ -42,7 +42,7 @@ def stored_key(settings: Settings, origins: tuple[str, ...] = (SITE,), **fields:
             await RedisKeyStore(client).put(new.key)
             await client.aclose()
 
-    asyncio.run(put())
+    run_sync(put())
     return new
 
 

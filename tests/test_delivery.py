@@ -6,7 +6,6 @@ assertion and stores each idempotency key once), behind a switch that makes it s
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,13 +18,19 @@ from gateway.delivery_queue import DeliveryQueue
 from gateway.outbox import RedisOutbox
 from gateway.sink_http import HttpSink
 from gateway.spool import FileSpool
+from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
 from tests.support.receiver import SECRETS, GarbageServer, Receiver, record, wait_until
 from tests.support.servers import ServerThread
 
 FAST = DeliveryPolicy(
-    timeout=0.5, max_attempts=100, max_age=600, backoff=0.05, backoff_max=0.3,
-    poll_interval=0.05, concurrency=8,
+    timeout=0.5,
+    max_attempts=100,
+    max_age=600,
+    backoff=0.05,
+    backoff_max=0.3,
+    poll_interval=0.05,
+    concurrency=8,
 )
 
 
@@ -74,7 +79,7 @@ def test_records_accepted_while_the_service_is_down_arrive_once_when_it_is_back(
             assert sorted(receiver.stored) == ids
             assert handle.snapshot()["consent"]["dead"] == 0
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 async def _drained(queue: DeliveryQueue) -> bool:
@@ -120,7 +125,7 @@ def test_transient_failures_are_retried_until_the_service_stores_each_record_onc
             if server is not None:
                 server.stop()
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 @pytest.mark.parametrize("kind", ["redis", "spool"])
@@ -154,7 +159,7 @@ def test_a_refusing_service_dead_letters_at_once_and_replay_delivers(
                 assert status.dead == 0
                 assert await sink.queue.dead(10) == []
 
-    asyncio.run(scenario())
+    run_sync(scenario())
 
 
 def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
@@ -164,7 +169,11 @@ def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
     receiver = Receiver(SECRETS, tmp_path / "service.db")
     receiver.mode = "503"
     policy = DeliveryPolicy(
-        timeout=0.5, max_attempts=3, max_age=600, backoff=0.02, backoff_max=0.05,
+        timeout=0.5,
+        max_attempts=3,
+        max_age=600,
+        backoff=0.02,
+        backoff_max=0.05,
         poll_interval=0.05,
     )
 
@@ -178,4 +187,4 @@ def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
                 assert dead.reason == "3 attempts, last: http 503"
                 assert receiver.hits["rec_00001"] == 3
 
-    asyncio.run(scenario())
+    run_sync(scenario())

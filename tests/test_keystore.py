@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import multiprocessing
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -15,10 +13,11 @@ import redis.asyncio as aioredis
 from gateway.keys import create_key
 from gateway.keystore import FileKeyStore, KeyStore
 from gateway.keystore_redis import RedisKeyStore
+from tests.support.aio import run as run_sync
 
 
 def run(coro):  # type: ignore[no-untyped-def]
-    return asyncio.run(coro)
+    return run_sync(coro)
 
 
 @pytest.mark.parametrize("kind", ["file", "redis"])
@@ -64,7 +63,7 @@ def _writer(data_dir: str, worker: int, count: int) -> None:
         for i in range(count):
             await store.put(create_key(f"w{worker}", f"key {i}").key)
 
-    asyncio.run(go())
+    run_sync(go())
 
 
 def test_file_store_loses_nothing_with_concurrent_writer_processes(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from gateway.errors import LimiterUnavailable, RateLimited
 from gateway.ratelimit import LimitDecision, Limiter, LimitRequest
 from gateway.ratelimit_redis import window_state
 from gateway.settings import Settings
+from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer, free_port
 
 T = TypeVar("T")
@@ -47,7 +48,7 @@ def limiter(engine: str, redis_url: str | None, **kw: Any) -> Limiter:
 
 
 def run(body: Callable[[], Awaitable[T]]) -> T:
-    return asyncio.run(body())  # type: ignore[arg-type]
+    return run_sync(body())  # type: ignore[arg-type]
 
 
 IP = LimitRequest("ip", "3/minute", ("203.0.113.7",))

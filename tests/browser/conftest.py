@@ -7,8 +7,6 @@ so every widget call is a genuine cross-origin request, checked against the key'
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import os
 import shutil
 from collections.abc import Iterator
@@ -27,6 +25,7 @@ from gateway.app import create_app
 from gateway.keys import NewKey, create_key
 from gateway.keystore import FileKeyStore
 from gateway.settings import Settings
+from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
 from tests.support.servers import ServerThread
 
@@ -85,13 +84,6 @@ def fresh_site(site: Site) -> Site:
     return site
 
 
-def _run(coro: Any) -> Any:
-    """Run a coroutine to completion from test code; Playwright's sync API already runs an event
-    loop in this thread, so it runs in a thread of its own."""
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
-
-
 @dataclass
 class Gateway:
     """A real gateway process-alike: uvicorn in a thread, stoppable and restartable on its port."""
@@ -121,7 +113,7 @@ class Gateway:
 
     def put_key(self, key: Any) -> None:
         """Write a changed key record to the gateway's store (seen within the cache's TTL)."""
-        _run(FileKeyStore(self.data_dir).put(key))
+        run_sync(FileKeyStore(self.data_dir).put(key))
 
     def snippet(self, widget: str, **attrs: str) -> str:
         extra = "".join(f' data-{k.replace("_", "-")}="{v}"' for k, v in attrs.items())
@@ -132,7 +124,7 @@ class Gateway:
 def make_gateway(data_dir: Path, origins: tuple[str, ...], **overrides: Any) -> Gateway:
     settings = replace(Settings(data_dir=data_dir, key_cache_ttl=0.2), **overrides)
     key = create_key("acct-test", "Test site", origins)
-    _run(FileKeyStore(data_dir).put(key.key))
+    run_sync(FileKeyStore(data_dir).put(key.key))
     return Gateway(settings, key, free_port())
 
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib.util
-import time
 import socket
 import sqlite3
 import threading
+import time
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
@@ -41,6 +41,7 @@ class Receiver:
         self.mode = "ok"
         self.delay = 0.0
         self.hits: Counter[str] = Counter()
+        self.holding = 0
 
     @property
     def stored(self) -> list[str]:
@@ -60,12 +61,15 @@ class Receiver:
             headers = dict(scope["headers"])
             self.hits[headers.get(b"idempotency-key", b"").decode()] += 1
             if self.mode == "slow":
-                # Waits in small steps so switching the mode back releases held requests.
+                # Waits in small steps so switching the mode releases held requests, which then
+                # get the answer of the new mode.
+                self.holding += 1
                 waited = 0.0
                 while self.mode == "slow" and waited < self.delay:
                     await asyncio.sleep(0.05)
                     waited += 0.05
-            elif self.mode in ("503", "400"):
+                self.holding -= 1
+            if self.mode in ("503", "400"):
                 status = int(self.mode)
                 await send({"type": "http.response.start", "status": status, "headers": []})
                 await send({"type": "http.response.body", "body": b""})

@@ -1,0 +1,29 @@
+"""A gateway instance's delivery workers in their own process, for tests that SIGKILL one.
+
+Reads the same ``GATEWAY_*`` settings as the gateway, builds its sinks and runs the delivery
+workers until killed: ``python -m tests.support.delivery_instance``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+from gateway import redis_client
+from gateway.delivery import DeliveryPolicy, start_workers
+from gateway.settings import Settings
+from gateway.sinks import build_sinks
+
+
+async def main() -> None:
+    settings = Settings.from_env(os.environ)
+    client = redis_client.connect(settings) if settings.redis_url is not None else None
+    sinks = build_sinks(settings, client)
+    start_workers(
+        sinks.values(), settings.signing_secrets(), DeliveryPolicy.from_settings(settings)
+    )
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
