@@ -11,11 +11,8 @@ and fsynced before the change is reported done). With Redis: one stream per key,
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -24,6 +21,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.errors import StoreUnavailable
+from gateway.filelock import locked
 from gateway.settings import Settings
 
 if TYPE_CHECKING:
@@ -77,7 +75,7 @@ class FileAuditLog:
         line = json.dumps({k: v for k, v in event.to_json().items() if k != "id"},
                           separators=(",", ":"))
         try:
-            with self._locked(), open(self.path, "a") as fh:
+            with locked(self.lock_path), open(self.path, "a") as fh:
                 fh.write(line + "\n")
                 fh.flush()
                 os.fsync(fh.fileno())
@@ -105,15 +103,6 @@ class FileAuditLog:
             raise StoreUnavailable("the audit trail could not be read") from exc
         page = found[:limit]
         return page, (page[-1].id if len(found) > limit else None)
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class RedisAuditLog:

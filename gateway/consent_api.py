@@ -66,11 +66,29 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
     return found
 
 
+def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[bytes, str]:
+    """The config answer's body and ``ETag`` for one key version and language list.
+
+    Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
+    it is done once per key version and language list and kept, bounded like the parsed configs.
+    """
+    wanted = tuple(consent_config.parse_languages(lang))
+    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = (
+        services.extras.setdefault("consent_rendered", {})
+    )
+    cache_key = (key.public_key, key.updated_at, wanted)
+    found = cache.get(cache_key)
+    if found is None:
+        body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
+        found = (body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[cache_key] = found
+    return found
+
+
 async def get_config(call: WidgetCall) -> Response:
-    config = load_config(call.services, call.key)
-    wanted = consent_config.parse_languages(call.request.query_params.get("lang"))
-    body = _dumps(consent_config.resolve(config, wanted))
-    etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+    body, etag = rendered_config(call.services, call.key, call.request.query_params.get("lang"))
     headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE}
     match = call.request.headers.get("if-none-match", "")
     if etag in (t.strip().removeprefix("W/") for t in match.split(",")):

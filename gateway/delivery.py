@@ -279,8 +279,11 @@ class DeliveryHandle:
         self.tasks = [asyncio.create_task(w.run()) for w in workers]
 
     def snapshot(self) -> dict[str, dict[str, int]]:
-        """``{service: {"delivered": n, "retried": n, "dead": n}}`` for this instance."""
-        return self.counters.snapshot()
+        """``{service: {"delivered": n, "retried": n, "dead": n}}`` for this instance, every
+        service listed (at zero) from the start."""
+        out = {w.sink.service: {"delivered": 0, "retried": 0, "dead": 0} for w in self.workers}
+        out.update(self.counters.snapshot())
+        return out
 
     async def stop(self) -> None:
         for task in self.tasks:

@@ -9,16 +9,15 @@ reload the document when its ``stat`` changes, checked at most every :data:`RELO
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
 from gateway.errors import StoreUnavailable
+from gateway.filelock import locked
 from gateway.keys import ApiKey, hash_private_key
 
 RELOAD_INTERVAL = 0.5
@@ -77,7 +76,7 @@ class FileKeyStore:
         return self._keys.get(public_key)
 
     async def put(self, key: ApiKey) -> None:
-        with self._locked():
+        with locked(self.lock_path):
             keys = self._read()
             keys[key.public_key] = key
             self._write(keys)
@@ -149,12 +148,3 @@ class FileKeyStore:
         except OSError as exc:
             tmp.unlink(missing_ok=True)
             raise StoreUnavailable("the key file could not be written") from exc
-
-    @contextlib.contextmanager
-    def _locked(self) -> Iterator[None]:
-        with open(self.lock_path, "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)

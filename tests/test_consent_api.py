@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,6 +80,18 @@ def test_config_is_per_language_cacheable_and_revalidated(gw: Gw) -> None:
     assert again.status_code == 304
     german = gw.client.get(url.replace("fr-CA", "de"), headers={"Origin": SITE})
     assert german.headers["etag"] != r.headers["etag"]
+
+
+def test_a_changed_config_is_served_at_once_with_a_new_etag(gw: Gw) -> None:
+    url = f"/v1/{gw.pk}/consent/config?lang=en"
+    before = gw.client.get(url, headers={"Origin": SITE})
+    changed = dataclasses.replace(gw.key.key, consent_config={"policy_version": "2"},
+                                  updated_at=gw.key.key.updated_at + 1)
+    gw.client.portal.call(gw.client.app.state.services.store.put, changed)
+    after = gw.client.get(url, headers={"Origin": SITE, "If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert after.json()["version"] == "2"
+    assert after.headers["etag"] != before.headers["etag"]
 
 
 def test_record_is_stored_truncated_then_answered_with_a_receipt(gw: Gw) -> None:

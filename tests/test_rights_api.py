@@ -277,3 +277,17 @@ def test_the_widget_served_fits_its_size_budget(data_dir: Path) -> None:
     assert r.content == (assets.STATIC_DIR / "rights.js").read_bytes()
     size = len(gzip.compress(r.content, compresslevel=9))
     assert size <= 7 * 1024, f"rights.js is {size} bytes gzipped; the budget is 7168"
+
+
+def test_a_request_that_could_not_be_stored_is_not_answered_as_accepted(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    for gw in make(data_dir, rights_sink=f"file://{blocker}/rights.jsonl"):
+        first = gw.post(gw.body())
+        assert first.status_code == 503 and first.json()["code"] == "sink_unavailable"
+        # Sent again, it is not mistaken for a duplicate of a request that was never stored.
+        again = gw.post(gw.body(form_token=gw.token(age=30)))
+        assert again.status_code == 503
+        assert "Grace" not in first.text + again.text

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Gateway, Site, make_gateway
 
@@ -57,18 +57,6 @@ def gw(tmp_path_factory: pytest.TempPathFactory, site: Site) -> Iterator[Gateway
     )
     yield g
     g.stop()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh context and page; ``page.errors`` collects errors thrown into the host page."""
-    context = browser.new_context(viewport={"width": 720, "height": 900})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    p.errors = errors  # type: ignore[attr-defined]
-    yield p
-    context.close()
 
 
 def records(gw: Gateway) -> list[dict[str, Any]]:
@@ -146,6 +134,7 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
     date_text = page.locator("[data-wg-rights] .done p").nth(2).inner_text()
     assert date_text.endswith(f"{int(record['respond_by'][8:])}, {record['respond_by'][:4]}.")
     assert page.errors == []  # type: ignore[attr-defined]
+    assert page.console.texts("warning") == []  # type: ignore[attr-defined]
 
 
 def test_each_validation_error_is_shown_and_announced(page: Page, site: Site, gw: Gateway) -> None:
