@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
+from gateway.app import create_app
 from gateway.clientip import client_ip, parse_ip, truncate_ip
+from tests.gwclient import SITE, settings_for, stored_key
+from tests.support.servers import ServerThread
 
 PROXIES = (
     ipaddress.ip_network("10.0.0.0/8"),
@@ -91,3 +96,30 @@ def test_truncate_ip(ip: str, expected: str) -> None:
 def test_parse_ip_refuses_garbage() -> None:
     for junk in ("", "unknown", "1.2.3", "[::1", "[::1]x", "1.2.3.4:5:6", "_hidden", "a" * 100):
         assert parse_ip(junk) is None, junk
+
+
+def test_clients_behind_a_trusted_proxy_each_get_their_own_budget(
+    redis_url: str, data_dir: Path
+) -> None:
+    """Through a real server on loopback (the proxy): per-IP limits follow X-Forwarded-For."""
+    settings = settings_for(
+        data_dir,
+        redis_url,
+        limit_per_ip="2/minute",
+        trusted_proxies=(ipaddress.ip_network("127.0.0.0/8"),),
+    )
+    pk = stored_key(settings).key.public_key
+    with ServerThread(create_app(settings)) as server, httpx.Client(base_url=server.url) as http:
+
+        def status(forwarded_for: str) -> int:
+            headers = {"Origin": SITE, "X-Forwarded-For": forwarded_for}
+            return http.get(f"/v1/{pk}/consent/config", headers=headers).status_code
+
+        first = [status("198.51.100.1") for _ in range(2)]
+        # A client cannot escape its budget by prepending addresses of its own…
+        spoofed = status("203.0.113.9, 198.51.100.1")
+        # …while another client behind the same proxy still has its own.
+        other = status("198.51.100.2")
+    assert first == [200, 200]
+    assert spoofed == 429
+    assert other == 200
