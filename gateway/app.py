@@ -32,13 +32,14 @@ log = logging.getLogger("gateway")
 
 
 def build_routes() -> list[BaseRoute]:
+    # Starlette tries routes in order: the widgets' hot paths come first.
     return [
-        *health.routes(),
-        *openapi.routes(),
-        *assets.routes(),
         *consent_api.routes(),
         *rights_api.routes(),
+        *assets.routes(),
         *widget_api.routes(),
+        *health.routes(),
+        *openapi.routes(),
         *private_keys.routes(),
         *admin_api.routes(),
         *admin_page.routes(),

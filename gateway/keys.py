@@ -9,6 +9,7 @@ key without touching any store. Private keys are never stored: only their SHA-25
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -46,6 +47,13 @@ def is_well_formed(key: str, prefix: str) -> bool:
     """Shape and checksum of a key string; no store is consulted."""
     if len(key) != len(prefix) + _BODY_CHARS + _CHECK_CHARS or not key.startswith(prefix):
         return False
+    return _shape_and_checksum_ok(key, prefix)
+
+
+# Memoised: the same few keys arrive on every request, and the checksum is a hash and an encode.
+# Only strings of a key's length get here, so the cache stays small.
+@functools.lru_cache(maxsize=4096)
+def _shape_and_checksum_ok(key: str, prefix: str) -> bool:
     if _KEY_RE.match(key) is None:
         return False
     body = key[len(prefix) : len(prefix) + _BODY_CHARS]
