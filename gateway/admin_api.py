@@ -78,11 +78,14 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
             headers.update(decision.headers)
             authorization = request.headers.get("authorization")
             if authorization is None:
-                raise Unauthorized("send the admin token as Authorization: Bearer <token>",
-                                   headers={"WWW-Authenticate": "Bearer"})
+                raise Unauthorized(
+                    "send the admin token as Authorization: Bearer <token>",
+                    headers={"WWW-Authenticate": "Bearer"},
+                )
             if not token_matches(authorization, settings.admin_token):
-                raise InvalidAdminToken("the admin token is not valid",
-                                        headers={"WWW-Authenticate": "Bearer"})
+                raise InvalidAdminToken(
+                    "the admin token is not valid", headers={"WWW-Authenticate": "Bearer"}
+                )
             response = await endpoint(request, services)
         except GatewayError as exc:
             services.metrics.errors.inc(code=exc.code)
@@ -95,8 +98,10 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
 
 
 async def _body(request: Request, optional: bool = False) -> dict[str, Any]:
-    if optional and request.headers.get("content-length") in (None, "0") and (
-        "transfer-encoding" not in request.headers
+    if (
+        optional
+        and request.headers.get("content-length") in (None, "0")
+        and ("transfer-encoding" not in request.headers)
     ):
         return {}
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
@@ -115,15 +120,17 @@ def _page_args(request: Request, cursor_ok: Callable[[str], bool]) -> tuple[str 
         raise InvalidQuery("cursor is not one this API gave out", extra={"parameter": "cursor"})
     raw = request.query_params.get("limit", str(PAGE_DEFAULT))
     if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
-        raise InvalidQuery(f"limit must be a whole number from 1 to {PAGE_MAX}",
-                           extra={"parameter": "limit"})
+        raise InvalidQuery(
+            f"limit must be a whole number from 1 to {PAGE_MAX}", extra={"parameter": "limit"}
+        )
     return cursor, int(raw)
 
 
 async def create_key(request: Request, services: Services) -> Response:
     account, fields = validate_create(await _body(request))
-    new = await key_admin.create(services.store, audit_log(services), account, fields, ACTOR,
-                                 services.clock())
+    new = await key_admin.create(
+        services.store, audit_log(services), account, fields, ACTOR, services.clock()
+    )
     return _json({**new.key.public_view(), "private_key": new.private_key}, 201)
 
 
@@ -144,8 +151,9 @@ async def show_key(request: Request, services: Services) -> Response:
 async def update_key(request: Request, services: Services) -> Response:
     key = await key_admin.load_key(services.store, request.path_params["public_key"])
     fields = validate_update(await _body(request))
-    changed = await key_admin.update(services.store, audit_log(services), key, fields, ACTOR,
-                                     services.clock())
+    changed = await key_admin.update(
+        services.store, audit_log(services), key, fields, ACTOR, services.clock()
+    )
     return _json(changed.public_view())
 
 
@@ -157,19 +165,30 @@ async def roll_key(request: Request, services: Services) -> Response:
     if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
         raise InvalidGracePeriod(
             "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
-            errors=[{"field": "grace_seconds", "message": "0 to 2592000",
-                     "code": "invalid_grace_period"}],
+            errors=[
+                {
+                    "field": "grace_seconds",
+                    "message": "0 to 2592000",
+                    "code": "invalid_grace_period",
+                }
+            ],
         )
     now = services.clock()
     new = await key_admin.roll(services.store, audit_log(services), key, float(grace), ACTOR, now)
-    return _json({**new.key.public_view(), "private_key": new.private_key,
-                  "previous_private_key_expires_at": now + float(grace)})
+    return _json(
+        {
+            **new.key.public_view(),
+            "private_key": new.private_key,
+            "previous_private_key_expires_at": now + float(grace),
+        }
+    )
 
 
 async def revoke_key(request: Request, services: Services) -> Response:
     key = await key_admin.load_key(services.store, request.path_params["public_key"])
-    revoked = await key_admin.revoke(services.store, audit_log(services), key, ACTOR,
-                                     services.clock())
+    revoked = await key_admin.revoke(
+        services.store, audit_log(services), key, ACTOR, services.clock()
+    )
     return _json(revoked.public_view())
 
 
@@ -194,29 +213,80 @@ def routes() -> list[Route]:
 
 _ADMIN: dict[str, Any] = {"tags": ("admin",), "security": [{"adminToken": []}]}
 _PK = [openapi.PK]
-_PAGE = [{"name": "cursor", "in": "query", "schema": {"type": "string"}},
-         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1,
-                                                     "maximum": PAGE_MAX}}]
-openapi.describe("/admin/v1/keys", {
-    "post": openapi.operation("Create a key; the private key is in this answer only", "201",
-                              body=True, errors=(401, 404, 413, 415, 422, 429), **_ADMIN),
-    "get": openapi.operation(
-        "List keys, of one account or all, a page at a time", "200",
-        params=[{"name": "account", "in": "query", "schema": {"type": "string"}}, *_PAGE],
-        errors=(401, 404, 422, 429), **_ADMIN),
-})
-openapi.describe("/admin/v1/keys/{public_key}", {
-    "get": openapi.operation("Show a key", "200", params=_PK, errors=(401, 404, 429), **_ADMIN),
-    "patch": openapi.operation(
-        "Change name, origins, redirect URIs, widgets, widget configs or per-key limits", "200",
-        params=_PK, body=True, errors=(401, 404, 409, 413, 415, 422, 429), **_ADMIN),
-})
-openapi.describe("/admin/v1/keys/{public_key}/roll", {"post": openapi.operation(
-    "New private key (shown once); the old one stays valid for grace_seconds", "200",
-    params=_PK, errors=(401, 404, 409, 415, 422, 429), **_ADMIN)})
-openapi.describe("/admin/v1/keys/{public_key}/revoke", {"post": openapi.operation(
-    "Revoke a key on every gateway instance", "200", params=_PK, errors=(401, 404, 429),
-    **_ADMIN)})
-openapi.describe("/admin/v1/keys/{public_key}/audit", {"get": openapi.operation(
-    "The key's audit trail, oldest first", "200", params=[*_PK, *_PAGE],
-    errors=(401, 404, 422, 429), **_ADMIN)})
+_PAGE = [
+    {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+    {
+        "name": "limit",
+        "in": "query",
+        "schema": {"type": "integer", "minimum": 1, "maximum": PAGE_MAX},
+    },
+]
+openapi.describe(
+    "/admin/v1/keys",
+    {
+        "post": openapi.operation(
+            "Create a key; the private key is in this answer only",
+            "201",
+            body=True,
+            errors=(401, 404, 413, 415, 422, 429),
+            **_ADMIN,
+        ),
+        "get": openapi.operation(
+            "List keys, of one account or all, a page at a time",
+            "200",
+            params=[{"name": "account", "in": "query", "schema": {"type": "string"}}, *_PAGE],
+            errors=(401, 404, 422, 429),
+            **_ADMIN,
+        ),
+    },
+)
+openapi.describe(
+    "/admin/v1/keys/{public_key}",
+    {
+        "get": openapi.operation("Show a key", "200", params=_PK, errors=(401, 404, 429), **_ADMIN),
+        "patch": openapi.operation(
+            "Change name, origins, redirect URIs, widgets, widget configs or per-key limits",
+            "200",
+            params=_PK,
+            body=True,
+            errors=(401, 404, 409, 413, 415, 422, 429),
+            **_ADMIN,
+        ),
+    },
+)
+openapi.describe(
+    "/admin/v1/keys/{public_key}/roll",
+    {
+        "post": openapi.operation(
+            "New private key (shown once); the old one stays valid for grace_seconds",
+            "200",
+            params=_PK,
+            errors=(401, 404, 409, 415, 422, 429),
+            **_ADMIN,
+        )
+    },
+)
+openapi.describe(
+    "/admin/v1/keys/{public_key}/revoke",
+    {
+        "post": openapi.operation(
+            "Revoke a key on every gateway instance",
+            "200",
+            params=_PK,
+            errors=(401, 404, 429),
+            **_ADMIN,
+        )
+    },
+)
+openapi.describe(
+    "/admin/v1/keys/{public_key}/audit",
+    {
+        "get": openapi.operation(
+            "The key's audit trail, oldest first",
+            "200",
+            params=[*_PK, *_PAGE],
+            errors=(401, 404, 422, 429),
+            **_ADMIN,
+        )
+    },
+)

@@ -63,12 +63,37 @@ def routes(directory: Path = PAGE_DIR) -> list[Route]:
     ]
 
 
-_PAGE = {"get": {"summary": "Key-manager page (HTML)", "tags": ["admin"],
-                 "responses": {"200": {"description": "The page"}}}}
-openapi.describe("/admin", {"get": {"summary": "Redirect to /admin/", "tags": ["admin"],
-                                     "responses": {"308": {"description": "Redirect"}}}})
+_PAGE = {
+    "get": {
+        "summary": "Key-manager page (HTML)",
+        "tags": ["admin"],
+        "responses": {"200": {"description": "The page"}},
+    }
+}
+openapi.describe(
+    "/admin",
+    {
+        "get": {
+            "summary": "Redirect to /admin/",
+            "tags": ["admin"],
+            "responses": {"308": {"description": "Redirect"}},
+        }
+    },
+)
 openapi.describe("/admin/", _PAGE)
-openapi.describe("/admin/{file}", {"get": {
-    "summary": "The page's script and style", "tags": ["admin"],
-    "parameters": [{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
-    "responses": {"200": {"description": "The file"}, "404": {"description": "No such file"}}}})
+openapi.describe(
+    "/admin/{file}",
+    {
+        "get": {
+            "summary": "The page's script and style",
+            "tags": ["admin"],
+            "parameters": [
+                {"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}
+            ],
+            "responses": {
+                "200": {"description": "The file"},
+                "404": {"description": "No such file"},
+            },
+        }
+    },
+)

@@ -171,11 +171,26 @@ def routes(directory: Path = STATIC_DIR) -> list[Route]:
     ]
 
 
-openapi.describe("/widgets/{file}", {"get": openapi.operation(
-    "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable)", "200",
-    params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
-    errors=(404,), tags=("assets",),
-)})
-openapi.describe("/widgets/manifest.json", {"get": openapi.operation(
-    "Hashed widget URLs with their SRI hashes", "200", errors=(), tags=("assets",),
-)})
+openapi.describe(
+    "/widgets/{file}",
+    {
+        "get": openapi.operation(
+            "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable)",
+            "200",
+            params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
+            errors=(404,),
+            tags=("assets",),
+        )
+    },
+)
+openapi.describe(
+    "/widgets/manifest.json",
+    {
+        "get": openapi.operation(
+            "Hashed widget URLs with their SRI hashes",
+            "200",
+            errors=(),
+            tags=("assets",),
+        )
+    },
+)

@@ -49,8 +49,13 @@ class AuditEvent:
     @classmethod
     def from_json(cls, data: dict[str, Any], id: str) -> AuditEvent:
         return cls(
-            at=data["at"], public_key=data["public_key"], account=data["account"],
-            action=data["action"], actor=data["actor"], changes=data.get("changes", {}), id=id,
+            at=data["at"],
+            public_key=data["public_key"],
+            account=data["account"],
+            action=data["action"],
+            actor=data["actor"],
+            changes=data.get("changes", {}),
+            id=id,
         )
 
 
@@ -72,8 +77,9 @@ class FileAuditLog:
         data_dir.mkdir(parents=True, exist_ok=True)
 
     async def record(self, event: AuditEvent) -> None:
-        line = json.dumps({k: v for k, v in event.to_json().items() if k != "id"},
-                          separators=(",", ":"))
+        line = json.dumps(
+            {k: v for k, v in event.to_json().items() if k != "id"}, separators=(",", ":")
+        )
         try:
             with locked(self.lock_path), open(self.path, "a") as fh:
                 fh.write(line + "\n")
@@ -112,11 +118,16 @@ class RedisAuditLog:
         self.redis = client
 
     async def record(self, event: AuditEvent) -> None:
-        body = json.dumps({k: v for k, v in event.to_json().items() if k != "id"},
-                          separators=(",", ":"))
+        body = json.dumps(
+            {k: v for k, v in event.to_json().items() if k != "id"}, separators=(",", ":")
+        )
         try:
-            await self.redis.xadd(f"wg:audit:{event.public_key}", {"event": body},
-                                  maxlen=STREAM_MAXLEN, approximate=True)
+            await self.redis.xadd(
+                f"wg:audit:{event.public_key}",
+                {"event": body},
+                maxlen=STREAM_MAXLEN,
+                approximate=True,
+            )
         except RedisError as exc:
             raise StoreUnavailable("the audit trail could not be written") from exc
 
@@ -125,8 +136,9 @@ class RedisAuditLog:
     ) -> tuple[list[AuditEvent], str | None]:
         start = f"({cursor}" if cursor else "-"
         try:
-            entries: Any = await self.redis.xrange(f"wg:audit:{public_key}", start, "+",
-                                              count=limit + 1)
+            entries: Any = await self.redis.xrange(
+                f"wg:audit:{public_key}", start, "+", count=limit + 1
+            )
         except RedisError as exc:
             raise StoreUnavailable("the audit trail could not be read") from exc
         events = [

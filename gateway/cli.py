@@ -16,6 +16,7 @@ from gateway import cli_keys, cli_outbox, demo
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
 
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="widget-gateway", description="Gateway for the consent and rights widgets."

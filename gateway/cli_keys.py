@@ -35,8 +35,9 @@ class KeyCommandError(Exception):
 def add_parser(sub: Any) -> None:
     keys = sub.add_parser("keys", help="manage keys").add_subparsers(dest="keys_cmd", required=True)
 
-    def command(name: str, fn: Callable[..., Awaitable[int]], text: str,
-                with_key: bool = True) -> argparse.ArgumentParser:
+    def command(
+        name: str, fn: Callable[..., Awaitable[int]], text: str, with_key: bool = True
+    ) -> argparse.ArgumentParser:
         p: argparse.ArgumentParser = keys.add_parser(name, help=text)
         if with_key:
             p.add_argument("public_key")
@@ -60,21 +61,41 @@ def add_parser(sub: Any) -> None:
     _settings_options(update)
 
     roll = command("roll", cmd_roll, "issue a new private key; the old one stays valid a while")
-    roll.add_argument("--grace-seconds", type=float, default=None,
-                      help="how long the old private key stays valid (default: the setting)")
+    roll.add_argument(
+        "--grace-seconds",
+        type=float,
+        default=None,
+        help="how long the old private key stays valid (default: the setting)",
+    )
     command("revoke", cmd_revoke, "revoke a key on every gateway instance")
     command("audit", cmd_audit, "show a key's audit trail")
 
 
 def _settings_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--origin", action="append", metavar="URL",
-                   help="allowed origin (repeat; replaces the list on update)")
-    p.add_argument("--redirect-uri", action="append", metavar="URL",
-                   help="redirect URL (repeat; replaces the list on update)")
-    p.add_argument("--widget", action="append", choices=("consent", "rights"),
-                   help="enabled widget (repeat; default both)")
-    p.add_argument("--limit", action="append", metavar="NAME=LIMIT",
-                   help='per-key limit override, e.g. per_key=1000/minute ("NAME=" removes it)')
+    p.add_argument(
+        "--origin",
+        action="append",
+        metavar="URL",
+        help="allowed origin (repeat; replaces the list on update)",
+    )
+    p.add_argument(
+        "--redirect-uri",
+        action="append",
+        metavar="URL",
+        help="redirect URL (repeat; replaces the list on update)",
+    )
+    p.add_argument(
+        "--widget",
+        action="append",
+        choices=("consent", "rights"),
+        help="enabled widget (repeat; default both)",
+    )
+    p.add_argument(
+        "--limit",
+        action="append",
+        metavar="NAME=LIMIT",
+        help='per-key limit override, e.g. per_key=1000/minute ("NAME=" removes it)',
+    )
 
 
 def actor() -> str:
@@ -139,8 +160,17 @@ def print_key(key: ApiKey, as_json: bool, extra: dict[str, Any] | None = None) -
     if as_json:
         print(json.dumps(view))
         return
-    for name in ("public_key", "account", "name", "status", "origins", "redirect_uris",
-                 "widgets", "limits", "exposed"):
+    for name in (
+        "public_key",
+        "account",
+        "name",
+        "status",
+        "origins",
+        "redirect_uris",
+        "widgets",
+        "limits",
+        "exposed",
+    ):
         value = view[name]
         if isinstance(value, list):
             value = " ".join(value)
@@ -152,13 +182,19 @@ def print_key(key: ApiKey, as_json: bool, extra: dict[str, Any] | None = None) -
 def _secret_notice(private_key: str, as_json: bool) -> None:
     if not as_json:
         print(f"private key: {private_key}")
-        print("The private key is shown only this once. Store it now; it cannot be recovered.",
-              file=sys.stderr)
+        print(
+            "The private key is shown only this once. Store it now; it cannot be recovered.",
+            file=sys.stderr,
+        )
 
 
 async def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
-    payload = {"account": args.account, "name": args.name, "origins": args.origin or [],
-               **{k: v for k, v in _payload(args).items() if k != "origins"}}
+    payload = {
+        "account": args.account,
+        "name": args.name,
+        "origins": args.origin or [],
+        **{k: v for k, v in _payload(args).items() if k != "origins"},
+    }
 
     async def run(store: KeyStore, audit: AuditLog) -> int:
         account, fields = validate_create(payload)
@@ -183,8 +219,9 @@ async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
             print(json.dumps([k.public_view() for k in keys]))
         for k in keys if not args.json else ():
             flag = "  EXPOSED" if k.exposed_at is not None else ""
-            print(f"{k.public_key}  {k.status:8}  {k.account}  {k.name}  "
-                  f"{' '.join(k.origins)}{flag}")
+            print(
+                f"{k.public_key}  {k.status:8}  {k.account}  {k.name}  {' '.join(k.origins)}{flag}"
+            )
         return 0
 
     return await _run(settings, run)
@@ -204,8 +241,9 @@ async def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
     async def run(store: KeyStore, audit: AuditLog) -> int:
         key = await key_admin.load_key(store, args.public_key)
         fields = validate_update(payload)
-        print_key(await key_admin.update(store, audit, key, fields, actor(), time.time()),
-                  args.json)
+        print_key(
+            await key_admin.update(store, audit, key, fields, actor(), time.time()), args.json
+        )
         return 0
 
     return await _run(settings, run)
@@ -221,13 +259,19 @@ async def cmd_roll(args: argparse.Namespace, settings: Settings) -> int:
         now = time.time()
         new = await key_admin.roll(store, audit, key, grace, actor(), now)
         expires = now + grace
-        print_key(new.key, args.json, {"private_key": new.private_key,
-                                       "previous_private_key_expires_at": expires}
-                  if args.json else None)
+        print_key(
+            new.key,
+            args.json,
+            {"private_key": new.private_key, "previous_private_key_expires_at": expires}
+            if args.json
+            else None,
+        )
         _secret_notice(new.private_key, args.json)
         if not args.json:
-            print(f"The previous private key stays valid until "
-                  f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(expires))}.")
+            print(
+                f"The previous private key stays valid until "
+                f"{time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime(expires))}."
+            )
         return 0
 
     return await _run(settings, run)

@@ -73,8 +73,8 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
     it is done once per key version and language list and kept, bounded like the parsed configs.
     """
     wanted = tuple(consent_config.parse_languages(lang))
-    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = (
-        services.extras.setdefault("consent_rendered", {})
+    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = services.extras.setdefault(
+        "consent_rendered", {}
     )
     cache_key = (key.public_key, key.updated_at, wanted)
     found = cache.get(cache_key)
@@ -117,8 +117,12 @@ async def post_consent(call: WidgetCall) -> Response:
         "receipt": receipts.issue(services.signing, record),
         "received_at": record.received_at,
     }
-    return Response(_dumps(body), status_code=201, media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        _dumps(body),
+        status_code=201,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def consent_limits(call: WidgetCall) -> list[LimitRequest]:
@@ -131,23 +135,24 @@ async def verify_receipt(request: Request) -> Response:
     services: Services = request.app.state.services
     try:
         ip = client_ip(request.scope, services.settings.trusted_proxies)
-        await services.limiter.enforce(
-            [LimitRequest("ip", services.settings.limit_per_ip, (ip,))]
-        )
+        await services.limiter.enforce([LimitRequest("ip", services.settings.limit_per_ip, (ip,))])
         key = await authenticate(request, services)
         data = await read_json(request, services.settings.max_body_bytes)
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
             raise InvalidPayload(
-                "send {\"receipt\": \"…\"}",
+                'send {"receipt": "…"}',
                 errors=[{"field": "receipt", "message": "required, a string; nothing else"}],
             )
         check = receipts.verify(services.signing, receipt, key.public_key)
     except GatewayError as exc:
         services.metrics.errors.inc(code=exc.code)
         return problem_response(exc)
-    return Response(_dumps(check.to_json()), media_type="application/json",
-                    headers={"Cache-Control": "no-store"})
+    return Response(
+        _dumps(check.to_json()),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 def routes() -> list[Route]:
@@ -160,17 +165,47 @@ def routes() -> list[Route]:
     ]
 
 
-openapi.describe("/v1/{public_key}/consent/config", {"get": openapi.operation(
-    "Banner config for this key, texts resolved for one language (ETag, 304)", "200",
-    params=[openapi.PK, {"name": "lang", "in": "query", "required": False,
-                         "schema": {"type": "string"},
-                         "description": "Wanted languages, best first, comma-separated"}],
-)})
-openapi.describe("/v1/{public_key}/consent", {"post": openapi.operation(
-    "Record a consent choice; answers a signed receipt", "201", params=[openapi.PK], body=True,
-    errors=(401, 403, 413, 415, 422, 429, 503),
-)})
-openapi.describe("/v1/receipts/verify", {"post": openapi.operation(
-    "Is this receipt genuine for the key, and what does it say", "200", body=True,
-    errors=(401, 403, 422, 429), tags=("site backends",), security=[{"privateKey": []}],
-)})
+openapi.describe(
+    "/v1/{public_key}/consent/config",
+    {
+        "get": openapi.operation(
+            "Banner config for this key, texts resolved for one language (ETag, 304)",
+            "200",
+            params=[
+                openapi.PK,
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "Wanted languages, best first, comma-separated",
+                },
+            ],
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/consent",
+    {
+        "post": openapi.operation(
+            "Record a consent choice; answers a signed receipt",
+            "201",
+            params=[openapi.PK],
+            body=True,
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)
+openapi.describe(
+    "/v1/receipts/verify",
+    {
+        "post": openapi.operation(
+            "Is this receipt genuine for the key, and what does it say",
+            "200",
+            body=True,
+            errors=(401, 403, 422, 429),
+            tags=("site backends",),
+            security=[{"privateKey": []}],
+        )
+    },
+)

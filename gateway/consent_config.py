@@ -109,8 +109,15 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
     raw = dict(raw or {})
     err = _Errors()
     known = {
-        "policy_version", "lifetime_days", "default_language", "cookie_name", "reopen_button",
-        "theme", "policy_url", "categories", "texts",
+        "policy_version",
+        "lifetime_days",
+        "default_language",
+        "cookie_name",
+        "reopen_button",
+        "theme",
+        "policy_url",
+        "categories",
+        "texts",
     }
     for name in sorted(set(raw) - known):
         err.add(name, "unknown field")
@@ -282,8 +289,9 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
     lang = pick_language(config, wanted)
     chain = [lang, config.default_language, "en"]
 
-    def text(own: Mapping[str, Mapping[str, str]], builtin: Mapping[str, Mapping[str, str]],
-             key: str) -> str:
+    def text(
+        own: Mapping[str, Mapping[str, str]], builtin: Mapping[str, Mapping[str, str]], key: str
+    ) -> str:
         for source in (own, builtin):
             for tag in chain:
                 value = source.get(tag, {}).get(key)
@@ -294,18 +302,20 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
     categories = []
     for c in config.categories:
         builtin = {tag: t.get(c.id, {}) for tag, t in CATEGORY_TEXTS.items()}
-        categories.append({
-            "id": c.id,
-            "required": c.required,
-            "gpc": c.gpc,
-            "consent_mode": list(c.consent_mode),
-            "title": text(c.texts, builtin, "title") or c.id,
-            "description": text(c.texts, builtin, "description"),
-            "services": [
-                {"id": s.id, "name": s.name, "description": text(s.texts, {}, "description")}
-                for s in c.services
-            ],
-        })
+        categories.append(
+            {
+                "id": c.id,
+                "required": c.required,
+                "gpc": c.gpc,
+                "consent_mode": list(c.consent_mode),
+                "title": text(c.texts, builtin, "title") or c.id,
+                "description": text(c.texts, builtin, "description"),
+                "services": [
+                    {"id": s.id, "name": s.name, "description": text(s.texts, {}, "description")}
+                    for s in c.services
+                ],
+            }
+        )
     policy_url = config.policy_url.get(lang) or config.policy_url.get("*")
     return {
         "version": config.policy_version,

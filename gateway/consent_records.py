@@ -23,10 +23,20 @@ from gateway.consent_config import ConsentConfig
 from gateway.errors import InvalidPayload
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
-FIELDS = frozenset({
-    "consent_id", "action", "categories", "services", "policy_version", "language", "gpc",
-    "page_url", "given_at", "record_key",
-})
+FIELDS = frozenset(
+    {
+        "consent_id",
+        "action",
+        "categories",
+        "services",
+        "policy_version",
+        "language",
+        "gpc",
+        "page_url",
+        "given_at",
+        "record_key",
+    }
+)
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
 MAX_URL = 2048
 MAX_USER_AGENT = 300

@@ -55,7 +55,9 @@ def add_parser(subparsers: Any) -> None:
     demo.add_argument("--port", type=int, default=8000, help="the gateway's port (8000)")
     demo.add_argument("--site-port", type=int, default=8001, help="the demo site's port (8001)")
     demo.add_argument(
-        "--data-dir", type=Path, default=None,
+        "--data-dir",
+        type=Path,
+        default=None,
         help="data folder (default: GATEWAY_DATA_DIR, else ./gateway-data)",
     )
     demo.set_defaults(run=None, run_sync=run)
@@ -168,8 +170,9 @@ async def serve(settings: Settings, gateway_sock: socket.socket, site_sock: sock
     settings.signing_secrets()  # creates the local secret now, not on the first request
     say(f"  starting the gateway on {gateway_origin} and the demo site on {site_origin} …")
 
-    site = DemoSite(gateway_origin, site_origin, key.public_key, data,
-                    settings.rights_token_min_age)
+    site = DemoSite(
+        gateway_origin, site_origin, key.public_key, data, settings.rights_token_min_age
+    )
     gateway = _server(create_app(settings), "on")
     website = _server(create_site_app(site), "off")
     servers = (gateway, website)

@@ -226,7 +226,6 @@ class Conflict(GatewayError):
     title = "Conflict"
 
 
-
 # --- key management (admin API, CLI) ------------------------------------------------------------
 
 
@@ -322,6 +321,7 @@ class InvalidWidgetConfig(InvalidPayload):
 class InvalidGracePeriod(InvalidPayload):
     code = "invalid_grace_period"
     title = "Invalid grace period"
+
 
 # --- dependencies -------------------------------------------------------------------------------
 

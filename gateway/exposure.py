@@ -56,13 +56,25 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
             now = time.time()
             key = dataclasses.replace(key, exposed_at=now, updated_at=now)
             await services.store.put(key)
-            await audit_log(services).record(AuditEvent(
-                at=now, public_key=key.public_key, account=key.account, action="exposed",
-                actor="gateway", changes={"where": where},
-            ))
+            await audit_log(services).record(
+                AuditEvent(
+                    at=now,
+                    public_key=key.public_key,
+                    account=key.account,
+                    action="exposed",
+                    actor="gateway",
+                    changes={"where": where},
+                )
+            )
         if services.settings.revoke_exposed_keys and key.active:
-            await key_admin.revoke(services.store, audit_log(services), key, "gateway",
-                                   time.time(), reason="private key exposed")
+            await key_admin.revoke(
+                services.store,
+                audit_log(services),
+                key,
+                "gateway",
+                time.time(),
+                reason="private key exposed",
+            )
             log.warning("key %s revoked: its private key was exposed", key.public_key)
     except GatewayError:
         log.warning("a private key was seen in a %s; the store is unreachable", where)

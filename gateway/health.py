@@ -42,7 +42,9 @@ async def readyz(request: Request) -> Response:
     else:
         status, code = "ok", 200
     return JSONResponse(
-        {"status": status, "checks": checks}, status_code=code, headers={"Cache-Control": "no-store"}
+        {"status": status, "checks": checks},
+        status_code=code,
+        headers={"Cache-Control": "no-store"},
     )
 
 

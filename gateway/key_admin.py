@@ -39,21 +39,28 @@ async def load_key(store: KeyStore, public_key: str) -> ApiKey:
     return key
 
 
-async def create(store: KeyStore, audit: AuditLog, account: str, fields: KeyFields,
-                 actor: str, now: float) -> NewKey:
+async def create(
+    store: KeyStore, audit: AuditLog, account: str, fields: KeyFields, actor: str, now: float
+) -> NewKey:
     """A new key for ``account``; its private key is in the result, and nowhere else."""
     blank = create_key(account, fields.values.get("name", ""), now=now)
     new = NewKey(fields.apply(blank.key), blank.private_key)
     await store.put(new.key)
     snapshot = {name: _plain(getattr(new.key, name)) for name in _DIFFED}
-    snapshot.update({name: "set" for name in ("consent_config", "rights_config")
-                     if getattr(new.key, name) is not None})
+    snapshot.update(
+        {
+            name: "set"
+            for name in ("consent_config", "rights_config")
+            if getattr(new.key, name) is not None
+        }
+    )
     await audit.record(_event(new.key, "created", actor, now, snapshot))
     return new
 
 
-async def update(store: KeyStore, audit: AuditLog, key: ApiKey, fields: KeyFields,
-                 actor: str, now: float) -> ApiKey:
+async def update(
+    store: KeyStore, audit: AuditLog, key: ApiKey, fields: KeyFields, actor: str, now: float
+) -> ApiKey:
     _require_active(key)
     changed = fields.apply(key)
     changes: dict[str, Any] = {}
@@ -73,22 +80,32 @@ async def update(store: KeyStore, audit: AuditLog, key: ApiKey, fields: KeyField
     return changed
 
 
-async def roll(store: KeyStore, audit: AuditLog, key: ApiKey, grace_seconds: float,
-               actor: str, now: float) -> NewKey:
+async def roll(
+    store: KeyStore, audit: AuditLog, key: ApiKey, grace_seconds: float, actor: str, now: float
+) -> NewKey:
     """A new private key; the ones valid now stay valid for ``grace_seconds`` more."""
     _require_active(key)
     new = roll_key(key, grace_seconds, now=now)
     await store.put(new.key)
-    await audit.record(_event(new.key, "rolled", actor, now, {
-        "grace_seconds": grace_seconds,
-        "previous_expire_at": now + grace_seconds,
-        "valid_private_keys": len(new.key.private_keys),
-    }))
+    await audit.record(
+        _event(
+            new.key,
+            "rolled",
+            actor,
+            now,
+            {
+                "grace_seconds": grace_seconds,
+                "previous_expire_at": now + grace_seconds,
+                "valid_private_keys": len(new.key.private_keys),
+            },
+        )
+    )
     return new
 
 
-async def revoke(store: KeyStore, audit: AuditLog, key: ApiKey, actor: str, now: float,
-                 reason: str | None = None) -> ApiKey:
+async def revoke(
+    store: KeyStore, audit: AuditLog, key: ApiKey, actor: str, now: float, reason: str | None = None
+) -> ApiKey:
     """Revoke ``key`` everywhere; revoking a revoked key changes nothing."""
     if not key.active:
         return key
@@ -111,7 +128,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _event(key: ApiKey, action: Any, actor: str, now: float,
-           changes: dict[str, Any]) -> AuditEvent:
-    return AuditEvent(at=now, public_key=key.public_key, account=key.account, action=action,
-                      actor=actor, changes=changes)
+def _event(key: ApiKey, action: Any, actor: str, now: float, changes: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        public_key=key.public_key,
+        account=key.account,
+        action=action,
+        actor=actor,
+        changes=changes,
+    )

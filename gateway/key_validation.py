@@ -28,8 +28,15 @@ MAX_URI_LENGTH = 2000
 MAX_LIMIT_LENGTH = 200
 MAX_CONFIG_BYTES = 32_768
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")  # as urlsplit gives them
-UPDATABLE = ("name", "origins", "redirect_uris", "widgets", "consent_config", "rights_config",
-             "limits")
+UPDATABLE = (
+    "name",
+    "origins",
+    "redirect_uris",
+    "widgets",
+    "consent_config",
+    "rights_config",
+    "limits",
+)
 CREATABLE = ("account", *UPDATABLE)
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -37,10 +44,18 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ERRORS: dict[str, type[errors.GatewayError]] = {
     cls.code: cls
     for cls in (
-        errors.MissingField, errors.UnknownField, errors.InvalidFieldType, errors.ValueTooLong,
-        errors.TooManyEntries, errors.DuplicateEntry, errors.InvalidAccount,
-        errors.InvalidOriginRule, errors.InvalidRedirectUri, errors.UnknownWidget,
-        errors.InvalidLimit, errors.InvalidWidgetConfig,
+        errors.MissingField,
+        errors.UnknownField,
+        errors.InvalidFieldType,
+        errors.ValueTooLong,
+        errors.TooManyEntries,
+        errors.DuplicateEntry,
+        errors.InvalidAccount,
+        errors.InvalidOriginRule,
+        errors.InvalidRedirectUri,
+        errors.UnknownWidget,
+        errors.InvalidLimit,
+        errors.InvalidWidgetConfig,
     )
 }
 
@@ -82,8 +97,9 @@ def validate_create(payload: Mapping[str, Any]) -> tuple[str, KeyFields]:
     if "account" in payload and (
         not isinstance(account, str) or _ACCOUNT.fullmatch(account) is None
     ):
-        problems.add("invalid_account", "account",
-                     "1-100 characters: letters, digits, '.', '_', ':' or '-'")
+        problems.add(
+            "invalid_account", "account", "1-100 characters: letters, digits, '.', '_', ':' or '-'"
+        )
     fields = _check_fields(payload, CREATABLE, problems)
     problems.raise_if_any("The key cannot be created as described.")
     assert isinstance(account, str)
@@ -100,8 +116,9 @@ def validate_update(payload: Mapping[str, Any]) -> KeyFields:
     return fields
 
 
-def _check_fields(payload: Mapping[str, Any], allowed: tuple[str, ...],
-                  problems: _Problems) -> KeyFields:
+def _check_fields(
+    payload: Mapping[str, Any], allowed: tuple[str, ...], problems: _Problems
+) -> KeyFields:
     for name in payload:
         if name not in allowed:
             problems.add("unknown_field", str(name)[:40], "not a setting of a key")

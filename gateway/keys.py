@@ -23,7 +23,7 @@ PRIVATE_PREFIX = "sk_"
 _RANDOM_BYTES = 20
 _BODY_CHARS = 32
 _CHECK_CHARS = 6
-_KEY_RE = re.compile(r"^(pk|sk)_[a-z2-7]{%d}$" % (_BODY_CHARS + _CHECK_CHARS))
+_KEY_RE = re.compile(rf"^(pk|sk)_[a-z2-7]{{{_BODY_CHARS + _CHECK_CHARS}}}$")
 
 WIDGETS = ("consent", "rights")
 LIMIT_NAMES = ("per_ip", "per_key", "consent_per_ip", "rights_per_ip", "rights_per_email")

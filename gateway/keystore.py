@@ -34,7 +34,8 @@ class KeyStore(Protocol):
     async def list(
         self, account: str | None = None, cursor: str | None = None, limit: int = 50
     ) -> tuple[list[ApiKey], str | None]:
-        """Keys in creation order (of one account, or all), a page at a time, and the next cursor."""
+        """Keys in creation order (of one account, or all), a page at a time, with the next
+        cursor."""
 
     async def find_by_private_key(self, private_key: str) -> ApiKey | None: ...
 
@@ -43,9 +44,7 @@ class KeyStore(Protocol):
     async def close(self) -> None: ...
 
 
-def page_of(
-    keys: list[ApiKey], cursor: str | None, limit: int
-) -> tuple[list[ApiKey], str | None]:
+def page_of(keys: list[ApiKey], cursor: str | None, limit: int) -> tuple[list[ApiKey], str | None]:
     """One page of ``keys`` (sorted by creation) after the opaque ``cursor`` (a public key)."""
     ordered = sorted(keys, key=lambda k: (k.created_at, k.public_key))
     start = 0

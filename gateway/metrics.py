@@ -32,9 +32,13 @@ class Metrics:
     def __init__(self) -> None:
         self._metrics: dict[str, Metric] = {}
         self._collectors: list[Callable[[], None]] = []
-        self.requests = self.counter("gateway_requests_total", "Widget API answers by widget and status.")
+        self.requests = self.counter(
+            "gateway_requests_total", "Widget API answers by widget and status."
+        )
         self.errors = self.counter("gateway_errors_total", "Problem answers by code.")
-        self.rate_limited = self.counter("gateway_rate_limited_total", "Requests refused by limits.")
+        self.rate_limited = self.counter(
+            "gateway_rate_limited_total", "Requests refused by limits."
+        )
         self.degraded = self.gauge("gateway_degraded", "1 while a dependency is down (by part).")
 
     def counter(self, name: str, help: str) -> Metric:
@@ -56,7 +60,9 @@ class Metrics:
             lines.append(f"# TYPE {metric.name} {metric.kind}")
             for labels, value in sorted(metric.values.items()):
                 text = ",".join(f'{k}="{_escape(v)}"' for k, v in labels)
-                lines.append(f"{metric.name}{{{text}}} {value:g}" if text else f"{metric.name} {value:g}")
+                lines.append(
+                    f"{metric.name}{{{text}}} {value:g}" if text else f"{metric.name} {value:g}"
+                )
         return "\n".join(lines) + "\n"
 
 

@@ -12,20 +12,33 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-PK = {"name": "public_key", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^pk_[a-z2-7]{38}$"}}
+PK = {
+    "name": "public_key",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "pattern": "^pk_[a-z2-7]{38}$"},
+}
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 JSON_OBJECT = {"type": "object", "additionalProperties": True}
 
 
-def operation(summary: str, ok: str, *, params: list[Any] | None = None, body: bool = False,
-        errors: tuple[int, ...] = (401, 403, 429), tags: tuple[str, ...] = ("widgets",),
-        security: list[Any] | None = None) -> dict[str, Any]:
+def operation(
+    summary: str,
+    ok: str,
+    *,
+    params: list[Any] | None = None,
+    body: bool = False,
+    errors: tuple[int, ...] = (401, 403, 429),
+    tags: tuple[str, ...] = ("widgets",),
+    security: list[Any] | None = None,
+) -> dict[str, Any]:
     responses: dict[str, Any] = {
         ok: {"description": "Success", "content": {"application/json": {"schema": JSON_OBJECT}}}
     }
     for status in errors:
         responses[str(status)] = {
-            "description": "Problem", "content": {"application/problem+json": {"schema": PROBLEM}}
+            "description": "Problem",
+            "content": {"application/problem+json": {"schema": PROBLEM}},
         }
     op: dict[str, Any] = {"summary": summary, "tags": list(tags), "responses": responses}
     if params:
@@ -33,8 +46,10 @@ def operation(summary: str, ok: str, *, params: list[Any] | None = None, body: b
     if body:
         op["requestBody"] = {
             "required": True,
-            "content": {"text/plain": {"schema": {"type": "string", "description": "JSON"}},
-                        "application/json": {"schema": JSON_OBJECT}},
+            "content": {
+                "text/plain": {"schema": {"type": "string", "description": "JSON"}},
+                "application/json": {"schema": JSON_OBJECT},
+            },
         }
     if security is not None:
         op["security"] = security
@@ -42,22 +57,41 @@ def operation(summary: str, ok: str, *, params: list[Any] | None = None, body: b
 
 
 def _preflight() -> dict[str, Any]:
-    return {"summary": "CORS preflight, answered from the key's allowed origins",
-            "tags": ["widgets"], "parameters": [PK],
-            "responses": {"204": {"description": "Allowed"},
-                          "403": {"description": "Problem", "content": {"application/problem+json": {"schema": PROBLEM}}}}}
+    return {
+        "summary": "CORS preflight, answered from the key's allowed origins",
+        "tags": ["widgets"],
+        "parameters": [PK],
+        "responses": {
+            "204": {"description": "Allowed"},
+            "403": {
+                "description": "Problem",
+                "content": {"application/problem+json": {"schema": PROBLEM}},
+            },
+        },
+    }
 
 
 PATHS: dict[str, dict[str, Any]] = {
     "/healthz": {"get": operation("Liveness", "200", errors=(), tags=("operators",))},
-    "/readyz": {"get": operation("Readiness: key store, limiter, sinks", "200", errors=(503,), tags=("operators",))},
-    "/metrics": {"get": {"summary": "Prometheus metrics", "tags": ["operators"],
-                         "responses": {"200": {"description": "Prometheus text format"}}}},
+    "/readyz": {
+        "get": operation(
+            "Readiness: key store, limiter, sinks", "200", errors=(503,), tags=("operators",)
+        )
+    },
+    "/metrics": {
+        "get": {
+            "summary": "Prometheus metrics",
+            "tags": ["operators"],
+            "responses": {"200": {"description": "Prometheus text format"}},
+        }
+    },
     "/openapi.json": {"get": operation("This schema", "200", errors=(), tags=("operators",))},
     "/v1/{public_key}/{rest}": {"options": _preflight()},
 }
 PATHS["/v1/{public_key}/{rest}"]["options"]["parameters"] = [
-    PK, {"name": "rest", "in": "path", "required": True, "schema": {"type": "string"}}]
+    PK,
+    {"name": "rest", "in": "path", "required": True, "schema": {"type": "string"}},
+]
 
 
 def describe(path: str, methods: dict[str, dict[str, Any]]) -> None:
@@ -76,8 +110,10 @@ def document() -> dict[str, Any]:
                     "type": "object",
                     "required": ["type", "title", "status", "code"],
                     "properties": {
-                        "type": {"type": "string"}, "title": {"type": "string"},
-                        "status": {"type": "integer"}, "detail": {"type": "string"},
+                        "type": {"type": "string"},
+                        "title": {"type": "string"},
+                        "status": {"type": "integer"},
+                        "detail": {"type": "string"},
                         "code": {"type": "string", "description": "Stable machine code"},
                         "errors": {"type": "array", "items": {"type": "object"}},
                     },
@@ -100,4 +136,4 @@ def routes() -> list[Route]:
     return [Route("/openapi.json", openapi_json, methods=["GET"])]
 
 
-__all__ = ["PK", "describe", "routes", "operation"]
+__all__ = ["PK", "describe", "operation", "routes"]

@@ -64,8 +64,10 @@ async def authenticate(request: Request, services: Services) -> ApiKey:
         raise Unauthorized("the private key is malformed", headers={"WWW-Authenticate": "Bearer"})
     key = await services.store.find_by_private_key(presented)
     if key is None or not key.accepts_private_key(presented, now=services.clock()):
-        raise Unauthorized("this private key is not valid (unknown, or expired after a roll)",
-                           headers={"WWW-Authenticate": "Bearer"})
+        raise Unauthorized(
+            "this private key is not valid (unknown, or expired after a roll)",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     if not key.active:
         raise KeyRevoked("this key has been revoked")
     return key
@@ -84,9 +86,18 @@ async def key_info(request: Request) -> Response:
     return JSONResponse(view, headers={"Cache-Control": "no-store"})
 
 
-openapi.describe("/v1/key", {"get": openapi.operation(
-    "The key this private key belongs to (status, origins, private-key expiry)", "200",
-    errors=(401, 403), tags=("servers",), security=[{"privateKey": []}])})
+openapi.describe(
+    "/v1/key",
+    {
+        "get": openapi.operation(
+            "The key this private key belongs to (status, origins, private-key expiry)",
+            "200",
+            errors=(401, 403),
+            tags=("servers",),
+            security=[{"privateKey": []}],
+        )
+    },
+)
 
 
 def routes() -> list[Route]:

@@ -57,7 +57,5 @@ def _sentinel(url: str, options: dict[str, Any]) -> aioredis.Redis:
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
         hosts, sentinel_kwargs={"socket_timeout": options["socket_connect_timeout"]}
     )
-    master: aioredis.Redis = sentinel.master_for(
-        path[0], password=password, db=db, **options
-    )
+    master: aioredis.Redis = sentinel.master_for(path[0], password=password, db=db, **options)
     return master

@@ -159,12 +159,28 @@ def _duplicates(call: WidgetCall) -> Duplicates:
     return found
 
 
-openapi.describe("/v1/{public_key}/rights/config", {"get": openapi.operation(
-    "Rights form config for this key (types, fields, texts) with a fresh signed form token", "200",
-    params=[openapi.PK, {"name": "lang", "in": "query", "required": False,
-                         "schema": {"type": "string"}}],
-)})
-openapi.describe("/v1/{public_key}/rights", {"post": openapi.operation(
-    "Submit a rights request; answers its reference and respond-by date", "202",
-    params=[openapi.PK], body=True, errors=(401, 403, 413, 415, 422, 429, 503),
-)})
+openapi.describe(
+    "/v1/{public_key}/rights/config",
+    {
+        "get": openapi.operation(
+            "Rights form config for this key (types, fields, texts) with a fresh signed form token",
+            "200",
+            params=[
+                openapi.PK,
+                {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/rights",
+    {
+        "post": openapi.operation(
+            "Submit a rights request; answers its reference and respond-by date",
+            "202",
+            params=[openapi.PK],
+            body=True,
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)

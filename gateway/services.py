@@ -16,6 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from gateway import redis_client
+from gateway.delivery import start_delivery
 from gateway.keycache import KeyCache
 from gateway.keystore import FileKeyStore, KeyStore
 from gateway.keystore_redis import RedisKeyStore
@@ -23,7 +24,6 @@ from gateway.metrics import Metrics
 from gateway.ratelimit import Limiter
 from gateway.settings import Settings
 from gateway.signing import Signing
-from gateway.delivery import start_delivery
 from gateway.sinks import Sink, build_sinks
 
 log = logging.getLogger("gateway")

@@ -36,7 +36,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 @dataclass(frozen=True)
 class Settings:
-    """Every setting of the gateway. Field metadata documents each one (``docs/`` is built from it)."""
+    """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
         None,
@@ -44,7 +44,9 @@ class Settings:
         "limits in memory and keys in the data folder.",
         secret=True,
     )
-    data_dir: Path = _setting(Path("gateway-data"), "Folder for keys, records and the local secret.")
+    data_dir: Path = _setting(
+        Path("gateway-data"), "Folder for keys, records and the local secret."
+    )
     secret_keys: tuple[Secret, ...] = _setting(
         (),
         "Signing secrets, comma-separated, newest first (older ones still verify). Required with "

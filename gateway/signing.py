@@ -27,8 +27,6 @@ class Signing:
         found = self._serializers.get(purpose)
         if found is None:
             # itsdangerous signs with the last secret of the list and verifies with all of them.
-            found = URLSafeTimedSerializer(
-                list(reversed(self.secrets)), salt=SALT_PREFIX + purpose
-            )
+            found = URLSafeTimedSerializer(list(reversed(self.secrets)), salt=SALT_PREFIX + purpose)
             self._serializers[purpose] = found
         return found

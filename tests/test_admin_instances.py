@@ -28,8 +28,9 @@ async def echo(call: WidgetCall) -> Response:
 ECHO = [widget_route("/echo", echo, widget="consent", methods=["GET"])]
 
 
-def wait_for_code(client: TestClient, url: str, origin: str, code: str,
-                  deadline: float = 1.0) -> float:
+def wait_for_code(
+    client: TestClient, url: str, origin: str, code: str, deadline: float = 1.0
+) -> float:
     """Seconds until ``client`` answers ``url`` with problem ``code``; fails after ``deadline``."""
     start = time.monotonic()
     while True:
@@ -41,24 +42,31 @@ def wait_for_code(client: TestClient, url: str, origin: str, code: str,
 
 
 def test_revocation_and_origin_change_reach_the_other_instance_within_a_second(
-        tmp_path: Path, redis_url: str) -> None:
-    a_settings = settings_for(tmp_path / "a", redis_url, admin_token=Secret(TOKEN),
-                              key_cache_ttl=60.0)
+    tmp_path: Path, redis_url: str
+) -> None:
+    a_settings = settings_for(
+        tmp_path / "a", redis_url, admin_token=Secret(TOKEN), key_cache_ttl=60.0
+    )
     b_settings = settings_for(tmp_path / "b", redis_url, key_cache_ttl=60.0)
     with client_for(a_settings, ECHO) as a, client_for(b_settings, ECHO) as b:
-        made = a.post("/admin/v1/keys", headers=AUTH,
-                      json={"account": "acct-1", "name": "Shop", "origins": [SITE]}).json()
+        made = a.post(
+            "/admin/v1/keys",
+            headers=AUTH,
+            json={"account": "acct-1", "name": "Shop", "origins": [SITE]},
+        ).json()
         url = f"/v1/{made['public_key']}/echo"
         assert b.get(url, headers={"Origin": SITE}).status_code == 200  # now cached in B
 
-        changed = a.patch(f"/admin/v1/keys/{made['public_key']}", headers=AUTH,
-                          json={"origins": [OTHER]})
+        changed = a.patch(
+            f"/admin/v1/keys/{made['public_key']}", headers=AUTH, json={"origins": [OTHER]}
+        )
         assert changed.status_code == 200
         wait_for_code(b, url, SITE, "origin_not_allowed")
         assert b.get(url, headers={"Origin": OTHER}).status_code == 200
 
-        assert a.post(f"/admin/v1/keys/{made['public_key']}/revoke",
-                      headers=AUTH).status_code == 200
+        assert (
+            a.post(f"/admin/v1/keys/{made['public_key']}/revoke", headers=AUTH).status_code == 200
+        )
         wait_for_code(b, url, OTHER, "key_revoked")
         # the trail is shared too: one Redis stream per key
         events = a.get(f"/admin/v1/keys/{made['public_key']}/audit", headers=AUTH).json()

@@ -32,9 +32,10 @@ def source() -> bytes:
 
 def get(server: ServerThread, path: str, **headers: str) -> httpx.Response:
     # Streamed and read raw so that the client does not decode what the server compressed.
-    with httpx.Client(base_url=server.url) as client, client.stream(
-        "GET", path, headers=headers
-    ) as response:
+    with (
+        httpx.Client(base_url=server.url) as client,
+        client.stream("GET", path, headers=headers) as response,
+    ):
         response.raw_body = b"".join(response.iter_raw())  # type: ignore[attr-defined]
         return response
 
@@ -101,8 +102,12 @@ def test_manifest_publishes_hashed_url_and_sri(server: ServerThread, source: byt
 
 @pytest.mark.parametrize(
     "path",
-    ["/widgets/nope.js", "/widgets/consent.000000000000.js", "/widgets/consent.css",
-     "/widgets/CONSENT.js"],
+    [
+        "/widgets/nope.js",
+        "/widgets/consent.000000000000.js",
+        "/widgets/consent.css",
+        "/widgets/CONSENT.js",
+    ],
     ids=["unknown", "stale-hash", "not-js", "upper-case"],
 )
 def test_unknown_widget_is_a_problem_404(server: ServerThread, path: str) -> None:

@@ -46,8 +46,7 @@ def choice(**changes: Any) -> dict[str, Any]:
     data = {
         "consent_id": "c0ffee0123456789",
         "action": "accept_all",
-        "categories": {"necessary": True, "functional": True, "analytics": True,
-                       "marketing": True},
+        "categories": {"necessary": True, "functional": True, "analytics": True, "marketing": True},
         "policy_version": "1",
         "language": "en",
         "gpc": False,
@@ -85,8 +84,9 @@ def test_config_is_per_language_cacheable_and_revalidated(gw: Gw) -> None:
 def test_a_changed_config_is_served_at_once_with_a_new_etag(gw: Gw) -> None:
     url = f"/v1/{gw.pk}/consent/config?lang=en"
     before = gw.client.get(url, headers={"Origin": SITE})
-    changed = dataclasses.replace(gw.key.key, consent_config={"policy_version": "2"},
-                                  updated_at=gw.key.key.updated_at + 1)
+    changed = dataclasses.replace(
+        gw.key.key, consent_config={"policy_version": "2"}, updated_at=gw.key.key.updated_at + 1
+    )
     gw.client.portal.call(gw.client.app.state.services.store.put, changed)
     after = gw.client.get(url, headers={"Origin": SITE, "If-None-Match": before.headers["etag"]})
     assert after.status_code == 200
@@ -107,8 +107,11 @@ def test_record_is_stored_truncated_then_answered_with_a_receipt(gw: Gw) -> None
     assert (record["public_key"], record["account"], record["origin"]) == (gw.pk, "acct-1", SITE)
     assert record["user_agent"] == "TestBrowser/1.0"
 
-    verified = gw.client.post("/v1/receipts/verify", json={"receipt": answer["receipt"]},
-                              headers={"X-API-Key": gw.key.private_key})
+    verified = gw.client.post(
+        "/v1/receipts/verify",
+        json={"receipt": answer["receipt"]},
+        headers={"X-API-Key": gw.key.private_key},
+    )
     assert verified.status_code == 200
     assert verified.json()["valid"] is True
     assert verified.json()["record"]["record_id"] == answer["record_id"]
@@ -118,8 +121,9 @@ def test_record_is_stored_truncated_then_answered_with_a_receipt(gw: Gw) -> None
 def test_receipt_is_not_valid_for_another_key(gw: Gw) -> None:
     receipt = gw.post(choice()).json()["receipt"]
     other = stored_key(gw.settings)
-    r = gw.client.post("/v1/receipts/verify", json={"receipt": receipt},
-                       headers={"X-API-Key": other.private_key})
+    r = gw.client.post(
+        "/v1/receipts/verify", json={"receipt": receipt}, headers={"X-API-Key": other.private_key}
+    )
     assert r.json() == {"valid": False, "reason": "other_key"}
 
 
@@ -127,8 +131,9 @@ def test_a_revoked_keys_private_key_verifies_nothing(gw: Gw) -> None:
     receipt = gw.post(choice()).json()["receipt"]
     store = gw.client.app.state.services.store
     gw.client.portal.call(store.put, revoke_key(gw.key.key))
-    r = gw.client.post("/v1/receipts/verify", json={"receipt": receipt},
-                       headers={"X-API-Key": gw.key.private_key})
+    r = gw.client.post(
+        "/v1/receipts/verify", json={"receipt": receipt}, headers={"X-API-Key": gw.key.private_key}
+    )
     assert (r.status_code, r.json()["code"]) == (403, "key_revoked")
 
 
@@ -142,8 +147,9 @@ def test_a_revoked_keys_private_key_verifies_nothing(gw: Gw) -> None:
     ],
     ids=["no-key", "malformed-key", "from-a-browser", "unknown-field"],
 )
-def test_verify_refusals(gw: Gw, headers: dict[str, str], body: Any, status: int,
-                         code: str) -> None:
+def test_verify_refusals(
+    gw: Gw, headers: dict[str, str], body: Any, status: int, code: str
+) -> None:
     if headers.get("X-API-Key") is None and code != "unauthorized":
         headers = {**headers, "X-API-Key": gw.key.private_key}
     r = gw.client.post("/v1/receipts/verify", json=body, headers=headers)

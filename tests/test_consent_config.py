@@ -13,7 +13,10 @@ from gateway.errors import InvalidPayload
 def test_defaults_give_four_categories_with_only_necessary_required() -> None:
     widget = resolve(parse_config(None), ["en"])
     assert [c["id"] for c in widget["categories"]] == [
-        "necessary", "functional", "analytics", "marketing"
+        "necessary",
+        "functional",
+        "analytics",
+        "marketing",
     ]
     assert [c["required"] for c in widget["categories"]] == [True, False, False, False]
     marketing = widget["categories"][3]
@@ -34,23 +37,26 @@ def test_defaults_give_four_categories_with_only_necessary_required() -> None:
     ],
     ids=["region-falls-to-primary", "exact", "second-choice", "unknown", "none"],
 )
-def test_language_is_the_first_the_config_speaks(
-    wanted: list[str], lang: str, reject: str
-) -> None:
+def test_language_is_the_first_the_config_speaks(wanted: list[str], lang: str, reject: str) -> None:
     widget = resolve(parse_config(None), wanted)
     assert (widget["lang"], widget["texts"]["reject_all"]) == (lang, reject)
 
 
 def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
-    config = parse_config({
-        "default_language": "de",
-        "texts": {"it": {"title": "La tua privacy"}, "de": {"title": "Privatsphäre"}},
-        "categories": [
-            {"id": "necessary", "required": True},
-            {"id": "video", "texts": {"de": {"title": "Videos", "description": "YouTube"}},
-             "services": [{"id": "youtube", "name": "YouTube"}]},
-        ],
-    })
+    config = parse_config(
+        {
+            "default_language": "de",
+            "texts": {"it": {"title": "La tua privacy"}, "de": {"title": "Privatsphäre"}},
+            "categories": [
+                {"id": "necessary", "required": True},
+                {
+                    "id": "video",
+                    "texts": {"de": {"title": "Videos", "description": "YouTube"}},
+                    "services": [{"id": "youtube", "name": "YouTube"}],
+                },
+            ],
+        }
+    )
     widget = resolve(config, parse_languages("it-IT,en"))
     assert widget["lang"] == "it"
     assert widget["texts"]["title"] == "La tua privacy"
@@ -74,8 +80,16 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         ({"texts": {"en": {"titel": "x"}}}, "texts.en.titel"),
         ({"cookie_name": "a;b"}, "cookie_name"),
     ],
-    ids=["unknown-field", "lifetime", "version", "accent", "duplicate-id", "consent-mode",
-         "unknown-text", "cookie-name"],
+    ids=[
+        "unknown-field",
+        "lifetime",
+        "version",
+        "accent",
+        "duplicate-id",
+        "consent-mode",
+        "unknown-text",
+        "cookie-name",
+    ],
 )
 def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidPayload) as caught:

@@ -15,11 +15,15 @@ from gateway.signing import Signing
 
 ORIGIN = "https://shop.example"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
-CONFIG = parse_config({"categories": [
-    {"id": "necessary", "required": True},
-    {"id": "analytics", "services": [{"id": "matomo", "name": "Matomo"}]},
-    {"id": "marketing", "gpc": True},
-]})
+CONFIG = parse_config(
+    {
+        "categories": [
+            {"id": "necessary", "required": True},
+            {"id": "analytics", "services": [{"id": "matomo", "name": "Matomo"}]},
+            {"id": "marketing", "gpc": True},
+        ]
+    }
+)
 
 
 def body(**changes: Any) -> dict[str, Any]:
@@ -40,9 +44,15 @@ def body(**changes: Any) -> dict[str, Any]:
 
 def record(**changes: Any) -> Any:
     choice = parse_choice(body(**changes), CONFIG, ORIGIN, now=NOW)
-    return build_record(choice, public_key="pk_a", account="acct", origin=ORIGIN,
-                        client_ip="203.0.113.0", user_agent="Mozilla/5.0 " + "x" * 500,
-                        id_secret="s" * 40)
+    return build_record(
+        choice,
+        public_key="pk_a",
+        account="acct",
+        origin=ORIGIN,
+        client_ip="203.0.113.0",
+        user_agent="Mozilla/5.0 " + "x" * 500,
+        id_secret="s" * 40,
+    )
 
 
 def test_a_record_sent_again_keeps_its_id_and_others_do_not_share_it() -> None:
@@ -92,9 +102,24 @@ def test_missing_categories_count_as_refused_and_required_as_given() -> None:
         ({"given_at": "yesterday"}, "given_at"),
         ({"policy_version": "x" * 41}, "policy_version"),
     ],
-    ids=["unknown-field", "no-consent-id", "short-consent-id", "action", "unknown-category",
-         "non-bool", "necessary-refused", "unknown-service", "reject-with-consent", "gpc-type",
-         "other-origin", "not-http", "url-too-long", "too-old", "not-a-time", "version-size"],
+    ids=[
+        "unknown-field",
+        "no-consent-id",
+        "short-consent-id",
+        "action",
+        "unknown-category",
+        "non-bool",
+        "necessary-refused",
+        "unknown-service",
+        "reject-with-consent",
+        "gpc-type",
+        "other-origin",
+        "not-http",
+        "url-too-long",
+        "too-old",
+        "not-a-time",
+        "version-size",
+    ],
 )
 def test_invalid_records_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidPayload) as caught:

@@ -41,13 +41,15 @@ def test_a_second_run_reuses_the_key_and_signals_stop_it_cleanly(
 
     home = httpx.get(first.site_url + "/")
     assert home.status_code == 200
-    assert (f'<script src="{first.gateway_url}/widgets/consent.js" data-key="{pk}" async>'
-            in home.text)
+    assert (
+        f'<script src="{first.gateway_url}/widgets/consent.js" data-key="{pk}" async>' in home.text
+    )
     ready = httpx.get(first.gateway_url + "/readyz")
     assert ready.json()["status"] == "ok"
     # The key lets the demo site's origin use the widgets: a real preflight-free CORS answer.
-    config = httpx.get(f"{first.gateway_url}/v1/{pk}/consent/config",
-                       headers={"Origin": first.site_url})
+    config = httpx.get(
+        f"{first.gateway_url}/v1/{pk}/consent/config", headers={"Origin": first.site_url}
+    )
     assert config.status_code == 200
     assert config.headers["access-control-allow-origin"] == first.site_url
 
@@ -66,17 +68,17 @@ def test_a_second_run_reuses_the_key_and_signals_stop_it_cleanly(
 
 
 @pytest.mark.parametrize("which", ["gateway", "site"], ids=["gateway-port", "site-port"])
-def test_a_taken_port_is_named_with_the_option_that_changes_it(
-    tmp_path: Path, which: str
-) -> None:
+def test_a_taken_port_is_named_with_the_option_that_changes_it(tmp_path: Path, which: str) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        demo = Demo(tmp_path / "d", **({"port": port} if which == "gateway" else
-                                        {"site_port": port}))
-        done = subprocess.run(demo.args(), cwd=ROOT, env=demo.env, capture_output=True,
-                              text=True, timeout=60)
+        demo = Demo(
+            tmp_path / "d", **({"port": port} if which == "gateway" else {"site_port": port})
+        )
+        done = subprocess.run(
+            demo.args(), cwd=ROOT, env=demo.env, capture_output=True, text=True, timeout=60
+        )
     assert done.returncode == 2
     option = "--port" if which == "gateway" else "--site-port"
     assert f"port {port}" in done.stderr
@@ -88,13 +90,23 @@ def test_a_taken_port_is_named_with_the_option_that_changes_it(
 def test_the_records_page_shows_what_visitors_typed_escaped(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    consent = {"type": "consent", "record_id": "cr_1", "action": "custom",
-               "categories": {"necessary": True, "analytics": True, "marketing": False},
-               "received_at": "2025-01-02T03:04:05.000Z",
-               "page_url": 'http://localhost:8001/"><img src=x onerror=alert(1)>'}
-    rights = {"kind": "rights_request", "reference": "RR-ABCD-EFGH", "type": "gdpr_access",
-              "email": "ada@example.org", "message": "<script>alert(2)</script>",
-              "received_at": "2025-01-02T03:04:06+00:00", "respond_by": "2025-02-02"}
+    consent = {
+        "type": "consent",
+        "record_id": "cr_1",
+        "action": "custom",
+        "categories": {"necessary": True, "analytics": True, "marketing": False},
+        "received_at": "2025-01-02T03:04:05.000Z",
+        "page_url": 'http://localhost:8001/"><img src=x onerror=alert(1)>',
+    }
+    rights = {
+        "kind": "rights_request",
+        "reference": "RR-ABCD-EFGH",
+        "type": "gdpr_access",
+        "email": "ada@example.org",
+        "message": "<script>alert(2)</script>",
+        "received_at": "2025-01-02T03:04:06+00:00",
+        "respond_by": "2025-02-02",
+    }
     (data / "consent.jsonl").write_text(json.dumps(consent) + "\n" + '{"torn\n')
     (data / "rights.jsonl").write_text(json.dumps(rights) + "\n")
     site = DemoSite("http://127.0.0.1:8000", "http://localhost:8001", "pk_x", data)

@@ -19,7 +19,10 @@ def test_two_instances_share_one_limit(redis_url: str, tmp_path: Path) -> None:
     settings = settings_for(tmp_path / "a", redis_url, limit_per_ip="6/minute")
     key = stored_key(settings)
     url = config_url(key.key.public_key)
-    with client_for(settings) as a, client_for(dataclasses.replace(settings, data_dir=tmp_path / "b")) as b:
+    with (
+        client_for(settings) as a,
+        client_for(dataclasses.replace(settings, data_dir=tmp_path / "b")) as b,
+    ):
         codes = [c.get(url, headers={"Origin": SITE}).status_code for c in (a, b) * 4]
     assert codes == [200] * 6 + [429, 429]
 
@@ -35,11 +38,15 @@ def test_revocation_and_origin_change_reach_the_other_instance_within_a_second(
         assert b.get(url, headers={"Origin": "https://old.example"}).status_code == 200
         changed = dataclasses.replace(key.key, origins=(SITE,))
         a.portal.call(a.app.state.services.store.put, changed)
-        assert poll(lambda: b.get(url, headers={"Origin": "https://old.example"}).status_code == 403)
+        assert poll(
+            lambda: b.get(url, headers={"Origin": "https://old.example"}).status_code == 403
+        )
         assert b.get(url, headers={"Origin": SITE}).status_code == 200
 
         a.portal.call(a.app.state.services.store.put, revoke_key(changed))
-        assert poll(lambda: b.get(url, headers={"Origin": SITE}).json().get("code") == "key_revoked")
+        assert poll(
+            lambda: b.get(url, headers={"Origin": SITE}).json().get("code") == "key_revoked"
+        )
 
 
 def poll(condition, within: float = 1.0) -> bool:  # type: ignore[no-untyped-def]

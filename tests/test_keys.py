@@ -38,10 +38,28 @@ def test_a_single_typo_anywhere_is_refused_by_the_checksum(index: int) -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["", "pk_", "pk_short", "PK_" + "a" * 38, "pk_" + "a" * 39, "pk_" + "1" * 38, "pk_" + "A" * 38,
-     "pk_" + "a" * 37 + " ", "x" * 10_000],
-    ids=["empty", "prefix-only", "short", "upper-prefix", "long", "bad-alphabet", "upper-body",
-         "trailing-space", "huge"],
+    [
+        "",
+        "pk_",
+        "pk_short",
+        "PK_" + "a" * 38,
+        "pk_" + "a" * 39,
+        "pk_" + "1" * 38,
+        "pk_" + "A" * 38,
+        "pk_" + "a" * 37 + " ",
+        "x" * 10_000,
+    ],
+    ids=[
+        "empty",
+        "prefix-only",
+        "short",
+        "upper-prefix",
+        "long",
+        "bad-alphabet",
+        "upper-body",
+        "trailing-space",
+        "huge",
+    ],
 )
 def test_malformed_key_strings_are_refused(value: str) -> None:
     assert not is_well_formed(value, PUBLIC_PREFIX)

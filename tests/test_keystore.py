@@ -21,7 +21,9 @@ def run(coro):  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("kind", ["file", "redis"])
-def test_put_get_list_and_find_by_private_key(kind: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+def test_put_get_list_and_find_by_private_key(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
     async def scenario() -> None:
         client = None
         if kind == "file":
@@ -29,7 +31,9 @@ def test_put_get_list_and_find_by_private_key(kind: str, tmp_path: Path, request
         else:
             client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
             store = RedisKeyStore(client)
-        made = [create_key("acct-a" if i % 2 else "acct-b", f"k{i}", now=100.0 + i) for i in range(7)]
+        made = [
+            create_key("acct-a" if i % 2 else "acct-b", f"k{i}", now=100.0 + i) for i in range(7)
+        ]
         for new in made:
             await store.put(new.key)
         assert await store.get(made[3].key.public_key) == made[3].key

@@ -1,4 +1,4 @@
-"""The built wheel carries what an installed gateway serves: widgets, key-manager page, demo site."""
+"""The built wheel carries what an installed gateway serves: widgets, key manager, demo site."""
 
 from __future__ import annotations
 
@@ -12,16 +12,21 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-         "-w", str(tmp_path), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     wheel = next(tmp_path.glob("widget_gateway-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
     for widget in sorted(p.name for p in (ROOT / "static").glob("*.js")):
         assert f"gateway/static/{widget}" in names
-    assert {"gateway/static/admin/index.html", "gateway/static/admin/admin.js",
-            "gateway/demo_site/home.html", "gateway/py.typed"} <= names
+    assert {
+        "gateway/static/admin/index.html",
+        "gateway/static/admin/admin.js",
+        "gateway/demo_site/home.html",
+        "gateway/py.typed",
+    } <= names
     # The installed copy is byte for byte the file the tests load in the browser.
     with zipfile.ZipFile(wheel) as zf:
         assert zf.read("gateway/static/consent.js") == (ROOT / "static" / "consent.js").read_bytes()

@@ -15,16 +15,23 @@ from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
 
 SCHEMAS = Path(__file__).resolve().parents[1] / "docs" / "schemas"
-CONSENT_CONFIG = {"categories": [
-    {"id": "necessary", "required": True},
-    {"id": "analytics", "consent_mode": ["analytics_storage"],
-     "services": [{"id": "matomo", "name": "Matomo"}]},
-    {"id": "marketing", "gpc": True},
-]}
+CONSENT_CONFIG = {
+    "categories": [
+        {"id": "necessary", "required": True},
+        {
+            "id": "analytics",
+            "consent_mode": ["analytics_storage"],
+            "services": [{"id": "matomo", "name": "Matomo"}],
+        },
+        {"id": "marketing", "gpc": True},
+    ]
+}
 # A choice kept by the widget for an hour before it could be sent, in a +01:00 time zone.
 GIVEN_AT = (datetime.now(timezone(timedelta(hours=1))) - timedelta(hours=1)).isoformat()
-RIGHTS_CONFIG = {"types": ["gdpr_erasure", "ccpa_delete"],
-                 "custom_fields": [{"id": "order_number", "label": {"en": "Order number"}}]}
+RIGHTS_CONFIG = {
+    "types": ["gdpr_erasure", "ccpa_delete"],
+    "custom_fields": [{"id": "order_number", "label": {"en": "Order number"}}],
+}
 
 
 def validator(name: str) -> Draft202012Validator:
@@ -48,20 +55,38 @@ def records(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
     key = stored_key(settings, consent_config=CONSENT_CONFIG, rights_config=RIGHTS_CONFIG)
     pk, headers = key.key.public_key, {"Origin": SITE, "Content-Type": "text/plain"}
     with TestClient(create_app(settings)) as client:
-        consent = {"consent_id": "c0ffee0123456789", "action": "custom",
-                   "categories": {"necessary": True, "analytics": True, "marketing": False},
-                   "services": {"matomo": True}, "policy_version": "1", "language": "en",
-                   "gpc": True, "page_url": SITE + "/cart?x=1",
-                   "given_at": GIVEN_AT}
-        minimal = {"consent_id": "d0ffee0123456789", "action": "reject_all",
-                   "categories": {}, "policy_version": "1", "page_url": SITE + "/"}
+        consent = {
+            "consent_id": "c0ffee0123456789",
+            "action": "custom",
+            "categories": {"necessary": True, "analytics": True, "marketing": False},
+            "services": {"matomo": True},
+            "policy_version": "1",
+            "language": "en",
+            "gpc": True,
+            "page_url": SITE + "/cart?x=1",
+            "given_at": GIVEN_AT,
+        }
+        minimal = {
+            "consent_id": "d0ffee0123456789",
+            "action": "reject_all",
+            "categories": {},
+            "policy_version": "1",
+            "page_url": SITE + "/",
+        }
         for body in (consent, minimal):
             r = client.post(f"/v1/{pk}/consent", content=json.dumps(body), headers=headers)
             assert r.status_code == 201, r.text
-        full = {"type": "gdpr_erasure", "email": "Ada@Example.ORG", "given_name": "Ada",
-                "family_name": "Lovelace", "customer_reference": "C-1815",
-                "requester_type": "agent", "message": "Line one\nLine two",
-                "custom": {"order_number": "A-42"}, "language": "en"}
+        full = {
+            "type": "gdpr_erasure",
+            "email": "Ada@Example.ORG",
+            "given_name": "Ada",
+            "family_name": "Lovelace",
+            "customer_reference": "C-1815",
+            "requester_type": "agent",
+            "message": "Line one\nLine two",
+            "custom": {"order_number": "A-42"},
+            "language": "en",
+        }
         short = {"type": "ccpa_delete", "email": "grace@example.org", "requester_type": "self"}
         for body in (full, short):
             token = client.get(f"/v1/{pk}/rights/config", headers={"Origin": SITE}).json()

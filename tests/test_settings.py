@@ -21,14 +21,16 @@ def test_embedded_default_needs_nothing_and_keeps_its_secret(tmp_path: Path) -> 
 
 
 def test_values_are_parsed() -> None:
-    settings = Settings.from_env({
-        "GATEWAY_REDIS_URL": "redis://127.0.0.1:6390/2",
-        "GATEWAY_SECRET_KEY": f"{SECRET}1, {SECRET}2",
-        "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32",
-        "GATEWAY_LIMIT_PER_IP": "10/second;100/minute",
-        "GATEWAY_LIMITS_FAIL_CLOSED": "true",
-        "GATEWAY_ADMIN_TOKEN": "t" * 30,
-    })
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REDIS_URL": "redis://127.0.0.1:6390/2",
+            "GATEWAY_SECRET_KEY": f"{SECRET}1, {SECRET}2",
+            "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32",
+            "GATEWAY_LIMIT_PER_IP": "10/second;100/minute",
+            "GATEWAY_LIMITS_FAIL_CLOSED": "true",
+            "GATEWAY_ADMIN_TOKEN": "t" * 30,
+        }
+    )
     assert not settings.embedded
     assert settings.signing_secrets() == [f"{SECRET}1", f"{SECRET}2"]
     assert [str(n) for n in settings.trusted_proxies] == ["10.0.0.0/8", "2001:db8::/32"]
@@ -36,11 +38,13 @@ def test_values_are_parsed() -> None:
 
 
 def test_secrets_never_print() -> None:
-    settings = Settings.from_env({
-        "GATEWAY_REDIS_URL": "redis://:hunter2@127.0.0.1:6390/0",
-        "GATEWAY_SECRET_KEY": SECRET,
-        "GATEWAY_ADMIN_TOKEN": "admintoken" * 3,
-    })
+    settings = Settings.from_env(
+        {
+            "GATEWAY_REDIS_URL": "redis://:hunter2@127.0.0.1:6390/0",
+            "GATEWAY_SECRET_KEY": SECRET,
+            "GATEWAY_ADMIN_TOKEN": "admintoken" * 3,
+        }
+    )
     text = repr(settings) + str(settings.describe())
     assert "hunter2" not in text and SECRET not in text and "admintoken" not in text
 
@@ -61,8 +65,20 @@ def test_secrets_never_print() -> None:
         ({"GATEWAY_ADMIN_TOKEN": "abc"}, "GATEWAY_ADMIN_TOKEN"),
         ({"GATEWAY_LIMIT_STRATEGY": "leaky"}, "GATEWAY_LIMIT_STRATEGY"),
     ],
-    ids=["limit-syntax", "limit-unit", "redis-scheme", "secret-required", "secret-short",
-         "cidr", "bool", "float", "timeout-range", "body-range", "admin-short", "strategy"],
+    ids=[
+        "limit-syntax",
+        "limit-unit",
+        "redis-scheme",
+        "secret-required",
+        "secret-short",
+        "cidr",
+        "bool",
+        "float",
+        "timeout-range",
+        "body-range",
+        "admin-short",
+        "strategy",
+    ],
 )
 def test_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as info:

@@ -14,8 +14,11 @@ from tests.gwclient import SITE, client_for, settings_for, stored_key
 
 
 async def echo(call: WidgetCall) -> Response:
-    body = await read_json(call.request, call.services.settings.max_body_bytes) if (
-        call.request.method == "POST") else {}
+    body = (
+        await read_json(call.request, call.services.settings.max_body_bytes)
+        if (call.request.method == "POST")
+        else {}
+    )
     return JSONResponse({"key": call.key.public_key, "origin": call.origin, "body": body})
 
 
@@ -79,7 +82,7 @@ def test_disallowed_origins_get_a_problem_without_cors(gw, origin, status, code)
 
 
 def test_malformed_and_unknown_keys_are_refused(gw) -> None:  # type: ignore[no-untyped-def]
-    client, key, settings = gw
+    client, key, _ = gw
     pk = key.key.public_key
     typo = pk[:-1] + ("a" if pk[-1] != "a" else "b")
     is_problem(client.get(f"/v1/{typo}/echo", headers={"Origin": SITE}), 401, "key_malformed")
@@ -113,7 +116,12 @@ def test_widget_not_enabled_for_the_key(data_dir: Path) -> None:
     ("headers", "body", "status", "code"),
     [
         ({"Content-Type": "text/plain"}, b"x" * 20_000, 413, "payload_too_large"),
-        ({"Content-Type": "application/x-www-form-urlencoded"}, b"a=1", 415, "unsupported_media_type"),
+        (
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            b"a=1",
+            415,
+            "unsupported_media_type",
+        ),
         ({"Content-Type": "text/plain"}, b"{not json", 400, "invalid_json"),
         ({"Content-Type": "application/json"}, b"[1, 2]", 422, "invalid_payload"),
         ({"Content-Type": "text/plain"}, b"\xff\xfe", 400, "invalid_json"),
@@ -122,8 +130,9 @@ def test_widget_not_enabled_for_the_key(data_dir: Path) -> None:
 )
 def test_bad_bodies_get_typed_problems_with_cors(gw, headers, body, status, code) -> None:  # type: ignore[no-untyped-def]
     client, key, _ = gw
-    r = client.post(f"/v1/{key.key.public_key}/echo", content=body,
-                    headers={"Origin": SITE, **headers})
+    r = client.post(
+        f"/v1/{key.key.public_key}/echo", content=body, headers={"Origin": SITE, **headers}
+    )
     is_problem(r, status, code)
     assert r.headers["access-control-allow-origin"] == SITE
 
@@ -135,16 +144,22 @@ def test_chunked_body_over_the_limit_is_refused(gw) -> None:  # type: ignore[no-
         for _ in range(100):
             yield b"x" * 1000
 
-    r = client.post(f"/v1/{key.key.public_key}/echo", content=chunks(),
-                    headers={"Origin": SITE, "Content-Type": "text/plain"})
+    r = client.post(
+        f"/v1/{key.key.public_key}/echo",
+        content=chunks(),
+        headers={"Origin": SITE, "Content-Type": "text/plain"},
+    )
     is_problem(r, 413, "payload_too_large")
 
 
 def test_text_plain_and_json_bodies_are_both_accepted(gw) -> None:  # type: ignore[no-untyped-def]
     client, key, _ = gw
     for ctype in ("text/plain;charset=UTF-8", "application/json"):
-        r = client.post(f"/v1/{key.key.public_key}/echo", content=b'{"a": 1}',
-                        headers={"Origin": SITE, "Content-Type": ctype})
+        r = client.post(
+            f"/v1/{key.key.public_key}/echo",
+            content=b'{"a": 1}',
+            headers={"Origin": SITE, "Content-Type": ctype},
+        )
         assert r.status_code == 200 and r.json()["body"] == {"a": 1}
 
 
@@ -169,12 +184,14 @@ def test_unexpected_failure_is_a_problem_without_internals(gw, caplog) -> None: 
 
 
 def test_private_key_in_a_widget_path_is_refused_and_flagged(gw) -> None:  # type: ignore[no-untyped-def]
-    client, key, settings = gw
+    client, key, _ = gw
     r = client.get(f"/v1/{key.private_key}/echo", headers={"Origin": SITE})
     is_problem(r, 403, "private_key_exposed")
     assert "access-control-allow-origin" not in r.headers
     assert key.private_key not in r.text
-    r = client.get(f"/v1/{key.key.public_key}/echo?token={key.private_key}", headers={"Origin": SITE})
+    r = client.get(
+        f"/v1/{key.key.public_key}/echo?token={key.private_key}", headers={"Origin": SITE}
+    )
     is_problem(r, 403, "private_key_exposed")
     stored = client.portal.call(client.app.state.services.store.get, key.key.public_key)
     assert stored is not None and stored.exposed_at is not None
@@ -183,15 +200,22 @@ def test_private_key_in_a_widget_path_is_refused_and_flagged(gw) -> None:  # typ
 def test_preflight_is_answered_from_the_keys_rules(gw) -> None:  # type: ignore[no-untyped-def]
     client, key, _ = gw
     url = f"/v1/{key.key.public_key}/echo"
-    ok = client.options(url, headers={"Origin": SITE, "Access-Control-Request-Method": "POST",
-                                      "Access-Control-Request-Headers": "content-type"})
+    ok = client.options(
+        url,
+        headers={
+            "Origin": SITE,
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert ok.status_code == 204
     assert ok.headers["access-control-allow-origin"] == SITE
     assert "POST" in ok.headers["access-control-allow-methods"]
     assert "content-type" in ok.headers["access-control-allow-headers"].lower()
     assert int(ok.headers["access-control-max-age"]) > 0
-    bad = client.options(url, headers={"Origin": "https://evil.example",
-                                       "Access-Control-Request-Method": "POST"})
+    bad = client.options(
+        url, headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "POST"}
+    )
     is_problem(bad, 403, "origin_not_allowed")
     assert "access-control-allow-origin" not in bad.headers
 
@@ -199,5 +223,8 @@ def test_preflight_is_answered_from_the_keys_rules(gw) -> None:  # type: ignore[
 def test_unknown_routes_and_methods_are_problems(gw) -> None:  # type: ignore[no-untyped-def]
     client, key, _ = gw
     is_problem(client.get("/nope"), 404, "not_found")
-    is_problem(client.delete(f"/v1/{key.key.public_key}/echo", headers={"Origin": SITE}), 405,
-               "method_not_allowed")
+    is_problem(
+        client.delete(f"/v1/{key.key.public_key}/echo", headers={"Origin": SITE}),
+        405,
+        "method_not_allowed",
+    )

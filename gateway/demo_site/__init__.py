@@ -24,8 +24,12 @@ HERE = Path(__file__).resolve().parent
 NO_STORE = {"Cache-Control": "no-store"}
 # The records page shows the newest ones only: a long-running demo must still load quickly.
 MAX_ROWS = 200
-PAGES = {"/": ("home", "Home"), "/analytics": ("analytics", "A blocked script"),
-         "/rights": ("rights", "Privacy request"), "/records": ("records", "Records")}
+PAGES = {
+    "/": ("home", "Home"),
+    "/analytics": ("analytics", "A blocked script"),
+    "/rights": ("rights", "Privacy request"),
+    "/records": ("records", "Records"),
+}
 
 BLOCKED_SCRIPT = """<script type="text/plain" data-category="analytics">
   // Stands in for an analytics tag: it only runs once analytics is accepted.
@@ -46,12 +50,16 @@ class DemoSite:
     rights_min_age: float = 2.0
 
     def consent_snippet(self) -> str:
-        return (f'<script src="{self.gateway_origin}/widgets/consent.js" '
-                f'data-key="{self.public_key}" async></script>')
+        return (
+            f'<script src="{self.gateway_origin}/widgets/consent.js" '
+            f'data-key="{self.public_key}" async></script>'
+        )
 
     def rights_script(self) -> str:
-        return (f'<script src="{self.gateway_origin}/widgets/rights.js" '
-                f'data-key="{self.public_key}" async></script>')
+        return (
+            f'<script src="{self.gateway_origin}/widgets/rights.js" '
+            f'data-key="{self.public_key}" async></script>'
+        )
 
 
 def _template(name: str) -> Template:
@@ -96,8 +104,12 @@ def _cell(value: Any) -> str:
     return html.escape(str(value))
 
 
-def _table(records: Sequence[Mapping[str, Any]], columns: Iterable[tuple[str, str]],
-           empty: str, unreadable: int) -> str:
+def _table(
+    records: Sequence[Mapping[str, Any]],
+    columns: Iterable[tuple[str, str]],
+    empty: str,
+    unreadable: int,
+) -> str:
     cols = list(columns)
     if not records:
         rows = f'<p class="empty">{html.escape(empty)}</p>'
@@ -107,8 +119,10 @@ def _table(records: Sequence[Mapping[str, Any]], columns: Iterable[tuple[str, st
             "<tr>" + "".join(f"<td>{_cell(r.get(field))}</td>" for field, _ in cols) + "</tr>"
             for r in records[:MAX_ROWS]
         )
-        rows = (f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
-                f"<tbody>{body}</tbody></table></div>")
+        rows = (
+            f'<div class="scroll"><table><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table></div>"
+        )
         if len(records) > MAX_ROWS:
             rows += f'<p class="note">{len(records) - MAX_ROWS} older records not shown.</p>'
     if unreadable:
@@ -116,14 +130,28 @@ def _table(records: Sequence[Mapping[str, Any]], columns: Iterable[tuple[str, st
     return rows
 
 
-CONSENT_COLUMNS = (("received_at", "received"), ("action", "action"),
-                   ("categories", "categories accepted"), ("services", "services accepted"),
-                   ("policy_version", "policy"), ("gpc", "GPC"), ("page_url", "page"),
-                   ("client_ip", "client IP (truncated)"), ("record_id", "record id"))
-RIGHTS_COLUMNS = (("received_at", "received"), ("reference", "reference"), ("type", "type"),
-                  ("email", "email"), ("given_name", "given name"),
-                  ("family_name", "family name"), ("requester_type", "requester"),
-                  ("message", "message"), ("respond_by", "respond by"))
+CONSENT_COLUMNS = (
+    ("received_at", "received"),
+    ("action", "action"),
+    ("categories", "categories accepted"),
+    ("services", "services accepted"),
+    ("policy_version", "policy"),
+    ("gpc", "GPC"),
+    ("page_url", "page"),
+    ("client_ip", "client IP (truncated)"),
+    ("record_id", "record id"),
+)
+RIGHTS_COLUMNS = (
+    ("received_at", "received"),
+    ("reference", "reference"),
+    ("type", "type"),
+    ("email", "email"),
+    ("given_name", "given name"),
+    ("family_name", "family name"),
+    ("requester_type", "requester"),
+    ("message", "message"),
+    ("respond_by", "respond by"),
+)
 
 
 def page_body(site: DemoSite, name: str) -> str:
@@ -134,12 +162,18 @@ def page_body(site: DemoSite, name: str) -> str:
         return _template("records").substitute(
             consent_source=html.escape(str(site.data_dir / "consent.jsonl")),
             rights_source=html.escape(str(site.data_dir / "rights.jsonl")),
-            consent_table=_table(consent, CONSENT_COLUMNS,
-                                 "No consent records yet: make a choice in the cookie banner.",
-                                 bad_consent),
-            rights_table=_table(rights, RIGHTS_COLUMNS,
-                                "No rights requests yet: send one from the privacy request page.",
-                                bad_rights),
+            consent_table=_table(
+                consent,
+                CONSENT_COLUMNS,
+                "No consent records yet: make a choice in the cookie banner.",
+                bad_consent,
+            ),
+            rights_table=_table(
+                rights,
+                RIGHTS_COLUMNS,
+                "No rights requests yet: send one from the privacy request page.",
+                bad_rights,
+            ),
         )
     rights_div = '<div data-wg-rights data-mode="modal"></div>'
     return _template(name).substitute(

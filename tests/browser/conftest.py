@@ -117,8 +117,10 @@ class Gateway:
 
     def snippet(self, widget: str, **attrs: str) -> str:
         extra = "".join(f' data-{k.replace("_", "-")}="{v}"' for k, v in attrs.items())
-        return (f'<script src="{self.url}/widgets/{widget}.js" '
-                f'data-key="{self.key.key.public_key}"{extra} async></script>')
+        return (
+            f'<script src="{self.url}/widgets/{widget}.js" '
+            f'data-key="{self.key.key.public_key}"{extra} async></script>'
+        )
 
 
 def make_gateway(data_dir: Path, origins: tuple[str, ...], **overrides: Any) -> Gateway:

@@ -17,11 +17,13 @@ TOKEN = "admin-token-" + "t" * 30
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 
-def test_create_copy_snippet_see_widget_then_revoke(browser: Browser, fresh_site: Site,
-                                                    tmp_path: Path) -> None:
+def test_create_copy_snippet_see_widget_then_revoke(
+    browser: Browser, fresh_site: Site, tmp_path: Path
+) -> None:
     gw = make_gateway(tmp_path / "gw", (), admin_token=Secret(TOKEN)).start()
-    admin = browser.new_context(permissions=["clipboard-read", "clipboard-write"],
-                                viewport={"width": 1200, "height": 900})
+    admin = browser.new_context(
+        permissions=["clipboard-read", "clipboard-write"], viewport={"width": 1200, "height": 900}
+    )
     try:
         page = admin.new_page()
         errors: list[str] = []

@@ -28,9 +28,11 @@ BLOCKED = (
 
 
 def html(gw: Gateway, body: str = "", head: str = "") -> str:
-    return (f"<!doctype html><html lang='en'><head><title>Shop</title>{head}"
-            f"{gw.snippet('consent')}</head><body><h1>Shop</h1>"
-            f"<button id='before'>Search</button>{body}</body></html>")
+    return (
+        f"<!doctype html><html lang='en'><head><title>Shop</title>{head}"
+        f"{gw.snippet('consent')}</head><body><h1>Shop</h1>"
+        f"<button id='before'>Search</button>{body}</body></html>"
+    )
 
 
 def open_page(page: Page, site: Site, gw: Gateway, body: str = BLOCKED, head: str = "") -> None:
@@ -95,8 +97,11 @@ def test_accept_all_runs_blocked_content_once_records_and_verifies(
     assert record["action"] == "accept_all"
     assert record["page_url"] == fresh_site.origin + "/"
     assert record["client_ip"] == "127.0.0.0"
-    verified = httpx.post(gateway.url + "/v1/receipts/verify", json={"receipt": receipt},
-                          headers={"X-API-Key": gateway.key.private_key}).json()
+    verified = httpx.post(
+        gateway.url + "/v1/receipts/verify",
+        json={"receipt": receipt},
+        headers={"X-API-Key": gateway.key.private_key},
+    ).json()
     assert verified["valid"] is True
     assert verified["record"]["record_id"] == record["record_id"]
 
@@ -140,10 +145,12 @@ def test_keyboard_only_customise_path(page: Page, fresh_site: Site, gateway: Gat
     def tab_to(name: str) -> None:
         for _ in range(12):
             page.keyboard.press("Tab")
-            if page.evaluate("(d => { while (d.shadowRoot && d.shadowRoot.activeElement)"
-                             " d = d.shadowRoot.activeElement; return d.getAttribute('aria-label')"
-                             " || d.closest('label')?.textContent || d.textContent })"
-                             "(document.activeElement)").startswith(name):
+            if page.evaluate(
+                "(d => { while (d.shadowRoot && d.shadowRoot.activeElement)"
+                " d = d.shadowRoot.activeElement; return d.getAttribute('aria-label')"
+                " || d.closest('label')?.textContent || d.textContent })"
+                "(document.activeElement)"
+            ).startswith(name):
                 return
         raise AssertionError(f"{name} not reachable by Tab")
 
@@ -188,11 +195,15 @@ def test_gpc_keeps_sale_and_sharing_off_and_is_recorded(
 def test_policy_version_bump_asks_again(page: Page, fresh_site: Site, gateway: Gateway) -> None:
     open_page(page, fresh_site, gateway)
     page.get_by_role("button", name="Reject all").click()
-    gateway.put_key(replace(gateway.key.key, consent_config={"policy_version": "2"},
-                            updated_at=time.time()))
+    gateway.put_key(
+        replace(gateway.key.key, consent_config={"policy_version": "2"}, updated_at=time.time())
+    )
     config_url = f"{gateway.url}/v1/{gateway.key.key.public_key}/consent/config"
-    wait_for(lambda: httpx.get(config_url, headers={"Origin": fresh_site.origin})
-             .json()["version"] == "2")
+    wait_for(
+        lambda: (
+            httpx.get(config_url, headers={"Origin": fresh_site.origin}).json()["version"] == "2"
+        )
+    )
     page.reload()
     expect(page.get_by_role("dialog", name="We value your privacy")).to_be_visible()
     page.get_by_role("button", name="Accept all").click()
@@ -204,14 +215,18 @@ def test_policy_version_bump_asks_again(page: Page, fresh_site: Site, gateway: G
 def test_host_page_css_cannot_break_the_banner(
     page: Page, fresh_site: Site, gateway: Gateway
 ) -> None:
-    hostile = ("<style>body *{display:none!important}div{opacity:0!important}"
-               "button{background:red!important;color:red!important;font-size:40px!important}"
-               "h2{color:red!important}</style>")
+    hostile = (
+        "<style>body *{display:none!important}div{opacity:0!important}"
+        "button{background:red!important;color:red!important;font-size:40px!important}"
+        "h2{color:red!important}</style>"
+    )
     open_page(page, fresh_site, gateway, head=hostile)
     accept = page.get_by_role("button", name="Accept all")
     expect(accept).to_be_visible()
-    style = accept.evaluate("b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color,"
-                            " getComputedStyle(b).fontSize]")
+    style = accept.evaluate(
+        "b => [getComputedStyle(b).backgroundColor, getComputedStyle(b).color,"
+        " getComputedStyle(b).fontSize]"
+    )
     assert style == ["rgb(29, 78, 216)", "rgb(255, 255, 255)", "15px"]
     accept.click()
     page.wait_for_function("window.ran === 1")
@@ -225,8 +240,10 @@ def test_choice_survives_a_gateway_outage_and_is_delivered_later(
     gateway.stop()
     page.get_by_role("button", name="Accept all").click()
     page.wait_for_function("window.ran === 1")  # applied at once, gateway or not
-    page.wait_for_function("JSON.parse(localStorage.getItem('wg:queue:' +"
-                           " document.querySelector('script[data-key]').dataset.key))[0].n >= 1")
+    page.wait_for_function(
+        "JSON.parse(localStorage.getItem('wg:queue:' +"
+        " document.querySelector('script[data-key]').dataset.key))[0].n >= 1"
+    )
     assert records(gateway) == []
     gateway.start()
     page.reload()

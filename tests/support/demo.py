@@ -22,8 +22,9 @@ KEY = re.compile(r"demo key\s+(pk_[a-z2-7]+) \((created|reused)")
 class Demo:
     """One run of the demo; :meth:`start` waits for its "Ready." line."""
 
-    def __init__(self, data_dir: Path, port: int | None = None, site_port: int | None = None,
-                 **env: str) -> None:
+    def __init__(
+        self, data_dir: Path, port: int | None = None, site_port: int | None = None, **env: str
+    ) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
         self.site_port = site_port or free_port()
@@ -42,13 +43,27 @@ class Demo:
         return f"http://localhost:{self.site_port}"
 
     def args(self) -> list[str]:
-        return [sys.executable, "-m", "gateway", "demo", "--port", str(self.port),
-                "--site-port", str(self.site_port), "--data-dir", str(self.data_dir)]
+        return [
+            sys.executable,
+            "-m",
+            "gateway",
+            "demo",
+            "--port",
+            str(self.port),
+            "--site-port",
+            str(self.site_port),
+            "--data-dir",
+            str(self.data_dir),
+        ]
 
     def start(self, timeout: float = 30.0) -> Demo:
         self.process = subprocess.Popen(
-            self.args(), cwd=ROOT, env=self.env, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            self.args(),
+            cwd=ROOT,
+            env=self.env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
         assert self.process.stdout is not None
         threading.Thread(target=self._read, args=(self.process.stdout,), daemon=True).start()
