@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -154,16 +154,30 @@ class ConsoleLog(list[ConsoleMessage]):
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context and page; ``page.console`` collects console messages and
-    ``page.errors`` uncaught page errors (a widget must never throw into the host page)."""
-    context = browser.new_context()
-    p = context.new_page()
-    console = ConsoleLog()
-    errors: list[str] = []
-    p.on("console", lambda message: console.append(message))
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    p.console = console  # type: ignore[attr-defined]
-    p.errors = errors  # type: ignore[attr-defined]
-    yield p
-    context.close()
+def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    """Open pages in fresh browser contexts (options such as ``viewport`` go to the context);
+    ``page.console`` collects console messages and ``page.errors`` uncaught page errors (a widget
+    must never throw into the host page). Every context is closed after the test."""
+    contexts: list[BrowserContext] = []
+
+    def open_one(**context_options: Any) -> Page:
+        context = browser.new_context(**context_options)
+        contexts.append(context)
+        p = context.new_page()
+        console = ConsoleLog()
+        errors: list[str] = []
+        p.on("console", lambda message: console.append(message))
+        p.on("pageerror", lambda exc: errors.append(str(exc)))
+        p.console = console  # type: ignore[attr-defined]
+        p.errors = errors  # type: ignore[attr-defined]
+        return p
+
+    yield open_one
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(open_page: Callable[..., Page]) -> Page:
+    """A page in a fresh browser context (see ``open_page``)."""
+    return open_page()

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.support.demo import Demo
 
@@ -25,14 +25,8 @@ def demo(tmp_path: Path) -> Iterator[Demo]:
 
 
 @pytest.fixture
-def wide_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1100, "height": 820})
-    p = context.new_page()
-    errors: list[str] = []
-    p.on("pageerror", lambda exc: errors.append(str(exc)))
-    p.errors = errors  # type: ignore[attr-defined]
-    yield p
-    context.close()
+def wide_page(open_page: Callable[..., Page]) -> Page:
+    return open_page(viewport={"width": 1100, "height": 820})
 
 
 def test_consent_runs_the_blocked_script_and_both_records_reach_the_records_page(
