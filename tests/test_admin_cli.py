@@ -7,24 +7,11 @@ import json
 from pathlib import Path
 
 from gateway.keys import PRIVATE_PREFIX, is_well_formed
-from tests.test_cli import cli
+from tests.test_cli import cli, create_with_cli
 
 
 def test_update_roll_revoke_and_audit_from_the_command_line(data_dir: Path) -> None:
-    made = json.loads(
-        cli(
-            data_dir,
-            "keys",
-            "create",
-            "--account",
-            "acct-1",
-            "--name",
-            "Shop",
-            "--origin",
-            "https://shop.example",
-            "--json",
-        ).stdout
-    )
+    made = json.loads(create_with_cli(data_dir, "acct-1", "Shop", "https://shop.example").stdout)
     pk, sk = made["public_key"], made["private_key"]
 
     updated = cli(
@@ -93,19 +80,7 @@ def test_validation_problems_are_listed_with_their_codes(data_dir: Path) -> None
 
 def test_cli_audit_on_redis_is_the_shared_stream(data_dir: Path, redis_url: str) -> None:
     made = json.loads(
-        cli(
-            data_dir,
-            "keys",
-            "create",
-            "--account",
-            "a",
-            "--name",
-            "n",
-            "--origin",
-            "https://shop.example",
-            "--json",
-            redis_url=redis_url,
-        ).stdout
+        create_with_cli(data_dir, "a", "n", "https://shop.example", redis_url=redis_url).stdout
     )
     cli(data_dir, "keys", "update", made["public_key"], "--clear-origins", redis_url=redis_url)
     events = json.loads(

@@ -28,6 +28,20 @@ def cli(
     )
 
 
+def create_with_cli(
+    data_dir: Path,
+    account: str,
+    name: str,
+    origin: str,
+    *,
+    redis_url: str | None = None,
+    json_output: bool = True,
+) -> subprocess.CompletedProcess[str]:
+    """``widget-gateway keys create`` for one origin, with ``--json`` unless told otherwise."""
+    args = ["keys", "create", "--account", account, "--name", name, "--origin", origin]
+    return cli(data_dir, *args, *(["--json"] if json_output else []), redis_url=redis_url)
+
+
 def test_keys_create_list_show_revoke_on_the_file_store(data_dir: Path) -> None:
     made = cli(
         data_dir,
@@ -64,34 +78,14 @@ def test_keys_create_list_show_revoke_on_the_file_store(data_dir: Path) -> None:
 
 
 def test_human_output_shows_the_private_key_once_with_a_warning(data_dir: Path) -> None:
-    made = cli(
-        data_dir,
-        "keys",
-        "create",
-        "--account",
-        "a",
-        "--name",
-        "n",
-        "--origin",
-        "https://shop.example",
-    )
+    made = create_with_cli(data_dir, "a", "n", "https://shop.example", json_output=False)
     assert made.returncode == 0
     assert "private key: sk_" in made.stdout
     assert "only this once" in made.stderr
 
 
 def test_clear_errors(data_dir: Path) -> None:
-    bad_origin = cli(
-        data_dir,
-        "keys",
-        "create",
-        "--account",
-        "a",
-        "--name",
-        "n",
-        "--origin",
-        "https://shop.example/path",
-    )
+    bad_origin = create_with_cli(data_dir, "a", "n", "https://shop.example/path", json_output=False)
     assert bad_origin.returncode == 2 and "invalid origin" in bad_origin.stderr
     assert "Traceback" not in bad_origin.stderr
     assert cli(data_dir, "keys", "show", "pk_nope").returncode == 2
@@ -108,19 +102,7 @@ def test_clear_errors(data_dir: Path) -> None:
 
 
 def test_keys_on_redis(redis_url: str, data_dir: Path) -> None:
-    made = cli(
-        data_dir,
-        "keys",
-        "create",
-        "--account",
-        "a",
-        "--name",
-        "n",
-        "--origin",
-        "https://shop.example",
-        "--json",
-        redis_url=redis_url,
-    )
+    made = create_with_cli(data_dir, "a", "n", "https://shop.example", redis_url=redis_url)
     assert made.returncode == 0, made.stderr
     pk = json.loads(made.stdout)["public_key"]
     listed = json.loads(cli(data_dir, "keys", "list", "--json", redis_url=redis_url).stdout)
