@@ -180,9 +180,17 @@ class Worker:
         self.clock = clock
         self.rand = random.Random()
         self.in_flight: set[asyncio.Task[None]] = set()
+        self.stopping = asyncio.Event()
 
     async def run(self) -> None:
-        while True:
+        """Take and post entries until :meth:`stop` is called.
+
+        The loop ends on ``stopping``, not only on cancellation: on Python 3.11 a cancellation
+        that arrives as a Redis command completes is lost inside redis-py (its socket writes go
+        through ``asyncio.wait_for``, which then returns the result instead of raising), and a
+        loop that only a cancellation can end would then poll forever while shutdown waits.
+        """
+        while not self.stopping.is_set():
             free = self.policy.concurrency - len(self.in_flight)
             taken: list[Entry] = []
             if free > 0:
@@ -195,6 +203,9 @@ class Worker:
                     log.warning("%s outbox unavailable: %s", self.sink.service, type(exc).__name__)
                     await asyncio.sleep(self.policy.poll_interval)
                     continue
+            if self.stopping.is_set():
+                # Not posted: they stay held until release() (in Redis: claim_idle) frees them.
+                return
             for entry in taken:
                 task = asyncio.create_task(self.deliver(entry))
                 self.in_flight.add(task)
@@ -204,17 +215,19 @@ class Worker:
             await self._idle()
 
     async def _idle(self) -> None:
-        """Wait for a local write, a finished delivery, or the next poll."""
+        """Wait for a local write, a finished delivery, a stop, or the next poll."""
         self.sink.wakeup.clear()
         wakeup = asyncio.ensure_future(self.sink.wakeup.wait())
+        stop = asyncio.ensure_future(self.stopping.wait())
         try:
             await asyncio.wait(
-                [wakeup, *self.in_flight],
+                [wakeup, stop, *self.in_flight],
                 timeout=self.policy.poll_interval,
                 return_when=asyncio.FIRST_COMPLETED,
             )
         finally:
             wakeup.cancel()
+            stop.cancel()
 
     async def deliver(self, entry: Entry) -> None:
         result = await post_entry(
@@ -263,8 +276,13 @@ class Worker:
         log.warning("%s record %s dead-lettered: %s", self.sink.service, entry.record_id, reason)
 
     async def stop(self) -> None:
+        """Abandon the deliveries in flight and give their entries back (after :meth:`run`
+        has ended)."""
+        self.stopping.set()
         for task in list(self.in_flight):
             task.cancel()
+        # A delivery whose cancellation is lost still ends: it has no loop, only one post (with
+        # a timeout) and its bookkeeping.
         await asyncio.gather(*self.in_flight, return_exceptions=True)
         await self.queue.release()
 
@@ -286,6 +304,10 @@ class DeliveryHandle:
         return out
 
     async def stop(self) -> None:
+        for worker in self.workers:
+            worker.stopping.set()
+        # Cancelling interrupts a take in progress; should the queue's client lose the
+        # cancellation, the loop still ends at its next check of ``stopping``.
         for task in self.tasks:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -6,6 +6,7 @@ assertion and stores each idempotency key once), behind a switch that makes it s
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,7 +15,7 @@ import pytest
 from redis.asyncio import Redis
 
 from gateway.delivery import DeliveryHandle, DeliveryPolicy, start_workers
-from gateway.delivery_queue import DeliveryQueue
+from gateway.delivery_queue import DeliveryQueue, Entry
 from gateway.outbox import RedisOutbox
 from gateway.sink_http import HttpSink
 from gateway.spool import FileSpool
@@ -186,5 +187,53 @@ def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
                 assert dead.attempts == 3
                 assert dead.reason == "3 attempts, last: http 503"
                 assert receiver.hits["rec_00001"] == 3
+
+    run_sync(scenario())
+
+
+class CancellationLosingSpool(FileSpool):
+    """A file spool whose first ``take`` waits until it is cancelled and then returns the due
+    entries instead of raising: what a redis-py command does on Python 3.11 when the cancellation
+    arrives as the command completes (``asyncio.wait_for`` returns the result)."""
+
+    def __init__(self, folder: Path, service: str) -> None:
+        super().__init__(folder, service)
+        self.taking = asyncio.Event()
+        self.lost = 0
+
+    async def take(self, consumer: str, count: int) -> list[Entry]:
+        if not self.lost:
+            self.taking.set()
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.lost += 1
+        return await super().take(consumer, count)
+
+
+def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_took(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "spool" / "consent"
+    spool = CancellationLosingSpool(folder, "consent")
+    # Nothing listens there: a record posted after the stop would come back as a retry.
+    sink = HttpSink("consent", f"http://127.0.0.1:{free_port()}/records", spool)
+
+    async def scenario() -> None:
+        for n in range(3):
+            await sink.write(record(n))
+        handle = start_workers([sink], SECRETS, FAST)
+        await spool.taking.wait()
+        stopping = asyncio.ensure_future(handle.stop())
+        # A guard against a hang, not a measure of speed: stopping takes milliseconds.
+        done, _ = await asyncio.wait({stopping}, timeout=30)
+        assert done, "stopping the workers never finished"
+        assert spool.lost == 1
+        # The entries taken as the worker stopped were neither posted nor lost.
+        assert handle.snapshot()["consent"] == {"delivered": 0, "retried": 0, "dead": 0}
+        status = await spool.status()
+        assert (status.depth, status.in_flight, status.dead) == (3, 0, 0)
+        taken = await FileSpool(folder, "consent").take("another-instance", 10)
+        assert sorted(e.record_id for e in taken) == ["rec_00000", "rec_00001", "rec_00002"]
 
     run_sync(scenario())
