@@ -59,6 +59,7 @@ class KeyCache:
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
         self._listener: asyncio.Task[None] | None = None
+        self._closing = False
 
     async def get(self, public_key: str) -> CachedKey | None:
         now = self.clock()
@@ -91,20 +92,23 @@ class KeyCache:
 
     async def close(self) -> None:
         if self._listener is not None:
+            # The flag as well as the cancellation: on Python 3.11 a cancellation that arrives as
+            # a Redis command completes can be lost inside redis-py, and the loop must end anyway.
+            self._closing = True
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
             self._listener = None
 
     async def _listen(self, client: aioredis.Redis) -> None:
-        while True:
+        while not self._closing:
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(INVALIDATE_CHANNEL)
                 # Anything published while we were not subscribed is lost: start clean.
                 self.drop()
-                while True:
-                    message = await pubsub.get_message(timeout=5.0)
+                while not self._closing:
+                    message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message["type"] == "message":
                         self.drop(message["data"].decode())
             except (RedisError, OSError) as exc:
