@@ -49,6 +49,9 @@
     "@media(prefers-reduced-motion:reduce){*{transition:none!important}}";
 
   var me = d.currentScript || d.querySelector('script[data-key][src*="/widgets/consent"]');
+  // A stylesheet adopted by the shadow root is not subject to the page's style-src, unlike <style>;
+  // browsers without constructable stylesheets get the <style> element.
+  var SHEET = safe(function () { var s = new CSSStyleSheet(); s.replaceSync(CSS); return s; });
   var opt = (me && me.dataset) || {};
   var pk = opt.key;
   var base = me ? me.src.replace(/\/widgets\/[^\/]*$/, "") : "";
@@ -127,8 +130,11 @@
         if (el.tagName == "IFRAME") return (el.src = el.getAttribute("data-src"));
         var s = d.createElement("script");
         Array.prototype.forEach.call(el.attributes, function (a) {
-          if (!/^(type|src|data-(category|service|src|type|wg-done))$/.test(a.name)) s.setAttribute(a.name, a.value);
+          if (!/^(type|src|nonce|data-(category|service|src|type|wg-done))$/.test(a.name)) s.setAttribute(a.name, a.value);
         });
+        // Under a CSP the browser hides a nonce from the attribute: the property keeps it. Only the
+        // blocked element's own nonce is passed on, so injected markup cannot borrow the widget's.
+        if (el.nonce) s.nonce = el.nonce;
         if (el.getAttribute("data-type")) s.type = el.getAttribute("data-type");
         if (el.getAttribute("data-src")) s.src = el.getAttribute("data-src");
         else s.text = el.text;
@@ -209,8 +215,10 @@
     if (host || !d.body) return;
     host = d.createElement("div");
     host.id = "wg-consent";
-    host.setAttribute("style", "all:initial!important;display:block!important");
+    // through the CSSOM, which a CSP without 'unsafe-inline' allows (a style attribute it blocks)
+    host.style.cssText = "all:initial!important;display:block!important";
     root = host.attachShadow({ mode: "open" });
+    if (SHEET && root.adoptedStyleSheets) root.adoptedStyleSheets = [SHEET];
     root.addEventListener("click", onClick);
     root.addEventListener("change", onChange);
     root.addEventListener("keydown", onKey);
@@ -252,7 +260,9 @@
       h = '<button type="button" class="ro" data-a="prefs" aria-label="' + esc(t.reopen) + '" title="' + esc(t.reopen) + '">' +
         '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm-6 2a1 1 0 1 1 0 2 1 1 0 0 1 0-2z"/></svg></button>';
     }
-    root.innerHTML = "<style>" + CSS + '</style><div class="wg ' + esc(mode) + " " + esc(th.position || "bottom") + '" style="' + acc + '" lang="' + esc(cfg.lang) + '">' + h + "</div>";
+    root.innerHTML = (root.adoptedStyleSheets && root.adoptedStyleSheets.length ? "" : "<style>" + CSS + "</style>") +
+      '<div class="wg ' + esc(mode) + " " + esc(th.position || "bottom") + '" lang="' + esc(cfg.lang) + '">' + h + "</div>";
+    root.lastChild.style.cssText = acc;
     view = v;
     var dlg = root.querySelector("[role=dialog]");
     if (dlg) safe(function () { dlg.focus({ preventScroll: true }); });

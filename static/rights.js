@@ -98,8 +98,17 @@
     var key = el.getAttribute("data-key") || KEY;
     var lang = el.getAttribute("data-lang") || document.documentElement.lang || "";
     var cfg, shownAt, form, alertEl, btn, dialog, box, opener, inputs = {};
-    var style = h("style", { text: CSS });
-    root.append(style);
+    // An adopted stylesheet is not subject to the page's style-src, unlike a <style> element,
+    // which stays the fallback where constructable stylesheets (or a shadow root) are missing.
+    var sheet = null;
+    try {
+      if ("adoptedStyleSheets" in root) {
+        sheet = new CSSStyleSheet();
+        sheet.replaceSync(CSS);
+        root.adoptedStyleSheets = [sheet];
+      }
+    } catch (e) { sheet = null; }
+    if (!sheet) root.append(h("style", { text: CSS }));
     self.el = el;
 
     function url(path) { return BASE + "/v1/" + encodeURIComponent(key) + path; }

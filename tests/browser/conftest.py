@@ -47,13 +47,19 @@ class Site:
 
     port: int
     pages: dict[str, str] = field(default_factory=dict)
+    # Extra response headers for some pages, such as a Content-Security-Policy.
+    headers: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def origin(self) -> str:
         return f"http://localhost:{self.port}"
 
-    def add(self, path: str, html: str) -> str:
+    def add(self, path: str, html: str, headers: dict[str, str] | None = None) -> str:
         self.pages[path] = html
+        if headers:
+            self.headers[path] = headers
+        else:
+            self.headers.pop(path, None)
         return self.origin + path
 
 
@@ -62,7 +68,8 @@ def _site_app(site: Site) -> Starlette:
         html = site.pages.get(request.url.path)
         if html is None:
             return Response("not found", status_code=404)
-        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+        headers = {"Cache-Control": "no-store", **site.headers.get(request.url.path, {})}
+        return HTMLResponse(html, headers=headers)
 
     return Starlette(routes=[Route("/{path:path}", serve)])
 
@@ -81,6 +88,7 @@ def site() -> Iterator[Site]:
 def fresh_site(site: Site) -> Site:
     """The session's site with no pages left over from another test."""
     site.pages.clear()
+    site.headers.clear()
     return site
 
 

@@ -267,3 +267,61 @@ def test_origin_not_allowed_stays_silent_with_one_warning(
         assert page.errors == []  # type: ignore[attr-defined]
     finally:
         other.stop()
+
+
+def strict_csp(gw: Gateway) -> dict[str, str]:
+    """A site's policy without 'unsafe-inline': its own scripts carry a nonce."""
+    return {
+        "Content-Security-Policy": (
+            f"default-src 'none'; script-src 'nonce-abc' {gw.url}; connect-src {gw.url}; "
+            "style-src 'self'; img-src 'self'; frame-src 'self'"
+        )
+    }
+
+
+def collect_csp_violations(page: Page) -> None:
+    page.add_init_script(
+        "window.violations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " violations.push(e.violatedDirective + ' ' + e.blockedURI))"
+    )
+
+
+def test_works_under_a_strict_csp_without_unsafe_inline(
+    page: Page, fresh_site: Site, gateway: Gateway
+) -> None:
+    gateway.put_key(
+        replace(
+            gateway.key.key,
+            consent_config={"theme": {"accent": "#0f766e"}},
+            updated_at=time.time(),
+        )
+    )
+    collect_csp_violations(page)
+    fresh_site.add("/frame", "<p>ad frame</p>")
+    body = (
+        '<script type="text/plain" data-category="analytics" nonce="abc">'
+        "window.ran = (window.ran || 0) + 1</script>"
+        '<iframe data-category="marketing" data-src="/frame" title="ad"></iframe>'
+    )
+    page.goto(fresh_site.add("/", html(gateway, body), headers=strict_csp(gateway)))
+    banner = page.get_by_role("dialog", name="We value your privacy")
+    expect(banner).to_be_visible()
+    # Styled by the widget's own stylesheet: a fixed card, and the key's accent on the buttons.
+    look = banner.evaluate(
+        "b => [getComputedStyle(b).position, getComputedStyle(b).backgroundColor]"
+    )
+    assert look == ["fixed", "rgb(255, 255, 255)"]
+    accept = page.get_by_role("button", name="Accept all")
+    assert accept.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(15, 118, 110)"
+
+    accept.click()
+    expect(banner).to_be_hidden()
+    # Released by the click itself; wait_for_function would poll with eval, which the CSP bans.
+    assert page.evaluate("window.ran") == 1
+    assert page.locator("iframe").get_attribute("src") == "/frame"
+    page.evaluate("WidgetGateway.consent.accept('all')")
+    assert page.evaluate("window.ran") == 1
+    assert page.evaluate("violations") == []
+    console = page.console.texts()  # type: ignore[attr-defined]
+    assert [t for t in console if "Content Security Policy" in t] == []

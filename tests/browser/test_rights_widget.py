@@ -236,3 +236,37 @@ def test_too_fast_submission_and_rate_limit(page: Page, site: Site, tmp_path: Pa
         assert records(gw) == []
     finally:
         gw.stop()
+
+
+def test_form_is_styled_and_submits_under_a_strict_csp(page: Page, site: Site, gw: Gateway) -> None:
+    page.add_init_script(
+        "window.violations = [];"
+        "document.addEventListener('securitypolicyviolation', e =>"
+        " violations.push(e.violatedDirective + ' ' + e.blockedURI))"
+    )
+    csp = (
+        f"default-src 'none'; script-src 'nonce-abc' {gw.url}; connect-src {gw.url}; "
+        "style-src 'self'; img-src 'self'; frame-src 'self'"
+    )
+    html = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Shop</title></head>'
+        f"<body><h1>Privacy</h1><div data-wg-rights></div>{gw.snippet('rights')}</body></html>"
+    )
+    page.goto(site.add("/csp", html, headers={"Content-Security-Policy": csp}))
+    submit = page.get_by_role("button", name="Send request")
+    expect(submit).to_be_visible()
+    # The widget's stylesheet applies: the accent button and the bordered card.
+    look = submit.evaluate(
+        "b => [getComputedStyle(b).backgroundColor,"
+        " getComputedStyle(b.closest('.box')).borderRadius]"
+    )
+    assert look == ["rgb(29, 78, 216)", "12px"]
+    field(page, "type").select_option("other")
+    field(page, "email").fill("csp@example.org")
+    submit.click()
+    ref = page.locator("[data-wg-rights] .ref")
+    expect(ref).to_have_text(re.compile(r"^RR-"))
+    assert [r for r in records(gw) if r["reference"] == ref.inner_text()]
+    assert page.evaluate("violations") == []
+    console = page.console.texts()  # type: ignore[attr-defined]
+    assert [t for t in console if "Content Security Policy" in t] == []
