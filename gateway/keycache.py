@@ -58,6 +58,9 @@ class KeyCache:
         self.stale_ttl = stale_ttl
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
+        # Counts drops: a lookup that was in flight across one may hold the record from before
+        # the change, so it answers its own request but is not cached.
+        self._generation = 0
         self._listener: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -66,6 +69,7 @@ class KeyCache:
         entry = self._entries.get(public_key)
         if entry is not None and now < entry.expires:
             return entry.value
+        generation = self._generation
         try:
             key = await self.store.get(public_key)
         except StoreUnavailable:
@@ -73,6 +77,8 @@ class KeyCache:
                 return entry.value
             raise
         value = None if key is None else CachedKey(key, AllowList.from_strings(key.origins))
+        if generation != self._generation:
+            return value
         ttl = self.ttl if key is not None else self.negative_ttl
         self._entries[public_key] = _Entry(value, now + ttl, now + ttl + self.stale_ttl)
         if len(self._entries) > 100_000:
@@ -81,6 +87,7 @@ class KeyCache:
 
     def drop(self, public_key: str | None = None) -> None:
         """Forget one key, or every key when ``public_key`` is None."""
+        self._generation += 1
         if public_key is None:
             self._entries.clear()
         else:
