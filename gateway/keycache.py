@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -44,6 +45,10 @@ class _Entry:
 
 
 class KeyCache:
+    # Anyone can make well-formed public keys (the checksum is no secret), and each unknown one
+    # is cached for a while: the cache must stay bounded whatever arrives.
+    max_entries = 100_000
+
     def __init__(
         self,
         store: KeyStore,
@@ -81,7 +86,7 @@ class KeyCache:
             return value
         ttl = self.ttl if key is not None else self.negative_ttl
         self._entries[public_key] = _Entry(value, now + ttl, now + ttl + self.stale_ttl)
-        if len(self._entries) > 100_000:
+        if len(self._entries) > self.max_entries:
             self._evict(now)
         return value
 
@@ -128,3 +133,9 @@ class KeyCache:
     def _evict(self, now: float) -> None:
         for pk in [pk for pk, e in self._entries.items() if e.stale_until < now]:
             del self._entries[pk]
+        # Still full (a flood of made-up keys): drop the oldest entries, down to nine tenths so
+        # this scan runs once per many inserts rather than on every one.
+        excess = len(self._entries) - self.max_entries * 9 // 10
+        if excess > 0:
+            for pk in list(itertools.islice(self._entries, excess)):
+                del self._entries[pk]

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 
 from gateway.keycache import KeyCache
-from gateway.keys import ApiKey, create_key, revoke_key
+from gateway.keys import PUBLIC_PREFIX, ApiKey, create_key, new_key_string, revoke_key
 from tests.support.aio import run
 
 
@@ -56,5 +56,23 @@ def test_an_untouched_lookup_is_cached() -> None:
         store.key = dataclasses.replace(key, name="changed")
         cached = await cache.get(key.public_key)
         assert cached is not None and cached.key.name == "site"
+
+    run(scenario())
+
+
+class EmptyStore:
+    async def get(self, public_key: str) -> ApiKey | None:
+        return None
+
+
+def test_made_up_keys_cannot_grow_the_cache_without_bound() -> None:
+    """Unknown keys are cached too; a flood of well-formed made-up keys must not fill memory."""
+
+    async def scenario() -> None:
+        cache = KeyCache(EmptyStore(), ttl=60.0)  # type: ignore[arg-type]
+        cache.max_entries = 100
+        for _ in range(1000):
+            assert await cache.get(new_key_string(PUBLIC_PREFIX)) is None
+        assert len(cache._entries) <= 100
 
     run(scenario())
