@@ -275,7 +275,7 @@ openapi.describe(
             "Revoke a key on every gateway instance",
             "200",
             params=_PK,
-            errors=(401, 404, 429),
+            errors=(401, 404, 409, 429),
             **_ADMIN,
         )
     },
