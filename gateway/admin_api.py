@@ -119,7 +119,9 @@ def _page_args(request: Request, cursor_ok: Callable[[str], bool]) -> tuple[str 
     if cursor is not None and not cursor_ok(cursor):
         raise InvalidQuery("cursor is not one this API gave out", extra={"parameter": "cursor"})
     raw = request.query_params.get("limit", str(PAGE_DEFAULT))
-    if not raw.isdigit() or not 1 <= int(raw) <= PAGE_MAX:
+    # ASCII and short before int(): "²" is a digit to isdigit() but not to int(), and int()
+    # refuses strings of thousands of digits; either would be a 500.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= PAGE_MAX:
         raise InvalidQuery(
             f"limit must be a whole number from 1 to {PAGE_MAX}", extra={"parameter": "limit"}
         )
@@ -273,7 +275,7 @@ openapi.describe(
             "Revoke a key on every gateway instance",
             "200",
             params=_PK,
-            errors=(401, 404, 429),
+            errors=(401, 404, 409, 429),
             **_ADMIN,
         )
     },

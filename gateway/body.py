@@ -24,9 +24,11 @@ async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
         raise UnsupportedMediaType("send the body as application/json or text/plain")
     declared = request.headers.get("content-length")
     if declared is not None:
-        if not declared.isdigit():
+        if not (declared.isascii() and declared.isdigit()):
             raise InvalidPayload("Content-Length is not a number")
-        if int(declared) > max_bytes:
+        # Compared by length first: int() refuses strings of thousands of digits.
+        digits = declared.lstrip("0") or "0"
+        if len(digits) > len(str(max_bytes)) or int(digits) > max_bytes:
             raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0

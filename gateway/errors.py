@@ -257,6 +257,14 @@ class KeyAlreadyRevoked(GatewayError):
     title = "Key revoked"
 
 
+class KeyChanged(GatewayError):
+    """The key changed between reading it and writing the change made from it."""
+
+    status = 409
+    code = "key_changed"
+    title = "Key changed meanwhile"
+
+
 class InvalidQuery(GatewayError):
     status = 422
     code = "invalid_query"

@@ -75,7 +75,7 @@ async def update(
     if not changes:
         return key  # nothing to write, nothing to audit
     changed = replace(changed, updated_at=now)
-    await store.put(changed)
+    await store.put(changed, replaces=key)
     await audit.record(_event(changed, "updated", actor, now, changes))
     return changed
 
@@ -86,7 +86,7 @@ async def roll(
     """A new private key; the ones valid now stay valid for ``grace_seconds`` more."""
     _require_active(key)
     new = roll_key(key, grace_seconds, now=now)
-    await store.put(new.key)
+    await store.put(new.key, replaces=key)
     await audit.record(
         _event(
             new.key,
@@ -110,7 +110,7 @@ async def revoke(
     if not key.active:
         return key
     revoked = revoke_key(key, now=now)
-    await store.put(revoked)
+    await store.put(revoked, replaces=key)
     await audit.record(_event(revoked, "revoked", actor, now, {"reason": reason} if reason else {}))
     return revoked
 

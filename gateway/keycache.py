@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
 import time
 from collections.abc import Callable
@@ -44,6 +45,10 @@ class _Entry:
 
 
 class KeyCache:
+    # Anyone can make well-formed public keys (the checksum is no secret), and each unknown one
+    # is cached for a while: the cache must stay bounded whatever arrives.
+    max_entries = 100_000
+
     def __init__(
         self,
         store: KeyStore,
@@ -58,6 +63,9 @@ class KeyCache:
         self.stale_ttl = stale_ttl
         self.clock = clock
         self._entries: dict[str, _Entry] = {}
+        # Counts drops: a lookup that was in flight across one may hold the record from before
+        # the change, so it answers its own request but is not cached.
+        self._generation = 0
         self._listener: asyncio.Task[None] | None = None
         self._closing = False
 
@@ -66,6 +74,7 @@ class KeyCache:
         entry = self._entries.get(public_key)
         if entry is not None and now < entry.expires:
             return entry.value
+        generation = self._generation
         try:
             key = await self.store.get(public_key)
         except StoreUnavailable:
@@ -73,14 +82,17 @@ class KeyCache:
                 return entry.value
             raise
         value = None if key is None else CachedKey(key, AllowList.from_strings(key.origins))
+        if generation != self._generation:
+            return value
         ttl = self.ttl if key is not None else self.negative_ttl
         self._entries[public_key] = _Entry(value, now + ttl, now + ttl + self.stale_ttl)
-        if len(self._entries) > 100_000:
+        if len(self._entries) > self.max_entries:
             self._evict(now)
         return value
 
     def drop(self, public_key: str | None = None) -> None:
         """Forget one key, or every key when ``public_key`` is None."""
+        self._generation += 1
         if public_key is None:
             self._entries.clear()
         else:
@@ -121,3 +133,9 @@ class KeyCache:
     def _evict(self, now: float) -> None:
         for pk in [pk for pk, e in self._entries.items() if e.stale_until < now]:
             del self._entries[pk]
+        # Still full (a flood of made-up keys): drop the oldest entries, down to nine tenths so
+        # this scan runs once per many inserts rather than on every one.
+        excess = len(self._entries) - self.max_entries * 9 // 10
+        if excess > 0:
+            for pk in list(itertools.islice(self._entries, excess)):
+                del self._entries[pk]

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.errors import StoreUnavailable
+from gateway.errors import KeyChanged, StoreUnavailable
 from gateway.filelock import locked
 from gateway.keys import ApiKey, hash_private_key
 
@@ -28,8 +28,12 @@ class KeyStore(Protocol):
 
     async def get(self, public_key: str) -> ApiKey | None: ...
 
-    async def put(self, key: ApiKey) -> None:
-        """Create or replace ``key``, and tell every gateway instance to drop its cached copy."""
+    async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
+        """Create or replace ``key``, and tell every gateway instance to drop its cached copy.
+
+        With ``replaces`` (the record the change was made from), raises
+        :class:`~gateway.errors.KeyChanged` instead if the stored record is no longer that one:
+        a change made meanwhile (a revocation) is never silently undone."""
 
     async def list(
         self, account: str | None = None, cursor: str | None = None, limit: int = 50
@@ -74,9 +78,11 @@ class FileKeyStore:
         self._refresh()
         return self._keys.get(public_key)
 
-    async def put(self, key: ApiKey) -> None:
+    async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
         with locked(self.lock_path):
             keys = self._read()
+            if replaces is not None and keys.get(key.public_key) != replaces:
+                raise KeyChanged("the key was changed meanwhile; load it again and retry")
             keys[key.public_key] = key
             self._write(keys)
             self._keys = keys

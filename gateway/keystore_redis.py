@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 
 import redis.asyncio as aioredis
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, WatchError
 
-from gateway.errors import StoreUnavailable
+from gateway.errors import KeyChanged, StoreUnavailable
 from gateway.keys import ApiKey, hash_private_key
 
 INVALIDATE_CHANNEL = "wg:keys:invalidate"
@@ -30,11 +30,18 @@ class RedisKeyStore:
             raise StoreUnavailable("the key store is unreachable") from exc
         return None if raw is None else ApiKey.from_json(json.loads(raw))
 
-    async def put(self, key: ApiKey) -> None:
+    async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
+        name = f"wg:key:{key.public_key}"
         try:
-            old = await self.get(key.public_key)
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.set(f"wg:key:{key.public_key}", json.dumps(key.to_json()))
+                # WATCH: a write by anyone else between this read and EXEC aborts ours.
+                await pipe.watch(name)
+                raw = await pipe.get(name)
+                old = None if raw is None else ApiKey.from_json(json.loads(raw))
+                if replaces is not None and old != replaces:
+                    raise KeyChanged("the key was changed meanwhile; load it again and retry")
+                pipe.multi()
+                pipe.set(name, json.dumps(key.to_json()))
                 pipe.zadd("wg:keys", {key.public_key: key.created_at})
                 pipe.zadd(f"wg:account:{key.account}", {key.public_key: key.created_at})
                 current = {p.digest for p in key.private_keys}
@@ -45,6 +52,8 @@ class RedisKeyStore:
                         pipe.delete(f"wg:sk:{entry.digest}")
                 pipe.publish(INVALIDATE_CHANNEL, key.public_key)
                 await pipe.execute()
+        except WatchError:
+            raise KeyChanged("the key was changed meanwhile; load it again and retry") from None
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
 

@@ -397,8 +397,24 @@ def test_list_is_paginated_by_account(admin: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "query",
-    ["limit=0", "limit=201", "limit=ten", "cursor=nonsense", "account=a%20b"],
-    ids=["zero", "too-big", "not-a-number", "bad-cursor", "bad-account"],
+    [
+        "limit=0",
+        "limit=201",
+        "limit=ten",
+        "limit=%C2%B2",
+        "limit=" + "9" * 5000,
+        "cursor=nonsense",
+        "account=a%20b",
+    ],
+    ids=[
+        "zero",
+        "too-big",
+        "not-a-number",
+        "non-ascii-digit",
+        "too-many-digits",
+        "bad-cursor",
+        "bad-account",
+    ],
 )
 def test_bad_list_queries(admin: TestClient, query: str) -> None:
     is_problem(admin.get(f"/admin/v1/keys?{query}", headers=AUTH), 422, "invalid_query")

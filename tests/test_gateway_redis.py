@@ -6,7 +6,10 @@ import dataclasses
 import time
 from pathlib import Path
 
+import redis
+
 from gateway.keys import revoke_key
+from gateway.keystore_redis import INVALIDATE_CHANNEL
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 from tests.support.processes import RedisServer
 
@@ -66,7 +69,16 @@ def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> 
         key = stored_key(settings)
         url = config_url(key.key.public_key)
         with client_for(settings) as gw:
-            assert gw.get(url, headers={"Origin": SITE}).status_code == 200
+            # The invalidation listener drops the whole cache once it has subscribed, and a lookup
+            # in flight then is not cached: wait until the key is cached after that.
+            subscribed = redis.Redis.from_url(server.url)
+            assert poll(lambda: subscribed.pubsub_numsub(INVALIDATE_CHANNEL)[0][1] >= 1)
+            subscribed.close()
+            entries = gw.app.state.services.keys._entries  # type: ignore[attr-defined]
+            assert poll(
+                lambda: gw.get(url, headers={"Origin": SITE}).status_code == 200
+                and key.key.public_key in entries
+            )
             assert gw.get("/readyz").json()["status"] == "ok"
             server.stop()
             # The key is cached and limits fall back to memory: widgets keep working.

@@ -10,6 +10,10 @@ from pathlib import Path
 import pytest
 import redis.asyncio as aioredis
 
+from gateway import key_admin
+from gateway.audit import FileAuditLog
+from gateway.errors import KeyChanged
+from gateway.key_validation import validate_update
 from gateway.keys import create_key
 from gateway.keystore import FileKeyStore, KeyStore
 from gateway.keystore_redis import RedisKeyStore
@@ -96,5 +100,33 @@ def test_file_store_sees_changes_made_by_another_process(tmp_path: Path) -> None
         clock[0] += 1.0  # past the reload interval
         got = await reader.get(new.key.public_key)
         assert got is not None and got.status == "revoked"
+
+    run(scenario())
+
+
+@pytest.mark.parametrize("kind", ["file", "redis"])
+def test_a_change_made_from_an_old_record_never_undoes_a_revocation(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Two operators at once: one renames the key, the other revokes it in between."""
+
+    async def scenario() -> None:
+        client = None
+        if kind == "file":
+            store: KeyStore = FileKeyStore(tmp_path)
+        else:
+            client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
+            store = RedisKeyStore(client)
+        audit = FileAuditLog(tmp_path)
+        key = create_key("acct", "Shop", ("https://shop.example",), now=1.0).key
+        await store.put(key)
+        seen = await key_admin.load_key(store, key.public_key)
+        await key_admin.revoke(store, audit, seen, "admin", 2.0)
+        with pytest.raises(KeyChanged):
+            await key_admin.update(store, audit, seen, validate_update({"name": "New"}), "a", 3.0)
+        stored = await store.get(key.public_key)
+        assert stored is not None and stored.status == "revoked" and stored.name == "Shop"
+        if client is not None:
+            await client.aclose()
 
     run(scenario())
