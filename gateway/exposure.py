@@ -14,7 +14,7 @@ import re
 import time
 from typing import TYPE_CHECKING
 
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, KeyChanged
 from gateway.keys import PRIVATE_PREFIX, is_well_formed
 
 if TYPE_CHECKING:
@@ -54,8 +54,10 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
         log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
         if key.exposed_at is None:
             now = time.time()
-            key = dataclasses.replace(key, exposed_at=now, updated_at=now)
-            await services.store.put(key)
+            flagged = dataclasses.replace(key, exposed_at=now, updated_at=now)
+            # Conditional: a revocation written meanwhile must not be undone by this flag.
+            await services.store.put(flagged, replaces=key)
+            key = flagged
             await audit_log(services).record(
                 AuditEvent(
                     at=now,
@@ -76,5 +78,7 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
                 reason="private key exposed",
             )
             log.warning("key %s revoked: its private key was exposed", key.public_key)
+    except KeyChanged:
+        log.warning("a private key was seen in a %s; its key changed meanwhile", where)
     except GatewayError:
         log.warning("a private key was seen in a %s; the store is unreachable", where)

@@ -40,7 +40,7 @@ class RedisKeyStore:
                 old = None if raw is None else ApiKey.from_json(json.loads(raw))
                 if replaces is not None and old != replaces:
                     raise KeyChanged("the key was changed meanwhile; load it again and retry")
-                pipe.multi()
+                pipe.multi()  # type: ignore[no-untyped-call]
                 pipe.set(name, json.dumps(key.to_json()))
                 pipe.zadd("wg:keys", {key.public_key: key.created_at})
                 pipe.zadd(f"wg:account:{key.account}", {key.public_key: key.created_at})

@@ -76,8 +76,10 @@ def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> 
             subscribed.close()
             entries = gw.app.state.services.keys._entries  # type: ignore[attr-defined]
             assert poll(
-                lambda: gw.get(url, headers={"Origin": SITE}).status_code == 200
-                and key.key.public_key in entries
+                lambda: (
+                    gw.get(url, headers={"Origin": SITE}).status_code == 200
+                    and key.key.public_key in entries
+                )
             )
             assert gw.get("/readyz").json()["status"] == "ok"
             server.stop()
