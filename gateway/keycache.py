@@ -68,6 +68,8 @@ class KeyCache:
         self._generation = 0
         self._listener: asyncio.Task[None] | None = None
         self._closing = False
+        # A change written by this process is seen at once, without waiting for pub/sub.
+        store.listeners.append(self.drop)
 
     async def get(self, public_key: str) -> CachedKey | None:
         now = self.clock()

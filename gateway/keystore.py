@@ -24,7 +24,14 @@ RELOAD_INTERVAL = 0.5
 
 
 class KeyStore(Protocol):
-    """The operations every key store offers."""
+    """The operations every key store offers.
+
+    ``listeners`` are called with the public key after each successful ``put`` in this process,
+    so the instance that made a change (the admin API, the CLI's own process) sees it at once;
+    other instances learn of it through Redis pub/sub or the file's ``stat``.
+    """
+
+    listeners: list[Callable[[str], None]]
 
     async def get(self, public_key: str) -> ApiKey | None: ...
 
@@ -72,6 +79,7 @@ class FileKeyStore:
         self._keys: dict[str, ApiKey] = {}
         self._stat: tuple[int, int, int] | None = None
         self._checked_at = float("-inf")
+        self.listeners: list[Callable[[str], None]] = []
         data_dir.mkdir(parents=True, exist_ok=True)
 
     async def get(self, public_key: str) -> ApiKey | None:
@@ -87,6 +95,8 @@ class FileKeyStore:
             self._write(keys)
             self._keys = keys
             self._stat = self._current_stat()
+        for listener in self.listeners:
+            listener(key.public_key)
 
     async def list(
         self, account: str | None = None, cursor: str | None = None, limit: int = 50

@@ -9,6 +9,7 @@ public key on :data:`INVALIDATE_CHANNEL` so each instance drops its cached copy 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
@@ -22,6 +23,7 @@ INVALIDATE_CHANNEL = "wg:keys:invalidate"
 class RedisKeyStore:
     def __init__(self, client: aioredis.Redis) -> None:
         self.redis = client
+        self.listeners: list[Callable[[str], None]] = []
 
     async def get(self, public_key: str) -> ApiKey | None:
         try:
@@ -56,6 +58,8 @@ class RedisKeyStore:
             raise KeyChanged("the key was changed meanwhile; load it again and retry") from None
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
+        for listener in self.listeners:
+            listener(key.public_key)
 
     async def list(
         self, account: str | None = None, cursor: str | None = None, limit: int = 50

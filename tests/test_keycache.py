@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Callable
 
 from gateway.keycache import KeyCache
 from gateway.keys import PUBLIC_PREFIX, ApiKey, create_key, new_key_string, revoke_key
@@ -15,6 +16,7 @@ class SlowStore:
 
     def __init__(self, key: ApiKey) -> None:
         self.key = key
+        self.listeners: list[Callable[[str], None]] = []
         self.asked = asyncio.Event()
         self.release = asyncio.Event()
 
@@ -61,6 +63,9 @@ def test_an_untouched_lookup_is_cached() -> None:
 
 
 class EmptyStore:
+    def __init__(self) -> None:
+        self.listeners: list[Callable[[str], None]] = []
+
     async def get(self, public_key: str) -> ApiKey | None:
         return None
 

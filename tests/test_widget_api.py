@@ -104,6 +104,19 @@ def test_revoked_key_is_refused_with_cors_so_the_widget_can_read_it(gw) -> None:
     assert r.headers["access-control-allow-origin"] == SITE
 
 
+def test_a_change_made_by_this_instance_applies_at_once_despite_the_cache(
+    data_dir: Path,
+) -> None:
+    # A long cache TTL and no Redis: only the store telling the cache can explain it.
+    settings = settings_for(data_dir, key_cache_ttl=600.0)
+    key = stored_key(settings)
+    with client_for(settings, ROUTES) as client:
+        url = f"/v1/{key.key.public_key}/echo"
+        assert client.get(url, headers={"Origin": SITE}).status_code == 200
+        client.portal.call(client.app.state.services.store.put, revoke_key(key.key))
+        is_problem(client.get(url, headers={"Origin": SITE}), 403, "key_revoked")
+
+
 def test_widget_not_enabled_for_the_key(data_dir: Path) -> None:
     settings = settings_for(data_dir)
     key = stored_key(settings, widgets=("consent",))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -72,7 +71,6 @@ def test_create_copy_snippet_see_widget_then_revoke(
         expect(page.locator("#keys tbody tr", has_text="acct-shop")).to_have_class("revoked")
         assert errors == []
 
-        time.sleep(0.3)  # the test gateway caches keys for 0.2 s (no Redis to invalidate)
         visitor = browser.new_context()
         site_page = visitor.new_page()
         warnings: list[str] = []
