@@ -140,23 +140,30 @@ def widget_route(
     return Route("/v1/{public_key}" + path, guarded, methods=list(methods))
 
 
+# List-valued fields: when the endpoint set one too (e.g. a limit of its own), the values are
+# joined into one field line rather than sent as two.
+_LIST_FIELDS = frozenset({b"vary", b"ratelimit", b"ratelimit-policy"})
+
+
 def add_headers(response: Response, headers: dict[str, str]) -> None:
-    """Add the guard's headers to an endpoint's answer, merging ``Vary``.
+    """Add the guard's headers to an endpoint's answer, merging list-valued fields.
 
     Appended to the raw header list: Starlette's ``MutableHeaders`` rescans every header on each
     assignment, which costs more than the rest of this function on the hot path.
     """
     raw = response.raw_headers
     for name, value in headers.items():
-        if name == "Vary":
+        field = name.lower().encode("latin-1")
+        encoded = value.encode("latin-1")
+        if field in _LIST_FIELDS:
             for i, (existing, current) in enumerate(raw):
-                if existing == b"vary":
-                    raw[i] = (b"vary", current + b", " + value.encode("latin-1"))
+                if existing == field:
+                    raw[i] = (field, encoded + b", " + current)
                     break
             else:
-                raw.append((b"vary", value.encode("latin-1")))
+                raw.append((field, encoded))
         else:
-            raw.append((name.lower().encode("latin-1"), value.encode("latin-1")))
+            raw.append((field, encoded))
 
 
 async def preflight(request: Request) -> Response:

@@ -239,7 +239,12 @@ def test_limit_per_email_counts_the_address_whatever_its_case(
     data_dir: Path, redis_url: str
 ) -> None:
     for gw in make(data_dir, redis_url, limit_rights_per_email="2/hour"):
-        assert gw.post(gw.body(message="one")).status_code == 202
+        accepted = gw.post(gw.body(message="one"))
+        assert accepted.status_code == 202
+        # Every limit in one field line each: the guard's and the per-email one together.
+        policies = accepted.headers.get_list("ratelimit-policy")
+        assert len(policies) == 1 and '"rights_email"' in policies[0] and '"ip"' in policies[0]
+        assert len(accepted.headers.get_list("ratelimit")) == 1
         assert gw.post(gw.body(message="two", email=EMAIL.upper())).status_code == 202
         r = gw.post(gw.body(message="three", email=EMAIL.lower()))
         assert r.status_code == 429 and r.json()["code"] == "rate_limited"
