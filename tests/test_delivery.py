@@ -237,3 +237,31 @@ def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_t
         assert sorted(e.record_id for e in taken) == ["rec_00000", "rec_00001", "rec_00002"]
 
     run_sync(scenario())
+
+
+def test_a_record_that_keeps_failing_is_dead_lettered_once_too_old(
+    redis_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver.mode = "503"
+    policy = DeliveryPolicy(
+        timeout=0.5,
+        max_attempts=1000,
+        max_age=0.5,
+        backoff=0.05,
+        backoff_max=0.1,
+        poll_interval=0.05,
+    )
+
+    async def scenario() -> None:
+        with ServerThread(receiver, port=port):
+            async with delivering("spool", redis_url, tmp_path, port, policy) as (sink, handle):
+                await sink.write(record(7))
+                await wait_until(lambda: handle.snapshot()["consent"]["dead"] == 1)
+                [dead] = await sink.queue.dead(10)
+                assert dead.reason.startswith("older than 0.5s, last: http 503")
+                assert 1 < receiver.hits["rec_00007"] < 1000
+                assert receiver.stored == []
+
+    run_sync(scenario())
