@@ -14,7 +14,7 @@ import json
 import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from gateway import key_admin
 from gateway.audit import AuditLog, open_audit_log
@@ -24,6 +24,8 @@ from gateway.keys import ApiKey
 from gateway.keystore import FileKeyStore, KeyStore
 from gateway.keystore_redis import RedisKeyStore
 from gateway.settings import Settings
+
+T = TypeVar("T")
 
 Run = Callable[[KeyStore, AuditLog], Awaitable[int]]
 
@@ -206,15 +208,22 @@ async def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
     return await _run(settings, run)
 
 
+async def every_page(
+    fetch: Callable[[str | None], Awaitable[tuple[list[T], str | None]]],
+) -> list[T]:
+    """Everything a cursor-paginated ``fetch`` holds, page after page."""
+    items: list[T] = []
+    cursor: str | None = None
+    while True:
+        page, cursor = await fetch(cursor)
+        items.extend(page)
+        if cursor is None:
+            return items
+
+
 async def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     async def run(store: KeyStore, audit: AuditLog) -> int:
-        keys: list[ApiKey] = []
-        cursor: str | None = None
-        while True:
-            page, cursor = await store.list(args.account, cursor, 200)
-            keys.extend(page)
-            if cursor is None:
-                break
+        keys = await every_page(lambda cursor: store.list(args.account, cursor, 200))
         if args.json:
             print(json.dumps([k.public_view() for k in keys]))
         for k in keys if not args.json else ():
@@ -289,13 +298,7 @@ async def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_audit(args: argparse.Namespace, settings: Settings) -> int:
     async def run(store: KeyStore, audit: AuditLog) -> int:
         key = await key_admin.load_key(store, args.public_key)
-        events = []
-        cursor: str | None = None
-        while True:
-            page, cursor = await audit.read(key.public_key, cursor, 500)
-            events.extend(page)
-            if cursor is None:
-                break
+        events = await every_page(lambda cursor: audit.read(key.public_key, cursor, 500))
         if args.json:
             print(json.dumps([e.to_json() for e in events]))
             return 0
