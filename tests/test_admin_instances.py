@@ -6,7 +6,6 @@ the other instance seeing it within the one-second deadline.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from starlette.datastructures import Secret
@@ -15,6 +14,7 @@ from starlette.testclient import TestClient
 
 from gateway.widget_api import WidgetCall, widget_route
 from tests.gwclient import SITE, client_for, settings_for
+from tests.support.wait import poll
 
 TOKEN = "admin-token-" + "t" * 30
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -30,15 +30,14 @@ ECHO = [widget_route("/echo", echo, widget="consent", methods=["GET"])]
 
 def wait_for_code(
     client: TestClient, url: str, origin: str, code: str, deadline: float = 1.0
-) -> float:
-    """Seconds until ``client`` answers ``url`` with problem ``code``; fails after ``deadline``."""
-    start = time.monotonic()
-    while True:
+) -> None:
+    """Until ``client`` answers ``url`` with problem ``code``; fails after ``deadline`` seconds."""
+
+    def answered() -> bool:
         r = client.get(url, headers={"Origin": origin})
-        if r.status_code >= 400 and r.json().get("code") == code:
-            return time.monotonic() - start
-        assert time.monotonic() - start < deadline, f"still {r.status_code} after {deadline}s"
-        time.sleep(0.02)
+        return r.status_code >= 400 and r.json().get("code") == code
+
+    poll(answered, within=deadline)
 
 
 def test_revocation_and_origin_change_reach_the_other_instance_within_a_second(

@@ -163,30 +163,44 @@ def test_a_refusing_service_dead_letters_at_once_and_replay_delivers(
     run_sync(scenario())
 
 
-def test_a_record_that_keeps_failing_is_dead_lettered_after_max_attempts(
-    redis_url: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("kind", "limits", "reason", "attempts"),
+    [
+        ("redis", {"max_attempts": 3, "max_age": 600}, "3 attempts, last: http 503", (3, 3)),
+        (
+            "spool",
+            {"max_attempts": 1000, "max_age": 0.5},
+            "older than 0.5s, last: http 503",
+            (2, 999),
+        ),
+    ],
+    ids=["max-attempts", "max-age"],
+)
+def test_a_record_that_keeps_failing_is_dead_lettered(
+    kind: str,
+    limits: dict[str, float],
+    reason: str,
+    attempts: tuple[int, int],
+    redis_url: str,
+    tmp_path: Path,
 ) -> None:
     port = free_port()
     receiver = Receiver(SECRETS, tmp_path / "service.db")
     receiver.mode = "503"
     policy = DeliveryPolicy(
-        timeout=0.5,
-        max_attempts=3,
-        max_age=600,
-        backoff=0.02,
-        backoff_max=0.05,
-        poll_interval=0.05,
+        timeout=0.5, backoff=0.02, backoff_max=0.05, poll_interval=0.05, **limits
     )
 
     async def scenario() -> None:
         with ServerThread(receiver, port=port):
-            async with delivering("redis", redis_url, tmp_path, port, policy) as (sink, handle):
+            async with delivering(kind, redis_url, tmp_path, port, policy) as (sink, handle):
                 await sink.write(record(1))
-                await wait_until(lambda: handle.snapshot().get("consent", {}).get("dead") == 1)
+                await wait_until(lambda: handle.snapshot()["consent"]["dead"] == 1)
                 [dead] = await sink.queue.dead(10)
-                assert dead.attempts == 3
-                assert dead.reason == "3 attempts, last: http 503"
-                assert receiver.hits["rec_00001"] == 3
+                assert dead.reason == reason
+                low, high = attempts
+                assert low <= dead.attempts == receiver.hits["rec_00001"] <= high
+                assert receiver.stored == []
 
     run_sync(scenario())
 
@@ -235,33 +249,5 @@ def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_t
         assert (status.depth, status.in_flight, status.dead) == (3, 0, 0)
         taken = await FileSpool(folder, "consent").take("another-instance", 10)
         assert sorted(e.record_id for e in taken) == ["rec_00000", "rec_00001", "rec_00002"]
-
-    run_sync(scenario())
-
-
-def test_a_record_that_keeps_failing_is_dead_lettered_once_too_old(
-    redis_url: str, tmp_path: Path
-) -> None:
-    port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
-    receiver.mode = "503"
-    policy = DeliveryPolicy(
-        timeout=0.5,
-        max_attempts=1000,
-        max_age=0.5,
-        backoff=0.05,
-        backoff_max=0.1,
-        poll_interval=0.05,
-    )
-
-    async def scenario() -> None:
-        with ServerThread(receiver, port=port):
-            async with delivering("spool", redis_url, tmp_path, port, policy) as (sink, handle):
-                await sink.write(record(7))
-                await wait_until(lambda: handle.snapshot()["consent"]["dead"] == 1)
-                [dead] = await sink.queue.dead(10)
-                assert dead.reason.startswith("older than 0.5s, last: http 503")
-                assert 1 < receiver.hits["rec_00007"] < 1000
-                assert receiver.stored == []
 
     run_sync(scenario())

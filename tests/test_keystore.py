@@ -24,17 +24,22 @@ def run(coro):  # type: ignore[no-untyped-def]
     return run_sync(coro)
 
 
+def open_store(
+    kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> tuple[KeyStore, aioredis.Redis | None]:
+    """A file store in ``tmp_path``, or a Redis store on the private Redis (with its client)."""
+    if kind == "file":
+        return FileKeyStore(tmp_path), None
+    client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
+    return RedisKeyStore(client), client
+
+
 @pytest.mark.parametrize("kind", ["file", "redis"])
 def test_put_get_list_and_find_by_private_key(
     kind: str, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
     async def scenario() -> None:
-        client = None
-        if kind == "file":
-            store: KeyStore = FileKeyStore(tmp_path)
-        else:
-            client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
-            store = RedisKeyStore(client)
+        store, client = open_store(kind, tmp_path, request)
         made = [
             create_key("acct-a" if i % 2 else "acct-b", f"k{i}", now=100.0 + i) for i in range(7)
         ]
@@ -111,12 +116,7 @@ def test_a_change_made_from_an_old_record_never_undoes_a_revocation(
     """Two operators at once: one renames the key, the other revokes it in between."""
 
     async def scenario() -> None:
-        client = None
-        if kind == "file":
-            store: KeyStore = FileKeyStore(tmp_path)
-        else:
-            client = aioredis.Redis.from_url(request.getfixturevalue("redis_url"))
-            store = RedisKeyStore(client)
+        store, client = open_store(kind, tmp_path, request)
         audit = FileAuditLog(tmp_path)
         key = create_key("acct", "Shop", ("https://shop.example",), now=1.0).key
         await store.put(key)

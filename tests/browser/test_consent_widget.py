@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import Gateway, Site, make_gateway
+from tests.support.wait import poll
 
 pytestmark = pytest.mark.browser
 
@@ -43,16 +43,6 @@ def open_page(page: Page, site: Site, gw: Gateway, body: str = BLOCKED, head: st
 def records(gw: Gateway) -> list[dict[str, Any]]:
     path = gw.data_dir / "consent.jsonl"
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
-
-
-def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def consent_calls(page: Page) -> list[list[Any]]:
@@ -128,7 +118,7 @@ def test_reject_all_keeps_everything_blocked(
 ) -> None:
     open_page(page, fresh_site, gateway)
     page.get_by_role("button", name="Reject all").click()
-    wait_for(lambda: records(gateway))
+    poll(lambda: records(gateway), within=10.0)
     assert records(gateway)[0]["action"] == "reject_all"
     assert records(gateway)[0]["categories"]["analytics"] is False
     assert page.evaluate("[window.ran, window.ext]") == [None, None]
@@ -170,7 +160,7 @@ def test_keyboard_only_customise_path(page: Page, fresh_site: Site, gateway: Gat
     page.wait_for_function("window.ran === 1")
     assert page.locator("iframe").get_attribute("src") is None  # marketing stays off
     assert cookie(page)["c"] == "necessary.analytics"
-    wait_for(lambda: records(gateway))
+    poll(lambda: records(gateway), within=10.0)
     assert records(gateway)[0]["action"] == "custom"
 
 
@@ -186,7 +176,7 @@ def test_gpc_keeps_sale_and_sharing_off_and_is_recorded(
     assert page.locator("iframe").get_attribute("src") is None
     update = consent_calls(page)[-1][2]
     assert update["analytics_storage"] == "granted" and update["ad_storage"] == "denied"
-    record = wait_for(lambda: records(gateway))[0]
+    record = poll(lambda: records(gateway), within=10.0)[0]
     assert record["gpc"] is True and record["categories"]["marketing"] is False
     page.get_by_role("button", name="Privacy settings").click()
     expect(page.get_by_text("Global Privacy Control")).to_be_visible()
@@ -199,16 +189,17 @@ def test_policy_version_bump_asks_again(page: Page, fresh_site: Site, gateway: G
         replace(gateway.key.key, consent_config={"policy_version": "2"}, updated_at=time.time())
     )
     config_url = f"{gateway.url}/v1/{gateway.key.key.public_key}/consent/config"
-    wait_for(
+    poll(
         lambda: (
             httpx.get(config_url, headers={"Origin": fresh_site.origin}).json()["version"] == "2"
-        )
+        ),
+        within=10.0,
     )
     page.reload()
     expect(page.get_by_role("dialog", name="We value your privacy")).to_be_visible()
     page.get_by_role("button", name="Accept all").click()
     assert cookie(page)["pv"] == "2"
-    wait_for(lambda: len(records(gateway)) == 2)
+    poll(lambda: len(records(gateway)) == 2, within=10.0)
     assert records(gateway)[1]["policy_version"] == "2"
 
 
@@ -247,7 +238,7 @@ def test_choice_survives_a_gateway_outage_and_is_delivered_later(
     assert records(gateway) == []
     gateway.start()
     page.reload()
-    [record] = wait_for(lambda: records(gateway))
+    [record] = poll(lambda: records(gateway), within=10.0)
     assert record["action"] == "accept_all"
     page.wait_for_function("WidgetGateway.consent.get().receipt")
     assert page.errors == []  # type: ignore[attr-defined]
