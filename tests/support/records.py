@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -79,12 +79,14 @@ def rights(
 
 
 @contextlib.asynccontextmanager
-async def open_store(url: str, **options: Any) -> AsyncIterator[RecordStore]:
+async def open_store(
+    url: str, clock: Callable[[], datetime] | None = None
+) -> AsyncIterator[RecordStore]:
     """The store on a migrated database at ``url``; the engine is disposed afterwards."""
     await upgrade(url)
-    engine = create_engine(url, **options)
+    engine = create_engine(url)
     try:
-        yield RecordStore(engine, **options.pop("store", {}))
+        yield RecordStore(engine, clock) if clock else RecordStore(engine)
     finally:
         await engine.dispose()
 
