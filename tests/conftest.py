@@ -71,20 +71,18 @@ class Database:
         return run_async(coro, self.loop)
 
 
-@pytest.fixture(
-    params=[(d, loop) for d in ("sqlite", "postgresql") for loop in LOOPS],
-    ids=lambda p: f"{p[0]}-{p[1]}",
-)
-def database(request: pytest.FixtureRequest, tmp_path: Path) -> Database:
-    """The same test on SQLite and on the private PostgreSQL, each on asyncio and on uvloop."""
-    dialect, loop = request.param
-    if dialect == "sqlite":
-        url = f"sqlite:///{tmp_path / 'records.db'}"
-    else:
-        url = request.getfixturevalue("postgres_server").create_database()
-    return Database(url, dialect, loop)
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: the same test runs on SQLite and on the private PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
 
 
-@pytest.fixture
-def database_url(database: Database) -> str:
-    return database.url
+@pytest.fixture(params=LOOPS)
+def database(request: pytest.FixtureRequest, database_url: str) -> Database:
+    """An empty database of each dialect, with each event loop to run the test's async code on:
+    asyncio, and uvloop (what uvicorn runs the gateway on when it is installed)."""
+    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    return Database(database_url, dialect, request.param)
