@@ -97,9 +97,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         yield services
 
 
-async def open_records(
-    settings: Settings, stack: contextlib.AsyncExitStack
-) -> RecordStore | None:
+async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:
     """The records store, its database migrated to the newest schema; None without one."""
     url = settings.database()
     if url is None:

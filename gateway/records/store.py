@@ -46,8 +46,8 @@ from gateway.records.tables import (
 from gateway.rights_requests import RightsRequest
 
 MAX_PAGE = 500
-# Rows per INSERT statement: well under both dialects' limit of bound parameters.
-INSERT_CHUNK = 1000
+EVERY_CONSENT = ConsentFilter()
+EVERY_REQUEST = RightsFilter()
 
 
 @dataclass(frozen=True)
@@ -104,17 +104,15 @@ class RecordStore:
     async def _insert_new(
         self, conn: AsyncConnection, table: Table, key: str, rows: list[dict[str, Any]]
     ) -> set[str]:
-        new: set[str] = set()
-        for start in range(0, len(rows), INSERT_CHUNK):
-            chunk = rows[start : start + INSERT_CHUNK]
-            statement = (
-                self._insert(table)
-                .values(chunk)
-                .on_conflict_do_nothing(index_elements=[key])
-                .returning(table.c[key])
-            )
-            new.update((await conn.execute(statement)).scalars())
-        return new
+        """Insert ``rows``, skipping ids already stored; the ids that were new."""
+        if not rows:
+            return set()
+        # One cached statement, executed for many rows: SQLAlchemy batches it into multi-row
+        # INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
+        statement = (
+            self._insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        )
+        return set((await conn.execute(statement, rows)).scalars())
 
     async def _roll_up(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
         if not rows:
@@ -151,13 +149,12 @@ class RecordStore:
         self, conn: AsyncConnection, table: Table, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
         counters = [c for c in rows[0] if c not in keys and c != "account"]
-        for start in range(0, len(rows), INSERT_CHUNK):
-            statement = self._insert(table).values(rows[start : start + INSERT_CHUNK])
-            statement = statement.on_conflict_do_update(
-                index_elements=keys,
-                set_={c: table.c[c] + statement.excluded[c] for c in counters},
-            )
-            await conn.execute(statement)
+        statement = self._insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={c: table.c[c] + statement.excluded[c] for c in counters},
+        )
+        await conn.execute(statement, rows)
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
@@ -197,7 +194,7 @@ class RecordStore:
         return stored_consent(row)
 
     async def list_consents(
-        self, where: ConsentFilter = ConsentFilter(), after: str | None = None, limit: int = 100
+        self, where: ConsentFilter = EVERY_CONSENT, after: str | None = None, limit: int = 100
     ) -> Page[StoredConsent]:
         t = consent_records
         conditions: list[ColumnElement[bool]] = []
@@ -277,7 +274,9 @@ class RecordStore:
 
     async def count_consents(self) -> int:
         async with self.reading() as conn:
-            return int((await conn.execute(select(func.count()).select_from(consent_records))).scalar_one())
+            return int(
+                (await conn.execute(select(func.count()).select_from(consent_records))).scalar_one()
+            )
 
     # --- rights requests -----------------------------------------------------------------------
 
@@ -304,7 +303,7 @@ class RecordStore:
         )
 
     async def list_rights(
-        self, where: RightsFilter = RightsFilter(), after: str | None = None, limit: int = 100
+        self, where: RightsFilter = EVERY_REQUEST, after: str | None = None, limit: int = 100
     ) -> Page[StoredRightsRequest]:
         t = rights_requests
         query = select(t).where(*rights.conditions(where, self.clock().date()))
@@ -325,7 +324,10 @@ class RecordStore:
 
 
 def _paged(
-    items: tuple[Any, ...], limit: int, listing: str, position: Callable[[Any], tuple[datetime, str]]
+    items: tuple[Any, ...],
+    limit: int,
+    listing: str,
+    position: Callable[[Any], tuple[datetime, str]],
 ) -> Page[Any]:
     if len(items) <= limit:
         return Page(items, None)

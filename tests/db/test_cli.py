@@ -55,12 +55,16 @@ def test_import_jsonl_adds_each_record_once_and_counts_what_it_skipped(
 
     assert main(["db", "import-jsonl", str(path)]) == 1
     out = capsys.readouterr().out
-    assert "7 lines: 3 consent records and 1 rights requests added, 1 already stored, 2 skipped" in out
+    assert (
+        "7 lines: 3 consent records and 1 rights requests added, 1 already stored, 2 skipped" in out
+    )
     assert "record_" not in out  # nothing of the content is printed
     assert count(database_url, rights(1).reference) == (3, "received")
     # Importing again adds nothing.
     main(["db", "import-jsonl", str(path)])
-    assert "0 consent records and 0 rights requests added, 5 already stored" in capsys.readouterr().out
+    assert (
+        "0 consent records and 0 rights requests added, 5 already stored" in capsys.readouterr().out
+    )
     assert count(database_url, rights(1).reference) == (3, "received")
 
 

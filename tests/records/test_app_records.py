@@ -25,9 +25,7 @@ RIGHTS_CONFIG = {"types": ["gdpr_erasure"]}
 
 
 @pytest.mark.parametrize("loop", LOOPS)
-def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(
-    data_dir: Path, loop: str
-) -> None:
+def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(data_dir: Path, loop: str) -> None:
     settings = settings_for(data_dir)
     key = stored_key(settings, rights_config=RIGHTS_CONFIG)
     pk = key.key.public_key
@@ -54,7 +52,9 @@ def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(
         # The widget sends it again after a lost answer: the same record, stored once.
         again = client.post(f"/v1/{pk}/consent", content=json.dumps(consent), headers=headers)
         asked = client.post(f"/v1/{pk}/rights", content=json.dumps(rights), headers=headers)
-        assert (first.status_code, again.status_code, asked.status_code) == (201, 201, 202), asked.text
+        assert (first.status_code, again.status_code, asked.status_code) == (201, 201, 202), (
+            asked.text
+        )
         record_id = first.json()["record_id"]
         assert again.json()["record_id"] == record_id
         # The receipt kept in the store verifies like the visitor's.
