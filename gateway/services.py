@@ -16,15 +16,15 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from gateway import redis_client
-from gateway.delivery import start_delivery
-from gateway.keycache import KeyCache
-from gateway.keystore import FileKeyStore, KeyStore
-from gateway.keystore_redis import RedisKeyStore
-from gateway.metrics import Metrics
-from gateway.ratelimit import Limiter
+from gateway.delivery.sinks import Sink, build_sinks
+from gateway.delivery.workers import start_delivery
+from gateway.keys.cache import KeyCache
+from gateway.keys.redis_store import RedisKeyStore
+from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.ratelimit.limiter import Limiter
 from gateway.settings import Settings
 from gateway.signing import Signing
-from gateway.sinks import Sink, build_sinks
+from gateway.web.metrics import Metrics
 
 log = logging.getLogger("gateway")
 
