@@ -12,13 +12,13 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
 from gateway.errors import InvalidPayload
 
@@ -133,7 +133,7 @@ def parse_choice(
     if not isinstance(gpc, bool):
         bad("gpc", "true or false")
     page_url = _page_url(data.get("page_url"), origin, bad)
-    given_at = _given_at(data.get("given_at"), now or datetime.now(UTC), bad)
+    given_at = _given_at(data.get("given_at"), now or utc(system_clock()), bad)
     record_key = data.get("record_key")
     if record_key is not None and not (
         isinstance(record_key, str) and _CONSENT_ID.fullmatch(record_key)
@@ -206,7 +206,7 @@ def _given_at(value: Any, now: datetime, bad: Any) -> str | None:
 
 def new_record_id(now: float | None = None) -> str:
     """``cr_`` + milliseconds (hex, so ids sort by time) + 64 random bits."""
-    ms = int((time.time() if now is None else now) * 1000)
+    ms = int((system_clock() if now is None else now) * 1000)
     return f"cr_{ms:012x}{secrets.token_hex(8)}"
 
 
@@ -231,7 +231,7 @@ def build_record(
     id_secret: str,
     now: float | None = None,
 ) -> ConsentRecord:
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     received = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
     return ConsentRecord(
         record_id=(

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from gateway.clock import system_clock
 from gateway.errors import AssertionExpired, AssertionRefused
 from gateway.signing import Signing
 
@@ -108,7 +108,7 @@ def verify_assertion(
     if not isinstance(claims, dict):
         raise AssertionRefused("assertion has an unexpected shape")
     signed_at = signed.timestamp()
-    current = time.time() if now is None else now
+    current = system_clock() if now is None else now
     if current - signed_at > max_age:
         raise AssertionExpired(f"assertion older than {max_age:g} seconds")
     if signed_at - current > CLOCK_SKEW:

@@ -22,30 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from gateway.delivery.queue import DeadEntry, Entry, QueueStatus
+from gateway.durable import write_atomic
 from gateway.errors import SinkUnavailable
 
 
 def write_durably(folder: Path, tmp: Path, name: str, content: str) -> Path:
     """Write ``content`` to ``folder/name`` atomically and durably (tmp file, fsync, rename)."""
-    tmp_path = tmp / f"{name}.{secrets.token_hex(4)}"
-    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, content.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    target = folder / name
-    os.replace(tmp_path, target)
-    _fsync_dir(folder)
-    return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return write_atomic(folder / name, content.encode(), tmp_dir=tmp)
 
 
 class FileSpool:

@@ -26,7 +26,7 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -37,6 +37,7 @@ from itsdangerous import URLSafeTimedSerializer
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import Entry
+from gateway.delivery.sinks import Sink
 from gateway.settings import Settings
 from gateway.web.metrics import Metrics
 
@@ -342,12 +343,13 @@ def start_workers(
     return DeliveryHandle(workers, client, counters)
 
 
-def start_delivery(services: Any) -> DeliveryHandle:
-    """Start this instance's delivery workers for ``services.sinks`` (called in the lifespan)."""
-    settings: Settings = services.settings
+def start_delivery(
+    sinks: Mapping[str, Sink], secrets: Sequence[str], settings: Settings, metrics: Metrics
+) -> DeliveryHandle:
+    """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
     return start_workers(
-        services.sinks.values(),
-        settings.signing_secrets(),
+        sinks.values(),
+        list(secrets),
         DeliveryPolicy.from_settings(settings),
-        counters=Counters(services.metrics),
+        counters=Counters(metrics),
     )
