@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.db.engine import create_engine
 from gateway.db.migrate import upgrade
 from gateway.records.model import ConsentFilter

@@ -226,6 +226,11 @@ class Conflict(GatewayError):
     title = "Conflict"
 
 
+class InvalidStatusTransition(Conflict):
+    code = "invalid_status_transition"
+    title = "Status change not allowed"
+
+
 # --- key management (admin API, CLI) ------------------------------------------------------------
 
 
@@ -331,43 +336,6 @@ class InvalidGracePeriod(InvalidPayload):
     title = "Invalid grace period"
 
 
-# --- records store ------------------------------------------------------------------------------
-
-
-class RecordNotFound(GatewayError):
-    """No consent record or rights request with that id or reference."""
-
-    status = 404
-    code = "record_not_found"
-    title = "Record not found"
-
-
-class InvalidStatusTransition(GatewayError):
-    """A rights request cannot move from its status to the one asked for (or that status does
-    not exist); ``extra`` names both."""
-
-    status = 409
-    code = "invalid_status_transition"
-    title = "Status change not allowed"
-
-
-class InvalidCursor(GatewayError):
-    """A page cursor that this store did not hand out, or one for another listing."""
-
-    status = 422
-    code = "invalid_cursor"
-    title = "Invalid page cursor"
-
-
-class InvalidRecord(GatewayError):
-    """A record to store lacks a field or has one of the wrong type (an import, a bad sink
-    record); never raised for what a widget sent, which is validated before."""
-
-    status = 422
-    code = "invalid_record"
-    title = "Invalid record"
-
-
 # --- dependencies -------------------------------------------------------------------------------
 
 
@@ -392,8 +360,8 @@ class SinkUnavailable(GatewayError):
 
 class AssertionRefused(GatewayError):
     """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
-    the body it came with. Raised by :func:`gateway.assertion.verify_assertion` in a receiving
-    service."""
+    the body it came with. Raised by :func:`gateway.delivery.assertion.verify_assertion` in a
+    receiving service."""
 
     status = 401
     code = "assertion_invalid"

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from starlette.datastructures import Secret
-
-from gateway.db.engine import url_problem as database_url_problem
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -105,10 +105,7 @@ class Settings:
     )
     rights_sink: str | None = _setting(
         None,
-        "Where rights requests go, comma-separated: `database`, `file:///path.jsonl`, "
-        "`redis-stream://NAME`, `http(s)://…`. Unset: `database` when there is a records store "
-        "(and `rights.jsonl` in the data folder beside it on the embedded default); otherwise "
-        "`rights.jsonl`.",
+        "Where rights requests go: as `GATEWAY_CONSENT_SINK`, with `rights.jsonl` for the file.",
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -126,7 +123,7 @@ class Settings:
         3 * 86400.0, "Seconds after acceptance when a record still failing goes to dead-letter."
     )
     delivery_backoff: float = _setting(
-        1.0, "Seconds before the first retry; doubles each attempt, with full jitter."
+        1.0, "Seconds before the first retry; doubles each attempt, half of each wait random."
     )
     delivery_backoff_max: float = _setting(300.0, "Longest wait between two attempts, seconds.")
     delivery_claim_idle: float = _setting(
@@ -225,16 +222,12 @@ class Settings:
             urls = sink_list(getattr(self, attr))
             for url in urls:
                 problem = sink_url_problem(url)
+                if url.startswith("redis-stream://") and self.redis_url is None:
+                    problem = "a redis-stream:// sink needs GATEWAY_REDIS_URL"
+                if url == DATABASE_SINK and self.database() is None:
+                    problem = "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
                 if problem:
                     raise SettingsError(attr.upper(), problem)
-                if url.startswith("redis-stream://") and self.redis_url is None:
-                    raise SettingsError(
-                        attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL"
-                    )
-                if url == DATABASE_SINK and self.database() is None:
-                    raise SettingsError(
-                        attr.upper(), "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
-                    )
             if len(set(urls)) != len(urls):
                 raise SettingsError(attr.upper(), "names the same sink twice")
         if self.sink_rotate_bytes < 0:
@@ -344,6 +337,25 @@ def sink_url_problem(url: str | None) -> str | None:
         return "a redis-stream:// sink needs a stream name (redis-stream://consent-records)"
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
+    return None
+
+
+SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
+POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a ``GATEWAY_DATABASE_URL``, or None when it is usable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "not a database URL"
+    if parsed.drivername in SQLITE_SCHEMES and not parsed.database:
+        return "a sqlite URL needs a file path (sqlite:////var/lib/gateway/records.db)"
+    if parsed.drivername in POSTGRESQL_SCHEMES and not (parsed.host or parsed.query.get("host")):
+        return "a postgresql URL needs a host (postgresql://user@host:5432/db)"
+    if parsed.drivername not in (*SQLITE_SCHEMES, *POSTGRESQL_SCHEMES):
+        return "must start with sqlite:/// or postgresql://"
     return None
 
 

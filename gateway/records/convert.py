@@ -4,7 +4,7 @@ hands out.
 The sinks receive records as their JSON form (``ConsentRecord.to_json()``,
 ``RightsRequest.to_record()``, the same objects the JSON-lines files hold); :func:`consent_record`
 and :func:`rights_request` turn them back into the typed records, refusing anything malformed
-with :class:`~gateway.errors.InvalidRecord` (an import of a hand-edited file, say).
+with :class:`~gateway.errors.InvalidPayload` (an import of a hand-edited file, say).
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from gateway.consent_records import ConsentRecord
-from gateway.errors import InvalidRecord
+from gateway.consent.records import ConsentRecord
+from gateway.errors import InvalidPayload
 from gateway.records.model import RECEIVED, StoredConsent, StoredRightsRequest
-from gateway.rights_requests import RightsRequest, Submission, normalise_email
+from gateway.rights.requests import RightsRequest, Submission, normalise_email
 
 _CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord))
 _TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_type", "message")
@@ -30,10 +30,10 @@ def consent_record(data: Mapping[str, Any]) -> ConsentRecord:
     try:
         record = ConsentRecord(**{name: data[name] for name in _CONSENT_FIELDS})
     except KeyError as exc:
-        raise InvalidRecord(f"A consent record lacks the field {exc.args[0]!r}.") from None
+        raise InvalidPayload(f"A consent record lacks the field {exc.args[0]!r}.") from None
     for name in ("record_id", "consent_id", "action", "public_key", "account", "received_at"):
         if not isinstance(getattr(record, name), str):
-            raise InvalidRecord(f"The consent record field {name!r} must be text.")
+            raise InvalidPayload(f"The consent record field {name!r} must be text.")
     _time(record.received_at, "received_at")
     return record
 
@@ -59,9 +59,9 @@ def rights_request(data: Mapping[str, Any]) -> RightsRequest:
             respond_by=date.fromisoformat(str(data["respond_by"])),
         )
     except KeyError as exc:
-        raise InvalidRecord(f"A rights request lacks the field {exc.args[0]!r}.") from None
+        raise InvalidPayload(f"A rights request lacks the field {exc.args[0]!r}.") from None
     except (TypeError, ValueError):
-        raise InvalidRecord("A rights request has a field of the wrong type.") from None
+        raise InvalidPayload("A rights request has a field of the wrong type.") from None
 
 
 def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
@@ -159,7 +159,7 @@ def _time(value: Any, name: str) -> datetime:
         try:
             when = datetime.fromisoformat(str(value))
         except ValueError:
-            raise InvalidRecord(f"The field {name!r} is not an ISO 8601 time.") from None
+            raise InvalidPayload(f"The field {name!r} is not an ISO 8601 time.") from None
     if when.tzinfo is None:
-        raise InvalidRecord(f"The field {name!r} has no time zone.")
+        raise InvalidPayload(f"The field {name!r} has no time zone.")
     return when.astimezone(UTC)

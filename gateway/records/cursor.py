@@ -12,7 +12,7 @@ import binascii
 import json
 from datetime import datetime
 
-from gateway.errors import InvalidCursor
+from gateway.errors import InvalidQuery
 
 MAX_CURSOR = 200
 
@@ -23,15 +23,15 @@ def encode(listing: str, at: datetime, item_id: str) -> str:
 
 
 def decode(listing: str, cursor: str) -> tuple[datetime, str]:
-    """The position in ``cursor``; raises :class:`InvalidCursor`."""
+    """The position in ``cursor``; raises :class:`InvalidQuery`."""
     if len(cursor) > MAX_CURSOR:
-        raise InvalidCursor("The cursor is too long.")
+        raise InvalidQuery("The cursor is too long.")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         name, at, item_id = json.loads(raw)
         when = datetime.fromisoformat(at)
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
-        raise InvalidCursor("The cursor is not one this listing handed out.") from None
+        raise InvalidQuery("The cursor is not one this listing handed out.") from None
     if name != listing or not isinstance(item_id, str) or when.tzinfo is None:
-        raise InvalidCursor("The cursor is not one this listing handed out.")
+        raise InvalidQuery("The cursor is not one this listing handed out.")
     return when, item_id

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gateway.errors import InvalidRecord
+from gateway.errors import InvalidPayload
 from gateway.records.convert import consent_record, rights_request
 from gateway.records.store import NewConsent, RecordStore
-from gateway.rights_requests import RightsRequest
+from gateway.rights.requests import RightsRequest
 
 BATCH = 1000
 
@@ -57,15 +57,15 @@ async def import_jsonl(store: RecordStore, path: Path) -> ImportResult:
         lines += 1
         try:
             if data is None:
-                raise InvalidRecord("not a JSON object")
+                raise InvalidPayload("not a JSON object")
             if data.get("type") == "consent":
                 consents.append(NewConsent(consent_record(data)))
             elif data.get("kind") == "rights_request":
                 requests.append(rights_request(data))
             else:
-                raise InvalidRecord("neither a consent record nor a rights request")
+                raise InvalidPayload("neither a consent record nor a rights request")
             seen += 1
-        except InvalidRecord:
+        except InvalidPayload:
             skipped += 1
         if len(consents) + len(requests) >= BATCH:
             await flush()

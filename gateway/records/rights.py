@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, select, update
 
-from gateway.errors import InvalidStatusTransition, RecordNotFound
+from gateway.errors import InvalidPayload, InvalidStatusTransition, NotFound
 from gateway.records.model import CLOSED, STATUSES, TRANSITIONS, RightsFilter
 from gateway.records.tables import rights_events, rights_requests
 
@@ -50,9 +50,9 @@ async def change_status(
             f"There is no status {to_status[:40]!r}.", extra={"to_status": to_status[:40]}
         )
     if not actor or len(actor) > MAX_ACTOR:
-        raise InvalidStatusTransition(f"The actor must be 1 to {MAX_ACTOR} characters.")
+        raise InvalidPayload(f"The actor must be 1 to {MAX_ACTOR} characters.")
     if note is not None and len(note) > MAX_NOTE:
-        raise InvalidStatusTransition(f"The note must be at most {MAX_NOTE} characters.")
+        raise InvalidPayload(f"The note must be at most {MAX_NOTE} characters.")
     t = rights_requests
     for _ in range(ATTEMPTS):
         async with store.reading() as conn:
@@ -60,7 +60,7 @@ async def change_status(
                 await conn.execute(select(t.c.status).where(t.c.reference == reference))
             ).scalar_one_or_none()
         if current is None:
-            raise RecordNotFound("No rights request with that reference.")
+            raise NotFound("No rights request with that reference.")
         if to_status not in TRANSITIONS[current]:
             raise InvalidStatusTransition(
                 f"A request that is {current} cannot become {to_status}.",

@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.consent_records import ConsentRecord
-from gateway.errors import InvalidQuery, RecordNotFound, StoreUnavailable
+from gateway.consent.records import ConsentRecord
+from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.model import (
@@ -43,7 +43,7 @@ from gateway.records.tables import (
     rights_events,
     rights_requests,
 )
-from gateway.rights_requests import RightsRequest
+from gateway.rights.requests import RightsRequest
 
 MAX_PAGE = 500
 EVERY_CONSENT = ConsentFilter()
@@ -190,7 +190,7 @@ class RecordStore:
         async with self.reading() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
-            raise RecordNotFound("No consent record with that id.")
+            raise NotFound("No consent record with that id.")
         return stored_consent(row)
 
     async def list_consents(
@@ -285,7 +285,7 @@ class RecordStore:
         async with self.reading() as conn:
             row = (await conn.execute(query)).first()
         if row is None:
-            raise RecordNotFound("No rights request with that reference.")
+            raise NotFound("No rights request with that reference.")
         return stored_rights(row)
 
     async def rights_history(self, reference: str) -> tuple[RightsEvent, ...]:
@@ -316,7 +316,7 @@ class RecordStore:
     ) -> StoredRightsRequest:
         """Move a request to ``to_status``, recording who did it and why.
 
-        Raises :class:`~gateway.errors.RecordNotFound` or
+        Raises :class:`~gateway.errors.NotFound` or
         :class:`~gateway.errors.InvalidStatusTransition`.
         """
         await rights.change_status(self, reference, to_status, actor=actor, note=note)

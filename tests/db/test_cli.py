@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli import main
+from gateway.cli.main import main
 from gateway.db.engine import create_engine
 from gateway.records.store import RecordStore
 from tests.support.aio import run

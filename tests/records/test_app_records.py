@@ -13,9 +13,9 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.db.engine import create_engine
-from gateway.form_tokens import PURPOSE, FormTokens
 from gateway.records.model import ConsentFilter
 from gateway.records.store import RecordStore
+from gateway.rights.form_tokens import PURPOSE, FormTokens
 from gateway.signing import Signing
 from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.aio import LOOPS

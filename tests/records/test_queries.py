@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.consent_records import ConsentRecord
-from gateway.errors import InvalidCursor, InvalidQuery
+from gateway.consent.records import ConsentRecord
+from gateway.errors import InvalidQuery
 from gateway.records.model import ConsentFilter, StoredConsent
 from gateway.records.store import RecordStore
 from tests.conftest import Database
@@ -115,9 +115,9 @@ def test_a_cursor_from_elsewhere_is_refused(database: Database) -> None:
             page = await store.list_consents(limit=1)
             assert page.next_cursor is not None
             for bad in ("garbage!", "eyJ4IjoxfQ", "x" * 500):
-                with pytest.raises(InvalidCursor):
+                with pytest.raises(InvalidQuery):
                     await store.list_consents(after=bad)
-            with pytest.raises(InvalidCursor):
+            with pytest.raises(InvalidQuery):
                 await store.list_rights(after=page.next_cursor)
             with pytest.raises(InvalidQuery):
                 await store.list_consents(limit=0)

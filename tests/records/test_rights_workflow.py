@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gateway.errors import InvalidStatusTransition, RecordNotFound
+from gateway.errors import InvalidPayload, InvalidStatusTransition, NotFound
 from gateway.records.model import RightsFilter
 from tests.conftest import Database
 from tests.support.records import OTHER_KEY, T0, open_store, rights
@@ -90,13 +90,13 @@ def test_unknown_requests_and_statuses_are_typed_errors(database: Database) -> N
     async def scenario() -> None:
         async with open_store(database.url, clock) as store:
             await store.add_rights([rights(3)])
-            with pytest.raises(RecordNotFound):
+            with pytest.raises(NotFound):
                 await store.change_status("RR-NONE-NONE", "verified", actor="ops")
-            with pytest.raises(RecordNotFound):
+            with pytest.raises(NotFound):
                 await store.get_rights("RR-NONE-NONE")
             with pytest.raises(InvalidStatusTransition):
                 await store.change_status(rights(3).reference, "archived", actor="ops")
-            with pytest.raises(InvalidStatusTransition):
+            with pytest.raises(InvalidPayload):
                 await store.change_status(rights(3).reference, "verified", actor="")
 
     database.run(scenario())

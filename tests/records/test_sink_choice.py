@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.delivery.http import HttpSink
+from gateway.delivery.sinks import SinkGroup, build_sinks, each_sink, sink_urls
 from gateway.settings import Settings, SettingsError
-from gateway.sink_http import HttpSink
-from gateway.sinks import SinkGroup, build_sinks, each_sink, sink_urls
 
 REDIS = {"GATEWAY_REDIS_URL": "redis://127.0.0.1:1/0", "GATEWAY_SECRET_KEY": "s" * 40}
 PG = {"GATEWAY_DATABASE_URL": "postgresql://gw@db.internal:5432/records"}
