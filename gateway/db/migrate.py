@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterator
 from importlib import resources
 from pathlib import Path
 
@@ -60,7 +59,11 @@ async def current(url: str) -> str | None:
 async def _run(url: str, step: object) -> None:
     engine = create_engine(url)
     try:
-        with _host_lock(url):
+        with contextlib.ExitStack() as held:
+            lock = _host_lock_path(url)
+            if lock is not None:
+                # Waiting for another process's migration must not stop this event loop.
+                await asyncio.to_thread(held.enter_context, locked(lock))
             await _migrate(engine, step)
     finally:
         await engine.dispose()
@@ -87,16 +90,14 @@ def _with_connection(connection: Connection, step: object) -> None:
     step(cfg)  # type: ignore[operator]
 
 
-@contextlib.contextmanager
-def _host_lock(url: str) -> Iterator[None]:
+def _host_lock_path(url: str) -> Path | None:
+    """The lock file beside a SQLite database (None for PostgreSQL, which locks itself)."""
     target = async_url(url)
     if not target.drivername.startswith("sqlite") or not target.database:
-        yield
-        return
+        return None
     path = Path(target.database)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path.with_name(path.name + ".migrate-lock")):
-        yield
+    return path.with_name(path.name + ".migrate-lock")
 
 
 def upgrade_sync(url: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -74,3 +76,14 @@ def test_every_table_is_on_the_shared_metadata() -> None:
     assert tables.consent_records.metadata is metadata
     # The naming convention names keys the same way on every dialect.
     assert tables.consent_records.primary_key.name == "pk_consent_records"
+
+
+def test_instances_starting_together_migrate_once(database: Database) -> None:
+    async def scenario() -> None:
+        # Three instances start at the same moment: one migrates, the others wait and find
+        # nothing left to do; none fails on a table that another just created.
+        await asyncio.gather(*(upgrade(database.url) for _ in range(3)))
+        assert await current(database.url) == "0001"
+        assert (await schema(database.url))[1] == []
+
+    database.run(scenario())
