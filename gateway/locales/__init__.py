@@ -43,7 +43,9 @@ ALIASES: Mapping[str, str] = MappingProxyType(
 )
 
 # Languages written right to left, for tags no data file covers (a site owner's own language).
-_RTL_LANGUAGES = frozenset({"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"})
+_RTL_LANGUAGES = frozenset(
+    {"ar", "arc", "ckb", "dv", "fa", "he", "ks", "ps", "sd", "ug", "ur", "yi"}
+)
 _RTL_SCRIPTS = frozenset({"arab", "hebr", "syrc", "thaa", "nkoo", "adlm", "rohg"})
 
 
@@ -96,7 +98,7 @@ def category_texts(tag: str) -> Mapping[str, Mapping[str, str]]:
 
 
 def direction(tag: str) -> str:
-    """``rtl`` or ``ltr``: the built-in locale's own, else guessed from the tag's language or script."""
+    """``rtl`` or ``ltr``: the built-in locale's own, else guessed from its language or script."""
     known = _catalogue()
     found = _match(tag, known)
     if found is not None:
