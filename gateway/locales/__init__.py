@@ -4,7 +4,8 @@ Owns the data files ``<tag>.json`` beside this module, one per locale: the conse
 (``consent``), its default categories' texts (``categories``), the rights form's texts
 (``rights``) and the locale's ``direction`` (``ltr`` or ``rtl``). The files are package data, read
 once through ``importlib.resources`` (so an installed gateway finds them) and kept for the life of
-the process. Imports nothing from the rest of the gateway; the widgets' config modules import it.
+the process. May import nothing from the rest of the gateway (not even the shared core); the
+widgets' rooms, ``consent`` and ``rights``, import it.
 
 :func:`negotiate` is BCP 47 lookup (RFC 4647 §3.4) over the built-in locales, with the aliases
 browsers and old systems still send (``zh-TW``, ``iw``, ``no``, …).
