@@ -21,6 +21,7 @@ from gateway.delivery.workers import start_delivery
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.settings import Settings
 from gateway.signing import Signing
@@ -38,6 +39,7 @@ class Services:
     signing: Signing
     sinks: dict[str, Sink]
     metrics: Metrics
+    oauth: OAuth
     redis: aioredis.Redis | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
@@ -71,6 +73,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(sink.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         services = Services(
             settings=settings,
             store=store,
@@ -79,6 +84,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             signing=Signing(settings.signing_secrets()),
             sinks=sinks,
             metrics=metrics,
+            oauth=oauth,
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

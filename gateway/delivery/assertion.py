@@ -42,6 +42,9 @@ class Assertion:
     received_at: str
     digest: str
     signed_at: float
+    # On API calls forwarded to a service (not on deliveries): who called, with which scopes.
+    subject: str = ""
+    scope: str = ""
 
 
 def serializer(secrets: Sequence[str]) -> URLSafeTimedSerializer:
@@ -75,6 +78,9 @@ def sign_assertion(signer: URLSafeTimedSerializer, record: Mapping[str, Any], bo
         "received_at": str(record.get("received_at", "")),
         "digest": body_digest(body),
     }
+    for name in ("subject", "scope"):
+        if record.get(name):
+            claims[name] = str(record[name])
     token = signer.dumps(claims)
     return token if isinstance(token, str) else token.decode()
 
@@ -122,6 +128,8 @@ def verify_assertion(
             received_at=str(claims["received_at"]),
             digest=str(claims["digest"]),
             signed_at=signed_at,
+            subject=str(claims.get("subject", "")),
+            scope=str(claims.get("scope", "")),
         )
     except KeyError:
         raise AssertionRefused("assertion lacks a claim") from None
