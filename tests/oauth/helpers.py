@@ -93,7 +93,9 @@ def get_code(client: TestClient, new: NewKey, challenge: str, **extra: str) -> s
     sign_in(client, new)
     page = client.get("/oauth/authorize", params=authorize_params(new, challenge, **extra))
     assert page.status_code == 200, page.text
-    answer = post_form(client, "/oauth/authorize", [*consent_fields(page.text), ("decision", "allow")])
+    answer = post_form(
+        client, "/oauth/authorize", [*consent_fields(page.text), ("decision", "allow")]
+    )
     assert answer.status_code == 302, answer.text
     query = redirect_query(answer.headers["location"])
     return query["code"]

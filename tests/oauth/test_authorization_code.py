@@ -29,7 +29,12 @@ def test_code_exchange_refresh_rotation_and_replay_kills_the_family(data_dir: Pa
         new = api_key(gw)
         verifier, challenge = pkce()
         code = get_code(gw, new, challenge)
-        tokens = exchange(gw, new, code, verifier, )
+        tokens = exchange(
+            gw,
+            new,
+            code,
+            verifier,
+        )
         assert tokens.status_code == 200, tokens.text
         first = tokens.json()
         assert first["scope"] == "consents:read offline_access"
@@ -168,7 +173,9 @@ def test_the_consent_page_signs_in_first_and_has_a_strict_csp(data_dir: Path) ->
         assert "script-src" not in csp and "unsafe-inline" not in csp
         assert f"form-action 'self' {APP_ORIGIN}" in csp
         assert "Read consent records" in page.text
-        denied = post_form(gw, "/oauth/authorize", [*consent_fields(page.text), ("decision", "deny")])
+        denied = post_form(
+            gw, "/oauth/authorize", [*consent_fields(page.text), ("decision", "deny")]
+        )
         assert redirect_query(denied.headers["location"])["error"] == "access_denied"
         fields = [(n, v) for n, v in consent_fields(page.text) if n != "consent_token"]
         forged = post_form(gw, "/oauth/authorize", [*fields, ("decision", "allow")])
@@ -210,7 +217,11 @@ def test_cors_on_the_token_endpoint_only_for_the_keys_origins(data_dir: Path) ->
         assert allowed.headers["access-control-allow-origin"] == APP_ORIGIN
         refused = gw.post(
             "/oauth/token",
-            data={"grant_type": "refresh_token", "refresh_token": "rt_x", "client_id": new.key.public_key},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": "rt_x",
+                "client_id": new.key.public_key,
+            },
             headers={"Origin": "https://evil.example"},
         )
         assert "access-control-allow-origin" not in refused.headers

@@ -85,21 +85,29 @@ def test_revoking_a_refresh_token_ends_its_family(data_dir: Path) -> None:
         assert answer.status_code == 200
         refresh = gw.post(
             "/oauth/token",
-            data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"], **public},
+            data={
+                "grant_type": "refresh_token",
+                "refresh_token": tokens["refresh_token"],
+                **public,
+            },
         )
         assert refresh.json()["error"] == "invalid_grant"
         assert who_am_i(gw, tokens["access_token"]).status_code == 401
 
 
 def test_token_requests_are_limited_per_client_and_failures_per_ip(data_dir: Path) -> None:
-    with gateway(data_dir, limit_oauth_token="3/minute", limit_oauth_auth_failures="2/minute") as gw:
+    with gateway(
+        data_dir, limit_oauth_token="3/minute", limit_oauth_auth_failures="2/minute"
+    ) as gw:
         new = api_key(gw)
         answers = [client_credentials(gw, new) for _ in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
         assert answers[-1].json()["error"] == "rate_limited"
         assert int(answers[-1].headers["retry-after"]) >= 1
         other = api_key(gw)
-        wrong = [client_credentials(gw, other.__class__(other.key, new.private_key)) for _ in range(3)]
+        wrong = [
+            client_credentials(gw, other.__class__(other.key, new.private_key)) for _ in range(3)
+        ]
         assert [a.status_code for a in wrong] == [401, 401, 429]
         # Refused before the secret is even looked at: the right one is refused too, for now.
         assert client_credentials(gw, other).status_code == 429

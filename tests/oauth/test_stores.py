@@ -83,7 +83,9 @@ def test_signing_keys_rotate_on_schedule_and_retire_after_their_tokens(
 
     async def main() -> None:
         client = aioredis.Redis.from_url(redis_url)
-        store = RedisSigningKeyStore(client) if store_kind == "redis" else FileSigningKeyStore(data_dir)
+        store = (
+            RedisSigningKeyStore(client) if store_kind == "redis" else FileSigningKeyStore(data_dir)
+        )
         now = [1_000_000.0]
         ring = Keyring(store, rotation=7200, token_ttl=3600, clock=lambda: now[0])
         first, _ = await ring.signing_key()
