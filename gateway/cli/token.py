@@ -55,11 +55,15 @@ def cmd_token(args: argparse.Namespace, settings: Settings) -> int:
     try:
         answer = httpx.post(base + "/oauth/token", data=form, auth=(args.key, secret), timeout=10)
     except httpx.HTTPError as exc:
-        raise TokenCommandError(f"the gateway at {base} cannot be reached ({type(exc).__name__})")
+        raise TokenCommandError(
+            f"the gateway at {base} cannot be reached ({type(exc).__name__})"
+        ) from None
     try:
         body = answer.json()
     except ValueError:
-        raise TokenCommandError(f"unexpected answer from {base} (HTTP {answer.status_code})")
+        raise TokenCommandError(
+            f"unexpected answer from {base} (HTTP {answer.status_code})"
+        ) from None
     if answer.status_code != 200:
         error = body.get("error", "error")
         raise TokenCommandError(f"{body.get('error_description', 'refused')} [{error}]")

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("gateway.api")
 API_PREFIX = "/api/v1"
+EXPOSED = "RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate"
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ def _cors(origin: str | None, cached: CachedKey | None) -> dict[str, str]:
         return {"Vary": "Origin"}
     return {
         "Access-Control-Allow-Origin": origin,
-        "Access-Control-Expose-Headers": "RateLimit, RateLimit-Policy, Retry-After, WWW-Authenticate",
+        "Access-Control-Expose-Headers": EXPOSED,
         "Vary": "Origin",
     }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, unquote
 
@@ -164,9 +165,9 @@ async def count_failure(services: Services, request: Request) -> None:
     await services.limiter.check([_failures(services, ip)])
 
 
-def _limited(headers: dict[str, str] | object) -> RateLimitedError:
+def _limited(headers: Mapping[str, str]) -> RateLimitedError:
     error = RateLimitedError("Too many requests; retry later.")
-    error.limit_headers = dict(headers)  # type: ignore[call-overload]
+    error.limit_headers = dict(headers)
     return error
 
 

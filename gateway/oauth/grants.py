@@ -9,7 +9,7 @@ codes — is authlib's.
 from __future__ import annotations
 
 import secrets
-from typing import Any
+from typing import Any, ClassVar
 
 from authlib.oauth2.rfc6749 import (
     AuthorizationCodeMixin,
@@ -130,7 +130,7 @@ class S256Only(CodeChallenge):  # type: ignore[misc]
     """PKCE with ``S256`` on every authorization request; ``plain`` and no challenge are refused.
     ``state`` is required too, so every client has its CSRF protection."""
 
-    SUPPORTED_CODE_CHALLENGE_METHOD = ["S256"]
+    SUPPORTED_CODE_CHALLENGE_METHOD: ClassVar[list[str]] = ["S256"]
     DEFAULT_CODE_CHALLENGE_METHOD = "S256"
 
     def validate_code_challenge(self, grant: Any, redirect_uri: str) -> None:

@@ -10,6 +10,7 @@ token's account (any other account's token is ``{"active": false}``).
 
 from __future__ import annotations
 
+import contextlib
 from typing import TYPE_CHECKING
 
 from authlib.oauth2.rfc6749 import InvalidClientError, OAuth2Error
@@ -64,10 +65,8 @@ async def _endpoint(request: Request, name: str, path: str) -> Response:
     except GatewayError as exc:
         response = edge.gateway_error_response(services, ctx, exc)
     if ctx.error == "invalid_client":
-        try:
+        with contextlib.suppress(GatewayError):
             await edge.count_failure(services, request)
-        except GatewayError:
-            pass
     response.headers["Cache-Control"] = "no-store"
     for header, value in headers.items():
         response.headers.setdefault(header, value)

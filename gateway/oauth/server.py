@@ -180,21 +180,21 @@ class GatewayAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             "expires_in": ctx.access_ttl,
             "scope": granted,
         }
-        if include_refresh_token and grant_type != "client_credentials":
-            if OFFLINE_ACCESS in granted.split():
-                raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
-                ctx.issued_refresh = RefreshGrant(
-                    token_hash=digest(raw),
-                    family=family,
-                    client_id=key.public_key,
-                    account=key.account,
-                    subject=subject,
-                    scope=granted,
-                    kv=kv,
-                    issued_at=ctx.now,
-                    expires_at=ctx.now + ctx.refresh_ttl,
-                )
-                token["refresh_token"] = raw
+        offline = OFFLINE_ACCESS in granted.split()
+        if include_refresh_token and grant_type != "client_credentials" and offline:
+            raw = REFRESH_PREFIX + secrets.token_urlsafe(32)
+            ctx.issued_refresh = RefreshGrant(
+                token_hash=digest(raw),
+                family=family,
+                client_id=key.public_key,
+                account=key.account,
+                subject=subject,
+                scope=granted,
+                kv=kv,
+                issued_at=ctx.now,
+                expires_at=ctx.now + ctx.refresh_ttl,
+            )
+            token["refresh_token"] = raw
         return token
 
     @staticmethod

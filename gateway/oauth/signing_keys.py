@@ -13,6 +13,7 @@ and nothing here logs a key.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -128,21 +129,21 @@ class RedisSigningKeyStore:
 
     async def load(self) -> list[SigningKey]:
         try:
-            raw: dict[bytes, bytes] = await self.redis.hgetall(REDIS_HASH)  # type: ignore[misc]
+            raw = await self.redis.hgetall(REDIS_HASH)
         except RedisError as exc:
             raise StoreUnavailable("the signing-key store is unreachable") from exc
         return [SigningKey.from_json(v) for v in raw.values()]
 
     async def add(self, key: SigningKey) -> None:
         try:
-            await self.redis.hsetnx(REDIS_HASH, key.kid, key.to_json())  # type: ignore[misc]
+            await self.redis.hsetnx(REDIS_HASH, key.kid, key.to_json())
         except RedisError as exc:
             raise StoreUnavailable("the signing-key store is unreachable") from exc
 
     async def remove(self, kids: list[str]) -> None:
         if kids:
             try:
-                await self.redis.hdel(REDIS_HASH, *kids)  # type: ignore[misc]
+                await self.redis.hdel(REDIS_HASH, *kids)
             except RedisError as exc:
                 raise StoreUnavailable("the signing-key store is unreachable") from exc
 
@@ -198,7 +199,7 @@ class Keyring:
         now = self.clock()
         retired = [
             old.kid
-            for old, successor in zip(keys, keys[1:], strict=False)
+            for old, successor in itertools.pairwise(keys)
             if now - successor.created_at > self.token_ttl + CLOCK_SKEW
         ]
         if retired:

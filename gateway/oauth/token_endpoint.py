@@ -10,6 +10,7 @@ Browsers on one of the client's allowed origins get CORS headers; nobody else do
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import TYPE_CHECKING
 
@@ -97,7 +98,6 @@ async def _commit(services: Services, ctx: OAuthContext, response: Response) -> 
 
 
 async def _count_failure(services: Services, request: Request) -> None:
-    try:
+    # Limits failing closed: the request was refused already, nothing more to count.
+    with contextlib.suppress(GatewayError):
         await edge.count_failure(services, request)
-    except GatewayError:
-        pass  # limits failing closed: the request was refused already

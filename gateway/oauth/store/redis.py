@@ -39,7 +39,9 @@ class RedisGrantStore:
             raw = await self.redis.getdel(f"{PREFIX}code:{code_hash}")
             if raw is None:
                 family = await self.redis.get(f"{PREFIX}code-used:{code_hash}")
-                return None, family.decode() if family else None
+                if isinstance(family, bytes):
+                    family = family.decode()
+                return None, family or None
             grant = CodeGrant.from_json(raw)
             await self.redis.set(
                 f"{PREFIX}code-used:{code_hash}", grant.family, ex=USED_CODE_MEMORY
