@@ -12,7 +12,6 @@ Reads (``GET``/``HEAD``) need the family's read scope; anything else its write s
 
 from __future__ import annotations
 
-import datetime
 import secrets
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
+from gateway.clock import utc
 from gateway.delivery.assertion import HEADER as ASSERTION_HEADER
 from gateway.delivery.assertion import PURPOSE, sign_assertion
 from gateway.errors import PayloadTooLarge
@@ -76,7 +76,7 @@ def make_forwarder(family: str) -> object:
             "account": caller.account,
             "origin": caller.origin or "",
             "record_id": "api_" + secrets.token_urlsafe(12),
-            "received_at": datetime.datetime.now(datetime.UTC).isoformat(),
+            "received_at": utc(services.clock()).isoformat(),
             "subject": caller.subject,
             "scope": " ".join(sorted(caller.scopes)),
         }

@@ -27,6 +27,7 @@ import redis.asyncio as aioredis
 from joserfc.jwk import ECKey, KeySet
 from redis.exceptions import RedisError
 
+from gateway.clock import Clock, system_clock
 from gateway.durable import locked
 from gateway.errors import StoreUnavailable
 
@@ -159,7 +160,7 @@ class Keyring:
         store: SigningKeyStore,
         rotation: float,
         token_ttl: float,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = system_clock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store

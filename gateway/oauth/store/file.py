@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from gateway.clock import Clock, system_clock
 from gateway.durable import locked
 from gateway.errors import StoreUnavailable
 from gateway.oauth.store import CodeGrant, RefreshGrant
@@ -31,7 +32,7 @@ class FileGrantStore:
     def __init__(
         self,
         data_dir: Path,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = system_clock,
         monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = data_dir / "oauth-grants.json"
