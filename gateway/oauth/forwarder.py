@@ -23,7 +23,7 @@ from starlette.routing import Route
 
 from gateway.clock import utc
 from gateway.delivery.assertion import HEADER as ASSERTION_HEADER
-from gateway.delivery.assertion import PURPOSE, sign_assertion
+from gateway.delivery.assertion import PURPOSE, sign_claims
 from gateway.errors import PayloadTooLarge
 from gateway.oauth.api_auth import ApiCaller, api_route
 from gateway.oauth.errors import UpstreamUnavailable
@@ -71,19 +71,20 @@ def make_forwarder(family: str) -> object:
         upstream = upstream_of(services, family)
         assert upstream is not None, "routes exist only for configured families"
         body = await _body(request)
-        record = {
-            "public_key": caller.key.public_key,
-            "account": caller.account,
-            "origin": caller.origin or "",
-            "record_id": "api_" + secrets.token_urlsafe(12),
-            "received_at": utc(services.clock()).isoformat(),
-            "subject": caller.subject,
-            "scope": " ".join(sorted(caller.scopes)),
-        }
-        signer = services.signing.serializer(PURPOSE)
+        request_id = "api_" + secrets.token_urlsafe(12)
         headers = {h: request.headers[h] for h in REQUEST_HEADERS if h in request.headers}
-        headers[ASSERTION_HEADER] = sign_assertion(signer, record, body)
-        headers["X-Request-Id"] = record["record_id"]
+        headers[ASSERTION_HEADER] = sign_claims(
+            services.signing.serializer(PURPOSE),
+            key=caller.key.public_key,
+            account=caller.account,
+            origin=caller.origin or "",
+            rid=request_id,
+            received_at=utc(services.clock()).isoformat(),
+            body=body,
+            subject=caller.subject,
+            scope=" ".join(sorted(caller.scopes)),
+        )
+        headers["X-Request-Id"] = request_id
         url = upstream + request.url.path
         client = services.oauth.http
         upstream_request = client.build_request(
