@@ -14,7 +14,7 @@ import contextlib
 import fcntl
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -74,3 +74,25 @@ def append_durable(path: Path, content: bytes, *, lock: Path | None = None) -> N
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def read_or_create(path: Path, make: Callable[[], str]) -> str:
+    """The text in ``path``, created once with ``make()`` (mode 0600) if the file is missing.
+
+    Processes starting together agree: ``link()`` fails for all but the first, whose text wins.
+    """
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(make())
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

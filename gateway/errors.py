@@ -226,11 +226,6 @@ class Conflict(GatewayError):
     title = "Conflict"
 
 
-class InvalidStatusTransition(Conflict):
-    code = "invalid_status_transition"
-    title = "Status change not allowed"
-
-
 # --- key management (admin API, CLI) ------------------------------------------------------------
 
 
@@ -329,6 +324,11 @@ class InvalidLimit(InvalidPayload):
 class InvalidWidgetConfig(InvalidPayload):
     code = "invalid_widget_config"
     title = "Invalid widget config"
+
+
+class UnknownScope(InvalidPayload):
+    code = "unknown_scope"
+    title = "Unknown scope"
 
 
 class InvalidGracePeriod(InvalidPayload):

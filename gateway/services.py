@@ -25,6 +25,7 @@ from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
@@ -49,6 +50,7 @@ class Services:
     metrics: Metrics
     audit: AuditLog
     duplicates: Duplicates
+    oauth: OAuth
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
@@ -92,6 +94,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(sink.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         services = Services(
             settings=settings,
             store=store,
@@ -102,6 +107,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             metrics=metrics,
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
+            oauth=oauth,
             redis=client,
             records=records,
         )

@@ -8,7 +8,6 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -16,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from limits import parse_many
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 from starlette.datastructures import Secret
+
+from gateway.durable import read_or_create
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -99,13 +98,10 @@ class Settings:
     consent_sink: str | None = _setting(
         None,
         "Where consent records go, comma-separated: `database`, `file:///path.jsonl`, "
-        "`redis-stream://NAME`, `http(s)://…`. Unset: `database` when there is a records store "
-        "(and `consent.jsonl` in the data folder beside it on the embedded default); otherwise "
-        "`consent.jsonl`.",
+        "`redis-stream://NAME`, `http(s)://…`. Unset: see [records.md](records.md).",
     )
     rights_sink: str | None = _setting(
-        None,
-        "Where rights requests go: as `GATEWAY_CONSENT_SINK`, with `rights.jsonl` for the file.",
+        None, "Where rights requests go: as `GATEWAY_CONSENT_SINK` (the file: `rights.jsonl`)."
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -150,6 +146,40 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
+    oauth_issuer: str | None = _setting(
+        None,
+        "The OAuth2 issuer: the gateway's public base URL (`https://gw.example`), in tokens "
+        "(`iss`, and `aud` = issuer + `/api/v1`) and the metadata. Unset: the scheme and host "
+        "requests arrive with; set it in production.",
+    )
+    oauth_access_token_ttl: int = _setting(3600, "Seconds an OAuth2 access token is valid.")
+    oauth_refresh_token_ttl: float = _setting(
+        30 * 86_400.0,
+        "Seconds an unused refresh token stays valid (each refresh issues a new one).",
+    )
+    oauth_signing_key_rotation: float = _setting(
+        30 * 86_400.0,
+        "Seconds a token-signing key signs before a new one replaces it; the old public key stays "
+        "in the JWKS until the tokens it signed have expired.",
+    )
+    limit_oauth_token: str = _setting("60/minute;1000/hour", "Token requests per client.")
+    limit_oauth_token_per_ip: str = _setting("120/minute", "Token requests per client IP.")
+    limit_oauth_auth_failures: str = _setting(
+        "10/minute;50/hour",
+        "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_timeout: float = _setting(
+        30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -157,13 +187,10 @@ class Settings:
         return self.redis_url is None
 
     def database(self) -> str | None:
-        """The records store's URL: the setting, ``records.db`` in the data folder on the
-        embedded default, or None (Redis without a database)."""
-        if self.database_url is not None:
-            return str(self.database_url)
-        if self.embedded:
-            return f"sqlite:///{(self.data_dir / DATABASE_FILE).absolute()}"
-        return None
+        """The records store's URL; ``records.db`` in the data folder on the embedded default."""
+        if self.database_url is not None or not self.embedded:
+            return None if self.database_url is None else str(self.database_url)
+        return f"sqlite:///{(self.data_dir / 'records.db').absolute()}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -188,6 +215,9 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_oauth_token",
+            "limit_oauth_token_per_ip",
+            "limit_oauth_auth_failures",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -218,9 +248,9 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        self._validate_oauth()
         for attr in ("consent_sink", "rights_sink"):
-            urls = sink_list(getattr(self, attr))
-            for url in urls:
+            for url in sink_list(getattr(self, attr)):
                 problem = sink_url_problem(url)
                 if url.startswith("redis-stream://") and self.redis_url is None:
                     problem = "a redis-stream:// sink needs GATEWAY_REDIS_URL"
@@ -228,8 +258,6 @@ class Settings:
                     problem = "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
                 if problem:
                     raise SettingsError(attr.upper(), problem)
-            if len(set(urls)) != len(urls):
-                raise SettingsError(attr.upper(), "names the same sink twice")
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
         if not 0 < self.delivery_timeout <= 120:
@@ -247,11 +275,31 @@ class Settings:
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
 
+    def _validate_oauth(self) -> None:
+        issuer = self.oauth_issuer
+        if issuer is not None and (not issuer.startswith(("https://", "http://")) or "?" in issuer):
+            raise SettingsError("OAUTH_ISSUER", "must be an http(s):// base URL, no query")
+        if not 60 <= self.oauth_access_token_ttl <= 86_400:
+            raise SettingsError("OAUTH_ACCESS_TOKEN_TTL", "must be between 60 and 86400 seconds")
+        if not 3600 <= self.oauth_refresh_token_ttl <= 365 * 86_400:
+            raise SettingsError("OAUTH_REFRESH_TOKEN_TTL", "must be between 1 hour and 365 days")
+        if not self.oauth_access_token_ttl * 2 <= self.oauth_signing_key_rotation:
+            raise SettingsError(
+                "OAUTH_SIGNING_KEY_ROTATION",
+                "must be at least twice GATEWAY_OAUTH_ACCESS_TOKEN_TTL",
+            )
+        for family in ("consents", "rights", "webhooks"):
+            url = getattr(self, f"api_upstream_{family}")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"API_UPSTREAM_{family.upper()}", "must be an http(s):// URL")
+        if not 0 < self.api_upstream_timeout <= 300:
+            raise SettingsError("API_UPSTREAM_TIMEOUT", "must be between 0 and 300 seconds")
+
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [_local_secret(self.data_dir)]
+        return [read_or_create(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -275,14 +323,10 @@ def _parse(attr: str, name: str, raw: str) -> Any:
     """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
     kind = _FIELD_TYPES[attr]
     try:
-        if attr == "redis_url":
-            if not raw.startswith(REDIS_SCHEMES):
-                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
-            return Secret(raw)
-        if attr == "database_url":
-            problem = database_url_problem(raw)
-            if problem:
-                raise ValueError(problem)
+        if attr in ("redis_url", "database_url"):
+            schemes = REDIS_SCHEMES if attr == "redis_url" else DATABASE_SCHEMES
+            if not raw.startswith(schemes):
+                raise ValueError("must start with " + ", ".join(schemes))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
@@ -316,16 +360,16 @@ _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
 DATABASE_SINK = "database"
-DATABASE_FILE = "records.db"
+DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
 def sink_list(value: str | None) -> list[str]:
-    """The sink URLs of a comma-separated sink setting (empty: unset, the default)."""
-    return [part.strip() for part in (value or "").split(",") if part.strip()]
+    """The sink URLs of a comma-separated sink setting, each once (empty: unset, the default)."""
+    return list(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
 
 
 def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with one sink URL, or None when it is usable (None: the embedded default)."""
+    """What is wrong with one sink URL, or None when it is usable (None: the default)."""
     if url is None or url == DATABASE_SINK:
         return None
     if not url.startswith(SINK_SCHEMES):
@@ -338,47 +382,6 @@ def sink_url_problem(url: str | None) -> str | None:
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
     return None
-
-
-SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
-POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
-
-
-def database_url_problem(url: str) -> str | None:
-    """What is wrong with a ``GATEWAY_DATABASE_URL``, or None when it is usable."""
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return "not a database URL"
-    if parsed.drivername in SQLITE_SCHEMES and not parsed.database:
-        return "a sqlite URL needs a file path (sqlite:////var/lib/gateway/records.db)"
-    if parsed.drivername in POSTGRESQL_SCHEMES and not (parsed.host or parsed.query.get("host")):
-        return "a postgresql URL needs a host (postgresql://user@host:5432/db)"
-    if parsed.drivername not in (*SQLITE_SCHEMES, *POSTGRESQL_SCHEMES):
-        return "must start with sqlite:/// or postgresql://"
-    return None
-
-
-def _local_secret(data_dir: Path) -> str:
-    """Read, or create once, the signing secret the embedded default keeps in the data folder."""
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    try:
-        # link() fails when another process created the file first: then its secret wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
 
 
 def settings_table() -> str:

@@ -112,7 +112,7 @@ async def post_consent(call: WidgetCall) -> Response:
         now=now,
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
-    await services.sinks["consent"].write(record.to_json())
+    await services.sinks["consent"].write(record.envelope())
     body = {
         "record_id": record.record_id,
         "receipt": receipts.issue(services.signing, record),

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
+from gateway.delivery.envelope import Envelope
 from gateway.errors import InvalidPayload
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
@@ -89,9 +90,21 @@ class ConsentRecord:
     user_agent: str
 
     def to_json(self) -> dict[str, Any]:
+        """The record as the consent record schema describes it."""
         data = asdict(self)
         data["type"] = "consent"
         return data
+
+    def envelope(self) -> Envelope:
+        return Envelope(
+            kind="consent",
+            id=self.record_id,
+            received_at=self.received_at,
+            public_key=self.public_key,
+            account=self.account,
+            origin=self.origin,
+            body=self.to_json(),
+        )
 
 
 def parse_choice(

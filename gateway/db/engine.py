@@ -15,21 +15,33 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
-from gateway.settings import SQLITE_SCHEMES, database_url_problem
-
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+_DRIVERS = {
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+}
 
 
 def async_url(url: str) -> URL:
     """``url`` with the async driver of its database; raises ``ValueError`` for anything else."""
-    problem = database_url_problem(url)
-    if problem:
-        raise ValueError(problem)
-    parsed = make_url(url)
-    driver = "sqlite+aiosqlite" if parsed.drivername in SQLITE_SCHEMES else "postgresql+asyncpg"
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise ValueError("GATEWAY_DATABASE_URL is not a database URL") from None
+    driver = _DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise ValueError("GATEWAY_DATABASE_URL must start with sqlite:/// or postgresql://")
+    if driver.startswith("sqlite") and not parsed.database:
+        raise ValueError("GATEWAY_DATABASE_URL: a sqlite URL needs a file path")
+    if driver.startswith("postgresql") and not (parsed.host or parsed.query.get("host")):
+        raise ValueError("GATEWAY_DATABASE_URL: a postgresql URL needs a host")
     return parsed.set(drivername=driver)
 
 

@@ -20,12 +20,13 @@ and retries later).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.file import FileSink
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
@@ -45,7 +46,7 @@ class Sink(Protocol):
     def label(self) -> str:
         """The sink's URL without credentials, for status output and logs."""
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         """Store ``record`` durably before returning; raises ``SinkUnavailable``."""
 
     async def check(self) -> bool:
@@ -129,7 +130,7 @@ class SinkGroup:
     def label(self) -> str:
         return ", ".join(part.label for part in self.parts)
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         results = await asyncio.gather(
             *(part.write(record) for part in self.parts), return_exceptions=True
         )

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
@@ -91,10 +90,6 @@ class AttemptResult:
     retry_after: float | None = None
 
 
-def encode(record: Mapping[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def classify(response: httpx.Response) -> AttemptResult:
     status = response.status_code
     if 200 <= status < 300:
@@ -115,10 +110,10 @@ async def post_entry(
     attempt_no: int,
 ) -> AttemptResult:
     """One attempt to deliver ``entry``; never raises for what the network or service does."""
-    body = encode(entry.record)
+    body = entry.record.wire()
     headers = {
         "Content-Type": "application/json",
-        "Idempotency-Key": entry.record_id,
+        "Idempotency-Key": entry.record.id,
         assertion.HEADER: assertion.sign_assertion(signer, entry.record, body),
         "X-Gateway-Attempt": str(attempt_no),
     }

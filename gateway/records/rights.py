@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import ColumnElement, select, update
 
-from gateway.errors import InvalidPayload, InvalidStatusTransition, NotFound
+from gateway.errors import Conflict, InvalidPayload, NotFound
 from gateway.records.model import CLOSED, STATUSES, TRANSITIONS, RightsFilter
 from gateway.records.tables import rights_events, rights_requests
 
@@ -25,6 +25,14 @@ MAX_ACTOR = 128
 MAX_NOTE = 2000
 # A change races another at most this many times before it gives up.
 ATTEMPTS = 5
+
+
+class InvalidStatusTransition(Conflict):
+    """A request cannot move from its status to the one asked for (or there is no such status);
+    ``extra`` names both. A 409 in the shared error tree."""
+
+    code = "invalid_status_transition"
+    title = "Status change not allowed"
 
 
 def conditions(where: RightsFilter, today: date) -> list[ColumnElement[bool]]:

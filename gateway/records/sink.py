@@ -10,13 +10,14 @@ one row. Consent records are kept with a receipt signed for them as they are sto
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from gateway.consent.records import ConsentRecord
+from gateway.delivery.envelope import Envelope
 from gateway.errors import InvalidPayload, SinkUnavailable, StoreUnavailable
 from gateway.records.batch import GroupCommit
 from gateway.records.convert import consent_record, rights_request
@@ -50,14 +51,14 @@ class DatabaseSink:
     def label(self) -> str:
         return LABEL
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         try:
             item: NewConsent | RightsRequest
             if self.service == "consent":
-                typed = consent_record(record)
+                typed = consent_record(record.body)
                 item = NewConsent(typed, self.receipt(typed) if self.receipt else None)
             else:
-                item = rights_request(record)
+                item = rights_request(record.body)
         except InvalidPayload:
             raise SinkUnavailable(f"the {self.service} record cannot be stored") from None
         try:

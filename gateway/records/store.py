@@ -317,7 +317,7 @@ class RecordStore:
         """Move a request to ``to_status``, recording who did it and why.
 
         Raises :class:`~gateway.errors.NotFound` or
-        :class:`~gateway.errors.InvalidStatusTransition`.
+        :class:`~gateway.records.rights.InvalidStatusTransition`.
         """
         await rights.change_status(self, reference, to_status, actor=actor, note=note)
         return await self.get_rights(reference)

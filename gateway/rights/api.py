@@ -141,7 +141,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     if other is not None:  # the same submission, sent concurrently, won the race
         return JSONResponse(other, status_code=202, headers=NO_STORE)
     try:
-        await services.sinks["rights"].write(accepted.to_record())
+        await services.sinks["rights"].write(accepted.envelope())
     except Exception as exc:
         await duplicates.release(fp)
         if isinstance(exc, GatewayError):

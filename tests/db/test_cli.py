@@ -46,7 +46,7 @@ def test_import_jsonl_adds_each_record_once_and_counts_what_it_skipped(
 ) -> None:
     monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
     lines = [json.dumps(consent(n).to_json()) for n in range(3)]
-    lines.append(json.dumps(rights(1).to_record(), default=str))
+    lines.append(json.dumps(rights(1).to_json()))
     lines.append(json.dumps(consent(1).to_json()))  # sent twice
     lines.append('{"type": "consent", "record_id": "cr_x"}')  # not a whole record
     lines.append('{"type": "consent", "record_')  # torn by a crash

@@ -6,8 +6,9 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from gateway.errors import InvalidPayload, InvalidStatusTransition, NotFound
+from gateway.errors import InvalidPayload, NotFound
 from gateway.records.model import RightsFilter
+from gateway.records.rights import InvalidStatusTransition
 from tests.conftest import Database
 from tests.support.records import OTHER_KEY, T0, open_store, rights
 

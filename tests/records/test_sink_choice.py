@@ -26,8 +26,16 @@ PG = {"GATEWAY_DATABASE_URL": "postgresql://gw@db.internal:5432/records"}
             REDIS | PG | {"GATEWAY_CONSENT_SINK": "database, redis-stream://consent"},
             ["database", "redis-stream://consent"],
         ),
+        ({"GATEWAY_CONSENT_SINK": "database, database"}, ["database"]),
     ],
-    ids=["embedded", "redis-only", "redis-and-database", "http-only", "database-and-stream"],
+    ids=[
+        "embedded",
+        "redis-only",
+        "redis-and-database",
+        "http-only",
+        "database-and-stream",
+        "named-twice",
+    ],
 )
 def test_the_sinks_each_setup_gets(
     env: dict[str, str], consent_sinks: list[str], tmp_path: Path
@@ -41,12 +49,11 @@ def test_the_sinks_each_setup_gets(
     "env, variable",
     [
         (REDIS | {"GATEWAY_CONSENT_SINK": "database"}, "GATEWAY_CONSENT_SINK"),
-        ({"GATEWAY_RIGHTS_SINK": "database,database"}, "GATEWAY_RIGHTS_SINK"),
         ({"GATEWAY_RIGHTS_SINK": "database,ftp://x/y"}, "GATEWAY_RIGHTS_SINK"),
         ({"GATEWAY_DATABASE_URL": "mysql://gw@db/records"}, "GATEWAY_DATABASE_URL"),
         ({"GATEWAY_DATABASE_URL": "sqlite://"}, "GATEWAY_DATABASE_URL"),
     ],
-    ids=["database-without-store", "twice", "bad-second", "other-database", "sqlite-no-path"],
+    ids=["database-without-store", "bad-second", "other-database", "sqlite-no-path"],
 )
 def test_wrong_database_settings_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as info:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 
+from gateway.delivery.envelope import Envelope, Kind
 from gateway.errors import SinkUnavailable
 from gateway.records.sink import DatabaseSink
 from tests.conftest import Database
@@ -38,7 +39,7 @@ def test_the_sink_stores_a_record_sent_twice_once(database: Database) -> None:
     async def scenario() -> None:
         async with open_store(database.url) as store:
             sink = DatabaseSink("consent", store, receipt=lambda r: f"receipt-of-{r.record_id}")
-            record = consent(7).to_json()
+            record = consent(7).envelope()
             await sink.write(record)
             await sink.write(record)
             await sink.close()
@@ -74,7 +75,7 @@ def test_concurrent_writes_share_one_transaction_and_return_after_its_commit(
             sink = DatabaseSink("consent", store)
 
             async def write(n: int) -> None:
-                await sink.write(consent(n).to_json())
+                await sink.write(consent(n).envelope())
                 log.append(("returned", n))
 
             await asyncio.gather(*(write(n) for n in range(50)))
@@ -100,11 +101,11 @@ def test_writes_arriving_during_a_transaction_share_the_next_one(database: Datab
         async with open_store(database.url) as store:
             log = watch(store.engine)
             sink = DatabaseSink("consent", store)
-            first = asyncio.ensure_future(sink.write(consent(0).to_json()))
+            first = asyncio.ensure_future(sink.write(consent(0).envelope()))
             # Wait until the first record's transaction has started, then send 30 more.
             while not any(what == "insert" for what, _ in log):
                 await asyncio.sleep(0)
-            rest = [asyncio.ensure_future(sink.write(consent(n).to_json())) for n in range(1, 31)]
+            rest = [asyncio.ensure_future(sink.write(consent(n).envelope())) for n in range(1, 31)]
             await asyncio.gather(first, *rest)
             assert [what for what, _ in log if what == "commit"] == ["commit", "commit"]
             assert await store.count_consents() == 31
@@ -119,7 +120,7 @@ def test_a_record_the_database_refuses_fails_only_its_own_writer(database: Datab
             broken = replace(consent(5), page_url=None)  # type: ignore[arg-type]
             records = [consent(n) for n in range(10) if n != 5] + [broken]
             results = await asyncio.gather(
-                *(sink.write(r.to_json()) for r in records), return_exceptions=True
+                *(sink.write(r.envelope()) for r in records), return_exceptions=True
             )
             assert isinstance(results[-1], SinkUnavailable)
             assert results[:-1] == [None] * 9
@@ -137,7 +138,9 @@ def test_a_malformed_record_is_refused_before_the_database(
     async def scenario() -> None:
         async with open_store(database.url) as store:
             sink = DatabaseSink(service, store)
+            kind: Kind = "consent" if service == "consent" else "rights_request"
+            half = Envelope(kind, "cr_1", "2025-03-01T10:00:00.000Z", KEY, "a", "o", {"x": 1})
             with pytest.raises(SinkUnavailable):
-                await sink.write({"record_id": "cr_1"})
+                await sink.write(half)
 
     database.run(scenario())
