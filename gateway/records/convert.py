@@ -1,10 +1,11 @@
 """Between the records the widgets' endpoints make, the rows of the tables, and what the store
 hands out.
 
-The sinks receive records as their JSON form (``ConsentRecord.to_json()``,
-``RightsRequest.to_record()``, the same objects the JSON-lines files hold); :func:`consent_record`
-and :func:`rights_request` turn them back into the typed records, refusing anything malformed
-with :class:`~gateway.errors.InvalidPayload` (an import of a hand-edited file, say).
+The sinks receive records in envelopes whose bodies are the records' JSON form
+(``ConsentRecord.to_json()``, ``RightsRequest.to_json()``, what the JSON-lines files hold);
+:func:`consent_record` and :func:`rights_request` turn them back into the typed records,
+refusing anything malformed with :class:`~gateway.errors.InvalidPayload` (an import of a
+hand-edited file, say).
 """
 
 from __future__ import annotations
