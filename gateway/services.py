@@ -1,4 +1,4 @@
-"""What one running app holds: settings, clients, stores, limiter, signing, sinks, metrics.
+"""What one running app holds: settings, clients, stores, limiter, signing, sinks, mailer, metrics.
 
 Built in the app's lifespan by :func:`open_services` and closed in reverse order, so no state
 exists at import time and tests can run several apps side by side.
@@ -16,16 +16,16 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from gateway import redis_client
-from gateway.delivery import start_delivery
-from gateway.keycache import KeyCache
-from gateway.keystore import FileKeyStore, KeyStore
-from gateway.keystore_redis import RedisKeyStore
+from gateway.delivery.sinks import Sink, build_sinks
+from gateway.delivery.workers import start_delivery
+from gateway.keys.cache import KeyCache
+from gateway.keys.redis_store import RedisKeyStore
+from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
-from gateway.metrics import Metrics
-from gateway.ratelimit import Limiter
+from gateway.ratelimit.limiter import Limiter
 from gateway.settings import Settings
 from gateway.signing import Signing
-from gateway.sinks import Sink, build_sinks
+from gateway.web.metrics import Metrics
 
 log = logging.getLogger("gateway")
 

@@ -20,9 +20,9 @@ import random
 import time
 from collections.abc import Callable
 
-from gateway.delivery import AttemptResult, DeliveryPolicy, Outcome, consumer_name
-from gateway.delivery_queue import DeliveryQueue, Entry
-from gateway.errors import MailInvalid, MailUnavailable, SinkUnavailable
+from gateway.delivery.queue import DeliveryQueue, Entry
+from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
+from gateway.errors import MailInvalid
 from gateway.mail.message import Mail, build_message
 from gateway.mail.transport import CONNECTION_FAILED, Transport
 
@@ -40,13 +40,10 @@ class MailQueue:
 
     async def enqueue(self, mail: Mail) -> str:
         """Make ``mail`` (which has its Message-ID) durable; returns the Message-ID. Raises
-        :class:`~gateway.errors.MailUnavailable` when it cannot be stored."""
+        :class:`~gateway.errors.SinkUnavailable` (a 503) when it cannot be stored."""
         if not mail.message_id:
             raise MailInvalid("a queued message needs its Message-ID")
-        try:
-            await self.queue.add(mail.to_record())
-        except SinkUnavailable:
-            raise MailUnavailable("the mail queue is not available; retry shortly") from None
+        await self.queue.add(mail.to_record())
         self.wakeup.set()
         return mail.message_id
 

@@ -1,7 +1,7 @@
 """How a built message leaves the gateway: by SMTP, or into a folder as an ``.eml`` file.
 
-Both are a :class:`Transport`: ``send`` one message and say what happened (an
-:class:`~gateway.delivery.AttemptResult`, never an exception), ``finish`` at the end of a batch.
+Both are a :class:`Transport`: ``send`` one message and say what happened (an ``AttemptResult``
+of :mod:`gateway.delivery.workers`, never an exception), ``finish`` at the end of a batch.
 The SMTP transport keeps one connection for a whole batch, opens a new one after a failure, and
 sorts failures as SMTP does: ``4xx`` and connection trouble are temporary (retry), ``5xx`` refusals
 of the message are permanent (dead letter). A failed login or TLS handshake is about the gateway's
@@ -24,9 +24,9 @@ from typing import Protocol
 
 import aiosmtplib
 
-from gateway.delivery import AttemptResult, Outcome
+from gateway.delivery.spool import write_durably
+from gateway.delivery.workers import AttemptResult, Outcome
 from gateway.mail.server import SmtpServer, TlsMode
-from gateway.spool import write_durably
 
 # Prefix of the results that mean the server could not be reached at all.
 CONNECTION_FAILED = "connection"
