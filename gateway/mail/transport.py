@@ -115,10 +115,11 @@ class SmtpTransport:
         except aiosmtplib.SMTPResponseException as exc:
             self._drop()
             return AttemptResult(Outcome.RETRY, f"greeting refused: smtp {exc.code}")
-        except aiosmtplib.SMTPException:
-            # Chiefly STARTTLS required but not offered: nothing is sent in plain text.
+        except aiosmtplib.SMTPException as exc:
+            # STARTTLS required but not offered (nothing goes in plain text), or no AUTH.
             self._drop()
-            return AttemptResult(Outcome.RETRY, "tls not offered by the server")
+            missing = "tls" if "starttls" in str(exc).lower() else "login"
+            return AttemptResult(Outcome.RETRY, f"{missing} not offered by the server")
         try:
             await client.send_message(message, sender=sender, recipients=[recipient])
         except aiosmtplib.SMTPRecipientsRefused as exc:
