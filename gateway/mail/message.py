@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
@@ -46,13 +46,14 @@ OWN_HEADERS = frozenset(
 class Mail:
     """A message to one recipient. ``message_id`` (``<…@…>``) is given by the mailer when empty."""
 
-    to: str
+    # Out of repr: an address is personal data, and bodies carry codes and reset links.
+    to: str = field(repr=False)
     subject: str
-    text: str
-    html: str | None = None
+    text: str = field(repr=False)
+    html: str | None = field(default=None, repr=False)
     language: str = "en"
     # Extra headers, e.g. ("List-Unsubscribe", "<https://…>"), in order.
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     message_id: str = ""
 
     def __post_init__(self) -> None:

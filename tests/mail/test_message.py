@@ -106,6 +106,7 @@ def test_text_only_message_is_one_part_and_survives_the_queue() -> None:
         message_id="<1@gateway.test>",
     )
     assert Mail.from_record(original.to_record()) == original
+    assert "ada@" not in repr(original) and "Bonjour" not in repr(original)
     message = build_message(original, ("Gateway", "noreply@gateway.test"), 0.0)
     assert message.get_content_type() == "text/plain"
     assert message["Date"] == "Thu, 01 Jan 1970 00:00:00 +0000"
