@@ -11,16 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
-import json
 import os
 import secrets
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
+from gateway.delivery.envelope import Envelope
 from gateway.errors import SinkUnavailable
 
 
@@ -54,10 +53,9 @@ class FileSink:
     def label(self) -> str:
         return f"file://{self.path}"
 
-    async def write(self, record: Mapping[str, Any]) -> None:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+    async def write(self, record: Envelope) -> None:
         try:
-            await asyncio.to_thread(self._append, line.encode())
+            await asyncio.to_thread(self._append, record.wire() + b"\n")
         except OSError:
             raise SinkUnavailable(f"the {self.service} record file is not writable") from None
 

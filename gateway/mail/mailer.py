@@ -8,14 +8,13 @@ otherwise), and starts the worker; :meth:`Mailer.close` stops it.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from email.utils import make_msgid
 from pathlib import Path
 
 from redis.asyncio import Redis
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.queue import DeliveryQueue
 from gateway.delivery.spool import FileSpool
@@ -86,15 +85,15 @@ def mailbox_dir(settings: Settings) -> Path:
     return settings.mail_dir or settings.data_dir / "mail"
 
 
-def mail_queue(settings: Settings, redis: Redis | None) -> DeliveryQueue:
+def mail_queue(
+    settings: Settings, redis: Redis | None, clock: Clock = system_clock
+) -> DeliveryQueue:
     if redis is not None:
-        return RedisOutbox(redis, SERVICE, claim_idle=settings.delivery_claim_idle)
-    return FileSpool(settings.data_dir / "spool" / SERVICE, SERVICE)
+        return RedisOutbox(redis, SERVICE, claim_idle=settings.delivery_claim_idle, clock=clock)
+    return FileSpool(settings.data_dir / "spool" / SERVICE, SERVICE, clock=clock)
 
 
-def open_mailer(
-    settings: Settings, redis: Redis | None, *, clock: Callable[[], float] = time.time
-) -> Mailer:
+def open_mailer(settings: Settings, redis: Redis | None, *, clock: Clock = system_clock) -> Mailer:
     """The mailer for ``settings``, its worker started (call within a running loop)."""
     try:
         sender = parse_sender(settings.mail_from or DEFAULT_SENDER)
@@ -112,7 +111,7 @@ def open_mailer(
     else:
         folder = mailbox_dir(settings)
         transport = FolderTransport(folder, clock=clock)
-    queue = MailQueue(mail_queue(settings, redis))
+    queue = MailQueue(mail_queue(settings, redis, clock), clock)
     worker = MailWorker(queue, transport, sender, mail_policy(settings), clock=clock)
     worker.start()
     return Mailer(queue, worker, sender, folder)

@@ -17,9 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
-from collections.abc import Callable
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.queue import DeliveryQueue, Entry
 from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
 from gateway.errors import MailInvalid
@@ -34,8 +33,9 @@ SERVICE = "mail"
 class MailQueue:
     """Messages waiting to be sent; ``wakeup`` is set when one arrives from this process."""
 
-    def __init__(self, queue: DeliveryQueue) -> None:
+    def __init__(self, queue: DeliveryQueue, clock: Clock = system_clock) -> None:
         self.queue = queue
+        self.clock = clock
         self.wakeup = asyncio.Event()
 
     async def enqueue(self, mail: Mail) -> str:
@@ -43,7 +43,7 @@ class MailQueue:
         :class:`~gateway.errors.SinkUnavailable` (a 503) when it cannot be stored."""
         if not mail.message_id:
             raise MailInvalid("a queued message needs its Message-ID")
-        await self.queue.add(mail.to_record())
+        await self.queue.add(mail.envelope(self.clock()))
         self.wakeup.set()
         return mail.message_id
 
@@ -64,7 +64,7 @@ class MailWorker:
         policy: DeliveryPolicy,
         *,
         consumer: str | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = system_clock,
     ) -> None:
         self.queue = queue
         self.store = queue.queue
@@ -132,7 +132,7 @@ class MailWorker:
 
     async def _attempt(self, entry: Entry) -> AttemptResult:
         try:
-            mail = Mail.from_record(entry.record)
+            mail = Mail.from_envelope(entry.record)
         except MailInvalid:
             return AttemptResult(Outcome.DEAD, "unreadable queued message")
         message = build_message(mail, self.sender, entry.queued_at)

@@ -16,14 +16,13 @@ import asyncio
 import re
 import secrets
 import ssl
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.spool import write_durably
 from gateway.delivery.workers import AttemptResult, Outcome
 from gateway.mail.server import SmtpServer, TlsMode
@@ -157,7 +156,7 @@ class FolderTransport:
     """Writes each message into ``folder`` as ``<ms>-<random>.eml`` (names sort by time), durably
     and atomically: a reader never sees half a file."""
 
-    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, folder: Path, *, clock: Clock = system_clock) -> None:
         self.folder = folder
         self.tmp = folder / ".tmp"
         self.clock = clock

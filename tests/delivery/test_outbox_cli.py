@@ -14,7 +14,7 @@ from gateway.delivery.workers import DeliveryPolicy, start_workers
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, record, wait_until
+from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 POLICY = DeliveryPolicy(timeout=1, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
@@ -51,7 +51,7 @@ def test_operator_lists_dead_records_and_replays_them(
         handle = start_workers(sinks.values(), SECRETS, POLICY)
         try:
             for n in range(records):
-                await sinks["consent"].write(record(n))
+                await sinks["consent"].write(envelope(record(n)))
             await wait_until(condition)
         finally:
             await handle.stop()

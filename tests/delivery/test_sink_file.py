@@ -15,6 +15,7 @@ from gateway.delivery.sinks import build_sinks
 from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
+from tests.support.receiver import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,8 +34,10 @@ def test_the_embedded_default_writes_both_services_to_the_data_folder(data_dir: 
     sinks = build_sinks(Settings(data_dir=data_dir), None)
 
     async def scenario() -> None:
-        await sinks["consent"].write({"record_id": "r1", "origin": "https://shop.example"})
-        await sinks["rights"].write({"reference": "WG-1", "type": "access"})
+        await sinks["consent"].write(
+            envelope({"record_id": "r1", "origin": "https://shop.example"})
+        )
+        await sinks["rights"].write(envelope({"reference": "WG-1", "type": "access"}))
         assert await sinks["consent"].check()
         for sink in sinks.values():
             await sink.close()
@@ -72,7 +75,7 @@ def test_the_first_record_of_a_new_day_starts_a_new_file(tmp_path: Path) -> None
     sink = FileSink("consent", path, rotate_daily=True, clock=lambda: now[0])
 
     async def write(record_id: str) -> None:
-        await sink.write({"record_id": record_id})
+        await sink.write(envelope({"record_id": record_id}))
         os.utime(path, (now[0], now[0]))  # the file's clock is the injected one
 
     async def scenario() -> None:
@@ -98,7 +101,7 @@ def test_a_record_that_cannot_be_stored_is_refused_not_dropped(tmp_path: Path) -
     async def scenario() -> None:
         assert not await sink.check()
         with pytest.raises(SinkUnavailable) as info:
-            await sink.write({"record_id": "r1"})
+            await sink.write(envelope({"record_id": "r1"}))
         assert info.value.code == "sink_unavailable" and info.value.status == 503
 
     run_sync(scenario())
