@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -53,6 +54,9 @@ def test_operator_lists_dead_records_and_replays_them(
             for n in range(records):
                 await sinks["consent"].write(envelope(record(n)))
             await wait_until(condition)
+            # The service has the records once the workers have also marked them done.
+            status = sinks["consent"].queue.status  # type: ignore[attr-defined]
+            await wait_until(lambda: _settled(status))
         finally:
             await handle.stop()
             await client.aclose()
@@ -79,3 +83,8 @@ def test_operator_lists_dead_records_and_replays_them(
     status = json.loads(outbox(["status", "--json"], settings, capsys))
     assert [(s["depth"], s["in_flight"], s["dead"]) for s in status] == [(0, 0, 0)]
     assert sorted(service.stored) == [f"rec_{n:05d}" for n in range(3)]
+
+
+async def _settled(status: Any) -> bool:
+    current = await status()
+    return bool(current.depth == 0 and current.in_flight == 0)
