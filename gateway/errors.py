@@ -326,6 +326,11 @@ class InvalidWidgetConfig(InvalidPayload):
     title = "Invalid widget config"
 
 
+class UnknownScope(InvalidPayload):
+    code = "unknown_scope"
+    title = "Unknown scope"
+
+
 class InvalidGracePeriod(InvalidPayload):
     code = "invalid_grace_period"
     title = "Invalid grace period"
@@ -351,14 +356,6 @@ class SinkUnavailable(GatewayError):
 
 
 # --- delivery -----------------------------------------------------------------------------------
-
-
-class MailInvalid(GatewayError):
-    """A message to send is malformed (a bad address, a line break in a header): not queued."""
-
-    status = 422
-    code = "mail_invalid"
-    title = "Message could not be built"
 
 
 class AssertionRefused(GatewayError):

@@ -23,6 +23,7 @@ from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
@@ -45,6 +46,7 @@ class Services:
     metrics: Metrics
     audit: AuditLog
     duplicates: Duplicates
+    oauth: OAuth
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
     redis: aioredis.Redis | None = None
@@ -88,6 +90,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         stack.push_async_callback(mailer.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
@@ -99,6 +104,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             metrics=metrics,
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
+            oauth=oauth,
             mailer=mailer,
             redis=client,
         )

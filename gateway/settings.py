@@ -8,16 +8,16 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from limits import parse_many
 from starlette.datastructures import Secret
+
+from gateway.durable import create_once
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -142,29 +142,51 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
+    oauth_issuer: str | None = _setting(
+        None,
+        "The OAuth2 issuer: the gateway's public base URL (`https://gw.example`), in tokens "
+        "(`iss`, and `aud` = issuer + `/api/v1`) and the metadata. Unset: the scheme and host "
+        "requests arrive with; set it in production.",
+    )
+    oauth_access_token_ttl: int = _setting(3600, "Seconds an OAuth2 access token is valid.")
+    oauth_refresh_token_ttl: float = _setting(
+        30 * 86_400.0,
+        "Seconds an unused refresh token stays valid (each refresh issues a new one).",
+    )
+    oauth_signing_key_rotation: float = _setting(
+        30 * 86_400.0,
+        "Seconds a token-signing key signs before a new one replaces it; the old public key stays "
+        "in the JWKS until the tokens it signed have expired.",
+    )
+    limit_oauth_token: str = _setting("60/minute;1000/hour", "Token requests per client.")
+    limit_oauth_token_per_ip: str = _setting("120/minute", "Token requests per client IP.")
+    limit_oauth_auth_failures: str = _setting(
+        "10/minute;50/hour",
+        "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_timeout: float = _setting(
+        30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
+    )
     smtp_url: Secret | None = _setting(
         None,
-        "SMTP server for the gateway's e-mail: `smtp://user:pass@host:587` (STARTTLS, required on "
-        "587 and on any host not loopback) or `smtps://user:pass@host:465` (implicit TLS); plain "
-        "SMTP only to a loopback relay (`smtp://127.0.0.1:25`). Unset: mail is written to "
-        "`GATEWAY_MAIL_DIR` as `.eml` files instead.",
+        "SMTP server: `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; TLS "
+        "rules in docs/mail.md. Unset: mail is written to `GATEWAY_MAIL_DIR` as `.eml` files.",
         secret=True,
     )
-    smtp_ca_file: Path | None = _setting(
-        None, "CA bundle (PEM) for the SMTP server; unset: the system's."
-    )
-    mail_from: str | None = _setting(
-        None,
-        "Sender of the gateway's e-mail, `Name <address>` or an address. Required with "
-        "`GATEWAY_SMTP_URL`; unset otherwise: `Widget Gateway <gateway@widget-gateway.localhost>`.",
-    )
-    mail_dir: Path | None = _setting(
-        None, "Where `.eml` files go without `GATEWAY_SMTP_URL`. Unset: `mail/` in the data folder."
-    )
+    smtp_ca_file: Path | None = _setting(None, "PEM CA bundle trusted for the SMTP server.")
+    mail_from: str | None = _setting(None, "Sender (`Name <address>`); needed with an SMTP URL.")
+    mail_dir: Path | None = _setting(None, "Where `.eml` files go without SMTP (DATA_DIR/mail).")
     mail_timeout: float = _setting(30.0, "Seconds the SMTP server may take to answer a command.")
-    mail_max_age: float = _setting(
-        2 * 86400.0, "Seconds after queueing when a message still failing goes to dead letters."
-    )
+    mail_max_age: float = _setting(172_800.0, "Seconds until a failing message is dead-lettered.")
 
     @property
     def embedded(self) -> bool:
@@ -194,6 +216,9 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_oauth_token",
+            "limit_oauth_token_per_ip",
+            "limit_oauth_auth_failures",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -224,6 +249,13 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        self._validate_oauth()
+        if self.smtp_url is not None and self.mail_from is None:
+            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise SettingsError("SMTP_CA_FILE", "no such file")
+        if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
+            raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:
@@ -247,22 +279,31 @@ class Settings:
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
 
-        if self.smtp_url is not None and self.mail_from is None:
-            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
-        if self.mail_from is not None and ("@" not in self.mail_from or "\n" in self.mail_from):
-            raise SettingsError("MAIL_FROM", "must be an address or 'Name <address>'")
-        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
-            raise SettingsError("SMTP_CA_FILE", "no such file")
-        if not 0 < self.mail_timeout <= 300 or self.mail_max_age <= 0:
+    def _validate_oauth(self) -> None:
+        issuer = self.oauth_issuer
+        if issuer is not None and (not issuer.startswith(("https://", "http://")) or "?" in issuer):
+            raise SettingsError("OAUTH_ISSUER", "must be an http(s):// base URL, no query")
+        if not 60 <= self.oauth_access_token_ttl <= 86_400:
+            raise SettingsError("OAUTH_ACCESS_TOKEN_TTL", "must be between 60 and 86400 seconds")
+        if not 3600 <= self.oauth_refresh_token_ttl <= 365 * 86_400:
+            raise SettingsError("OAUTH_REFRESH_TOKEN_TTL", "must be between 1 hour and 365 days")
+        if not self.oauth_access_token_ttl * 2 <= self.oauth_signing_key_rotation:
             raise SettingsError(
-                "MAIL_TIMEOUT", "must be at most 300 s, GATEWAY_MAIL_MAX_AGE above 0"
+                "OAUTH_SIGNING_KEY_ROTATION",
+                "must be at least twice GATEWAY_OAUTH_ACCESS_TOKEN_TTL",
             )
+        for family in ("consents", "rights", "webhooks"):
+            url = getattr(self, f"api_upstream_{family}")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"API_UPSTREAM_{family.upper()}", "must be an http(s):// URL")
+        if not 0 < self.api_upstream_timeout <= 300:
+            raise SettingsError("API_UPSTREAM_TIMEOUT", "must be between 0 and 300 seconds")
 
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [_local_secret(self.data_dir)]
+        return [create_once(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -286,14 +327,9 @@ def _parse(attr: str, name: str, raw: str) -> Any:
     """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
     kind = _FIELD_TYPES[attr]
     try:
-        if attr == "redis_url":
-            if not raw.startswith(REDIS_SCHEMES):
-                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
-            return Secret(raw)
-        if attr == "smtp_url":
-            problem = smtp_url_problem(raw)
-            if problem:
-                raise ValueError(problem)
+        if attr in URL_SCHEMES:
+            if not raw.startswith(URL_SCHEMES[attr]):
+                raise ValueError("must start with " + ", ".join(URL_SCHEMES[attr]))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
@@ -321,6 +357,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -342,46 +379,6 @@ def sink_url_problem(url: str | None) -> str | None:
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
     return None
-
-
-def smtp_url_problem(url: str) -> str | None:
-    """What is wrong with an SMTP URL, never quoting it (it may hold a password), or None."""
-    parts = urlsplit(url)
-    try:
-        parts.port  # noqa: B018 (raises for a port that is not a number in range)
-    except ValueError:
-        return "the port must be a number between 1 and 65535"
-    if parts.scheme.lower() not in ("smtp", "smtps"):
-        return "must start with smtp:// or smtps://"
-    if not parts.hostname:
-        return "needs a host (smtp://user:pass@mail.example:587)"
-    if parts.path.strip("/") or parts.query or parts.fragment:
-        return "takes no path, query or fragment"
-    if parts.password is not None and not parts.username:
-        return "a password needs a user name (smtp://user:pass@host)"
-    return None
-
-
-def _local_secret(data_dir: Path) -> str:
-    """Read, or create once, the signing secret the embedded default keeps in the data folder."""
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    try:
-        # link() fails when another process created the file first: then its secret wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
 
 
 def settings_table() -> str:

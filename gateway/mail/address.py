@@ -8,7 +8,7 @@ import re
 
 import idna
 
-from gateway.errors import MailInvalid
+from gateway.errors import InvalidPayload
 
 MAX_ADDRESS = 254
 LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
@@ -47,20 +47,26 @@ def email_problem(email: str) -> str | None:
     return None
 
 
+def invalid(field: str, message: str) -> InvalidPayload:
+    """A malformed message: ``422 invalid_payload`` naming the field, never its value."""
+    return InvalidPayload(message, errors=[{"field": field, "message": message}])
+
+
 def has_control(value: str) -> bool:
     return any(ch in _CONTROL for ch in value)
 
 
 def address(value: str, what: str = "recipient") -> str:
     """``value`` as an address to put in a header and the envelope: checked, the domain in
-    ASCII (IDNA) and lower case. Raises :class:`MailInvalid` without repeating the value."""
+    ASCII (IDNA) and lower case. Raises :class:`~gateway.errors.InvalidPayload` (never quoting
+    the value)."""
     if has_control(value):
-        raise MailInvalid(f"the {what} address contains a line break or control character")
+        raise invalid(what, f"the {what} address contains a line break or control character")
     value = value.strip()
     problem = email_problem(value)
     if problem is not None:
         # The problems are worded without the value, which may be personal data.
-        raise MailInvalid(f"the {what} address: {problem}")
+        raise invalid(what, f"the {what} address: {problem}")
     local, _, domain = value.rpartition("@")
     return f"{local}@{idna.encode(domain.lower(), uts46=True).decode('ascii')}"
 
@@ -68,9 +74,9 @@ def address(value: str, what: str = "recipient") -> str:
 def sender(value: str) -> tuple[str, str]:
     """A sender written ``Name <addr>`` or ``addr``, as ``(name, address)``."""
     if has_control(value):
-        raise MailInvalid("the sender contains a line break or control character")
+        raise invalid("sender", "the sender contains a line break or control character")
     match = _SENDER.match(value)
     if match is None:
-        raise MailInvalid("the sender is not an address or 'Name <address>'")
+        raise invalid("sender", "the sender is not an address or 'Name <address>'")
     name, bracketed, bare = match.groups()
     return (name or "").strip(), address(bracketed or bare, "sender")

@@ -19,7 +19,7 @@ from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.queue import DeliveryQueue
 from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryPolicy
-from gateway.errors import MailInvalid
+from gateway.errors import InvalidPayload
 from gateway.mail.address import sender as parse_sender
 from gateway.mail.mailbox import MailboxEntry, list_mailbox
 from gateway.mail.message import Mail
@@ -95,18 +95,21 @@ def mail_queue(
 
 def open_mailer(settings: Settings, redis: Redis | None, *, clock: Clock = system_clock) -> Mailer:
     """The mailer for ``settings``, its worker started (call within a running loop)."""
+    # Settings checked the scheme; the URL's parts and the address rule are checked here, at
+    # start, with the same kind of error.
     try:
         sender = parse_sender(settings.mail_from or DEFAULT_SENDER)
-    except MailInvalid as exc:
-        # Settings checked its shape; the full address rule lives here.
+    except InvalidPayload as exc:
         raise SettingsError("MAIL_FROM", exc.detail) from None
     transport: Transport
     folder = None
     if settings.smtp_url is not None:
+        try:
+            server = parse_smtp_url(str(settings.smtp_url))
+        except ValueError as exc:
+            raise SettingsError("SMTP_URL", str(exc)) from None
         transport = SmtpTransport(
-            parse_smtp_url(str(settings.smtp_url)),
-            timeout=settings.mail_timeout,
-            ca_file=settings.smtp_ca_file,
+            server, timeout=settings.mail_timeout, ca_file=settings.smtp_ca_file
         )
     else:
         folder = mailbox_dir(settings)

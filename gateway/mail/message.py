@@ -14,8 +14,7 @@ from email.utils import formataddr, formatdate
 
 from gateway.clock import utc
 from gateway.delivery.envelope import Envelope, timestamp
-from gateway.errors import MailInvalid
-from gateway.mail.address import address, has_control
+from gateway.mail.address import address, has_control, invalid
 
 MAX_SUBJECT = 998
 LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -59,20 +58,22 @@ class Mail:
     def __post_init__(self) -> None:
         object.__setattr__(self, "to", address(self.to))
         if has_control(self.subject):
-            raise MailInvalid("the subject contains a line break or control character")
+            raise invalid("subject", "the subject contains a line break or control character")
         if not self.subject.strip() or len(self.subject) > MAX_SUBJECT:
-            raise MailInvalid(f"the subject must have 1 to {MAX_SUBJECT} characters")
+            raise invalid("subject", f"the subject must have 1 to {MAX_SUBJECT} characters")
         if not LANGUAGE.match(self.language):
-            raise MailInvalid("the language must be a language tag such as en or pt-BR")
+            raise invalid("language", "the language must be a language tag such as en or pt-BR")
         if self.message_id and not MESSAGE_ID.match(self.message_id):
-            raise MailInvalid("the Message-ID must look like <unique@domain>")
+            raise invalid("message_id", "the Message-ID must look like <unique@domain>")
         for name, value in self.headers:
             if not HEADER_NAME.match(name):
-                raise MailInvalid("an extra header name must be letters, digits and dashes")
+                raise invalid("headers", "an extra header name must be letters, digits and dashes")
             if name.lower() in OWN_HEADERS:
-                raise MailInvalid(f"the {name} header is set by the gateway")
+                raise invalid("headers", f"the {name} header is set by the gateway")
             if has_control(value):
-                raise MailInvalid(f"the {name} header contains a line break or control character")
+                raise invalid(
+                    "headers", f"the {name} header contains a line break or control character"
+                )
 
     def envelope(self, at: float) -> Envelope:
         """The queued form, queued at ``at``: the Message-ID is the envelope's id."""
@@ -101,7 +102,7 @@ class Mail:
                 message_id=envelope.id,
             )
         except (KeyError, TypeError, ValueError):
-            raise MailInvalid("the queued message is incomplete") from None
+            raise invalid("record", "the queued message is incomplete") from None
 
 
 def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMessage:

@@ -21,7 +21,8 @@ import random
 from gateway.clock import Clock, system_clock
 from gateway.delivery.queue import DeliveryQueue, Entry
 from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
-from gateway.errors import MailInvalid
+from gateway.errors import InvalidPayload
+from gateway.mail.address import invalid
 from gateway.mail.message import Mail, build_message
 from gateway.mail.transport import CONNECTION_FAILED, Transport
 
@@ -42,7 +43,7 @@ class MailQueue:
         """Make ``mail`` (which has its Message-ID) durable; returns the Message-ID. Raises
         :class:`~gateway.errors.SinkUnavailable` (a 503) when it cannot be stored."""
         if not mail.message_id:
-            raise MailInvalid("a queued message needs its Message-ID")
+            raise invalid("message_id", "a queued message needs its Message-ID")
         await self.queue.add(mail.envelope(self.clock()))
         self.wakeup.set()
         return mail.message_id
@@ -133,7 +134,7 @@ class MailWorker:
     async def _attempt(self, entry: Entry) -> AttemptResult:
         try:
             mail = Mail.from_envelope(entry.record)
-        except MailInvalid:
+        except InvalidPayload:
             return AttemptResult(Outcome.DEAD, "unreadable queued message")
         message = build_message(mail, self.sender, entry.queued_at)
         return await self.transport.send(message, self.sender[1], mail.to)

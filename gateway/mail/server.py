@@ -18,8 +18,6 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
-from gateway.settings import smtp_url_problem
-
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 SUBMISSION_PORT = 587
 
@@ -57,15 +55,23 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_smtp_url(url: str) -> SmtpServer:
-    """The server of an ``smtp://`` or ``smtps://`` URL; raises :class:`ValueError` with the
-    problem :func:`~gateway.settings.smtp_url_problem` finds (never quoting the URL)."""
-    problem = smtp_url_problem(url)
-    if problem is not None:
-        raise ValueError(problem)
+    """The server of an ``smtp://`` or ``smtps://`` URL; raises :class:`ValueError` with a
+    message that never repeats the URL (it may hold a password)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    host = str(parts.hostname)
-    port = parts.port or DEFAULT_PORTS[scheme]
+    if scheme not in DEFAULT_PORTS:
+        raise ValueError("must start with smtp:// or smtps://")
+    if not parts.hostname:
+        raise ValueError("needs a host (smtp://user:pass@mail.example:587)")
+    host = parts.hostname
+    try:
+        port = parts.port or DEFAULT_PORTS[scheme]
+    except ValueError:
+        raise ValueError("the port must be a number between 1 and 65535") from None
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        raise ValueError("takes no path, query or fragment")
+    if parts.password is not None and not parts.username:
+        raise ValueError("a password needs a user name (smtp://user:pass@host)")
     if scheme == "smtps":
         tls = TlsMode.IMPLICIT
     elif port == SUBMISSION_PORT or not is_loopback(host):

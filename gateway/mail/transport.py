@@ -23,8 +23,8 @@ from typing import Protocol
 import aiosmtplib
 
 from gateway.clock import Clock, system_clock
-from gateway.delivery.spool import write_durably
 from gateway.delivery.workers import AttemptResult, Outcome
+from gateway.durable import write_atomic
 from gateway.mail.server import SmtpServer, TlsMode
 
 # Prefix of the results that mean the server could not be reached at all.
@@ -175,7 +175,7 @@ class FolderTransport:
 
     def _write(self, name: str, content: str) -> None:
         self.tmp.mkdir(parents=True, exist_ok=True)
-        write_durably(self.folder, self.tmp, name, content)
+        write_atomic(self.folder / name, content.encode(), tmp_dir=self.tmp, mode=0o640)
 
     async def finish(self) -> None:
         return None

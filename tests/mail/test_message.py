@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from gateway.errors import MailInvalid
+from gateway.errors import InvalidPayload
 from gateway.mail.address import sender
 from gateway.mail.message import Mail, build_message
 from tests.mail.helpers import mail
@@ -32,7 +32,7 @@ INJECTIONS = [
     ("fields", "named"), INJECTIONS, ids=[str(i) for i, _ in enumerate(INJECTIONS)]
 )
 def test_header_injection_is_refused(fields: dict[str, Any], named: str) -> None:
-    with pytest.raises(MailInvalid) as caught:
+    with pytest.raises(InvalidPayload) as caught:
         mail(**fields)
     assert named in caught.value.detail
     assert "victim" not in caught.value.detail  # errors never repeat what was sent
@@ -54,7 +54,7 @@ def test_header_injection_is_refused(fields: dict[str, Any], named: str) -> None
     ],
 )
 def test_bad_recipients_are_refused(to: str) -> None:
-    with pytest.raises(MailInvalid):
+    with pytest.raises(InvalidPayload):
         mail(to=to)
 
 
@@ -73,7 +73,7 @@ def test_recipient_domain_is_lowered_and_ascii() -> None:
     ids=["blank subject", "long subject", "language", "message id"],
 )
 def test_other_malformed_fields(fields: dict[str, Any], problem: str) -> None:
-    with pytest.raises(MailInvalid, match=problem):
+    with pytest.raises(InvalidPayload, match=problem):
         mail(**fields)
 
 
@@ -93,7 +93,7 @@ def test_sender_forms(value: str, parsed: tuple[str, str]) -> None:
     "value", ["Gateway", "a <b@example.org> <c@example.org>", "x <b@example.org>\nBcc: c@d.org"]
 )
 def test_bad_senders(value: str) -> None:
-    with pytest.raises(MailInvalid):
+    with pytest.raises(InvalidPayload):
         sender(value)
 
 
@@ -120,7 +120,7 @@ def test_text_only_message_is_one_part_and_survives_the_queue() -> None:
 def test_a_tampered_queue_record_is_refused() -> None:
     envelope = mail(message_id="<1@gateway.test>").envelope(0.0)
     tampered = {**envelope.body, "subject": "x\r\nBcc: victim@example.net"}
-    with pytest.raises(MailInvalid):
+    with pytest.raises(InvalidPayload):
         Mail.from_envelope(replace(envelope, body=tampered))
-    with pytest.raises(MailInvalid):
+    with pytest.raises(InvalidPayload):
         Mail.from_envelope(replace(envelope, body={}))
