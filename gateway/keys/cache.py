@@ -7,7 +7,8 @@ entry keeps serving for up to ``stale_ttl``: no key can be changed while its sto
 stale copy is still the truth, and the widgets keep working through a short store outage.
 
 Loads are shared: however many requests miss on one key at once (a burst on a key just created, or
-just expired), one store read serves them all, so a burst does not become a burst on the store.
+just expired), one store read serves them all, so a burst does not become a burst on the store. A
+shared read that fails is tried once more before every request waiting on it is refused.
 """
 
 from __future__ import annotations
@@ -102,7 +103,9 @@ class KeyCache:
         except StoreUnavailable:
             if entry is not None and now < entry.stale_until:
                 return entry.value
-            raise
+            # Every request missing on this key waits on this one read: a single slow answer (a
+            # busy event loop in a burst) should not fail them all, so it gets one more try.
+            key = await self.store.get(public_key)
         value = None if key is None else CachedKey(key, AllowList.from_strings(key.origins))
         if generation != self._generation:
             return value
