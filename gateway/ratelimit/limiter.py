@@ -172,20 +172,21 @@ class Limiter:
     async def _hit(self, windows: Sequence[Window]) -> list[WindowState]:
         primary = self._primary
         if primary is not None:
-            if self._breaker.use_primary():
+            ticket = self._breaker.use_primary()
+            if ticket is not None:
                 try:
                     states = await primary.hit(windows)
                 except EngineUnavailable as exc:
-                    self._failed(exc)
+                    self._failed(exc, ticket)
                 else:
-                    self._succeeded()
+                    self._succeeded(ticket)
                     return states
             if self.settings.limits_fail_closed:
                 raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
         return await self._memory.hit(windows)
 
-    def _failed(self, error: EngineUnavailable) -> None:
-        if self._breaker.failed(error):
+    def _failed(self, error: EngineUnavailable, ticket: int | None = None) -> None:
+        if self._breaker.failed(error, ticket):
             log.warning(
                 "rate limits: Redis failed (%s); %s until it answers again",
                 error,
@@ -194,8 +195,8 @@ class Limiter:
                 else "counting in this instance's memory",
             )
 
-    def _succeeded(self) -> None:
-        if self._breaker.succeeded():
+    def _succeeded(self, ticket: int | None = None) -> None:
+        if self._breaker.succeeded(ticket):
             down = max(0.0, self._clock() - self._breaker.opened_at)
             log.warning("rate limits: Redis answers again after %.1f s; limits shared again", down)
 

@@ -158,16 +158,32 @@ def test_a_broken_redis_opens_the_breaker_at_once(kind: Failure) -> None:
 def test_an_open_breaker_probes_once_an_interval_and_closes_on_an_answer() -> None:
     clock = Clock()
     breaker = Breaker(clock)
+
+    def asks() -> list[bool]:
+        return [breaker.use_primary() is not None for _ in range(3)]
+
     breaker.failed(EngineUnavailable(Failure.REFUSED))
-    assert [breaker.use_primary() for _ in range(3)] == [False] * 3
+    assert asks() == [False] * 3
     clock.now += PROBE_INTERVAL
-    assert [breaker.use_primary() for _ in range(3)] == [True, False, False]
-    breaker.failed(timeout())  # the probe failed: still open, next probe an interval later
-    assert breaker.open and not breaker.use_primary()
+    probe = breaker.use_primary()
+    assert probe is not None and asks() == [False] * 3
+    breaker.failed(timeout(), probe)  # the probe failed: still open, next one an interval later
+    assert breaker.open and asks() == [False] * 3
     clock.now += PROBE_INTERVAL
-    assert breaker.use_primary()
-    assert breaker.succeeded() and not breaker.open
-    assert [breaker.use_primary() for _ in range(3)] == [True] * 3
+    probe = breaker.use_primary()
+    assert breaker.succeeded(probe) and not breaker.open
+    assert asks() == [True] * 3
+
+
+def test_answers_to_requests_sent_before_the_breaker_opened_do_not_close_it() -> None:
+    """In a burst, requests sent just before the switch are answered just after it."""
+    breaker = Breaker(Clock())
+    early = [breaker.use_primary() for _ in range(TRIP_FAILURES + 1)]
+    for ticket in early[:TRIP_FAILURES]:
+        breaker.failed(timeout(), ticket)
+    assert breaker.open
+    assert not breaker.succeeded(early[-1])
+    assert breaker.open
 
 
 @pytest.mark.redis
