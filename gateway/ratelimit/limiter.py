@@ -174,16 +174,30 @@ class Limiter:
         if primary is not None:
             ticket = self._breaker.use_primary()
             if ticket is not None:
-                try:
-                    states = await primary.hit(windows)
-                except EngineUnavailable as exc:
-                    self._failed(exc, ticket)
-                else:
-                    self._succeeded(ticket)
+                states = await self._ask(primary, windows, ticket)
+                if states is not None:
                     return states
             if self.settings.limits_fail_closed:
                 raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
         return await self._memory.hit(windows)
+
+    async def _ask(
+        self, primary: Engine, windows: Sequence[Window], ticket: int
+    ) -> list[WindowState] | None:
+        """Redis's answer, or None if it failed. A slow answer that leaves the breaker closed is
+        tried once more: counting in memory, or refusing under fail-closed, is worse than asking
+        again (at worst a late answer counts the request twice, which errs on the strict side)."""
+        for attempt in (1, 2):
+            try:
+                states = await primary.hit(windows)
+            except EngineUnavailable as exc:
+                self._failed(exc, ticket)
+                if attempt == 2 or not exc.kind.transient or self._breaker.open:
+                    return None
+            else:
+                self._succeeded(ticket)
+                return states
+        return None
 
     def _failed(self, error: EngineUnavailable, ticket: int | None = None) -> None:
         if self._breaker.failed(error, ticket):
