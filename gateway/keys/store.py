@@ -130,11 +130,13 @@ class FileKeyStore:
         now = self.clock()
         if not force and now - self._checked_at < RELOAD_INTERVAL:
             return
-        self._checked_at = now
         stat = self._current_stat()  # one stat(2): cheap enough for the loop
         if stat != self._stat:
-            self._keys = await asyncio.to_thread(self._read)
-            self._stat = stat
+            keys = await asyncio.to_thread(self._read)
+            self._keys, self._stat = keys, stat
+        # Only now: a lookup arriving while the file is read must wait for its own read, not
+        # find the old (or empty) table marked as fresh.
+        self._checked_at = now
 
     def _current_stat(self) -> tuple[int, int, int] | None:
         try:

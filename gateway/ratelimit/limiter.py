@@ -40,6 +40,7 @@ from gateway.ratelimit.engines import (
     WindowState,
     redis_limits_engine,
 )
+from gateway.ratelimit.memory import MemoryEngine
 from gateway.ratelimit.script import ScriptEngine
 from gateway.settings import Settings
 
@@ -107,7 +108,11 @@ class Limiter:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._memory: Engine = LimitsEngine(MemoryStorage(), settings.limit_strategy)
+        self._memory: Engine = (
+            MemoryEngine()
+            if settings.limit_strategy == "sliding-window-counter"
+            else LimitsEngine(MemoryStorage(), settings.limit_strategy)
+        )
         self._primary: Engine | None = None
         self._breaker = Breaker(clock)
         if redis_url is None:
@@ -148,15 +153,16 @@ class Limiter:
             windows.extend(self._cached_windows(req))
         return windows
 
-    async def check(self, requests: Sequence[LimitRequest]) -> LimitDecision:
+    async def check(self, requests: Sequence[LimitRequest], cost: int = 1) -> LimitDecision:
         """Count this request against every limit in ``requests`` if all allow it.
 
+        ``cost=0`` only looks: allowed while no limit is past its amount, nothing counted.
         Raises :class:`LimiterUnavailable` only when Redis is down and the gateway fails closed.
         """
         if not requests:
             return LimitDecision(True, {}, None)
         windows = self._windows(requests)
-        states = await self._hit(windows)
+        states = await self._hit(windows, cost)
         return _decision(windows, states)
 
     async def enforce(self, requests: Sequence[LimitRequest]) -> LimitDecision:
@@ -169,27 +175,27 @@ class Limiter:
             )
         return decision
 
-    async def _hit(self, windows: Sequence[Window]) -> list[WindowState]:
+    async def _hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
         primary = self._primary
         if primary is not None:
             ticket = self._breaker.use_primary()
             if ticket is not None:
-                states = await self._ask(primary, windows, ticket)
+                states = await self._ask(primary, windows, cost, ticket)
                 if states is not None:
                     return states
             if self.settings.limits_fail_closed:
                 raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
-        return await self._memory.hit(windows)
+        return await self._memory.hit(windows, cost)
 
     async def _ask(
-        self, primary: Engine, windows: Sequence[Window], ticket: int
+        self, primary: Engine, windows: Sequence[Window], cost: int, ticket: int
     ) -> list[WindowState] | None:
         """Redis's answer, or None if it failed. A slow answer that leaves the breaker closed is
         tried once more: counting in memory, or refusing under fail-closed, is worse than asking
         again (at worst a late answer counts the request twice, which errs on the strict side)."""
         for attempt in (1, 2):
             try:
-                states = await primary.hit(windows)
+                states = await primary.hit(windows, cost)
             except EngineUnavailable as exc:
                 self._failed(exc, ticket)
                 if attempt == 2 or not exc.kind.transient or self._breaker.open:

@@ -35,8 +35,12 @@ def current_loop() -> LoopKind:
     return _current[0]
 
 
-def loop_factory() -> Callable[[], asyncio.AbstractEventLoop]:
-    return uvloop.new_event_loop if current_loop() == "uvloop" else asyncio.new_event_loop
+def loop_factory(kind: LoopKind | None = None) -> Callable[[], asyncio.AbstractEventLoop]:
+    """New loops of ``kind``, or of the current test's kind."""
+    kind = kind or current_loop()
+    if kind not in LOOPS:
+        raise ValueError(f"unknown event loop {kind!r}")
+    return uvloop.new_event_loop if kind == "uvloop" else asyncio.new_event_loop
 
 
 def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], factory: Callable[[], Any]) -> T:
@@ -44,9 +48,10 @@ def _run_on_fresh_loop(coro: Coroutine[Any, Any, T], factory: Callable[[], Any])
         return runner.run(coro)
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro`` on a fresh loop of the current kind, in a worker thread."""
-    factory = loop_factory()
+def run(coro: Coroutine[Any, Any, T], loop: LoopKind | None = None) -> T:
+    """Run ``coro`` on a fresh loop of ``loop``'s kind (default: the current test's), in a worker
+    thread."""
+    factory = loop_factory(loop)
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(_run_on_fresh_loop, coro, factory).result()
 
