@@ -76,11 +76,10 @@ def append_durable(path: Path, content: bytes, *, lock: Path | None = None) -> N
             os.close(fd)
 
 
-def read_or_create(path: Path, make: Callable[[], str]) -> str:
-    """The text in ``path``, created once with ``make()`` (mode 0600) if the file is missing.
-
-    Processes starting together agree: ``link()`` fails for all but the first, whose text wins.
-    """
+def create_once(path: Path, make: Callable[[], str]) -> str:
+    """The text of ``path``; when there is none, ``make()`` written there (mode 0600) by a
+    ``link``, which fails if another process created the file first: then that one wins, so
+    every process ends up with the same text."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:

@@ -1,4 +1,4 @@
-"""What one running app holds: settings, clients, stores, limiter, signing, sinks, metrics.
+"""What one running app holds: settings, clients, stores, limiter, signing, sinks, mailer, metrics.
 
 Built in the app's lifespan by :func:`open_services` and closed in reverse order, so no state
 exists at import time and tests can run several apps side by side.
@@ -18,13 +18,14 @@ from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
 from gateway.db import migrate
-from gateway.db.engine import create_engine
+from gateway.db.engine import create_engine, records_url
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.mail.mailer import Mailer, open_mailer
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
@@ -51,6 +52,8 @@ class Services:
     audit: AuditLog
     duplicates: Duplicates
     oauth: OAuth
+    # Outgoing e-mail: ``await services.mailer.send(mail)``.
+    mailer: Mailer
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
@@ -92,6 +95,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
+        # Its worker stops before the Redis client it uses is closed.
+        mailer = open_mailer(settings, client)
+        stack.push_async_callback(mailer.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
@@ -108,6 +114,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
             oauth=oauth,
+            mailer=mailer,
             redis=client,
             records=records,
         )
@@ -119,7 +126,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
 
 async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:
     """The records store, its database migrated to the newest schema; None without one."""
-    url = settings.database()
+    url = records_url(settings)
     if url is None:
         return None
     if settings.database_url is None:

@@ -17,7 +17,7 @@ from typing import Any
 from limits import parse_many
 from starlette.datastructures import Secret
 
-from gateway.durable import read_or_create
+from gateway.durable import create_once
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -90,15 +90,10 @@ class Settings:
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
     database_url: Secret | None = _setting(
-        None,
-        "The records store: `sqlite:///path/records.db` or `postgresql://user@host:5432/db`. "
-        "Unset: `records.db` in the data folder on the embedded default, none with Redis.",
-        secret=True,
+        None, "The records store: `sqlite:///…` or `postgresql://…` (see records.md).", secret=True
     )
     consent_sink: str | None = _setting(
-        None,
-        "Where consent records go, comma-separated: `database`, `file:///path.jsonl`, "
-        "`redis-stream://NAME`, `http(s)://…`. Unset: see [records.md](records.md).",
+        None, "Where consent records go, comma-separated: `database`, `file://`, `https://`, …"
     )
     rights_sink: str | None = _setting(
         None, "Where rights requests go: as `GATEWAY_CONSENT_SINK` (the file: `rights.jsonl`)."
@@ -180,17 +175,22 @@ class Settings:
     api_upstream_timeout: float = _setting(
         30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
     )
+    smtp_url: Secret | None = _setting(
+        None,
+        "SMTP server: `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; TLS "
+        "rules in docs/mail.md. Unset: mail is written to `GATEWAY_MAIL_DIR` as `.eml` files.",
+        secret=True,
+    )
+    smtp_ca_file: Path | None = _setting(None, "PEM CA bundle trusted for the SMTP server.")
+    mail_from: str | None = _setting(None, "Sender (`Name <address>`); needed with an SMTP URL.")
+    mail_dir: Path | None = _setting(None, "Where `.eml` files go without SMTP (DATA_DIR/mail).")
+    mail_timeout: float = _setting(30.0, "Seconds the SMTP server may take to answer a command.")
+    mail_max_age: float = _setting(172_800.0, "Seconds until a failing message is dead-lettered.")
 
     @property
     def embedded(self) -> bool:
         """True when running without Redis (the embedded default)."""
         return self.redis_url is None
-
-    def database(self) -> str | None:
-        """The records store's URL; ``records.db`` in the data folder on the embedded default."""
-        if self.database_url is not None or not self.embedded:
-            return None if self.database_url is None else str(self.database_url)
-        return f"sqlite:///{(self.data_dir / 'records.db').absolute()}"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -249,13 +249,15 @@ class Settings:
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
         self._validate_oauth()
+        if self.smtp_url is not None and self.mail_from is None:
+            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise SettingsError("SMTP_CA_FILE", "no such file")
+        if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
+            raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
-            for url in sink_list(getattr(self, attr)):
-                problem = sink_url_problem(url)
-                if url.startswith("redis-stream://") and self.redis_url is None:
-                    problem = "a redis-stream:// sink needs GATEWAY_REDIS_URL"
-                if url == DATABASE_SINK and self.database() is None:
-                    problem = "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+            for url in (u.strip() for u in (getattr(self, attr) or "").split(",") if u.strip()):
+                problem = sink_url_problem(url, self.redis_url, self.database_url)
                 if problem:
                     raise SettingsError(attr.upper(), problem)
         if self.sink_rotate_bytes < 0:
@@ -299,7 +301,7 @@ class Settings:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [read_or_create(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
+        return [create_once(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -323,10 +325,9 @@ def _parse(attr: str, name: str, raw: str) -> Any:
     """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
     kind = _FIELD_TYPES[attr]
     try:
-        if attr in ("redis_url", "database_url"):
-            schemes = REDIS_SCHEMES if attr == "redis_url" else DATABASE_SCHEMES
-            if not raw.startswith(schemes):
-                raise ValueError("must start with " + ", ".join(schemes))
+        if attr in URL_SCHEMES:
+            if not raw.startswith(URL_SCHEMES[attr]):
+                raise ValueError("must start with " + ", ".join(URL_SCHEMES[attr]))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
@@ -336,7 +337,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             )
         if "Secret" in kind:
             return Secret(raw)
-        if kind == "Path":
+        if kind.startswith("Path"):
             return Path(raw)
         if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
@@ -354,24 +355,23 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
+URL_SCHEMES["database_url"] = ("sqlite:///", "postgresql://", "postgres://")
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
 
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
-DATABASE_SINK = "database"
-DATABASE_SCHEMES = ("sqlite:///", "postgresql://", "postgres://", "postgresql+asyncpg://")
 
 
-def sink_list(value: str | None) -> list[str]:
-    """The sink URLs of a comma-separated sink setting, each once (empty: unset, the default)."""
-    return list(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
-
-
-def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with one sink URL, or None when it is usable (None: the default)."""
-    if url is None or url == DATABASE_SINK:
+def sink_url_problem(url: str | None, redis: object = None, database: object = None) -> str | None:
+    """What is wrong with one sink URL given the Redis and database URLs set, or None."""
+    if url == "database" and database is None and redis is not None:
+        return "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+    if url is None or url == "database":
         return None
+    if url.startswith("redis-stream://") and redis is None:
+        return "a redis-stream:// sink needs GATEWAY_REDIS_URL"
     if not url.startswith(SINK_SCHEMES):
         return "each sink must be database, or start with file://, redis-stream://, http(s)://"
     scheme, _, rest = url.partition("://")

@@ -1,20 +1,57 @@
-"""Fixtures shared by the whole suite: a private Redis, a private PostgreSQL, databases."""
+"""Fixtures shared by the whole suite: a private Redis, a private PostgreSQL, databases, the event
+loop under test."""
 
 from __future__ import annotations
 
 from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pytest
 
-from tests.support.aio import LOOPS
+from tests.support.aio import LOOPS, LoopKind, use_loop
 from tests.support.aio import run as run_async
 from tests.support.postgres import PostgresServer
 from tests.support.processes import RedisServer
 
 T = TypeVar("T")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--loops",
+        default=",".join(LOOPS),
+        help="event loops to run the Redis-facing tests on, comma-separated (default: %(default)s)",
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Every test that talks to Redis (it uses the private Redis, or is marked ``redis``) or to a
+    database (the ``database`` fixture) runs once per event loop: asyncio's own, and uvloop,
+    which production runs on."""
+    names = metafunc.fixturenames
+    talks_to_redis = (
+        "redis_url" in names
+        or "redis_server" in names
+        or "database" in names  # the records store's drivers (asyncpg, aiosqlite) too
+        or metafunc.definition.get_closest_marker("redis") is not None
+    )
+    if talks_to_redis and "loop_kind" in names:
+        wanted = [k.strip() for k in metafunc.config.getoption("--loops").split(",") if k.strip()]
+        unknown = set(wanted) - set(LOOPS)
+        if unknown or not wanted:
+            raise pytest.UsageError(f"--loops: choose from {', '.join(LOOPS)}")
+        metafunc.parametrize("loop_kind", wanted, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def loop_kind(request: pytest.FixtureRequest) -> Iterator[LoopKind]:
+    """The event loop this test's coroutines, TestClients and servers run on."""
+    kind = cast(LoopKind, getattr(request, "param", "asyncio"))
+    use_loop(kind)
+    yield kind
+    use_loop("asyncio")
 
 
 @pytest.fixture(scope="session")
@@ -44,12 +81,6 @@ def data_dir(tmp_path: Path) -> Path:
     return path
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run the browser tests last: the quick tiers report first, and Playwright's session-wide
-    event loop starts only after every other test has run."""
-    items.sort(key=lambda item: "/browser/" in str(item.path))
-
-
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """One private PostgreSQL cluster for the session; each test gets its own database."""
@@ -57,18 +88,6 @@ def postgres_server() -> Iterator[PostgresServer]:
     server.start()
     yield server
     server.close()
-
-
-@dataclass(frozen=True)
-class Database:
-    """An empty database of one dialect, and the event loop to run its async code on."""
-
-    url: str
-    dialect: str
-    loop: str
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return run_async(coro, self.loop)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -80,9 +99,26 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return server.create_database()
 
 
-@pytest.fixture(params=LOOPS)
-def database(request: pytest.FixtureRequest, database_url: str) -> Database:
-    """An empty database of each dialect, with each event loop to run the test's async code on:
-    asyncio, and uvloop (what uvicorn runs the gateway on when it is installed)."""
+@dataclass(frozen=True)
+class Database:
+    """An empty database of one dialect, and the event loop its async code runs on."""
+
+    url: str
+    dialect: str
+    loop: LoopKind
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return run_async(coro, self.loop)
+
+
+@pytest.fixture
+def database(database_url: str, loop_kind: LoopKind) -> Database:
+    """An empty database of each dialect, on each event loop (see ``pytest_generate_tests``)."""
     dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
-    return Database(database_url, dialect, request.param)
+    return Database(database_url, dialect, loop_kind)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the browser tests last: the quick tiers report first, and Playwright's session-wide
+    event loop starts only after every other test has run."""
+    items.sort(key=lambda item: "/browser/" in str(item.path))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.db import migrate
-from gateway.db.engine import create_engine, safe_label
+from gateway.db.engine import create_engine, records_url, safe_label
 from gateway.errors import GatewayError
 from gateway.records.importer import import_jsonl
 from gateway.records.store import RecordStore
@@ -41,7 +41,7 @@ def add_parser(subparsers: Any) -> None:
 
 
 def database_url(settings: Settings) -> str:
-    url = settings.database()
+    url = records_url(settings)
     if url is None:
         raise DatabaseCommandError("no database: set GATEWAY_DATABASE_URL")
     if settings.database_url is None:

@@ -19,6 +19,8 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from gateway.settings import Settings
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 _DRIVERS = {
     "sqlite": "sqlite+aiosqlite",
@@ -43,6 +45,16 @@ def async_url(url: str) -> URL:
     if driver.startswith("postgresql") and not (parsed.host or parsed.query.get("host")):
         raise ValueError("GATEWAY_DATABASE_URL: a postgresql URL needs a host")
     return parsed.set(drivername=driver)
+
+
+def records_url(settings: Settings) -> str | None:
+    """The records store's URL: ``GATEWAY_DATABASE_URL``, or ``records.db`` in the data folder
+    on the embedded default; None with Redis and no database."""
+    if settings.database_url is not None:
+        return str(settings.database_url)
+    if settings.embedded:
+        return f"sqlite:///{(settings.data_dir / 'records.db').absolute()}"
+    return None
 
 
 def safe_label(url: str) -> str:

@@ -32,9 +32,10 @@ from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.spool import FileSpool
 from gateway.delivery.stream import RedisStreamSink
-from gateway.settings import DATABASE_SINK, Settings, sink_list
+from gateway.settings import Settings
 
 SERVICES = ("consent", "rights")
+DATABASE_SINK = "database"
 
 
 class Sink(Protocol):
@@ -55,6 +56,11 @@ class Sink(Protocol):
     async def close(self) -> None: ...
 
 
+def sink_list(value: str | None) -> list[str]:
+    """The sink URLs of a comma-separated sink setting, each once (empty: unset, the default)."""
+    return list(dict.fromkeys(part.strip() for part in (value or "").split(",") if part.strip()))
+
+
 def sink_urls(settings: Settings, service: str) -> list[str]:
     """The sinks configured for ``service``, or its defaults: the records store where there is
     one, and the data folder's JSON-lines file on the embedded default or without a store."""
@@ -62,7 +68,7 @@ def sink_urls(settings: Settings, service: str) -> list[str]:
     if configured:
         return configured
     default_file = f"file://{(settings.data_dir / f'{service}.jsonl').absolute()}"
-    has_store = settings.database() is not None
+    has_store = settings.database_url is not None or settings.embedded
     urls = [DATABASE_SINK] if has_store else []
     if settings.embedded or not has_store:
         urls.append(default_file)

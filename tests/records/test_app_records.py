@@ -18,14 +18,16 @@ from gateway.records.store import RecordStore
 from gateway.rights.form_tokens import PURPOSE, FormTokens
 from gateway.signing import Signing
 from tests.gwclient import SITE, settings_for, stored_key
-from tests.support.aio import LOOPS
+from tests.support.aio import LOOPS, LoopKind, loop_factory
 from tests.support.aio import run as run_async
 
 RIGHTS_CONFIG = {"types": ["gdpr_erasure"]}
 
 
 @pytest.mark.parametrize("loop", LOOPS)
-def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(data_dir: Path, loop: str) -> None:
+def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(
+    data_dir: Path, loop: LoopKind
+) -> None:
     settings = settings_for(data_dir)
     key = stored_key(settings, rights_config=RIGHTS_CONFIG)
     pk = key.key.public_key
@@ -47,7 +49,7 @@ def test_a_consent_and_a_rights_request_land_in_the_sqlite_store(data_dir: Path,
         "website": "",
     }
     app = create_app(settings)
-    with TestClient(app, backend_options={"use_uvloop": loop == "uvloop"}) as client:
+    with TestClient(app, backend_options={"loop_factory": loop_factory(loop)}) as client:
         first = client.post(f"/v1/{pk}/consent", content=json.dumps(consent), headers=headers)
         # The widget sends it again after a lost answer: the same record, stored once.
         again = client.post(f"/v1/{pk}/consent", content=json.dumps(consent), headers=headers)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gateway.db.engine import records_url
 from gateway.delivery.http import HttpSink
 from gateway.delivery.sinks import SinkGroup, build_sinks, each_sink, sink_urls
 from gateway.settings import Settings, SettingsError
@@ -64,7 +65,7 @@ def test_wrong_database_settings_name_the_variable(env: dict[str, str], variable
 def test_the_database_url_never_prints() -> None:
     settings = Settings.from_env({"GATEWAY_DATABASE_URL": "postgresql://gw:hunter2@db:5432/r"})
     assert "hunter2" not in repr(settings) and "hunter2" not in str(settings.describe())
-    assert settings.database() == "postgresql://gw:hunter2@db:5432/r"
+    assert records_url(settings) == "postgresql://gw:hunter2@db:5432/r"
 
 
 def test_an_http_sink_beside_the_database_still_gets_its_delivery_worker(tmp_path: Path) -> None:
