@@ -8,18 +8,21 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from gateway import redis_client
+from gateway import __version__, redis_client
 from gateway.clock import Clock, system_clock
 from gateway.consent.config import ConsentConfig
+from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
+from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.ratelimit.limiter import Limiter
@@ -27,6 +30,7 @@ from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
+from gateway.web.tracing import Tracing
 
 log = logging.getLogger("gateway")
 
@@ -53,10 +57,33 @@ class Services:
     consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
         default_factory=dict
     )
+    tracing: Tracing = field(default_factory=Tracing)
+    version: str = __version__
+
+    async def delivery_statuses(self) -> list[QueueStatus]:
+        """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
+        cannot be read right now is left out (its Redis error is counted)."""
+        out: list[QueueStatus] = []
+        for sink in self.sinks.values():
+            queue = getattr(sink, "queue", None)
+            if queue is None:
+                continue
+            started = time.perf_counter()
+            try:
+                out.append(await queue.status())
+            except Exception:
+                ok = False
+            else:
+                ok = True
+            if self.redis is not None:
+                self.metrics.redis_command("outbox_status", time.perf_counter() - started, ok)
+        return out
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, tracing: Tracing | None = None
+) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         client: aioredis.Redis | None = None
         listener: aioredis.Redis | None = None
@@ -71,6 +98,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             store = FileKeyStore(settings.data_dir)
         stack.push_async_callback(store.close)
+        metrics = Metrics(__version__)
+        tracing = tracing or Tracing()
+        store = InstrumentedKeyStore(store, metrics, tracing, redis=client is not None)
         keys = KeyCache(store, ttl=settings.key_cache_ttl)
         stack.push_async_callback(keys.close)
         if listener is not None:
@@ -80,8 +110,6 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         sinks = build_sinks(settings, client)
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
-        metrics = Metrics()
-        metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
@@ -94,6 +122,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
             redis=client,
+            tracing=tracing,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         services.delivery = start_delivery(sinks, secrets, settings, metrics)

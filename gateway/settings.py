@@ -141,6 +141,24 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
+    operator_port: int | None = _setting(
+        None,
+        "A second port for `/metrics`, `/readyz`, the admin API and the key-manager page (which "
+        "then answer 404 on the public port). Unset: everything on the one port.",
+    )
+    log_format: str = _setting("json", "`json` (one object per line) or `text` (for a terminal).")
+    log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
+    otel_endpoint: str | None = _setting(
+        None,
+        "OTLP/HTTP endpoint for traces (`http://collector:4318`); the standard "
+        "`OTEL_EXPORTER_OTLP_ENDPOINT` is read too. Unset: no tracing.",
+    )
+    otel_service_name: str = _setting("widget-gateway", "The service name on exported spans.")
+    shutdown_timeout: float = _setting(
+        20.0,
+        "Seconds `serve` waits for requests in flight after SIGTERM before closing them (keep "
+        "below the orchestrator's grace period).",
+    )
 
     @property
     def embedded(self) -> bool:
@@ -157,6 +175,9 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _parse(f.name, name, raw.strip())
+        standard_otel = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+        if "otel_endpoint" not in values and standard_otel:
+            values["otel_endpoint"] = standard_otel
         settings = cls(**values)
         settings.validate()
         return settings
@@ -188,6 +209,26 @@ class Settings:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
+        for variable, value in (
+            *(("SECRET_KEY", str(v)) for v in self.secret_keys),
+            ("ADMIN_TOKEN", str(self.admin_token) if self.admin_token is not None else ""),
+        ):
+            if is_placeholder(value):
+                raise SettingsError(
+                    variable, "is an example value shipped with the gateway; generate your own"
+                )
+        if self.operator_port is not None and not 1 <= self.operator_port <= 65535:
+            raise SettingsError("OPERATOR_PORT", "must be a port number (1-65535)")
+        if self.log_format not in LOG_FORMATS:
+            raise SettingsError("LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}")
+        if self.log_level.upper() not in LOG_LEVELS:
+            raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
+        if self.otel_endpoint is not None and not self.otel_endpoint.startswith(
+            ("http://", "https://")
+        ):
+            raise SettingsError("OTEL_ENDPOINT", "must be an http:// or https:// URL")
+        if not 0 < self.shutdown_timeout <= 600:
+            raise SettingsError("SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds")
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
         if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
@@ -244,6 +285,18 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# How the example secrets in the files shipped with the gateway (deploy/, docs/) begin: an
+# instance started with one of them would sign with a secret anyone can read.
+PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is one of the example secrets shipped in deploy/ or the docs."""
+    return value.strip().lower().startswith(PLACEHOLDER_PREFIXES)
+
+
 LIMIT_ENGINES = ("script", "limits")
 
 
@@ -273,7 +326,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             raise ValueError("must be true or false")
         if kind == "float":
             return float(raw)
-        if kind == "int":
+        if kind in ("int", "int | None"):
             return int(raw)
         return raw
     except ValueError as exc:

@@ -12,9 +12,11 @@ import os
 import sys
 from collections.abc import Sequence
 
+from gateway import __version__
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
+from gateway.cli import serve as cli_serve
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
 
@@ -25,11 +27,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
+    parser.add_argument("--version", action="version", version=f"widget-gateway {__version__}")
     serve = sub.add_parser("serve", help="run the gateway")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.add_argument("--workers", type=int, default=1)
-    serve.set_defaults(run_sync=serve_command)
+    cli_serve.add_arguments(serve)
+    serve.set_defaults(run_sync=cli_serve.serve_command)
 
     cli_keys.add_parser(sub)
     cli_outbox.add_parser(sub)
@@ -51,24 +52,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (cli_keys.KeyCommandError, GatewayError, demo.DemoError) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2
-
-
-def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    mode = "Redis" if settings.redis_url else f"embedded default (data in {settings.data_dir}/)"
-    print(f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}", file=sys.stderr)
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
-        server_header=False,
-    )
-    return 0
 
 
 if __name__ == "__main__":
