@@ -81,7 +81,10 @@ def create_app(
     if tracer_provider is not None:
         middleware.insert(0, Middleware(TracingMiddleware, provider=tracer_provider))
     if settings.operator_port is not None:
-        operator = Starlette(routes=operator_routes(), exception_handlers=EXCEPTION_HANDLERS)
+        operator = Starlette(
+            routes=[*health.liveness_routes(), *operator_routes()],
+            exception_handlers=EXCEPTION_HANDLERS,
+        )
         middleware.append(Middleware(OperatorPort, operator=operator, port=settings.operator_port))
 
     @contextlib.asynccontextmanager
