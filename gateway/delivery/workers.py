@@ -197,7 +197,7 @@ class Worker:
                     await asyncio.sleep(self.policy.poll_interval)
                     continue
             if self.stopping.is_set():
-                # Not posted: they stay held until release() (in Redis: claim_idle) frees them.
+                # Not posted: they stay held until stop() hands them back with release().
                 return
             for entry in taken:
                 task = asyncio.create_task(self.deliver(entry))
@@ -277,7 +277,11 @@ class Worker:
         # A delivery whose cancellation is lost still ends: it has no loop, only one post (with
         # a timeout) and its bookkeeping.
         await asyncio.gather(*self.in_flight, return_exceptions=True)
-        await self.queue.release()
+        try:
+            await self.queue.release()
+        except Exception as exc:
+            # Redis gone at shutdown: the entries stay held and are claimed after claim_idle.
+            log.warning("%s outbox: could not hand entries back: %s", self.sink.service, exc)
 
 
 class DeliveryHandle:
