@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__
+from gateway.cli import backup as cli_backup
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
@@ -32,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_serve.add_arguments(serve)
     serve.set_defaults(run_sync=cli_serve.serve_command)
 
-    cli_keys.add_parser(sub)
+    cli_backup.add_parsers(cli_keys.add_parser(sub))
     cli_outbox.add_parser(sub)
     demo.add_parser(sub)
     return parser
