@@ -22,6 +22,7 @@ from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
+from gateway.oauth import routes as oauth_routes
 from gateway.rights import api as rights_api
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -38,7 +39,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("gateway")
 
 
-def public_routes() -> list[BaseRoute]:
+def public_routes(settings: Settings) -> list[BaseRoute]:
     # Starlette tries routes in order: the widgets' hot paths come first.
     return [
         *consent_api.routes(),
@@ -48,6 +49,7 @@ def public_routes() -> list[BaseRoute]:
         *health.liveness_routes(),
         *openapi.routes(),
         *private_keys.routes(),
+        *oauth_routes.routes(settings),
     ]
 
 
@@ -55,9 +57,9 @@ def operator_routes() -> list[BaseRoute]:
     return [*health.operator_routes(), *admin_api.routes(), *admin_page.routes()]
 
 
-def build_routes() -> list[BaseRoute]:
+def build_routes(settings: Settings) -> list[BaseRoute]:
     """Every route, for the one port of the default set-up."""
-    return [*public_routes(), *operator_routes()]
+    return [*public_routes(settings), *operator_routes()]
 
 
 def create_app(
@@ -99,7 +101,7 @@ def create_app(
             tracing.shutdown()
 
     return Starlette(
-        routes=public_routes() if operator is not None else build_routes(),
+        routes=public_routes(settings) if operator is not None else build_routes(settings),
         lifespan=lifespan,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,

@@ -1,4 +1,4 @@
-"""What one running app holds: settings, clients, stores, limiter, signing, sinks, metrics.
+"""What one running app holds: settings, clients, stores, limiter, signing, sinks, mailer, metrics.
 
 Built in the app's lifespan by :func:`open_services` and closed in reverse order, so no state
 exists at import time and tests can run several apps side by side.
@@ -25,6 +25,8 @@ from gateway.keys.cache import KeyCache
 from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.mail.mailer import Mailer, open_mailer
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
@@ -48,6 +50,9 @@ class Services:
     metrics: Metrics
     audit: AuditLog
     duplicates: Duplicates
+    oauth: OAuth
+    # Outgoing e-mail: ``await services.mailer.send(mail)``.
+    mailer: Mailer
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
@@ -110,6 +115,12 @@ async def open_services(
         sinks = build_sinks(settings, client)
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
+        # Its worker stops before the Redis client it uses is closed.
+        mailer = open_mailer(settings, client)
+        stack.push_async_callback(mailer.close)
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
@@ -121,6 +132,8 @@ async def open_services(
             metrics=metrics,
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
+            oauth=oauth,
+            mailer=mailer,
             redis=client,
             tracing=tracing,
         )

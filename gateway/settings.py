@@ -8,7 +8,6 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +16,9 @@ from typing import Any
 
 from limits import parse_many
 from starlette.datastructures import Secret
+
+from gateway.durable import create_once
+from gateway.operations import OperationsSettings, markdown_table
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -35,7 +37,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -141,24 +143,51 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
-    operator_port: int | None = _setting(
+    oauth_issuer: str | None = _setting(
         None,
-        "A second port for `/metrics`, `/readyz`, the admin API and the key-manager page (which "
-        "then answer 404 on the public port). Unset: everything on the one port.",
+        "The OAuth2 issuer: the gateway's public base URL (`https://gw.example`), in tokens "
+        "(`iss`, and `aud` = issuer + `/api/v1`) and the metadata. Unset: the scheme and host "
+        "requests arrive with; set it in production.",
     )
-    log_format: str = _setting("json", "`json` (one object per line) or `text` (for a terminal).")
-    log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
-    otel_endpoint: str | None = _setting(
+    oauth_access_token_ttl: int = _setting(3600, "Seconds an OAuth2 access token is valid.")
+    oauth_refresh_token_ttl: float = _setting(
+        30 * 86_400.0,
+        "Seconds an unused refresh token stays valid (each refresh issues a new one).",
+    )
+    oauth_signing_key_rotation: float = _setting(
+        30 * 86_400.0,
+        "Seconds a token-signing key signs before a new one replaces it; the old public key stays "
+        "in the JWKS until the tokens it signed have expired.",
+    )
+    limit_oauth_token: str = _setting("60/minute;1000/hour", "Token requests per client.")
+    limit_oauth_token_per_ip: str = _setting("120/minute", "Token requests per client IP.")
+    limit_oauth_auth_failures: str = _setting(
+        "10/minute;50/hour",
+        "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_timeout: float = _setting(
+        30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
+    )
+    smtp_url: Secret | None = _setting(
         None,
-        "OTLP/HTTP endpoint for traces (`http://collector:4318`); the standard "
-        "`OTEL_EXPORTER_OTLP_ENDPOINT` is read too. Unset: no tracing.",
+        "SMTP server: `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; TLS "
+        "rules in docs/mail.md. Unset: mail is written to `GATEWAY_MAIL_DIR` as `.eml` files.",
+        secret=True,
     )
-    otel_service_name: str = _setting("widget-gateway", "The service name on exported spans.")
-    shutdown_timeout: float = _setting(
-        20.0,
-        "Seconds `serve` waits for requests in flight after SIGTERM before closing them (keep "
-        "below the orchestrator's grace period).",
-    )
+    smtp_ca_file: Path | None = _setting(None, "PEM CA bundle trusted for the SMTP server.")
+    mail_from: str | None = _setting(None, "Sender (`Name <address>`); needed with an SMTP URL.")
+    mail_dir: Path | None = _setting(None, "Where `.eml` files go without SMTP (DATA_DIR/mail).")
+    mail_timeout: float = _setting(30.0, "Seconds the SMTP server may take to answer a command.")
+    mail_max_age: float = _setting(172_800.0, "Seconds until a failing message is dead-lettered.")
 
     @property
     def embedded(self) -> bool:
@@ -175,9 +204,7 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _parse(f.name, name, raw.strip())
-        standard_otel = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
-        if "otel_endpoint" not in values and standard_otel:
-            values["otel_endpoint"] = standard_otel
+        values.update(cls.standard_variables(environ, values))
         settings = cls(**values)
         settings.validate()
         return settings
@@ -191,6 +218,9 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_oauth_token",
+            "limit_oauth_token_per_ip",
+            "limit_oauth_auth_failures",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -209,26 +239,8 @@ class Settings:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
-        for variable, value in (
-            *(("SECRET_KEY", str(v)) for v in self.secret_keys),
-            ("ADMIN_TOKEN", str(self.admin_token) if self.admin_token is not None else ""),
-        ):
-            if is_placeholder(value):
-                raise SettingsError(
-                    variable, "is an example value shipped with the gateway; generate your own"
-                )
-        if self.operator_port is not None and not 1 <= self.operator_port <= 65535:
-            raise SettingsError("OPERATOR_PORT", "must be a port number (1-65535)")
-        if self.log_format not in LOG_FORMATS:
-            raise SettingsError("LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}")
-        if self.log_level.upper() not in LOG_LEVELS:
-            raise SettingsError("LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}")
-        if self.otel_endpoint is not None and not self.otel_endpoint.startswith(
-            ("http://", "https://")
-        ):
-            raise SettingsError("OTEL_ENDPOINT", "must be an http:// or https:// URL")
-        if not 0 < self.shutdown_timeout <= 600:
-            raise SettingsError("SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds")
+        for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
+            raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
         if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
@@ -241,6 +253,13 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        self._validate_oauth()
+        if self.smtp_url is not None and self.mail_from is None:
+            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise SettingsError("SMTP_CA_FILE", "no such file")
+        if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
+            raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:
@@ -264,11 +283,31 @@ class Settings:
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
 
+    def _validate_oauth(self) -> None:
+        issuer = self.oauth_issuer
+        if issuer is not None and (not issuer.startswith(("https://", "http://")) or "?" in issuer):
+            raise SettingsError("OAUTH_ISSUER", "must be an http(s):// base URL, no query")
+        if not 60 <= self.oauth_access_token_ttl <= 86_400:
+            raise SettingsError("OAUTH_ACCESS_TOKEN_TTL", "must be between 60 and 86400 seconds")
+        if not 3600 <= self.oauth_refresh_token_ttl <= 365 * 86_400:
+            raise SettingsError("OAUTH_REFRESH_TOKEN_TTL", "must be between 1 hour and 365 days")
+        if not self.oauth_access_token_ttl * 2 <= self.oauth_signing_key_rotation:
+            raise SettingsError(
+                "OAUTH_SIGNING_KEY_ROTATION",
+                "must be at least twice GATEWAY_OAUTH_ACCESS_TOKEN_TTL",
+            )
+        for family in ("consents", "rights", "webhooks"):
+            url = getattr(self, f"api_upstream_{family}")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"API_UPSTREAM_{family.upper()}", "must be an http(s):// URL")
+        if not 0 < self.api_upstream_timeout <= 300:
+            raise SettingsError("API_UPSTREAM_TIMEOUT", "must be between 0 and 300 seconds")
+
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [_local_secret(self.data_dir)]
+        return [create_once(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -285,16 +324,6 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
-LOG_FORMATS = ("json", "text")
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
-# How the example secrets in the files shipped with the gateway (deploy/, docs/) begin: an
-# instance started with one of them would sign with a secret anyone can read.
-PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
-
-
-def is_placeholder(value: str) -> bool:
-    """Whether ``value`` is one of the example secrets shipped in deploy/ or the docs."""
-    return value.strip().lower().startswith(PLACEHOLDER_PREFIXES)
 
 
 LIMIT_ENGINES = ("script", "limits")
@@ -304,9 +333,9 @@ def _parse(attr: str, name: str, raw: str) -> Any:
     """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
     kind = _FIELD_TYPES[attr]
     try:
-        if attr == "redis_url":
-            if not raw.startswith(REDIS_SCHEMES):
-                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
+        if attr in URL_SCHEMES:
+            if not raw.startswith(URL_SCHEMES[attr]):
+                raise ValueError("must start with " + ", ".join(URL_SCHEMES[attr]))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
@@ -316,7 +345,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             )
         if "Secret" in kind:
             return Secret(raw)
-        if kind == "Path":
+        if kind.startswith("Path"):
             return Path(raw)
         if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
@@ -334,6 +363,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -357,39 +387,6 @@ def sink_url_problem(url: str | None) -> str | None:
     return None
 
 
-def _local_secret(data_dir: Path) -> str:
-    """Read, or create once, the signing secret the embedded default keeps in the data folder."""
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    try:
-        # link() fails when another process created the file first: then its secret wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
-
-
 def settings_table() -> str:
     """Every setting as a Markdown table, for ``docs/settings.md`` (a test keeps them equal)."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for f in fields(Settings):
-        name = ENV_PREFIX + (f.metadata.get("env") or f.name.upper())
-        default = f.default
-        if default is None or default == ():
-            shown = "unset"
-        elif isinstance(default, bool):
-            shown = "`true`" if default else "`false`"
-        else:
-            shown = f"`{default}`"
-        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
-    return "\n".join(rows) + "\n"
+    return markdown_table(fields(Settings), ENV_PREFIX)

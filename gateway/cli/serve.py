@@ -35,6 +35,18 @@ def add_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop (default: %(default)s; asyncio is Python's own)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("httptools", "h11"),
+        default="httptools",
+        help="HTTP/1.1 parser (default: %(default)s; h11 is pure Python)",
+    )
+    serve.add_argument(
         "--operator-port",
         type=int,
         default=None,
@@ -56,13 +68,18 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     where = f"http://{_host(args.host)}:{args.port}"
     if operator_port is not None:
         where += f", operator port {operator_port}"
-    print(f"widget-gateway: serving on {where} — {mode}", file=sys.stderr)
+    print(
+        f"widget-gateway: serving on {where} — {mode} ({args.loop}, {args.http})",
+        file=sys.stderr,
+    )
     config = uvicorn.Config(
         "gateway.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        loop=args.loop,
+        http=args.http,
         log_config=logging_config(settings.log_format, settings.log_level.upper()),
         access_log=False,
         proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only

@@ -1,8 +1,8 @@
 """A key store that reports on itself: Redis latency and errors, spans, cache hits and misses.
 
 :class:`InstrumentedKeyStore` wraps the configured store, and the key cache reads through it; a
-read marks the current task, so :func:`cached_lookup` can tell a cache hit (no read) from a miss
-without reaching into the cache.
+read is noted for the lookup that caused it, so :func:`cached_lookup` can tell a cache hit (no
+read) from a miss without reaching into the cache.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from gateway.keys.store import KeyStore
 from gateway.web.metrics import Metrics
 from gateway.web.tracing import Tracing
 
-_store_read: ContextVar[bool] = ContextVar("gateway_key_store_read", default=False)
+# A list per lookup, shared by reference with any task the cache starts for the read (a task
+# copies the context, so a plain flag set there would not be seen by the lookup).
+_store_reads: ContextVar[list[str] | None] = ContextVar("gateway_key_store_reads", default=None)
 
 
 class InstrumentedKeyStore:
@@ -33,7 +35,9 @@ class InstrumentedKeyStore:
         self.listeners: list[Callable[[str], None]] = inner.listeners
 
     async def get(self, public_key: str) -> ApiKey | None:
-        _store_read.set(True)
+        reads = _store_reads.get()
+        if reads is not None:
+            reads.append(public_key)
         with self.tracing.span("gateway.keystore.get", {"gateway.store": self.kind}):
             started = time.perf_counter()
             ok = False
@@ -72,17 +76,19 @@ class InstrumentedKeyStore:
 
 
 async def cached_lookup(cache: KeyCache, public_key: str, metrics: Metrics) -> CachedKey | None:
-    """``cache.get(public_key)``, counted as a hit or a miss."""
-    token = _store_read.set(False)
+    """``cache.get(public_key)``, counted as a hit or a miss (concurrent misses on one key share
+    one store read: the lookup that started it counts the miss, the others a hit)."""
+    reads: list[str] = []
+    token = _store_reads.set(reads)
     try:
         cached = await cache.get(public_key)
     except StoreUnavailable:
         metrics.key_lookup(hit=False)
         raise
     else:
-        metrics.key_lookup(hit=not _store_read.get())
+        metrics.key_lookup(hit=not reads)
     finally:
-        _store_read.reset(token)
+        _store_reads.reset(token)
     return cached
 
 

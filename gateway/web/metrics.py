@@ -152,6 +152,12 @@ class Metrics:
             ["where"],
             registry=reg,
         )
+        self.oauth_tokens = Counter(
+            "gateway_oauth_token_total",
+            "OAuth2 token endpoint answers by outcome (issued, or the RFC 6749 error code).",
+            ["outcome"],
+            registry=reg,
+        )
         self._degraded_parts: dict[str, bool] = {}
 
     # -- the call sites' vocabulary ---------------------------------------------------------

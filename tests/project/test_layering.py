@@ -14,7 +14,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "gateway"
 # The shared core: what every room may use. ``app`` and ``services`` compose the rooms.
-CORE = {"settings", "errors", "signing", "redis_client", "durable", "clock"}
+CORE = {"settings", "operations", "errors", "signing", "redis_client", "durable", "clock"}
 COMPOSITION = {"app", "services", "__main__", "__init__"}
 # room -> what it may import besides the shared core ("room" or "room.module").
 ALLOWED: dict[str, set[str]] = {
@@ -22,16 +22,21 @@ ALLOWED: dict[str, set[str]] = {
     # The widgets' built-in texts per locale: data, read by both widget rooms.
     "locales": set(),
     "delivery": {"web.metrics"},
+    # Outgoing mail rides on the delivery queues; the rights form shares its address rule.
+    "mail": {"delivery"},
     # A key's widget configs are validated with the widgets' own schema parsers when saved.
     "keys": {"web", "consent.config", "rights.config"},
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
-    "rights": {"web", "keys", "ratelimit", "delivery", "locales"},
+    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail"},
     "admin": {"web", "keys", "ratelimit"},
+    # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
+    # forwards API calls with, and (through its sign-in seam) the accounts' sessions.
+    "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
-ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin"}
+ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin", "oauth"}
 MAX_LINES = 400
 
 
@@ -91,6 +96,7 @@ def test_the_rules_forbid_what_they_should() -> None:
     assert not permitted("delivery", "gateway.consent.api")
     assert not permitted("ratelimit", "gateway.keys.model")
     assert not permitted("delivery", "gateway.services")
+    assert not permitted("mail", "gateway.rights.requests")
     assert permitted("consent", "gateway.errors")
     assert permitted("rights", "gateway.locales")
     assert not permitted("locales", "gateway.consent.texts")
