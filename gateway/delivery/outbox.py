@@ -160,6 +160,15 @@ class RedisOutbox:
         straight away instead of claiming it after ``claim_idle``. A delivery cut short may
         have reached the service: the idempotency key absorbs the second post.
         """
+        try:
+            await self._hand_back()
+        except ResponseError as exc:
+            # A Redis restarted without persistence has no group, so nothing is held in it.
+            if "NOGROUP" not in str(exc):
+                raise
+        self._consumers.clear()
+
+    async def _hand_back(self) -> None:
         for consumer in sorted(self._consumers):
             held: Any = await self.redis.xpending_range(
                 self.stream, GROUP, min="-", max="+", count=10_000, consumername=consumer
@@ -174,7 +183,6 @@ class RedisOutbox:
                     pipe.xdel(self.stream, entry_id)
                     await pipe.execute()
             await self.redis.xgroup_delconsumer(self.stream, GROUP, consumer)
-        self._consumers.clear()
 
     async def status(self) -> QueueStatus:
         await self.ensure_group()
