@@ -142,6 +142,31 @@ class Settings:
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
 
+    database_url: Secret | None = _setting(
+        None,
+        "Database URL (`sqlite:///path` or `postgresql://…`) for accounts and records. Unset: "
+        "`gateway.db` (SQLite) in the data folder.",
+        secret=True,
+    )
+    public_url: str = _setting(
+        "http://127.0.0.1:8000",
+        "The gateway's public base URL, for the links in invitation and password-reset e-mails.",
+    )
+    limit_sign_in: str = _setting(
+        "10/minute;100/hour",
+        "Console sign-in attempts per client address (IPv6: per /64), counted before the password "
+        "is checked.",
+    )
+    session_idle_seconds: float = _setting(
+        1800.0, "Seconds without a request after which a console session ends."
+    )
+    session_max_seconds: float = _setting(
+        43_200.0, "Seconds after sign-in after which a console session ends, however active."
+    )
+    invitation_ttl_seconds: float = _setting(
+        7 * 86_400.0, "Seconds an invitation link stays valid."
+    )
+
     @property
     def embedded(self) -> bool:
         """True when running without Redis (the embedded default)."""
@@ -170,6 +195,7 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_sign_in",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -222,6 +248,28 @@ class Settings:
             raise SettingsError(
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
+
+        if not 60 <= self.session_idle_seconds <= self.session_max_seconds <= 30 * 86_400:
+            raise SettingsError(
+                "SESSION_IDLE_SECONDS",
+                "must be at least 60 and at most GATEWAY_SESSION_MAX_SECONDS (at most 30 days)",
+            )
+        if not 60 <= self.invitation_ttl_seconds <= 30 * 86_400:
+            raise SettingsError("INVITATION_TTL_SECONDS", "must be between 60 s and 30 days")
+        if not self.public_url.startswith(("https://", "http://")) or "?" in self.public_url:
+            raise SettingsError("PUBLIC_URL", "must be an http(s):// base URL without a query")
+        if self.database_url is not None:
+            from gateway.db.engine import url_problem
+
+            problem = url_problem(str(self.database_url))
+            if problem:
+                raise SettingsError("DATABASE_URL", problem)
+
+    def database(self) -> str:
+        """The database URL in use: the configured one, or SQLite in the data folder."""
+        if self.database_url is not None:
+            return str(self.database_url)
+        return f"sqlite:///{self.data_dir.resolve() / 'gateway.db'}"
 
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""

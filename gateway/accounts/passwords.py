@@ -18,6 +18,8 @@ from functools import lru_cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from gateway.errors import PasswordRejected
+
 PARAMETERS = profiles.RFC_9106_LOW_MEMORY
 MIN_LENGTH = 10
 MAX_LENGTH = 1024  # hashing megabytes of "password" would be a cheap way to burn CPU
@@ -25,17 +27,19 @@ MAX_LENGTH = 1024  # hashing megabytes of "password" would be a cheap way to bur
 _hasher = PasswordHasher.from_parameters(PARAMETERS)
 
 
-class PasswordRejected(ValueError):
-    """A new password that does not meet the rule; the message says which part."""
-
-
-def check_new_password(password: str, email: str = "") -> None:
+def check_new_password(password: str, email: str = "", field: str = "password") -> None:
+    """Raise :class:`PasswordRejected` when ``password`` is too short, too long or the address."""
+    problem = None
     if len(password) < MIN_LENGTH:
-        raise PasswordRejected(f"a password has at least {MIN_LENGTH} characters")
-    if len(password) > MAX_LENGTH:
-        raise PasswordRejected(f"a password has at most {MAX_LENGTH} characters")
-    if email and password.strip().lower() in (email, email.split("@", 1)[0]):
-        raise PasswordRejected("a password must not be the e-mail address")
+        problem = f"a password has at least {MIN_LENGTH} characters"
+    elif len(password) > MAX_LENGTH:
+        problem = f"a password has at most {MAX_LENGTH} characters"
+    elif email and password.strip().lower() in (email, email.split("@", 1)[0]):
+        problem = "a password must not be the e-mail address"
+    if problem is not None:
+        raise PasswordRejected(
+            problem, errors=[{"field": field, "message": problem, "code": PasswordRejected.code}]
+        )
 
 
 def hash_password_sync(password: str) -> str:

@@ -31,7 +31,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from gateway.clientip import parse_ip
-from gateway.errors import RateLimited
+from gateway.errors import SignInLocked
 from gateway.ratelimit import LimitRequest, Limiter
 
 FREE_FAILURES = 5
@@ -39,11 +39,6 @@ BASE_DELAY = 2.0
 MAX_DELAY = 900.0
 FORGET_AFTER = 86_400.0
 MEMORY_ENTRIES = 50_000
-
-
-class SignInLocked(RateLimited):
-    code = "sign_in_locked"
-    title = "Too many failed sign-ins"
 
 
 def client_network(ip: str) -> str:
