@@ -492,6 +492,27 @@ class AssertionExpired(AssertionRefused):
     title = "Gateway assertion expired"
 
 
+# --- outgoing mail ------------------------------------------------------------------------------
+
+
+class MailInvalid(GatewayError):
+    """A message the gateway was asked to send is malformed: a bad address, a line break in a
+    header, a header it may not set. Raised when the :class:`~gateway.mail.message.Mail` is
+    built, so nothing malformed reaches the queue."""
+
+    status = 422
+    code = "mail_invalid"
+    title = "Message could not be built"
+
+
+class MailUnavailable(GatewayError):
+    """A message could not be queued durably (spool not writable, Redis unreachable)."""
+
+    status = 503
+    code = "mail_unavailable"
+    title = "Message could not be queued"
+
+
 HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {
     404: NotFound,
     405: MethodNotAllowed,

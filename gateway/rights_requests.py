@@ -154,7 +154,7 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
             problem = "required"
         if problem is None and value is not None:
             if name == "email":
-                problem = _email_problem(value)
+                problem = email_problem(value)
             elif name == "requester_type" and value not in REQUESTER_TYPES:
                 problem = "must be self or agent"
         if problem:
@@ -229,7 +229,8 @@ def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, 
     return value, None
 
 
-def _email_problem(email: str) -> str | None:
+def email_problem(email: str) -> str | None:
+    """What is wrong with ``email`` as an address, or None (also used for outgoing mail)."""
     if len(email) > STANDARD_FIELDS["email"][1]:
         return "too long (at most 254 characters)"
     local, at, domain = email.rpartition("@")

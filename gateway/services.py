@@ -20,6 +20,7 @@ from gateway.delivery import start_delivery
 from gateway.keycache import KeyCache
 from gateway.keystore import FileKeyStore, KeyStore
 from gateway.keystore_redis import RedisKeyStore
+from gateway.mail.mailer import Mailer, open_mailer
 from gateway.metrics import Metrics
 from gateway.ratelimit import Limiter
 from gateway.settings import Settings
@@ -38,6 +39,8 @@ class Services:
     signing: Signing
     sinks: dict[str, Sink]
     metrics: Metrics
+    # Outgoing e-mail: ``await services.mailer.send(mail)``.
+    mailer: Mailer
     redis: aioredis.Redis | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
@@ -69,6 +72,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         sinks = build_sinks(settings, client)
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
+        # Its worker stops before the Redis client it uses is closed.
+        mailer = open_mailer(settings, client)
+        stack.push_async_callback(mailer.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         services = Services(
@@ -79,6 +85,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             signing=Signing(settings.signing_secrets()),
             sinks=sinks,
             metrics=metrics,
+            mailer=mailer,
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

@@ -19,6 +19,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 ENV_PREFIX = "GATEWAY_"
+DEFAULT_MAIL_FROM = "Widget Gateway <gateway@widget-gateway.localhost>"
 SECRET_FILE = "secret_key"
 
 
@@ -141,6 +142,41 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
+    smtp_url: Secret | None = _setting(
+        None,
+        "SMTP server for the gateway's e-mail: `smtp://user:pass@host:587` (STARTTLS, required "
+        "on port 587 and on any host that is not loopback), `smtps://user:pass@host:465` "
+        "(implicit TLS); plain SMTP only to a loopback relay (`smtp://127.0.0.1:25`). Unset: "
+        "mail is written as `.eml` files to `GATEWAY_MAIL_DIR` instead of sent.",
+        secret=True,
+    )
+    smtp_ca_file: Path | None = _setting(
+        None,
+        "PEM file of the authorities trusted for the SMTP server's certificate. Unset: "
+        "the system's.",
+    )
+    mail_from: str | None = _setting(
+        None,
+        "Sender of the gateway's e-mail, `Name <address>` or an address. Required with "
+        f"`GATEWAY_SMTP_URL`; unset otherwise: `{DEFAULT_MAIL_FROM}`.",
+    )
+    mail_dir: Path | None = _setting(
+        None,
+        "Folder of the `.eml` files written when `GATEWAY_SMTP_URL` is unset. Unset: "
+        "`mail/` in the data folder.",
+    )
+    mail_timeout: float = _setting(
+        30.0, "Seconds the SMTP server may take to answer one command (connecting included)."
+    )
+    mail_max_age: float = _setting(
+        2 * 86400.0, "Seconds after queueing when a message still failing goes to dead letters."
+    )
+    mail_backoff: float = _setting(
+        5.0, "Seconds before a message's first retry; doubles each attempt, with jitter."
+    )
+    mail_backoff_max: float = _setting(
+        600.0, "Longest wait between two attempts to send a message."
+    )
 
     database_url: Secret | None = _setting(
         None,
@@ -171,6 +207,16 @@ class Settings:
     def embedded(self) -> bool:
         """True when running without Redis (the embedded default)."""
         return self.redis_url is None
+
+    @property
+    def mail_sender(self) -> str:
+        """``GATEWAY_MAIL_FROM``, or the embedded default's sender."""
+        return self.mail_from or DEFAULT_MAIL_FROM
+
+    @property
+    def mailbox_dir(self) -> Path:
+        """Where mail is written when there is no SMTP server."""
+        return self.mail_dir or self.data_dir / "mail"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -264,12 +310,41 @@ class Settings:
             problem = url_problem(str(self.database_url))
             if problem:
                 raise SettingsError("DATABASE_URL", problem)
+        self._validate_mail()
 
     def database(self) -> str:
         """The database URL in use: the configured one, or SQLite in the data folder."""
         if self.database_url is not None:
             return str(self.database_url)
         return f"sqlite:///{self.data_dir.resolve() / 'gateway.db'}"
+
+    def _validate_mail(self) -> None:
+        # Imported here: gateway.mail's modules import this one.
+        from gateway.errors import MailInvalid
+        from gateway.mail.address import sender
+        from gateway.mail.server import parse_smtp_url
+
+        if self.smtp_url is not None:
+            try:
+                parse_smtp_url(str(self.smtp_url))
+            except ValueError as exc:
+                raise SettingsError("SMTP_URL", str(exc)) from None
+            if self.mail_from is None:
+                raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        try:
+            sender(self.mail_sender)
+        except MailInvalid as exc:
+            raise SettingsError("MAIL_FROM", exc.detail) from None
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise SettingsError("SMTP_CA_FILE", "no such file")
+        if not 0 < self.mail_timeout <= 300:
+            raise SettingsError("MAIL_TIMEOUT", "must be between 0 and 300 seconds")
+        if self.mail_max_age <= 0:
+            raise SettingsError("MAIL_MAX_AGE", "must be a positive number of seconds")
+        if not 0 < self.mail_backoff <= self.mail_backoff_max:
+            raise SettingsError(
+                "MAIL_BACKOFF", "must be positive and at most GATEWAY_MAIL_BACKOFF_MAX"
+            )
 
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
@@ -311,7 +386,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             )
         if "Secret" in kind:
             return Secret(raw)
-        if kind == "Path":
+        if kind.startswith("Path"):
             return Path(raw)
         if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):

@@ -1,0 +1,47 @@
+"""E-mail addresses the gateway sends to or from: the same rules as the rights form's e-mail
+field (:func:`gateway.rights_requests.email_problem`), so an address a visitor could enter is
+one the gateway can write to, and nothing else is."""
+
+from __future__ import annotations
+
+import re
+
+import idna
+
+from gateway.errors import MailInvalid
+from gateway.rights_requests import email_problem
+
+# Controls (C0, DEL, C1) and Unicode line separators: anything that str.splitlines() or a mail
+# program could take for a line break would let a value start a header of its own.
+_CONTROL = {chr(c) for c in (*range(32), *range(0x7F, 0xA0))} | {"\u2028", "\u2029"}
+# "Name <addr>", '"Name" <addr>' or a bare address; one of each, nothing after.
+_SENDER = re.compile(r'^\s*(?:"?([^"<>]*?)"?\s*<([^<>\s]+)>|([^<>\s]+))\s*$')
+
+
+def has_control(value: str) -> bool:
+    return any(ch in _CONTROL for ch in value)
+
+
+def address(value: str, what: str = "recipient") -> str:
+    """``value`` as an address to put in a header and the envelope: checked, the domain in
+    ASCII (IDNA) and lower case. Raises :class:`MailInvalid` without repeating the value."""
+    if has_control(value):
+        raise MailInvalid(f"the {what} address contains a line break or control character")
+    value = value.strip()
+    problem = email_problem(value)
+    if problem is not None:
+        # The problems are worded without the value, which may be personal data.
+        raise MailInvalid(f"the {what} address: {problem}")
+    local, _, domain = value.rpartition("@")
+    return f"{local}@{idna.encode(domain.lower(), uts46=True).decode('ascii')}"
+
+
+def sender(value: str) -> tuple[str, str]:
+    """A sender written ``Name <addr>`` or ``addr``, as ``(name, address)``."""
+    if has_control(value):
+        raise MailInvalid("the sender contains a line break or control character")
+    match = _SENDER.match(value)
+    if match is None:
+        raise MailInvalid("the sender is not an address or 'Name <address>'")
+    name, bracketed, bare = match.groups()
+    return (name or "").strip(), address(bracketed or bare, "sender")

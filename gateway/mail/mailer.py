@@ -1,0 +1,105 @@
+"""The mailer one running app holds: ``await mailer.send(mail)`` for every feature that mails.
+
+:func:`open_mailer` picks the parts from the settings: the queue (Redis outbox with Redis, the
+spool folder without) and the transport (SMTP when ``GATEWAY_SMTP_URL`` is set, the mail folder
+otherwise), and starts the worker; :meth:`Mailer.close` stops it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from email.utils import make_msgid
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from gateway.delivery import DeliveryPolicy
+from gateway.delivery_queue import DeliveryQueue
+from gateway.mail.address import sender as parse_sender
+from gateway.mail.mailbox import MailboxEntry, list_mailbox
+from gateway.mail.message import Mail
+from gateway.mail.queue import SERVICE, MailQueue, MailWorker
+from gateway.mail.server import parse_smtp_url
+from gateway.mail.transport import FolderTransport, SmtpTransport, Transport
+from gateway.outbox import RedisOutbox
+from gateway.settings import Settings
+from gateway.spool import FileSpool
+
+# Messages one SMTP connection carries before the worker looks at the queue again.
+BATCH = 20
+
+
+class Mailer:
+    """Queues messages for sending; the worker of this process sends them."""
+
+    def __init__(
+        self,
+        queue: MailQueue,
+        worker: MailWorker,
+        sender: tuple[str, str],
+        mailbox_dir: Path | None = None,
+    ) -> None:
+        self.queue = queue
+        self.worker = worker
+        self.sender = sender
+        # The folder mail is written to when there is no SMTP server, else None.
+        self.mailbox_dir = mailbox_dir
+
+    async def send(self, mail: Mail) -> str:
+        """Queue ``mail`` durably and return its Message-ID (one is made when it has none).
+        Returns before the message is sent; raises :class:`~gateway.errors.MailUnavailable`
+        when it cannot be queued."""
+        if not mail.message_id:
+            mail = replace(mail, message_id=make_msgid(domain=self.sender[1].rpartition("@")[2]))
+        return await self.queue.enqueue(mail)
+
+    async def mailbox(self, limit: int = 50) -> list[MailboxEntry]:
+        """The folder mailbox, newest first; empty when mail goes out by SMTP."""
+        if self.mailbox_dir is None:
+            return []
+        return await asyncio.to_thread(list_mailbox, self.mailbox_dir, limit)
+
+    async def close(self) -> None:
+        await self.worker.stop()
+
+
+def mail_policy(settings: Settings) -> DeliveryPolicy:
+    return DeliveryPolicy(
+        timeout=settings.mail_timeout,
+        max_age=settings.mail_max_age,
+        backoff=settings.mail_backoff,
+        backoff_max=settings.mail_backoff_max,
+        poll_interval=min(0.5, settings.mail_backoff),
+        concurrency=BATCH,
+    )
+
+
+def mail_queue(settings: Settings, redis: Redis | None) -> DeliveryQueue:
+    if redis is not None:
+        return RedisOutbox(redis, SERVICE, claim_idle=settings.delivery_claim_idle)
+    return FileSpool(settings.data_dir / "spool" / SERVICE, SERVICE)
+
+
+def open_mailer(
+    settings: Settings, redis: Redis | None, *, clock: Callable[[], float] = time.time
+) -> Mailer:
+    """The mailer for ``settings``, its worker started (call within a running loop)."""
+    sender = parse_sender(settings.mail_sender)
+    transport: Transport
+    mailbox_dir = None
+    if settings.smtp_url is not None:
+        transport = SmtpTransport(
+            parse_smtp_url(str(settings.smtp_url)),
+            timeout=settings.mail_timeout,
+            ca_file=settings.smtp_ca_file,
+        )
+    else:
+        mailbox_dir = settings.mailbox_dir
+        transport = FolderTransport(mailbox_dir, clock=clock)
+    queue = MailQueue(mail_queue(settings, redis))
+    worker = MailWorker(queue, transport, sender, mail_policy(settings), clock=clock)
+    worker.start()
+    return Mailer(queue, worker, sender, mailbox_dir)
