@@ -24,6 +24,8 @@ from gateway import (
     rights_api,
     widget_api,
 )
+from gateway.accounts import admin_routes as admin_accounts
+from gateway.console import api as console_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -43,6 +45,8 @@ def build_routes() -> list[BaseRoute]:
         *private_keys.routes(),
         *admin_api.routes(),
         *admin_page.routes(),
+        *admin_accounts.routes(),
+        *console_api.routes(),
     ]
 
 

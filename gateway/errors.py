@@ -432,6 +432,14 @@ class TwoFactorState(GatewayError):
     title = "Two-factor sign-in is not in that state"
 
 
+class PasswordIncorrect(GatewayError):
+    """The current password, asked for again before a sensitive change, is wrong."""
+
+    status = 403
+    code = "password_incorrect"
+    title = "Password incorrect"
+
+
 class InvalidCode(GatewayError):
     status = 422
     code = "invalid_code"

@@ -95,6 +95,8 @@ class ApiKey:
     revoked_at: float | None = None
     private_keys: tuple[PrivateKeyHash, ...] = ()
     exposed_at: float | None = None
+    # Set while the key's account is suspended by an operator: widgets and servers are refused.
+    account_suspended_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -136,6 +138,7 @@ class ApiKey:
                 for p in self.private_keys
             ],
             "exposed_at": self.exposed_at,
+            "account_suspended_at": self.account_suspended_at,
         }
 
     @classmethod
@@ -156,6 +159,7 @@ class ApiKey:
             revoked_at=data.get("revoked_at"),
             private_keys=tuple(PrivateKeyHash(**p) for p in data.get("private_keys", ())),
             exposed_at=data.get("exposed_at"),
+            account_suspended_at=data.get("account_suspended_at"),
         )
 
     def public_view(self) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 import redis.asyncio as aioredis
 
 from gateway import redis_client
+from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.delivery import start_delivery
 from gateway.keycache import KeyCache
 from gateway.keystore import FileKeyStore, KeyStore
@@ -41,6 +42,8 @@ class Services:
     metrics: Metrics
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
+    # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
+    accounts: Accounts
     redis: aioredis.Redis | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
@@ -75,6 +78,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         # Its worker stops before the Redis client it uses is closed.
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
+        accounts = await stack.enter_async_context(open_accounts(settings, client, limiter))
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         services = Services(
@@ -86,6 +90,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             sinks=sinks,
             metrics=metrics,
             mailer=mailer,
+            accounts=accounts,
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

@@ -21,6 +21,7 @@ from starlette.routing import Route
 from gateway import cors
 from gateway.clientip import client_ip
 from gateway.errors import (
+    AccountSuspended,
     GatewayError,
     KeyMalformed,
     KeyRevoked,
@@ -110,6 +111,8 @@ def widget_route(
             key = cached.key
             if not key.active:
                 raise KeyRevoked("this key has been revoked")
+            if key.account_suspended_at is not None:
+                raise AccountSuspended("this key's account is suspended")
             if widget not in key.widgets:
                 raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
             ip = client_ip(request.scope, services.settings.trusted_proxies)
@@ -174,6 +177,8 @@ async def preflight(request: Request) -> Response:
         origin = check_origin(request, cached)
         if not cached.key.active:
             raise KeyRevoked("this key has been revoked")
+        if cached.key.account_suspended_at is not None:
+            raise AccountSuspended("this key's account is suspended")
         headers = cors.preflight_headers(
             origin,
             request.headers.get("access-control-request-method"),

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -291,25 +291,25 @@ class AccountStore:
                 )
             )
 
-    async def use_reset(self, token_hash: str, now: float) -> str | None:
-        """The person a reset link is for, if it is unused and unexpired; it is used up now."""
+    async def reset_for(self, token_hash: str, now: float) -> str | None:
+        """The person an unused, unexpired reset link is for (the link stays unused)."""
         row = t.password_resets.c
+        query = select(row.person_id).where(
+            row.token_hash == token_hash, row.used_at.is_(None), row.expires_at > now
+        )
         async with self._tx() as conn:
-            person_id = (
-                await conn.execute(
-                    select(row.person_id).where(
-                        and_(row.token_hash == token_hash, row.used_at.is_(None))
-                    )
-                )
-            ).scalar_one_or_none()
-            if person_id is None:
-                return None
-            won = await conn.execute(
-                update(t.password_resets)
-                .where(row.token_hash == token_hash, row.used_at.is_(None), row.expires_at > now)
-                .values(used_at=now)
-            )
-        return str(person_id) if won.rowcount == 1 else None
+            person_id = (await conn.execute(query)).scalar_one_or_none()
+        return None if person_id is None else str(person_id)
+
+    async def use_reset(self, token_hash: str, now: float) -> bool:
+        row = t.password_resets.c
+        query = (
+            update(t.password_resets)
+            .where(row.token_hash == token_hash, row.used_at.is_(None), row.expires_at > now)
+            .values(used_at=now)
+        )
+        async with self._tx() as conn:
+            return (await conn.execute(query)).rowcount == 1
 
 
 def _account(row: Any) -> Account:

@@ -49,9 +49,7 @@ memberships = Table(
     "memberships",
     metadata,
     Column("person_id", String(40), ForeignKey("people.id", ondelete="CASCADE"), nullable=False),
-    Column(
-        "account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("role", String(16), nullable=False),
     UniqueConstraint("person_id", "account_id", name="uq_memberships_person_account"),
     Index("ix_memberships_account", "account_id"),
@@ -61,9 +59,7 @@ invitations = Table(
     "invitations",
     metadata,
     Column("id", String(40), primary_key=True),
-    Column(
-        "account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False
-    ),
+    Column("account_id", String(40), ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     Column("email", String(320), nullable=False),
     Column("role", String(16), nullable=False),
     Column("token_hash", String(64), nullable=False, unique=True),

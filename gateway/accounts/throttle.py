@@ -59,7 +59,7 @@ class Failures:
     def locked_until(self) -> float:
         if self.count <= FREE_FAILURES:
             return 0.0
-        delay = min(BASE_DELAY * 2 ** (self.count - FREE_FAILURES - 1), MAX_DELAY)
+        delay: float = min(BASE_DELAY * 2.0 ** (self.count - FREE_FAILURES - 1), MAX_DELAY)
         return self.last_at + delay
 
 

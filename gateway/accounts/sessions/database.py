@@ -55,7 +55,9 @@ class DatabaseSessionStore:
     async def of_person(self, person_id: str) -> list[Session]:
         try:
             async with self.engine.connect() as conn:
-                rows = await conn.execute(select(table.c.data).where(table.c.person_id == person_id))
+                rows = await conn.execute(
+                    select(table.c.data).where(table.c.person_id == person_id)
+                )
                 return [Session.from_json(r.data) for r in rows]
         except SQLAlchemyError as exc:
             raise StoreUnavailable("sessions could not be read") from exc

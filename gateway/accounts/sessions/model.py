@@ -73,9 +73,7 @@ class SessionRules:
     absolute: float = 43_200.0
 
     def expired(self, session: Session, now: float) -> bool:
-        return (
-            now - session.last_seen_at >= self.idle or now - session.created_at >= self.absolute
-        )
+        return now - session.last_seen_at >= self.idle or now - session.created_at >= self.absolute
 
 
 class SessionManager:

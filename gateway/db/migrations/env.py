@@ -13,6 +13,7 @@ from gateway.db.metadata import metadata
 
 # Every table must be declared before autogenerate compares them with the database.
 import gateway.records.tables  # noqa: F401  isort: skip
+import gateway.accounts.tables  # noqa: F401  isort: skip
 
 config = context.config
 
