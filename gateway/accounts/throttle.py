@@ -32,7 +32,7 @@ from redis.exceptions import RedisError
 
 from gateway.clientip import parse_ip
 from gateway.errors import SignInLocked
-from gateway.ratelimit import LimitRequest, Limiter
+from gateway.ratelimit import Limiter, LimitRequest
 
 FREE_FAILURES = 5
 BASE_DELAY = 2.0

@@ -8,12 +8,13 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from gateway.accounts import tables as accounts_tables
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
+from gateway.records import tables as records_tables
 
 # Every table must be declared before autogenerate compares them with the database.
-import gateway.records.tables  # noqa: F401  isort: skip
-import gateway.accounts.tables  # noqa: F401  isort: skip
+DECLARED = (accounts_tables, records_tables)
 
 config = context.config
 
