@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import cli_keys, cli_outbox, demo
+from gateway.accounts import commands as cli_accounts
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
 
@@ -30,6 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run_sync=serve_command)
 
     cli_keys.add_parser(sub)
+    cli_accounts.add_parser(sub)
     cli_outbox.add_parser(sub)
     demo.add_parser(sub)
     return parser
