@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from gateway import cli_keys, cli_outbox, demo
+from gateway import cli_db, cli_keys, cli_outbox, demo
 from gateway.accounts import commands as cli_accounts
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_keys.add_parser(sub)
     cli_accounts.add_parser(sub)
     cli_outbox.add_parser(sub)
+    cli_db.add_parser(sub)
     demo.add_parser(sub)
     return parser
 

@@ -17,7 +17,7 @@ from typing import Any
 from gateway.delivery_queue import DeliveryQueue
 from gateway.settings import Settings
 from gateway.sink_http import HttpSink
-from gateway.sinks import SERVICES, build_sinks
+from gateway.sinks import SERVICES, build_sinks, each_sink
 
 
 def add_parser(subparsers: Any) -> None:
@@ -55,9 +55,9 @@ async def with_queues(
     try:
         sinks = build_sinks(settings, client)
         queues = {
-            name: sink.queue
-            for name, sink in sinks.items()
-            if isinstance(sink, HttpSink) and service in (None, name)
+            sink.service: sink.queue
+            for sink in each_sink(sinks.values())
+            if isinstance(sink, HttpSink) and service in (None, sink.service)
         }
         if not queues:
             print("no HTTP sink configured: records are written directly, nothing is queued")

@@ -39,6 +39,7 @@ from gateway.delivery_queue import Entry
 from gateway.metrics import Metrics
 from gateway.settings import Settings
 from gateway.sink_http import HttpSink
+from gateway.sinks import each_sink
 
 log = logging.getLogger("gateway.delivery")
 
@@ -346,7 +347,7 @@ def start_delivery(services: Any) -> DeliveryHandle:
     """Start this instance's delivery workers for ``services.sinks`` (called in the lifespan)."""
     settings: Settings = services.settings
     return start_workers(
-        services.sinks.values(),
+        each_sink(services.sinks.values()),
         settings.signing_secrets(),
         DeliveryPolicy.from_settings(settings),
         counters=Counters(services.metrics),

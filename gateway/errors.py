@@ -460,6 +460,42 @@ class InvalidRole(InvalidPayload):
     code = "invalid_role"
     title = "Invalid role"
 
+# --- records store ------------------------------------------------------------------------------
+
+
+class RecordNotFound(GatewayError):
+    """No consent record or rights request with that id or reference."""
+
+    status = 404
+    code = "record_not_found"
+    title = "Record not found"
+
+
+class InvalidStatusTransition(GatewayError):
+    """A rights request cannot move from its status to the one asked for (or that status does
+    not exist); ``extra`` names both."""
+
+    status = 409
+    code = "invalid_status_transition"
+    title = "Status change not allowed"
+
+
+class InvalidCursor(GatewayError):
+    """A page cursor that this store did not hand out, or one for another listing."""
+
+    status = 422
+    code = "invalid_cursor"
+    title = "Invalid page cursor"
+
+
+class InvalidRecord(GatewayError):
+    """A record to store lacks a field or has one of the wrong type (an import, a bad sink
+    record); never raised for what a widget sent, which is validated before."""
+
+    status = 422
+    code = "invalid_record"
+    title = "Invalid record"
+
 
 # --- dependencies -------------------------------------------------------------------------------
 

@@ -15,8 +15,10 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from gateway import redis_client
+from gateway import receipts, redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
+from gateway.db import migrate
+from gateway.db.engine import create_engine
 from gateway.delivery import start_delivery
 from gateway.keycache import KeyCache
 from gateway.keystore import FileKeyStore, KeyStore
@@ -24,6 +26,8 @@ from gateway.keystore_redis import RedisKeyStore
 from gateway.mail.mailer import Mailer, open_mailer
 from gateway.metrics import Metrics
 from gateway.ratelimit import Limiter
+from gateway.records.sink import DatabaseSink
+from gateway.records.store import RecordStore
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.sinks import Sink, build_sinks
@@ -45,6 +49,8 @@ class Services:
     # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
     accounts: Accounts
     redis: aioredis.Redis | None = None
+    # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
+    records: RecordStore | None = None
     extras: dict[str, Any] = field(default_factory=dict)
     # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
     clock: Callable[[], float] = time.time
@@ -72,13 +78,18 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             keys.start_listening(listener)
         limiter = Limiter(settings, str(settings.redis_url) if settings.redis_url else None)
         stack.push_async_callback(limiter.close)
-        sinks = build_sinks(settings, client)
+        signing = Signing(settings.signing_secrets())
+        records = await open_records(settings, stack)
+        sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
         # Its worker stops before the Redis client it uses is closed.
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
-        accounts = await stack.enter_async_context(open_accounts(settings, client, limiter))
+        engine = records.engine if records is not None else None
+        accounts = await stack.enter_async_context(
+            open_accounts(settings, client, limiter, engine)
+        )
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         services = Services(
@@ -86,15 +97,43 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             store=store,
             keys=keys,
             limiter=limiter,
-            signing=Signing(settings.signing_secrets()),
+            signing=signing,
             sinks=sinks,
             metrics=metrics,
             mailer=mailer,
             accounts=accounts,
             redis=client,
+            records=records,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         delivery = start_delivery(services)
         stack.push_async_callback(delivery.stop)
         services.extras["delivery"] = delivery
         yield services
+
+
+async def open_records(
+    settings: Settings, stack: contextlib.AsyncExitStack
+) -> RecordStore | None:
+    """The records store, its database migrated to the newest schema; None without one."""
+    url = settings.database()
+    if url is None:
+        return None
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    return RecordStore(engine)
+
+
+def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:
+    """What makes each service's ``database`` sink, consent records kept with a receipt."""
+    if records is None:
+        return None
+    store = records
+
+    def make(service: str) -> Sink:
+        return DatabaseSink(service, store, receipt=lambda record: receipts.issue(signing, record))
+
+    return make

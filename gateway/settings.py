@@ -18,6 +18,8 @@ from typing import Any
 from limits import parse_many
 from starlette.datastructures import Secret
 
+from gateway.db.engine import url_problem as database_url_problem
+
 ENV_PREFIX = "GATEWAY_"
 DEFAULT_MAIL_FROM = "Widget Gateway <gateway@widget-gateway.localhost>"
 SECRET_FILE = "secret_key"
@@ -89,15 +91,25 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    database_url: Secret | None = _setting(
+        None,
+        "The records store: `sqlite:///path/records.db` or `postgresql://user@host:5432/db`. "
+        "Unset: `records.db` in the data folder on the embedded default, none with Redis.",
+        secret=True,
+    )
     consent_sink: str | None = _setting(
         None,
-        "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
+        "Where consent records go, comma-separated: `database`, `file:///path.jsonl`, "
+        "`redis-stream://NAME`, `http(s)://…`. Unset: `database` when there is a records store "
+        "(and `consent.jsonl` in the data folder beside it on the embedded default); otherwise "
+        "`consent.jsonl`.",
     )
     rights_sink: str | None = _setting(
         None,
-        "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
+        "Where rights requests go, comma-separated: `database`, `file:///path.jsonl`, "
+        "`redis-stream://NAME`, `http(s)://…`. Unset: `database` when there is a records store "
+        "(and `rights.jsonl` in the data folder beside it on the embedded default); otherwise "
+        "`rights.jsonl`.",
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -178,12 +190,6 @@ class Settings:
         600.0, "Longest wait between two attempts to send a message."
     )
 
-    database_url: Secret | None = _setting(
-        None,
-        "Database URL (`sqlite:///path` or `postgresql://…`) for accounts and records. Unset: "
-        "`gateway.db` (SQLite) in the data folder.",
-        secret=True,
-    )
     public_url: str = _setting(
         "http://127.0.0.1:8000",
         "The gateway's public base URL, for the links in invitation and password-reset e-mails.",
@@ -217,6 +223,21 @@ class Settings:
     def mailbox_dir(self) -> Path:
         """Where mail is written when there is no SMTP server."""
         return self.mail_dir or self.data_dir / "mail"
+
+    def accounts_database(self) -> str:
+        """Where accounts live: the records store's database, or (with Redis but no
+        ``GATEWAY_DATABASE_URL``) ``accounts.db`` in this instance's data folder — set
+        ``GATEWAY_DATABASE_URL`` when several instances share accounts."""
+        return self.database() or f"sqlite:///{(self.data_dir / 'accounts.db').absolute()}"
+
+    def database(self) -> str | None:
+        """The records store's URL: the setting, ``records.db`` in the data folder on the
+        embedded default, or None (Redis without a database)."""
+        if self.database_url is not None:
+            return str(self.database_url)
+        if self.embedded:
+            return f"sqlite:///{(self.data_dir / DATABASE_FILE).absolute()}"
+        return None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
@@ -273,11 +294,21 @@ class Settings:
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
         for attr in ("consent_sink", "rights_sink"):
-            problem = sink_url_problem(getattr(self, attr))
-            if problem:
-                raise SettingsError(attr.upper(), problem)
-            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
-                raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
+            urls = sink_list(getattr(self, attr))
+            for url in urls:
+                problem = sink_url_problem(url)
+                if problem:
+                    raise SettingsError(attr.upper(), problem)
+                if url.startswith("redis-stream://") and self.redis_url is None:
+                    raise SettingsError(
+                        attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL"
+                    )
+                if url == DATABASE_SINK and self.database() is None:
+                    raise SettingsError(
+                        attr.upper(), "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+                    )
+            if len(set(urls)) != len(urls):
+                raise SettingsError(attr.upper(), "names the same sink twice")
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
         if not 0 < self.delivery_timeout <= 120:
@@ -304,19 +335,7 @@ class Settings:
             raise SettingsError("INVITATION_TTL_SECONDS", "must be between 60 s and 30 days")
         if not self.public_url.startswith(("https://", "http://")) or "?" in self.public_url:
             raise SettingsError("PUBLIC_URL", "must be an http(s):// base URL without a query")
-        if self.database_url is not None:
-            from gateway.db.engine import url_problem
-
-            problem = url_problem(str(self.database_url))
-            if problem:
-                raise SettingsError("DATABASE_URL", problem)
         self._validate_mail()
-
-    def database(self) -> str:
-        """The database URL in use: the configured one, or SQLite in the data folder."""
-        if self.database_url is not None:
-            return str(self.database_url)
-        return f"sqlite:///{self.data_dir.resolve() / 'gateway.db'}"
 
     def _validate_mail(self) -> None:
         # Imported here: gateway.mail's modules import this one.
@@ -378,6 +397,11 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             if not raw.startswith(REDIS_SCHEMES):
                 raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
             return Secret(raw)
+        if attr == "database_url":
+            problem = database_url_problem(raw)
+            if problem:
+                raise ValueError(problem)
+            return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
         if attr == "trusted_proxies":
@@ -409,14 +433,21 @@ _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
 
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
+DATABASE_SINK = "database"
+DATABASE_FILE = "records.db"
+
+
+def sink_list(value: str | None) -> list[str]:
+    """The sink URLs of a comma-separated sink setting (empty: unset, the default)."""
+    return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
 def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
-    if url is None:
+    """What is wrong with one sink URL, or None when it is usable (None: the embedded default)."""
+    if url is None or url == DATABASE_SINK:
         return None
     if not url.startswith(SINK_SCHEMES):
-        return "must start with file://, redis-stream://, http:// or https://"
+        return "each sink must be database, or start with file://, redis-stream://, http(s)://"
     scheme, _, rest = url.partition("://")
     if scheme == "file" and not rest.startswith("/"):
         return "a file:// sink needs an absolute path (file:///var/lib/gateway/consent.jsonl)"

@@ -1,7 +1,7 @@
 """What the accounts package holds in one running app, opened in the lifespan and closed after.
 
-The database engine (``GATEWAY_DATABASE_URL``, SQLite in the data folder by default) is migrated
-to the newest revision at start; sessions go to Redis when the gateway has one, else into the
+Accounts share the records store's database (``GATEWAY_DATABASE_URL``, SQLite in the data
+folder on the embedded default), migrated to the newest revision at start; sessions go to Redis when the gateway has one, else into the
 database; the sign-in throttle counts through the gateway's limiter.
 """
 
@@ -44,11 +44,18 @@ def session_rules(settings: Settings) -> SessionRules:
 
 @contextlib.asynccontextmanager
 async def open_accounts(
-    settings: Settings, client: aioredis.Redis | None, limiter: Limiter
+    settings: Settings,
+    client: aioredis.Redis | None,
+    limiter: Limiter,
+    shared: AsyncEngine | None = None,
 ) -> AsyncIterator[Accounts]:
-    url = settings.database()
-    await migrate.upgrade(url)
-    engine = create_engine(url)
+    """Accounts on ``shared`` (the records store's engine, already migrated) or on an engine of
+    their own for :meth:`Settings.accounts_database`."""
+    if shared is None:
+        url = settings.accounts_database()
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await migrate.upgrade(url)
+    engine = shared or create_engine(url)
     try:
         sessions: SessionStore
         failures: FailureCounter
@@ -68,4 +75,5 @@ async def open_accounts(
             engine=engine,
         )
     finally:
-        await engine.dispose()
+        if shared is None:
+            await engine.dispose()

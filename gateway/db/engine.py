@@ -10,6 +10,7 @@ Two forms are accepted, and turned into SQLAlchemy's async drivers:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from sqlalchemy import event
@@ -62,6 +63,9 @@ def create_engine(url: str, **options: Any) -> AsyncEngine:
     """An async engine for a ``GATEWAY_DATABASE_URL``; SQLite connections are set up as above."""
     target = async_url(url)
     if target.drivername.startswith("sqlite"):
+        # aiosqlite logs every statement with its parameters at DEBUG: records hold personal
+        # data (emails, names), which must never reach a log.
+        logging.getLogger("aiosqlite").setLevel(logging.INFO)
         engine = _create_async_engine(target, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling would BEGIN late; SQLAlchemy's events do it right.
