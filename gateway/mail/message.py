@@ -111,7 +111,6 @@ def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMess
     message["Subject"] = mail.subject
     message["Date"] = formatdate(date, usegmt=True)
     message["Message-ID"] = mail.message_id
-    message["Content-Language"] = mail.language
     # RFC 3834: an automatic message; vacation responders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     for name, value in mail.headers:
@@ -119,4 +118,6 @@ def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMess
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
+    # After the bodies: making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = mail.language
     return message
