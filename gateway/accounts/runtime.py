@@ -1,8 +1,9 @@
 """What the accounts package holds in one running app, opened in the lifespan and closed after.
 
 Accounts share the records store's database (``GATEWAY_DATABASE_URL``, SQLite in the data
-folder on the embedded default), migrated to the newest revision at start; sessions go to Redis when the gateway has one, else into the
-database; the sign-in throttle counts through the gateway's limiter.
+folder on the embedded default), migrated to the newest revision at start; sessions go to Redis
+when the gateway has one, else into the database; the sign-in throttle counts through the
+gateway's limiter.
 """
 
 from __future__ import annotations
