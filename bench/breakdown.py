@@ -78,7 +78,7 @@ def asgi_call(app: Any, sc: dict[str, Any]) -> Callable[[], Awaitable[None]]:
 async def measure(env: dict[str, str], pk: str, n: int) -> list[tuple[str, float]]:
     os.environ.update(env)
     from gateway.app import create_app
-    from gateway.ratelimit import Limiter, LimitRequest
+    from gateway.ratelimit.limiter import Limiter, LimitRequest
     from gateway.settings import Settings
 
     config = scope("GET", f"/v1/{pk}/consent/config", {"Origin": ORIGIN, "Host": "gw"})

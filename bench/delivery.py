@@ -17,11 +17,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 
-from gateway.delivery import DeliveryPolicy, start_workers
-from gateway.outbox import RedisOutbox
-from gateway.sink_file import FileSink
-from gateway.sink_http import HttpSink
-from gateway.spool import FileSpool
+from gateway.delivery.file import FileSink
+from gateway.delivery.http import HttpSink
+from gateway.delivery.outbox import RedisOutbox
+from gateway.delivery.spool import FileSpool
+from gateway.delivery.workers import DeliveryPolicy, start_workers
 from tests.support.processes import RedisServer, free_port
 from tests.support.receiver import SECRETS, Receiver, record
 from tests.support.servers import ServerThread

@@ -14,7 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from bench.bare import CONFIG
 from gateway.app import create_app as create_gateway
-from gateway.widget_api import WidgetCall, widget_route
+from gateway.web.guard import WidgetCall, widget_route
 
 
 async def constant_config(call: WidgetCall) -> Response:

@@ -6,7 +6,8 @@ Run it next to a gateway configured with ``GATEWAY_CONSENT_SINK=http://127.0.0.1
 
 What it shows:
 
-- the ``X-Gateway-Assertion`` header is checked with :func:`gateway.assertion.verify_assertion`
+- the ``X-Gateway-Assertion`` header is checked with
+  :func:`gateway.delivery.assertion.verify_assertion`
   against the raw body (a forged or altered record gets ``401``);
 - records are de-duplicated by ``Idempotency-Key``: the gateway may post a record twice after a
   crash, and the second post answers ``200`` without storing anything;
@@ -31,7 +32,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.assertion import HEADER, verify_assertion
+from gateway.delivery.assertion import HEADER, verify_assertion
 from gateway.errors import AssertionRefused, problem_response
 
 # Deliveries are retried for days (GATEWAY_DELIVERY_MAX_AGE): accept assertions that old.

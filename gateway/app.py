@@ -13,22 +13,18 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from gateway import (
-    admin_api,
-    admin_page,
-    assets,
-    consent_api,
-    health,
-    openapi,
-    private_keys,
-    rights_api,
-    widget_api,
-)
-from gateway.accounts import admin_routes as admin_accounts
+from gateway.admin import accounts as admin_accounts
+from gateway.admin import api as admin_api
+from gateway.admin import page as admin_page
+from gateway.consent import api as consent_api
 from gateway.console import api as console_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
+from gateway.keys import private_keys
+from gateway.rights import api as rights_api
 from gateway.services import open_services
 from gateway.settings import Settings
+from gateway.web import assets, health, openapi
+from gateway.web import guard as widget_api
 
 log = logging.getLogger("gateway")
 

@@ -460,6 +460,7 @@ class InvalidRole(InvalidPayload):
     code = "invalid_role"
     title = "Invalid role"
 
+
 # --- records store ------------------------------------------------------------------------------
 
 
@@ -521,8 +522,8 @@ class SinkUnavailable(GatewayError):
 
 class AssertionRefused(GatewayError):
     """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
-    the body it came with. Raised by :func:`gateway.assertion.verify_assertion` in a receiving
-    service."""
+    the body it came with. Raised by :func:`gateway.delivery.assertion.verify_assertion` in a
+    receiving service."""
 
     status = 401
     code = "assertion_invalid"

@@ -15,22 +15,23 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from gateway import receipts, redis_client
+from gateway import redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
+from gateway.consent import receipts
 from gateway.db import migrate
 from gateway.db.engine import create_engine
-from gateway.delivery import start_delivery
-from gateway.keycache import KeyCache
-from gateway.keystore import FileKeyStore, KeyStore
-from gateway.keystore_redis import RedisKeyStore
+from gateway.delivery.sinks import Sink, build_sinks
+from gateway.delivery.workers import start_delivery
+from gateway.keys.cache import KeyCache
+from gateway.keys.redis_store import RedisKeyStore
+from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
-from gateway.metrics import Metrics
-from gateway.ratelimit import Limiter
+from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.settings import Settings
 from gateway.signing import Signing
-from gateway.sinks import Sink, build_sinks
+from gateway.web.metrics import Metrics
 
 log = logging.getLogger("gateway")
 
@@ -87,9 +88,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
         engine = records.engine if records is not None else None
-        accounts = await stack.enter_async_context(
-            open_accounts(settings, client, limiter, engine)
-        )
+        accounts = await stack.enter_async_context(open_accounts(settings, client, limiter, engine))
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         services = Services(
@@ -112,9 +111,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         yield services
 
 
-async def open_records(
-    settings: Settings, stack: contextlib.AsyncExitStack
-) -> RecordStore | None:
+async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:
     """The records store, its database migrated to the newest schema; None without one."""
     url = settings.database()
     if url is None:

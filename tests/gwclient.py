@@ -9,8 +9,8 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
-from gateway.keys import NewKey, create_key
-from gateway.keystore import FileKeyStore
+from gateway.keys.model import NewKey, create_key
+from gateway.keys.store import FileKeyStore
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 
@@ -35,7 +35,7 @@ def stored_key(settings: Settings, origins: tuple[str, ...] = (SITE,), **fields:
         if settings.redis_url is None:
             await FileKeyStore(settings.data_dir).put(new.key)
         else:
-            from gateway.keystore_redis import RedisKeyStore
+            from gateway.keys.redis_store import RedisKeyStore
             from gateway.redis_client import connect
 
             client = connect(settings)

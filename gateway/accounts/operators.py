@@ -12,14 +12,14 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-from gateway import key_admin
 from gateway.accounts.invitations import invite, parse_address
 from gateway.accounts.records import Account
 from gateway.accounts.runtime import Accounts
-from gateway.audit import AuditLog
 from gateway.errors import AccountNotFound, InvalidPayload
-from gateway.keys import ApiKey
-from gateway.keystore import KeyStore
+from gateway.keys import changes as key_admin
+from gateway.keys.audit import AuditLog
+from gateway.keys.model import ApiKey
+from gateway.keys.store import KeyStore
 from gateway.mail.mailer import Mailer
 from gateway.settings import Settings
 

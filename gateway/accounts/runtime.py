@@ -27,7 +27,7 @@ from gateway.accounts.throttle import (
 )
 from gateway.db import migrate
 from gateway.db.engine import create_engine
-from gateway.ratelimit import Limiter
+from gateway.ratelimit.limiter import Limiter
 from gateway.settings import Settings
 
 

@@ -30,9 +30,9 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from gateway.clientip import parse_ip
 from gateway.errors import SignInLocked
-from gateway.ratelimit import Limiter, LimitRequest
+from gateway.ratelimit.limiter import Limiter, LimitRequest
+from gateway.web.clientip import parse_ip
 
 FREE_FAILURES = 5
 BASE_DELAY = 2.0

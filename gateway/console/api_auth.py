@@ -7,11 +7,11 @@ from starlette.routing import Route
 
 from gateway.accounts import invitations, resets
 from gateway.accounts.signin import sign_in
-from gateway.clientip import client_ip, truncate_ip
 from gateway.console import cookies
 from gateway.console.fields import check_fields, text
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.console.views import person_view
+from gateway.web.clientip import client_ip, truncate_ip
 
 RESET_ANSWER = {
     "status": "accepted",

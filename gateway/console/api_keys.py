@@ -10,12 +10,12 @@ from __future__ import annotations
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway import key_admin
-from gateway.audit import audit_log
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidQuery, KeyNotFound, UnknownField
-from gateway.key_validation import validate_create, validate_roll, validate_update
-from gateway.keys import PUBLIC_PREFIX, ApiKey, is_well_formed
+from gateway.keys import changes as key_admin
+from gateway.keys.audit import audit_log
+from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
+from gateway.keys.validation import validate_create, validate_roll, validate_update
 
 PAGE = 200
 

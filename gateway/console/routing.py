@@ -20,9 +20,9 @@ from starlette.routing import Route
 from gateway.accounts.authz import Grant, require
 from gateway.accounts.records import Person, Role
 from gateway.accounts.sessions.model import Session
-from gateway.body import read_json
 from gateway.console import cookies, csrf
 from gateway.errors import GatewayError, NotSignedIn, UnsupportedMediaType, problem_response
+from gateway.web.body import read_json
 
 if TYPE_CHECKING:
     from gateway.services import Services

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from gateway.db.engine import async_url, create_engine
-from gateway.filelock import locked
+from gateway.durable import locked
 
 HEAD = "head"
 # Any fixed number: the key of the advisory lock that serialises migrations on PostgreSQL.

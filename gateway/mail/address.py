@@ -9,7 +9,7 @@ import re
 import idna
 
 from gateway.errors import MailInvalid
-from gateway.rights_requests import email_problem
+from gateway.rights.requests import email_problem
 
 # Controls (C0, DEL, C1) and Unicode line separators: anything that str.splitlines() or a mail
 # program could take for a line break would let a value start a header of its own.

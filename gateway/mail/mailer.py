@@ -16,17 +16,17 @@ from pathlib import Path
 
 from redis.asyncio import Redis
 
-from gateway.delivery import DeliveryPolicy
-from gateway.delivery_queue import DeliveryQueue
+from gateway.delivery.outbox import RedisOutbox
+from gateway.delivery.queue import DeliveryQueue
+from gateway.delivery.spool import FileSpool
+from gateway.delivery.workers import DeliveryPolicy
 from gateway.mail.address import sender as parse_sender
 from gateway.mail.mailbox import MailboxEntry, list_mailbox
 from gateway.mail.message import Mail
 from gateway.mail.queue import SERVICE, MailQueue, MailWorker
 from gateway.mail.server import parse_smtp_url
 from gateway.mail.transport import FolderTransport, SmtpTransport, Transport
-from gateway.outbox import RedisOutbox
 from gateway.settings import Settings
-from gateway.spool import FileSpool
 
 # Messages one SMTP connection carries before the worker looks at the queue again.
 BATCH = 20

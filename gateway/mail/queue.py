@@ -20,8 +20,8 @@ import random
 import time
 from collections.abc import Callable
 
-from gateway.delivery import AttemptResult, DeliveryPolicy, Outcome, consumer_name
-from gateway.delivery_queue import DeliveryQueue, Entry
+from gateway.delivery.queue import DeliveryQueue, Entry
+from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
 from gateway.errors import MailInvalid, MailUnavailable, SinkUnavailable
 from gateway.mail.message import Mail, build_message
 from gateway.mail.transport import CONNECTION_FAILED, Transport

@@ -24,9 +24,9 @@ from typing import Protocol
 
 import aiosmtplib
 
-from gateway.delivery import AttemptResult, Outcome
+from gateway.delivery.spool import write_durably
+from gateway.delivery.workers import AttemptResult, Outcome
 from gateway.mail.server import SmtpServer, TlsMode
-from gateway.spool import write_durably
 
 # Prefix of the results that mean the server could not be reached at all.
 CONNECTION_FAILED = "connection"

@@ -16,10 +16,10 @@ from typing import Any
 
 from sqlalchemy import Row
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidRecord
 from gateway.records.model import RECEIVED, StoredConsent, StoredRightsRequest
-from gateway.rights_requests import RightsRequest, Submission, normalise_email
+from gateway.rights.requests import RightsRequest, Submission, normalise_email
 
 _CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord))
 _TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_type", "message")

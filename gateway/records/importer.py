@@ -18,7 +18,7 @@ from typing import Any
 from gateway.errors import InvalidRecord
 from gateway.records.convert import consent_record, rights_request
 from gateway.records.store import NewConsent, RecordStore
-from gateway.rights_requests import RightsRequest
+from gateway.rights.requests import RightsRequest
 
 BATCH = 1000
 

@@ -16,12 +16,12 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidRecord, SinkUnavailable, StoreUnavailable
 from gateway.records.batch import GroupCommit
 from gateway.records.convert import consent_record, rights_request
 from gateway.records.store import NewConsent, RecordStore
-from gateway.rights_requests import RightsRequest
+from gateway.rights.requests import RightsRequest
 
 LABEL = "database"
 

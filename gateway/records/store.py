@@ -21,7 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, RecordNotFound, StoreUnavailable
 from gateway.records import cursor, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
@@ -43,7 +43,7 @@ from gateway.records.tables import (
     rights_events,
     rights_requests,
 )
-from gateway.rights_requests import RightsRequest
+from gateway.rights.requests import RightsRequest
 
 MAX_PAGE = 500
 # Rows per INSERT statement: well under both dialects' limit of bound parameters.
@@ -277,7 +277,9 @@ class RecordStore:
 
     async def count_consents(self) -> int:
         async with self.reading() as conn:
-            return int((await conn.execute(select(func.count()).select_from(consent_records))).scalar_one())
+            return int(
+                (await conn.execute(select(func.count()).select_from(consent_records))).scalar_one()
+            )
 
     # --- rights requests -----------------------------------------------------------------------
 
@@ -325,7 +327,10 @@ class RecordStore:
 
 
 def _paged(
-    items: tuple[Any, ...], limit: int, listing: str, position: Callable[[Any], tuple[datetime, str]]
+    items: tuple[Any, ...],
+    limit: int,
+    listing: str,
+    position: Callable[[Any], tuple[datetime, str]],
 ) -> Page[Any]:
     if len(items) <= limit:
         return Page(items, None)

@@ -22,8 +22,8 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from gateway.app import create_app
-from gateway.keys import NewKey, create_key
-from gateway.keystore import FileKeyStore
+from gateway.keys.model import NewKey, create_key
+from gateway.keys.store import FileKeyStore
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser
 
-from gateway.origins import parse_origin, parse_rule
+from gateway.keys.origins import parse_origin, parse_rule
 
 pytestmark = pytest.mark.browser
 

@@ -8,14 +8,14 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from gateway.delivery_queue import DeliveryQueue
+from gateway.delivery.outbox import RedisOutbox
+from gateway.delivery.queue import DeliveryQueue
+from gateway.delivery.spool import FileSpool
 from gateway.mail.mailer import mail_policy, mail_queue, open_mailer
 from gateway.mail.queue import MailQueue, MailWorker
 from gateway.mail.server import parse_smtp_url
 from gateway.mail.transport import SmtpTransport
-from gateway.outbox import RedisOutbox
 from gateway.settings import Settings
-from gateway.spool import FileSpool
 from tests.mail.conftest import Run
 from tests.mail.helpers import SENDER, eventually, mail, mail_settings
 from tests.support.smtp import Recorder, SmtpServer

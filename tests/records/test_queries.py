@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidCursor, InvalidQuery
 from gateway.records.model import ConsentFilter, StoredConsent
 from gateway.records.store import RecordStore
@@ -56,7 +56,10 @@ FILTERS = [
     (ConsentFilter(public_key=KEY), lambda r: r.public_key == KEY),
     (ConsentFilter(action="custom"), lambda r: r.action == "custom"),
     (ConsentFilter(category="analytics"), lambda r: r.categories["analytics"]),
-    (ConsentFilter(category="marketing", public_key=OTHER_KEY), lambda r: r.categories["marketing"] and r.public_key == OTHER_KEY),
+    (
+        ConsentFilter(category="marketing", public_key=OTHER_KEY),
+        lambda r: r.categories["marketing"] and r.public_key == OTHER_KEY,
+    ),
     (ConsentFilter(origin="https://blog.example"), lambda r: r.origin == "https://blog.example"),
     (
         ConsentFilter(since=T0 + timedelta(hours=10), until=T0 + timedelta(hours=30)),

@@ -10,9 +10,9 @@ import asyncio
 import os
 
 from gateway import redis_client
-from gateway.delivery import DeliveryPolicy, start_workers
+from gateway.delivery.sinks import build_sinks
+from gateway.delivery.workers import DeliveryPolicy, start_workers
 from gateway.settings import Settings
-from gateway.sinks import build_sinks
 
 
 async def main() -> None:

@@ -7,7 +7,7 @@ import asyncio
 import sys
 from pathlib import Path
 
-from gateway.sink_file import FileSink
+from gateway.delivery.file import FileSink
 
 
 async def main(path: str, writer: str, count: int, rotate_bytes: int) -> None:

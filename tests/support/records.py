@@ -7,11 +7,11 @@ from collections.abc import AsyncIterator, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from gateway.consent_records import ConsentRecord
+from gateway.consent.records import ConsentRecord
 from gateway.db.engine import create_engine
 from gateway.db.migrate import upgrade
 from gateway.records.store import NewConsent, RecordStore
-from gateway.rights_requests import RightsRequest, Submission, respond_by
+from gateway.rights.requests import RightsRequest, Submission, respond_by
 
 KEY = "pk_" + "a" * 38
 OTHER_KEY = "pk_" + "b" * 38

@@ -1,0 +1,213 @@
+"""The consent API: the banner's config, consent records with receipts, and receipt checks.
+
+``GET /v1/{pk}/consent/config`` and ``POST /v1/{pk}/consent`` run behind the widget guard (key,
+origin, limits, CORS). ``POST /v1/receipts/verify`` is server to server: it authenticates with the
+key's private key, never answers with CORS headers, and treats a private key sent from a browser as
+exposed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.consent import config as consent_config
+from gateway.consent import receipts
+from gateway.consent.records import build_record, parse_choice
+from gateway.errors import (
+    GatewayError,
+    InvalidPayload,
+    problem_response,
+)
+from gateway.keys.model import ApiKey
+from gateway.keys.private_keys import authenticate
+from gateway.ratelimit.limiter import LimitRequest
+from gateway.services import Services
+from gateway.web import openapi
+from gateway.web.body import read_json
+from gateway.web.clientip import client_ip, truncate_ip
+from gateway.web.guard import WidgetCall, widget_route
+
+CONFIG_CACHE = "public, max-age=60"
+_CACHE_SIZE = 2048
+
+
+class ConsentConfigInvalid(GatewayError):
+    """The key's stored consent config does not validate (it should have been refused on save)."""
+
+    status = 500
+    code = "consent_config_invalid"
+    title = "The key's consent config is not valid"
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig:
+    """The key's parsed config, kept per key version so each request does not re-validate it."""
+    cache: dict[tuple[str, float], consent_config.ConsentConfig] = services.extras.setdefault(
+        "consent_configs", {}
+    )
+    found = cache.get((key.public_key, key.updated_at))
+    if found is None:
+        try:
+            found = consent_config.parse_config(key.consent_config)
+        except InvalidPayload:
+            raise ConsentConfigInvalid(
+                "ask the site owner to fix the key's consent config"
+            ) from None
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[(key.public_key, key.updated_at)] = found
+    return found
+
+
+def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[bytes, str]:
+    """The config answer's body and ``ETag`` for one key version and language list.
+
+    Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
+    it is done once per key version and language list and kept, bounded like the parsed configs.
+    """
+    wanted = tuple(consent_config.parse_languages(lang))
+    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = services.extras.setdefault(
+        "consent_rendered", {}
+    )
+    cache_key = (key.public_key, key.updated_at, wanted)
+    found = cache.get(cache_key)
+    if found is None:
+        body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
+        found = (body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+        if len(cache) >= _CACHE_SIZE:
+            cache.clear()
+        cache[cache_key] = found
+    return found
+
+
+async def get_config(call: WidgetCall) -> Response:
+    body, etag = rendered_config(call.services, call.key, call.request.query_params.get("lang"))
+    headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE}
+    match = call.request.headers.get("if-none-match", "")
+    if etag in (t.strip().removeprefix("W/") for t in match.split(",")):
+        return Response(status_code=304, headers=headers)
+    return Response(body, headers=headers, media_type="application/json")
+
+
+async def post_consent(call: WidgetCall) -> Response:
+    services = call.services
+    data = await read_json(call.request, services.settings.max_body_bytes)
+    config = load_config(services, call.key)
+    choice = parse_choice(data, config, call.origin)
+    record = build_record(
+        choice,
+        public_key=call.key.public_key,
+        account=call.key.account,
+        origin=call.origin,
+        client_ip=truncate_ip(call.client_ip),
+        user_agent=call.request.headers.get("user-agent", ""),
+        id_secret=call.services.signing.secrets[0],
+    )
+    # Durable before the visitor hears "201": a lost record is a lost proof of consent.
+    await services.sinks["consent"].write(record.to_json())
+    body = {
+        "record_id": record.record_id,
+        "receipt": receipts.issue(services.signing, record),
+        "received_at": record.received_at,
+    }
+    return Response(
+        _dumps(body),
+        status_code=201,
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def consent_limits(call: WidgetCall) -> list[LimitRequest]:
+    limit = call.key.limit("consent_per_ip", call.services.settings.limit_consent_per_ip)
+    return [LimitRequest("consent", limit, (call.key.public_key, call.client_ip))]
+
+
+async def verify_receipt(request: Request) -> Response:
+    """``POST /v1/receipts/verify``: is this receipt genuine, and what does it say."""
+    services: Services = request.app.state.services
+    try:
+        ip = client_ip(request.scope, services.settings.trusted_proxies)
+        await services.limiter.enforce([LimitRequest("ip", services.settings.limit_per_ip, (ip,))])
+        key = await authenticate(request, services)
+        data = await read_json(request, services.settings.max_body_bytes)
+        receipt = data.get("receipt")
+        if set(data) != {"receipt"} or not isinstance(receipt, str):
+            raise InvalidPayload(
+                'send {"receipt": "…"}',
+                errors=[{"field": "receipt", "message": "required, a string; nothing else"}],
+            )
+        check = receipts.verify(services.signing, receipt, key.public_key)
+    except GatewayError as exc:
+        services.metrics.errors.inc(code=exc.code)
+        return problem_response(exc)
+    return Response(
+        _dumps(check.to_json()),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+def routes() -> list[Route]:
+    return [
+        Route("/v1/receipts/verify", verify_receipt, methods=["POST"]),
+        widget_route("/consent/config", get_config, widget="consent", methods=["GET"]),
+        widget_route(
+            "/consent", post_consent, widget="consent", methods=["POST"], limits=consent_limits
+        ),
+    ]
+
+
+openapi.describe(
+    "/v1/{public_key}/consent/config",
+    {
+        "get": openapi.operation(
+            "Banner config for this key, texts resolved for one language (ETag, 304)",
+            "200",
+            params=[
+                openapi.PK,
+                {
+                    "name": "lang",
+                    "in": "query",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": "Wanted languages, best first, comma-separated",
+                },
+            ],
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/consent",
+    {
+        "post": openapi.operation(
+            "Record a consent choice; answers a signed receipt",
+            "201",
+            params=[openapi.PK],
+            body=True,
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)
+openapi.describe(
+    "/v1/receipts/verify",
+    {
+        "post": openapi.operation(
+            "Is this receipt genuine for the key, and what does it say",
+            "200",
+            body=True,
+            errors=(401, 403, 422, 429),
+            tags=("site backends",),
+            security=[{"privateKey": []}],
+        )
+    },
+)

@@ -1,0 +1,330 @@
+"""The cookie-consent config of a key: schema, built-in defaults, validation, language resolution.
+
+A key stores its consent config as JSON (``ApiKey.consent_config``; ``None`` means the defaults).
+:func:`parse_config` validates what is stored and returns a typed :class:`ConsentConfig`;
+:func:`resolve` turns it into what the widget fetches for one language. Every text falls back, in
+order, to the config's own text in that language, the built-in one, then the config's default
+language, so a site owner only writes what differs from the defaults.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
+from gateway.errors import InvalidPayload
+
+CONSENT_MODE_TYPES = (
+    "ad_storage",
+    "analytics_storage",
+    "ad_user_data",
+    "ad_personalization",
+    "functionality_storage",
+    "personalization_storage",
+    "security_storage",
+)
+THEME_MODES = ("auto", "light", "dark")
+POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
+TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
+MAX_CATEGORIES = 12
+MAX_SERVICES = 20
+MAX_TEXT = 2000
+MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
+
+_CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"}
+_ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
+_LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
+_COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+_COLOR = re.compile(r"#[0-9a-fA-F]{6}")
+_VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
+
+
+@dataclass(frozen=True)
+class Service:
+    id: str
+    name: str
+    texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
+
+
+@dataclass(frozen=True)
+class Category:
+    id: str
+    required: bool
+    gpc: bool  # sale/sharing: stays off under Global Privacy Control unless turned on
+    consent_mode: tuple[str, ...]
+    services: tuple[Service, ...]
+    texts: Mapping[str, Mapping[str, str]]  # lang -> {"title", "description"}
+
+
+@dataclass(frozen=True)
+class ConsentConfig:
+    policy_version: str
+    lifetime_days: int
+    default_language: str
+    cookie_name: str
+    reopen_button: bool
+    theme_mode: str
+    position: str
+    accent: str | None
+    policy_url: Mapping[str, str]  # lang -> URL ("*" for every language)
+    categories: tuple[Category, ...]
+    texts: Mapping[str, Mapping[str, str]]
+
+    @property
+    def category_ids(self) -> frozenset[str]:
+        return frozenset(c.id for c in self.categories)
+
+    @property
+    def service_ids(self) -> frozenset[str]:
+        return frozenset(s.id for c in self.categories for s in c.services)
+
+
+_DEFAULT_CATEGORIES: tuple[dict[str, Any], ...] = (
+    {"id": "necessary", "required": True, "consent_mode": ["security_storage"]},
+    {"id": "functional", "consent_mode": ["functionality_storage", "personalization_storage"]},
+    {"id": "analytics", "consent_mode": ["analytics_storage"]},
+    {
+        "id": "marketing",
+        "gpc": True,
+        "consent_mode": ["ad_storage", "ad_user_data", "ad_personalization"],
+    },
+)
+
+
+class _Errors:
+    """Collects every problem of a config, so one answer lists them all."""
+
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, field: str, message: str) -> None:
+        self.items.append({"field": field, "message": message})
+
+
+def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
+    """Validate a stored consent config (``None``: the defaults); raises ``InvalidPayload``."""
+    raw = dict(raw or {})
+    err = _Errors()
+    known = {
+        "policy_version",
+        "lifetime_days",
+        "default_language",
+        "cookie_name",
+        "reopen_button",
+        "theme",
+        "policy_url",
+        "categories",
+        "texts",
+    }
+    for name in sorted(set(raw) - known):
+        err.add(name, "unknown field")
+    version = raw.get("policy_version", "1")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        err.add("policy_version", "1-40 characters: letters, digits, '.', '_' or '-'")
+    lifetime = raw.get("lifetime_days", 182)
+    if type(lifetime) is not int or not 1 <= lifetime <= MAX_LIFETIME_DAYS:
+        err.add("lifetime_days", f"an integer from 1 to {MAX_LIFETIME_DAYS}")
+    default_language = raw.get("default_language", "en")
+    if not isinstance(default_language, str) or not _LANG.fullmatch(default_language):
+        err.add("default_language", "a lower-case language tag such as 'en' or 'pt-br'")
+    cookie = raw.get("cookie_name", "wg_consent")
+    if not isinstance(cookie, str) or not _COOKIE.fullmatch(cookie):
+        err.add("cookie_name", "1-64 characters: letters, digits, '_' or '-'")
+    reopen = raw.get("reopen_button", True)
+    if not isinstance(reopen, bool):
+        err.add("reopen_button", "true or false")
+    theme = raw.get("theme", {})
+    mode, position, accent = "auto", "bottom", None
+    if not isinstance(theme, dict) or set(theme) - {"mode", "position", "accent"}:
+        err.add("theme", "an object with mode, position and accent")
+    else:
+        mode = theme.get("mode", mode)
+        position = theme.get("position", position)
+        accent = theme.get("accent")
+        if mode not in THEME_MODES:
+            err.add("theme.mode", f"one of {', '.join(THEME_MODES)}")
+        if position not in POSITIONS:
+            err.add("theme.position", f"one of {', '.join(POSITIONS)}")
+        if accent is not None and not (isinstance(accent, str) and _COLOR.fullmatch(accent)):
+            err.add("theme.accent", "a colour like #1d4ed8")
+    policy_url = _policy_urls(raw.get("policy_url"), err)
+    texts = _texts(raw.get("texts", {}), "texts", set(TEXT_KEYS), err)
+    categories = _categories(raw.get("categories"), err)
+    if err.items:
+        raise InvalidPayload("The consent config is not valid.", errors=err.items)
+    return ConsentConfig(
+        policy_version=version,
+        lifetime_days=lifetime,
+        default_language=default_language,
+        cookie_name=cookie,
+        reopen_button=reopen,
+        theme_mode=mode,
+        position=position,
+        accent=accent,
+        policy_url=policy_url,
+        categories=categories,
+        texts=texts,
+    )
+
+
+def _policy_urls(value: Any, err: _Errors) -> dict[str, str]:
+    if value is None:
+        return {}
+    urls = {"*": value} if isinstance(value, str) else value
+    if not isinstance(urls, dict):
+        err.add("policy_url", "a URL, or an object of URLs by language")
+        return {}
+    for lang, url in urls.items():
+        ok = isinstance(url, str) and url.startswith(("https://", "http://"))
+        if not ok or len(url) >= 500:
+            err.add(f"policy_url.{lang}", "an http(s) URL under 500 characters")
+    return dict(urls)
+
+
+def _texts(value: Any, where: str, allowed: set[str], err: _Errors) -> dict[str, dict[str, str]]:
+    if not isinstance(value, dict):
+        err.add(where, "an object of texts by language")
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for lang, entries in value.items():
+        if not (isinstance(lang, str) and _LANG.fullmatch(lang)) or not isinstance(entries, dict):
+            err.add(f"{where}.{lang}", "a lower-case language tag mapping to an object of texts")
+            continue
+        for key, text in entries.items():
+            if key not in allowed:
+                err.add(f"{where}.{lang}.{key}", "unknown text")
+            elif not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
+                err.add(f"{where}.{lang}.{key}", f"a string of 1-{MAX_TEXT} characters")
+        out[lang] = dict(entries)
+    return out
+
+
+def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
+    if value is None:
+        value = _DEFAULT_CATEGORIES
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_CATEGORIES:
+        err.add("categories", f"a list of 1-{MAX_CATEGORIES} categories")
+        return ()
+    seen: set[str] = set()
+    out = []
+    for i, item in enumerate(value):
+        where = f"categories.{i}"
+        if not isinstance(item, dict):
+            err.add(where, "an object")
+            continue
+        for name in sorted(set(item) - _CATEGORY_FIELDS):
+            err.add(f"{where}.{name}", "unknown field")
+        cid = item.get("id")
+        if not isinstance(cid, str) or not _ID.fullmatch(cid) or cid in seen:
+            err.add(f"{where}.id", "a unique id: lower-case letters, digits, '_' or '-'")
+            continue
+        seen.add(cid)
+        required, gpc = item.get("required", False), item.get("gpc", False)
+        if not isinstance(required, bool) or not isinstance(gpc, bool):
+            err.add(where, "required and gpc are true or false")
+        modes = item.get("consent_mode", [])
+        if not isinstance(modes, list) or any(m not in CONSENT_MODE_TYPES for m in modes):
+            err.add(f"{where}.consent_mode", f"a list of: {', '.join(CONSENT_MODE_TYPES)}")
+            modes = []
+        texts = _texts(item.get("texts", {}), f"{where}.texts", {"title", "description"}, err)
+        if cid not in CATEGORY_TEXTS["en"] and not any("title" in t for t in texts.values()):
+            err.add(f"{where}.texts", "a custom category needs a title")
+        services = _services(item.get("services", []), f"{where}.services", seen, err)
+        out.append(Category(cid, required is True, gpc is True, tuple(modes), services, texts))
+    return tuple(out)
+
+
+def _services(value: Any, where: str, seen: set[str], err: _Errors) -> tuple[Service, ...]:
+    if not isinstance(value, list) or len(value) > MAX_SERVICES:
+        err.add(where, f"a list of at most {MAX_SERVICES} services")
+        return ()
+    out = []
+    for i, item in enumerate(value):
+        ok = isinstance(item, dict) and not set(item) - {"id", "name", "texts"}
+        sid = item.get("id") if ok else None
+        name = item.get("name") if ok else None
+        if not (isinstance(sid, str) and _ID.fullmatch(sid) and sid not in seen):
+            err.add(f"{where}.{i}", "a service with a unique id, a name and optional texts")
+            continue
+        if not isinstance(name, str) or not 0 < len(name) <= 100:
+            err.add(f"{where}.{i}.name", "a name of 1-100 characters")
+            continue
+        seen.add(sid)
+        texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, err)
+        out.append(Service(sid, name, texts))
+    return tuple(out)
+
+
+def parse_languages(value: str | None) -> list[str]:
+    """The visitor's languages, best first, from a comma-separated ``lang`` query value."""
+    out = []
+    for part in (value or "").split(",")[:10]:
+        tag = part.strip().lower().replace("_", "-")
+        if len(tag) <= 35 and _LANG.fullmatch(tag):
+            out.append(tag)
+    return out
+
+
+def available_languages(config: ConsentConfig) -> set[str]:
+    return set(BUILTIN_TEXTS) | set(config.texts)
+
+
+def pick_language(config: ConsentConfig, wanted: Sequence[str]) -> str:
+    """The first wanted language the config can speak (exactly, then by primary subtag)."""
+    have = available_languages(config)
+    for tag in wanted:
+        if tag in have:
+            return tag
+        primary = tag.split("-")[0]
+        if primary in have:
+            return primary
+    return config.default_language if config.default_language in have else "en"
+
+
+def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
+    """What the widget fetches: the config with every text resolved for one language."""
+    lang = pick_language(config, wanted)
+    chain = [lang, config.default_language, "en"]
+
+    def text(
+        own: Mapping[str, Mapping[str, str]], builtin: Mapping[str, Mapping[str, str]], key: str
+    ) -> str:
+        for source in (own, builtin):
+            for tag in chain:
+                value = source.get(tag, {}).get(key)
+                if value:
+                    return value
+        return ""
+
+    categories = []
+    for c in config.categories:
+        builtin = {tag: t.get(c.id, {}) for tag, t in CATEGORY_TEXTS.items()}
+        categories.append(
+            {
+                "id": c.id,
+                "required": c.required,
+                "gpc": c.gpc,
+                "consent_mode": list(c.consent_mode),
+                "title": text(c.texts, builtin, "title") or c.id,
+                "description": text(c.texts, builtin, "description"),
+                "services": [
+                    {"id": s.id, "name": s.name, "description": text(s.texts, {}, "description")}
+                    for s in c.services
+                ],
+            }
+        )
+    policy_url = config.policy_url.get(lang) or config.policy_url.get("*")
+    return {
+        "version": config.policy_version,
+        "lang": lang,
+        "lifetime_days": config.lifetime_days,
+        "cookie": config.cookie_name,
+        "reopen": config.reopen_button,
+        "theme": {"mode": config.theme_mode, "position": config.position, "accent": config.accent},
+        "policy_url": policy_url,
+        "texts": {key: text(config.texts, BUILTIN_TEXTS, key) for key in TEXT_KEYS},
+        "categories": categories,
+    }

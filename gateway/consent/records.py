@@ -1,0 +1,257 @@
+"""Consent records: strict validation of what the widget sends, and the typed record kept as proof.
+
+The widget sends the visitor's side of the record; :func:`parse_choice` refuses
+anything it does not expect — unknown fields, unknown categories or services, wrong types, sizes —
+listing every problem at once. :func:`build_record` adds what only the gateway knows: record id,
+key, account, origin, received time, truncated client IP and user agent.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from gateway.consent.config import ConsentConfig
+from gateway.errors import InvalidPayload
+
+ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
+FIELDS = frozenset(
+    {
+        "consent_id",
+        "action",
+        "categories",
+        "services",
+        "policy_version",
+        "language",
+        "gpc",
+        "page_url",
+        "given_at",
+        "record_key",
+    }
+)
+REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
+MAX_URL = 2048
+MAX_USER_AGENT = 300
+# A record retried from a visitor's storage may be old, but not older than any consent lifetime.
+MAX_AGE = timedelta(days=400)
+MAX_CLOCK_SKEW = timedelta(days=1)
+
+_CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
+_VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
+_LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ConsentChoice:
+    """What the visitor chose, as validated from the widget's body."""
+
+    consent_id: str
+    action: str
+    categories: Mapping[str, bool]
+    services: Mapping[str, bool]
+    policy_version: str
+    language: str | None
+    gpc: bool
+    page_url: str  # without query string or fragment
+    given_at: str | None
+    # The widget's own id for this record, the same on every retry: it makes the record id stable,
+    # so a record sent again after a lost answer reaches the services under the same id.
+    record_key: str | None = None
+
+
+@dataclass(frozen=True)
+class ConsentRecord:
+    """One consent record as written to the consent sink."""
+
+    record_id: str
+    consent_id: str
+    action: str
+    categories: Mapping[str, bool]
+    services: Mapping[str, bool]
+    policy_version: str
+    language: str | None
+    gpc: bool
+    page_url: str
+    given_at: str | None
+    public_key: str
+    account: str
+    origin: str
+    received_at: str
+    client_ip: str  # truncated: IPv4 /24, IPv6 /48
+    user_agent: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["type"] = "consent"
+        return data
+
+
+def parse_choice(
+    data: Mapping[str, Any], config: ConsentConfig, origin: str, now: datetime | None = None
+) -> ConsentChoice:
+    """Validate the widget's body against the key's config; raises ``InvalidPayload``."""
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": field, "message": message})
+
+    for name in sorted(set(data) - FIELDS):
+        bad(name, "unknown field")
+    for name in REQUIRED:
+        if name not in data:
+            bad(name, "required")
+    consent_id = data.get("consent_id", "")
+    if not isinstance(consent_id, str) or not _CONSENT_ID.fullmatch(consent_id):
+        bad("consent_id", "8-64 characters: letters, digits, '_' or '-'")
+    action = data.get("action")
+    if action not in ACTIONS:
+        bad("action", f"one of {', '.join(ACTIONS)}")
+    categories = _choices(data.get("categories", {}), "categories", config.category_ids, bad)
+    services = _choices(data.get("services", {}), "services", config.service_ids, bad)
+    for category in config.categories:
+        if category.required and categories.get(category.id) is False:
+            bad(f"categories.{category.id}", "a required category cannot be refused")
+    chosen = {c.id: categories.get(c.id, c.required) for c in config.categories}
+    optional_on = any(chosen[c.id] for c in config.categories if not c.required)
+    if action in ("reject_all", "withdraw") and optional_on:
+        bad("action", f"{action} with an optional category accepted")
+    version = data.get("policy_version", "")
+    if not isinstance(version, str) or not _VERSION.fullmatch(version):
+        bad("policy_version", "1-40 characters: letters, digits, '.', '_' or '-'")
+    language = data.get("language")
+    if language is not None and not (isinstance(language, str) and _LANG.fullmatch(language)):
+        bad("language", "a language tag such as 'en' or 'pt-BR'")
+    gpc = data.get("gpc", False)
+    if not isinstance(gpc, bool):
+        bad("gpc", "true or false")
+    page_url = _page_url(data.get("page_url"), origin, bad)
+    given_at = _given_at(data.get("given_at"), now or datetime.now(UTC), bad)
+    record_key = data.get("record_key")
+    if record_key is not None and not (
+        isinstance(record_key, str) and _CONSENT_ID.fullmatch(record_key)
+    ):
+        bad("record_key", "8-64 characters: letters, digits, '_' or '-'")
+    if errors:
+        raise InvalidPayload("The consent record is not valid.", errors=errors)
+    return ConsentChoice(
+        consent_id=consent_id,
+        action=str(action),
+        categories=chosen,
+        services={s: services.get(s, False) for s in sorted(config.service_ids)},
+        policy_version=version,
+        language=language,
+        gpc=gpc,
+        page_url=page_url,
+        given_at=given_at,
+        record_key=record_key,
+    )
+
+
+def _choices(value: Any, field: str, known: frozenset[str], bad: Any) -> dict[str, bool]:
+    if not isinstance(value, dict) or len(value) > 100:
+        bad(field, "an object of ids to true or false")
+        return {}
+    out = {}
+    for name, on in value.items():
+        if name not in known:
+            bad(f"{field}.{str(name)[:40]}", "unknown id for this key")
+        elif not isinstance(on, bool):
+            bad(f"{field}.{name}", "true or false")
+        else:
+            out[name] = on
+    return out
+
+
+def _page_url(value: Any, origin: str, bad: Any) -> str:
+    if not isinstance(value, str) or not value or len(value) > MAX_URL:
+        bad("page_url", f"a URL of at most {MAX_URL} characters")
+        return ""
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        bad("page_url", "an http(s) URL")
+        return ""
+    if f"{parts.scheme}://{parts.netloc}".lower() != origin.lower():
+        bad("page_url", "not a page of the calling origin")
+        return ""
+    # The query string and fragment may hold personal data (emails, tokens): never kept.
+    return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "", ""))
+
+
+def _given_at(value: Any, now: datetime, bad: Any) -> str | None:
+    if value is None:
+        return None
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) and len(value) < 40 else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None:
+        bad("given_at", "an ISO 8601 time with a time zone")
+        return None
+    if not now - MAX_AGE <= when <= now + MAX_CLOCK_SKEW:
+        bad("given_at", "too far in the past or the future")
+        return None
+    return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def new_record_id(now: float | None = None) -> str:
+    """``cr_`` + milliseconds (hex, so ids sort by time) + 64 random bits."""
+    ms = int((time.time() if now is None else now) * 1000)
+    return f"cr_{ms:012x}{secrets.token_hex(8)}"
+
+
+def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:
+    """The same id for the same record sent again: keyed on the widget's ``record_key``.
+
+    Keyed with a server secret, so a page cannot choose another visitor's record id.
+    """
+    assert choice.record_key is not None
+    message = "\x1f".join((public_key, choice.consent_id, choice.record_key)).encode()
+    return "cr_" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:28]
+
+
+def build_record(
+    choice: ConsentChoice,
+    *,
+    public_key: str,
+    account: str,
+    origin: str,
+    client_ip: str,
+    user_agent: str,
+    id_secret: str,
+    now: float | None = None,
+) -> ConsentRecord:
+    at = time.time() if now is None else now
+    received = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
+    return ConsentRecord(
+        record_id=(
+            stable_record_id(id_secret, public_key, choice)
+            if choice.record_key
+            else new_record_id(at)
+        ),
+        consent_id=choice.consent_id,
+        action=choice.action,
+        categories=dict(choice.categories),
+        services=dict(choice.services),
+        policy_version=choice.policy_version,
+        language=choice.language,
+        gpc=choice.gpc,
+        page_url=choice.page_url,
+        given_at=choice.given_at,
+        public_key=public_key,
+        account=account,
+        origin=origin,
+        received_at=received.replace("+00:00", "Z"),
+        client_ip=client_ip,
+        user_agent=user_agent[:MAX_USER_AGENT],
+    )

@@ -1,0 +1,152 @@
+"""Changing keys on an owner's behalf: create, update, roll, revoke — each one audited.
+
+The admin API and the CLI both go through these functions, so a key changes the same way whoever
+changes it, and every change leaves an :class:`~gateway.keys.audit.AuditEvent`. The store's ``put``
+tells every gateway instance to drop its cached copy, so a change is enforced everywhere within
+the time a Redis pub/sub message takes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from gateway.errors import KeyAlreadyRevoked, KeyNotFound
+from gateway.keys.audit import AuditEvent, AuditLog
+from gateway.keys.model import (
+    PUBLIC_PREFIX,
+    ApiKey,
+    NewKey,
+    create_key,
+    is_well_formed,
+    revoke_key,
+    roll_key,
+)
+from gateway.keys.store import KeyStore
+from gateway.keys.validation import KeyFields
+
+# Fields whose old and new values are worth writing into the trail as they are; widget configs
+# can be large, so the trail only says that they changed.
+_DIFFED = ("name", "origins", "redirect_uris", "widgets", "limits")
+
+
+async def load_key(store: KeyStore, public_key: str) -> ApiKey:
+    if not is_well_formed(public_key, PUBLIC_PREFIX):
+        raise KeyNotFound("that is not a well-formed public key (pk_…)")
+    key = await store.get(public_key)
+    if key is None:
+        raise KeyNotFound("no key with this public key exists")
+    return key
+
+
+async def create(
+    store: KeyStore, audit: AuditLog, account: str, fields: KeyFields, actor: str, now: float
+) -> NewKey:
+    """A new key for ``account``; its private key is in the result, and nowhere else."""
+    blank = create_key(account, fields.values.get("name", ""), now=now)
+    new = NewKey(fields.apply(blank.key), blank.private_key)
+    await store.put(new.key)
+    snapshot = {name: _plain(getattr(new.key, name)) for name in _DIFFED}
+    snapshot.update(
+        {
+            name: "set"
+            for name in ("consent_config", "rights_config")
+            if getattr(new.key, name) is not None
+        }
+    )
+    await audit.record(_event(new.key, "created", actor, now, snapshot))
+    return new
+
+
+async def update(
+    store: KeyStore, audit: AuditLog, key: ApiKey, fields: KeyFields, actor: str, now: float
+) -> ApiKey:
+    _require_active(key)
+    changed = fields.apply(key)
+    changes: dict[str, Any] = {}
+    for name in fields.given:
+        before, after = getattr(key, name), getattr(changed, name)
+        if before == after:
+            continue
+        if name in _DIFFED:
+            changes[name] = {"from": _plain(before), "to": _plain(after)}
+        else:
+            changes[name] = "changed"
+    if not changes:
+        return key  # nothing to write, nothing to audit
+    changed = replace(changed, updated_at=now)
+    await store.put(changed, replaces=key)
+    await audit.record(_event(changed, "updated", actor, now, changes))
+    return changed
+
+
+async def roll(
+    store: KeyStore, audit: AuditLog, key: ApiKey, grace_seconds: float, actor: str, now: float
+) -> NewKey:
+    """A new private key; the ones valid now stay valid for ``grace_seconds`` more."""
+    _require_active(key)
+    new = roll_key(key, grace_seconds, now=now)
+    await store.put(new.key, replaces=key)
+    await audit.record(
+        _event(
+            new.key,
+            "rolled",
+            actor,
+            now,
+            {
+                "grace_seconds": grace_seconds,
+                "previous_expire_at": now + grace_seconds,
+                "valid_private_keys": len(new.key.private_keys),
+            },
+        )
+    )
+    return new
+
+
+async def revoke(
+    store: KeyStore, audit: AuditLog, key: ApiKey, actor: str, now: float, reason: str | None = None
+) -> ApiKey:
+    """Revoke ``key`` everywhere; revoking a revoked key changes nothing."""
+    if not key.active:
+        return key
+    revoked = revoke_key(key, now=now)
+    await store.put(revoked, replaces=key)
+    await audit.record(_event(revoked, "revoked", actor, now, {"reason": reason} if reason else {}))
+    return revoked
+
+
+async def set_account_suspended(
+    store: KeyStore, audit: AuditLog, key: ApiKey, suspended: bool, actor: str, now: float
+) -> ApiKey:
+    """Mark ``key`` as belonging to a suspended account (refused everywhere), or clear it."""
+    if (key.account_suspended_at is not None) == suspended:
+        return key
+    changed = replace(key, account_suspended_at=now if suspended else None, updated_at=now)
+    await store.put(changed, replaces=key)
+    change = {"from": not suspended, "to": suspended}
+    await audit.record(_event(changed, "updated", actor, now, {"account_suspended": change}))
+    return changed
+
+
+def _require_active(key: ApiKey) -> None:
+    if not key.active:
+        raise KeyAlreadyRevoked("a revoked key cannot be changed; create a new key instead")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, dict):
+        return dict(value)
+    return value
+
+
+def _event(key: ApiKey, action: Any, actor: str, now: float, changes: dict[str, Any]) -> AuditEvent:
+    return AuditEvent(
+        at=now,
+        public_key=key.public_key,
+        account=key.account,
+        action=action,
+        actor=actor,
+        changes=changes,
+    )

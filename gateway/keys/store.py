@@ -1,0 +1,165 @@
+"""Where keys live: the :class:`KeyStore` interface and the file store of the embedded default.
+
+The file store keeps every key in one JSON document, ``keys.json`` in the data folder. Writers take
+an exclusive ``flock`` on a lock file, read the current document, change it, write a temporary file,
+``fsync`` it and ``rename`` it over the old one: concurrent writers (several workers, the CLI while
+the gateway runs) never lose each other's changes, and a crash never leaves a torn file. Readers
+reload the document when its ``stat`` changes, checked at most every :data:`RELOAD_INTERVAL`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from gateway.durable import locked
+from gateway.errors import KeyChanged, StoreUnavailable
+from gateway.keys.model import ApiKey, hash_private_key
+
+RELOAD_INTERVAL = 0.5
+
+
+class KeyStore(Protocol):
+    """The operations every key store offers.
+
+    ``listeners`` are called with the public key after each successful ``put`` in this process,
+    so the instance that made a change (the admin API, the CLI's own process) sees it at once;
+    other instances learn of it through Redis pub/sub or the file's ``stat``.
+    """
+
+    listeners: list[Callable[[str], None]]
+
+    async def get(self, public_key: str) -> ApiKey | None: ...
+
+    async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
+        """Create or replace ``key``, and tell every gateway instance to drop its cached copy.
+
+        With ``replaces`` (the record the change was made from), raises
+        :class:`~gateway.errors.KeyChanged` instead if the stored record is no longer that one:
+        a change made meanwhile (a revocation) is never silently undone."""
+
+    async def list(
+        self, account: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> tuple[list[ApiKey], str | None]:
+        """Keys in creation order (of one account, or all), a page at a time, with the next
+        cursor."""
+
+    async def find_by_private_key(self, private_key: str) -> ApiKey | None: ...
+
+    async def ping(self) -> bool: ...
+
+    async def close(self) -> None: ...
+
+
+def page_of(keys: list[ApiKey], cursor: str | None, limit: int) -> tuple[list[ApiKey], str | None]:
+    """One page of ``keys`` (sorted by creation) after the opaque ``cursor`` (a public key)."""
+    ordered = sorted(keys, key=lambda k: (k.created_at, k.public_key))
+    start = 0
+    if cursor:
+        for i, key in enumerate(ordered):
+            if key.public_key == cursor:
+                start = i + 1
+                break
+    page = ordered[start : start + limit]
+    more = start + limit < len(ordered)
+    return page, (page[-1].public_key if more and page else None)
+
+
+class FileKeyStore:
+    """Keys in ``keys.json`` under ``data_dir``; see the module docstring for the guarantees."""
+
+    def __init__(self, data_dir: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = data_dir / "keys.json"
+        self.lock_path = data_dir / "keys.lock"
+        self.clock = clock
+        self._keys: dict[str, ApiKey] = {}
+        self._stat: tuple[int, int, int] | None = None
+        self._checked_at = float("-inf")
+        self.listeners: list[Callable[[str], None]] = []
+        data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def get(self, public_key: str) -> ApiKey | None:
+        self._refresh()
+        return self._keys.get(public_key)
+
+    async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
+        with locked(self.lock_path):
+            keys = self._read()
+            if replaces is not None and keys.get(key.public_key) != replaces:
+                raise KeyChanged("the key was changed meanwhile; load it again and retry")
+            keys[key.public_key] = key
+            self._write(keys)
+            self._keys = keys
+            self._stat = self._current_stat()
+        for listener in self.listeners:
+            listener(key.public_key)
+
+    async def list(
+        self, account: str | None = None, cursor: str | None = None, limit: int = 50
+    ) -> tuple[list[ApiKey], str | None]:
+        self._refresh(force=True)
+        keys = [k for k in self._keys.values() if account is None or k.account == account]
+        return page_of(keys, cursor, limit)
+
+    async def find_by_private_key(self, private_key: str) -> ApiKey | None:
+        self._refresh(force=True)
+        digest = hash_private_key(private_key)
+        for key in self._keys.values():
+            if any(p.digest == digest for p in key.private_keys):
+                return key
+        return None
+
+    async def ping(self) -> bool:
+        return os.access(self.path.parent, os.W_OK)
+
+    async def close(self) -> None:
+        pass
+
+    def _refresh(self, force: bool = False) -> None:
+        now = self.clock()
+        if not force and now - self._checked_at < RELOAD_INTERVAL:
+            return
+        self._checked_at = now
+        stat = self._current_stat()
+        if stat != self._stat:
+            self._keys = self._read()
+            self._stat = stat
+
+    def _current_stat(self) -> tuple[int, int, int] | None:
+        try:
+            st = self.path.stat()
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def _read(self) -> dict[str, ApiKey]:
+        try:
+            raw: dict[str, Any] = json.loads(self.path.read_text())
+        except FileNotFoundError:
+            return {}
+        except (OSError, ValueError) as exc:
+            raise StoreUnavailable("the key file could not be read") from exc
+        return {pk: ApiKey.from_json(data) for pk, data in raw.get("keys", {}).items()}
+
+    def _write(self, keys: dict[str, ApiKey]) -> None:
+        doc = {"version": 1, "keys": {pk: k.to_json() for pk, k in keys.items()}}
+        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
+        try:
+            with open(tmp, "w") as fh:
+                json.dump(doc, fh, indent=1)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)
+            dir_fd = os.open(self.path.parent, os.O_RDONLY)
+            try:
+                os.fsync(dir_fd)
+            finally:
+                os.close(dir_fd)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StoreUnavailable("the key file could not be written") from exc

@@ -1,0 +1,265 @@
+"""Rate limits: all of a request's limits in, one decision with its headers out.
+
+Callers describe what to count as :class:`LimitRequest` values (a name for the headers, a limit in
+``limits``' string syntax, possibly several windows such as ``"10/minute;100/hour"``, and the
+identity it is counted per) and get one :class:`LimitDecision` back. How counting happens stays
+behind that: an engine (see :mod:`gateway.ratelimit.engines`) evaluates the windows — one Lua
+script per request on Redis by default, ``limits``' strategies on memory or on Redis Sentinel and
+Cluster.
+
+When Redis fails, the limiter switches to per-instance memory (fail-open) or refuses with
+:class:`~gateway.errors.LimiterUnavailable` (fail-closed), reports :attr:`Limiter.degraded`, and
+tries Redis again at most once per :data:`PROBE_INTERVAL`, so a dead Redis costs one short timeout
+per second rather than one per request.
+
+Identities are hashed with a key derived from the signing secret before they reach Redis, so no
+IP address or email address is ever stored in clear in a key name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+from limits import parse_many
+from limits.aio.storage import MemoryStorage
+from limits.storage import storage_from_string
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from gateway.errors import LimiterUnavailable, RateLimited
+from gateway.ratelimit.engines import Engine, EngineUnavailable, LimitsEngine, Window, WindowState
+from gateway.ratelimit.script import ScriptEngine
+from gateway.settings import Settings
+
+log = logging.getLogger("gateway.ratelimit")
+
+PROBE_INTERVAL = 1.0  # seconds between attempts to reach a Redis that failed
+WINDOW_CACHE_SIZE = 4096  # parsed and hashed limit requests kept per limiter
+
+HEADER_POLICY = "RateLimit-Policy"
+HEADER_STATE = "RateLimit"
+HEADER_RETRY = "Retry-After"
+EXPOSED_HEADERS = (HEADER_POLICY, HEADER_STATE, HEADER_RETRY)
+
+
+@dataclass(frozen=True)
+class LimitRequest:
+    """One limit to apply: ``name`` in the headers, ``limit`` like ``"10/minute;100/hour"``,
+    counted per ``identity`` (e.g. ``("ip", client_ip)`` or ``(public_key, email)``)."""
+
+    name: str
+    limit: str
+    identity: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LimitDecision:
+    """The answer for all of a request's limits together."""
+
+    allowed: bool
+    headers: Mapping[str, str]
+    retry_after: int | None
+    windows: tuple[tuple[str, WindowState], ...] = field(default=())
+
+
+@lru_cache(maxsize=256)
+def _policies(name: str, limit: str) -> tuple[tuple[str, object], ...]:
+    """Parse ``limit`` once and give each window a unique policy name."""
+    items = parse_many(limit)
+    if len(items) == 1:
+        return ((name, items[0]),)
+    out: list[tuple[str, object]] = []
+    seen: set[str] = set()
+    for item in items:
+        unit = item.GRANULARITY.name
+        label = f"{name}-{unit}" if item.multiples == 1 else f"{name}-{item.multiples}{unit}"
+        while label in seen:
+            label += "'"
+        seen.add(label)
+        out.append((label, item))
+    return tuple(out)
+
+
+def _engine_url(url: str) -> tuple[str, dict[str, int]]:
+    """``limits``' async storage URL for a Redis URL, with redis-py underneath.
+
+    The gateway's Sentinel URLs name the database after the service
+    (``redis+sentinel://host:26379/mymaster/2``); ``limits`` takes only the service in the path,
+    so the database moves to an option.
+    """
+    if url.startswith("unix://"):
+        return "async+redis+" + url, {}
+    if url.startswith("redis+sentinel://"):
+        parts = urlsplit(url)
+        path = [p for p in parts.path.split("/") if p]
+        if len(path) > 1:
+            return "async+" + parts._replace(path="/" + path[0]).geturl(), {"db": int(path[1])}
+    return "async+" + url, {}
+
+
+class Limiter:
+    """Checks and counts limits, in Redis when ``redis_url`` is given, else in memory.
+
+    ``clock`` paces the Redis re-probe (tests inject one to skip ahead without sleeping).
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        redis_url: str | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.settings = settings
+        self._clock = clock
+        self._memory: Engine = LimitsEngine(MemoryStorage(), settings.limit_strategy)
+        self._primary: Engine | None = None
+        self._retry_at = 0.0
+        self._degraded = False
+        if redis_url is None:
+            # Memory is per process; a random key keeps hashed identities short and private.
+            secret = secrets.token_bytes(32)
+        else:
+            secret = settings.signing_secrets()[0].encode()
+            self._primary = self._redis_engine(redis_url)
+        key = hashlib.blake2b(secret, digest_size=32, person=b"wg-ratelimit").digest()
+        self._hasher = hashlib.blake2b(key=key, digest_size=16)
+        # The same clients and keys come back again and again: hash and parse each once.
+        self._cached_windows = lru_cache(maxsize=WINDOW_CACHE_SIZE)(self._request_windows)
+
+    def _redis_engine(self, url: str) -> Engine:
+        engine = self.settings.limit_engine
+        if (
+            engine == "script"
+            and self.settings.limit_strategy == "sliding-window-counter"
+            and url.startswith(("redis://", "rediss://", "unix://"))
+        ):
+            return ScriptEngine(url, self.settings.redis_timeout)
+        timeout = self.settings.redis_timeout
+        storage_url, options = _engine_url(url)
+        storage = storage_from_string(
+            storage_url,
+            **options,
+            implementation="redispy",
+            wrap_exceptions=True,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis-py
+        )
+        return LimitsEngine(storage, self.settings.limit_strategy)  # type: ignore[arg-type]
+
+    @property
+    def degraded(self) -> bool:
+        """True while Redis is unreachable and limits are counted in this process's memory."""
+        return self._degraded
+
+    def _request_windows(self, req: LimitRequest) -> tuple[Window, ...]:
+        hasher = self._hasher.copy()
+        hasher.update("\x1f".join(req.identity).encode("utf-8", "surrogatepass"))
+        identity = (req.name, hasher.hexdigest())
+        return tuple(Window(p, item, identity) for p, item in _policies(req.name, req.limit))  # type: ignore[arg-type]
+
+    def _windows(self, requests: Sequence[LimitRequest]) -> list[Window]:
+        windows: list[Window] = []
+        for req in requests:
+            windows.extend(self._cached_windows(req))
+        return windows
+
+    async def check(self, requests: Sequence[LimitRequest]) -> LimitDecision:
+        """Count this request against every limit in ``requests`` if all allow it.
+
+        Raises :class:`LimiterUnavailable` only when Redis is down and the gateway fails closed.
+        """
+        if not requests:
+            return LimitDecision(True, {}, None)
+        windows = self._windows(requests)
+        states = await self._hit(windows)
+        return _decision(windows, states)
+
+    async def enforce(self, requests: Sequence[LimitRequest]) -> LimitDecision:
+        """Like :meth:`check`, but a refusal raises :class:`RateLimited` carrying the headers."""
+        decision = await self.check(requests)
+        if not decision.allowed:
+            raise RateLimited(
+                f"Rate limit exceeded; retry in {decision.retry_after} s.",
+                headers=decision.headers,
+            )
+        return decision
+
+    async def _hit(self, windows: Sequence[Window]) -> list[WindowState]:
+        primary = self._primary
+        if primary is not None:
+            now = self._clock()
+            if now >= self._retry_at:
+                if self._degraded:
+                    # One probe per interval: requests arriving meanwhile stay on memory.
+                    self._retry_at = now + PROBE_INTERVAL
+                try:
+                    states = await primary.hit(windows)
+                except EngineUnavailable as exc:
+                    self._fail(str(exc))
+                else:
+                    if self._degraded:
+                        log.warning("rate limits: Redis reachable again, limits shared again")
+                    self._degraded = False
+                    self._retry_at = 0.0
+                    return states
+            if self.settings.limits_fail_closed:
+                raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
+        return await self._memory.hit(windows)
+
+    def _fail(self, reason: str) -> None:
+        if not self._degraded:
+            log.warning(
+                "rate limits: Redis unreachable (%s); %s",
+                reason,
+                "refusing requests"
+                if self.settings.limits_fail_closed
+                else "counting in this instance's memory",
+            )
+        self._degraded = True
+        self._retry_at = self._clock() + PROBE_INTERVAL
+
+    async def ping(self) -> bool:
+        """Whether the limit store answers; a success ends the degraded state at once."""
+        if self._primary is None:
+            return True
+        ok = await self._primary.ping()
+        if ok:
+            self._retry_at = 0.0
+            self._degraded = False
+        else:
+            self._fail("ping failed")
+        return ok
+
+    async def close(self) -> None:
+        if self._primary is not None:
+            await self._primary.close()
+        await self._memory.close()
+
+
+def _decision(windows: Sequence[Window], states: Sequence[WindowState]) -> LimitDecision:
+    allowed = not any(s.exceeded for s in states)
+    policy = ", ".join(w.policy_item for w in windows)
+    state = ", ".join(
+        f'"{w.policy}";r={s.remaining};t={s.reset_after}'
+        for w, s in zip(windows, states, strict=True)
+    )
+    headers = {HEADER_POLICY: policy, HEADER_STATE: state}
+    retry_after = None
+    if not allowed:
+        retry_after = max(s.reset_after for s in states if s.exceeded)
+        headers[HEADER_RETRY] = str(retry_after)
+    return LimitDecision(
+        allowed,
+        headers,
+        retry_after,
+        tuple((w.policy, s) for w, s in zip(windows, states, strict=True)),
+    )

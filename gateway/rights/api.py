@@ -1,0 +1,186 @@
+"""The rights form's endpoints: ``GET /v1/{pk}/rights/config`` and ``POST /v1/{pk}/rights``.
+
+A submission goes: body read (size, type) → honeypot → form token (genuine, this key, not too
+young, not too old) → strict validation → a recent identical submission answered with its first
+reference → the per-email limit → the request written durably to the rights sink → ``202``.
+The per-IP limit is checked by the guard, before any of this. Nothing a visitor typed goes into
+logs, metrics or error messages.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+from datetime import UTC, datetime
+
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from gateway.errors import GatewayError, InvalidPayload, SinkUnavailable, SpamSuspected
+from gateway.ratelimit.limiter import LimitRequest
+from gateway.rights.config import RightsConfig, parse_rights_config, public_config, resolve_language
+from gateway.rights.duplicates import Duplicates, fingerprint
+from gateway.rights.form_tokens import PURPOSE, FormTokens
+from gateway.rights.requests import (
+    RightsRequest,
+    new_reference,
+    normalise_email,
+    respond_by,
+    validate_submission,
+)
+from gateway.web import openapi
+from gateway.web.body import read_json
+from gateway.web.guard import WidgetCall, widget_route
+
+log = logging.getLogger("gateway.rights")
+HONEYPOT = "website"
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def routes() -> list[Route]:
+    return [
+        widget_route("/rights/config", rights_config, widget="rights", methods=["GET"]),
+        widget_route(
+            "/rights", submit_rights_request, widget="rights", methods=["POST"], limits=ip_limit
+        ),
+    ]
+
+
+def ip_limit(call: WidgetCall) -> list[LimitRequest]:
+    limit = call.key.limit("rights_per_ip", call.services.settings.limit_rights_per_ip)
+    return [LimitRequest("rights_ip", limit, (call.key.public_key, call.client_ip))]
+
+
+def form_tokens(call: WidgetCall) -> FormTokens:
+    settings = call.services.settings
+    return FormTokens(
+        call.services.signing.serializer(PURPOSE),
+        settings.rights_token_min_age,
+        settings.rights_token_max_age,
+    )
+
+
+def key_config(call: WidgetCall) -> RightsConfig:
+    try:
+        return parse_rights_config(call.key.rights_config)
+    except InvalidPayload:
+        # Saving checks configs, so this is an old or hand-edited record: the operator's problem,
+        # not the visitor's, and not theirs to see.
+        log.error("key %s has an invalid rights config", call.key.public_key)
+        raise GatewayError("this key's rights form is misconfigured") from None
+
+
+async def rights_config(call: WidgetCall) -> Response:
+    """The form: types, fields and texts in the visitor's language, with a fresh form token."""
+    config = key_config(call)
+    request = call.request
+    lang = resolve_language(
+        request.query_params.get("lang"),
+        request.headers.get("accept-language"),
+        config.default_language,
+    )
+    body = public_config(config, lang)
+    body["form_token"] = form_tokens(call).issue(call.key.public_key, time.time())
+    body["min_age_ms"] = int(call.services.settings.rights_token_min_age * 1000)
+    body["honeypot"] = HONEYPOT
+    # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
+    return JSONResponse(body, headers={**NO_STORE, "Vary": "Accept-Language"})
+
+
+async def submit_rights_request(call: WidgetCall) -> Response:
+    """Validate, deduplicate, limit, store durably, then answer ``202`` with the reference."""
+    services = call.services
+    settings = services.settings
+    data = await read_json(call.request, settings.max_body_bytes)
+    honeypot = data.get(HONEYPOT)
+    if honeypot not in (None, ""):
+        # A typed refusal, not a fake success: a person whose browser autofilled the hidden
+        # field must learn that nothing was sent, since this is a legal request.
+        raise SpamSuspected("the request was not stored")
+    form_tokens(call).check(data.get("form_token"), call.key.public_key, time.time())
+    submission = validate_submission(data, key_config(call))
+
+    secret = services.signing.secrets[0]
+    fp = fingerprint(secret, call.key.public_key, submission.identity())
+    duplicates = _duplicates(call)
+    earlier = await duplicates.get(fp)
+    if earlier is not None:
+        services.metrics.counter(
+            "gateway_rights_duplicates_total", "Rights requests sent again within the window."
+        ).inc()
+        return JSONResponse(earlier, status_code=202, headers=NO_STORE)
+
+    email_id = hmac.new(
+        secret.encode(),
+        b"rights-email:" + normalise_email(submission.email).encode(),
+        hashlib.sha256,
+    ).hexdigest()[:32]
+    limit = call.key.limit("rights_per_email", settings.limit_rights_per_email)
+    decision = await services.limiter.enforce(
+        [LimitRequest("rights_email", limit, (call.key.public_key, email_id))]
+    )
+
+    received_at = datetime.now(UTC).replace(microsecond=0)
+    accepted = RightsRequest(
+        reference=new_reference(),
+        submission=submission,
+        public_key=call.key.public_key,
+        account=call.key.account,
+        origin=call.origin,
+        received_at=received_at,
+        respond_by=respond_by(submission.regime, received_at),
+    )
+    answer = accepted.answer()
+    other = await duplicates.claim(fp, answer)
+    if other is not None:  # the same submission, sent concurrently, won the race
+        return JSONResponse(other, status_code=202, headers=NO_STORE)
+    try:
+        await services.sinks["rights"].write(accepted.to_record())
+    except Exception as exc:
+        await duplicates.release(fp)
+        if isinstance(exc, GatewayError):
+            raise
+        log.error("rights sink failed: %s", type(exc).__name__)
+        raise SinkUnavailable("the request could not be stored; please send it again") from None
+    services.metrics.counter(
+        "gateway_rights_requests_total", "Rights requests accepted, by regime."
+    ).inc(regime=submission.regime)
+    return JSONResponse(answer, status_code=202, headers={**NO_STORE, **decision.headers})
+
+
+def _duplicates(call: WidgetCall) -> Duplicates:
+    extras = call.services.extras
+    found = extras.get("rights_duplicates")
+    if not isinstance(found, Duplicates):
+        found = Duplicates(call.services.redis, call.services.settings.rights_duplicate_window)
+        extras["rights_duplicates"] = found
+    return found
+
+
+openapi.describe(
+    "/v1/{public_key}/rights/config",
+    {
+        "get": openapi.operation(
+            "Rights form config for this key (types, fields, texts) with a fresh signed form token",
+            "200",
+            params=[
+                openapi.PK,
+                {"name": "lang", "in": "query", "required": False, "schema": {"type": "string"}},
+            ],
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/rights",
+    {
+        "post": openapi.operation(
+            "Submit a rights request; answers its reference and respond-by date",
+            "202",
+            params=[openapi.PK],
+            body=True,
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)

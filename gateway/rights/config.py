@@ -1,0 +1,305 @@
+"""What a key's rights form offers: request types, fields, texts, and the language it speaks.
+
+A key's stored ``rights_config`` is a small JSON object (see ``docs/rights-widget.md``).
+:func:`parse_rights_config` checks it and turns it into a :class:`RightsConfig`; the admin API
+calls it when a config is saved, and the widget endpoints when they serve one. Texts live here,
+not in ``rights.js``, so the widget stays small and a new language needs no new JavaScript.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from gateway.errors import InvalidPayload
+from gateway.rights.texts import TEXTS
+
+# Request types, with the regime whose deadline applies (GDPR Art. 12(3): one month;
+# CCPA/CPRA: 45 days). "other" gets the shorter, GDPR deadline.
+REQUEST_TYPES: dict[str, str] = {
+    "gdpr_access": "gdpr",
+    "gdpr_rectification": "gdpr",
+    "gdpr_erasure": "gdpr",
+    "gdpr_restriction": "gdpr",
+    "gdpr_portability": "gdpr",
+    "gdpr_objection": "gdpr",
+    "gdpr_automated_decision": "gdpr",
+    "ccpa_know": "ccpa",
+    "ccpa_delete": "ccpa",
+    "ccpa_correct": "ccpa",
+    "ccpa_opt_out": "ccpa",
+    "ccpa_limit_sensitive": "ccpa",
+    "other": "other",
+}
+DEFAULT_TYPES = tuple(t for t, regime in REQUEST_TYPES.items() if regime != "ccpa")
+
+# Built-in fields: (kind, max length). Email is always on and always required.
+STANDARD_FIELDS: dict[str, tuple[str, int]] = {
+    "email": ("email", 254),
+    "given_name": ("text", 100),
+    "family_name": ("text", 100),
+    "customer_reference": ("text", 100),
+    "requester_type": ("radio", 20),
+    "message": ("textarea", 5000),
+}
+REQUESTER_TYPES = ("self", "agent")
+FIELD_MODES = ("required", "optional", "off")
+DEFAULT_FIELD_MODES: dict[str, str] = {
+    "email": "required",
+    "given_name": "optional",
+    "family_name": "optional",
+    "customer_reference": "optional",
+    "requester_type": "required",
+    "message": "optional",
+}
+LANGUAGES = tuple(TEXTS)
+DEFAULT_LANGUAGE = "en"
+MAX_CUSTOM_FIELDS = 10
+MAX_OPTIONS = 50
+CUSTOM_ID = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+CUSTOM_MAX_LENGTH = 500
+
+
+@dataclass(frozen=True)
+class CustomField:
+    """A site-defined field: free text, or a choice among ``options`` (values)."""
+
+    id: str
+    kind: str  # "text" or "select"
+    required: bool
+    max_length: int
+    labels: Mapping[str, str]
+    options: tuple[tuple[str, Mapping[str, str]], ...] = ()
+
+
+@dataclass(frozen=True)
+class RightsConfig:
+    """A key's rights form, checked."""
+
+    types: tuple[str, ...]
+    field_modes: Mapping[str, str]
+    custom_fields: tuple[CustomField, ...]
+    default_language: str
+    texts: Mapping[str, Mapping[str, str]]  # per-language overrides of the built-in texts
+
+    def enabled(self, field: str) -> bool:
+        return self.field_modes.get(field, "off") != "off"
+
+    def required(self, field: str) -> bool:
+        return self.field_modes.get(field) == "required"
+
+    def custom(self, field_id: str) -> CustomField | None:
+        return next((f for f in self.custom_fields if f.id == field_id), None)
+
+
+def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
+    """Check a stored rights config; raises :class:`InvalidPayload` listing every problem.
+
+    ``None`` gives the default form: GDPR types and "other", every standard field.
+    """
+    raw = raw or {}
+    errors: list[dict[str, str]] = []
+
+    def bad(field: str, message: str) -> None:
+        errors.append({"field": f"rights_config.{field}", "message": message})
+
+    known = {"types", "fields", "custom_fields", "default_language", "texts"}
+    for name in sorted(set(raw) - known):
+        bad(name, "unknown setting")
+
+    types_raw = raw.get("types", list(DEFAULT_TYPES))
+    types: tuple[str, ...] = ()
+    if not isinstance(types_raw, list) or not types_raw:
+        bad("types", "must be a non-empty list of request types")
+    else:
+        for t in types_raw:
+            if t not in REQUEST_TYPES:
+                bad("types", f"unknown request type {str(t)[:40]!r}")
+        types = tuple(dict.fromkeys(t for t in types_raw if t in REQUEST_TYPES))
+
+    modes = dict(DEFAULT_FIELD_MODES)
+    fields_raw = raw.get("fields", {})
+    if not isinstance(fields_raw, dict):
+        bad("fields", "must be an object of field: required|optional|off")
+    else:
+        for name, mode in fields_raw.items():
+            if name not in STANDARD_FIELDS:
+                bad(f"fields.{str(name)[:40]}", "unknown field")
+            elif mode not in FIELD_MODES:
+                bad(f"fields.{name}", "must be required, optional or off")
+            elif name == "email" and mode != "required":
+                bad("fields.email", "email is always required")
+            else:
+                modes[name] = mode
+
+    customs = _parse_custom_fields(raw.get("custom_fields", []), bad)
+
+    default_language = raw.get("default_language", DEFAULT_LANGUAGE)
+    if default_language not in LANGUAGES:
+        bad("default_language", f"must be one of {', '.join(LANGUAGES)}")
+        default_language = DEFAULT_LANGUAGE
+
+    texts: dict[str, dict[str, str]] = {}
+    texts_raw = raw.get("texts", {})
+    if not isinstance(texts_raw, dict):
+        bad("texts", "must be an object of language: {text id: text}")
+    else:
+        for lang, overrides in texts_raw.items():
+            if lang not in LANGUAGES or not isinstance(overrides, dict):
+                bad(f"texts.{str(lang)[:10]}", "unknown language or not an object")
+                continue
+            for tid, text in overrides.items():
+                if tid not in TEXTS[DEFAULT_LANGUAGE] or not _is_label(text, 2000):
+                    bad(f"texts.{lang}.{str(tid)[:40]}", "unknown text id or not a short text")
+            texts[lang] = {k: v for k, v in overrides.items() if isinstance(v, str)}
+
+    if errors:
+        raise InvalidPayload("The rights form configuration is not valid.", errors=errors)
+    return RightsConfig(types, modes, customs, default_language, texts)
+
+
+def _parse_custom_fields(raw: Any, bad: Any) -> tuple[CustomField, ...]:
+    if not isinstance(raw, list) or len(raw) > MAX_CUSTOM_FIELDS:
+        bad("custom_fields", f"must be a list of at most {MAX_CUSTOM_FIELDS} fields")
+        return ()
+    out: list[CustomField] = []
+    seen: set[str] = set()
+    for i, item in enumerate(raw):
+        where = f"custom_fields.{i}"
+        if not isinstance(item, dict):
+            bad(where, "must be an object")
+            continue
+        fid, kind = item.get("id"), item.get("type", "text")
+        if not isinstance(fid, str) or not CUSTOM_ID.match(fid) or fid in STANDARD_FIELDS:
+            bad(f"{where}.id", "must be a new lower-case id like order_number")
+            continue
+        if fid in seen:
+            bad(f"{where}.id", "duplicate id")
+            continue
+        seen.add(fid)
+        if kind not in ("text", "select"):
+            bad(f"{where}.type", "must be text or select")
+            continue
+        labels: Any = item.get("label")
+        if not _is_labels(labels):
+            bad(f"{where}.label", "must be an object of language: label")
+            continue
+        max_length = item.get("max_length", 200)
+        if not isinstance(max_length, int) or not 1 <= max_length <= CUSTOM_MAX_LENGTH:
+            bad(f"{where}.max_length", f"must be between 1 and {CUSTOM_MAX_LENGTH}")
+            continue
+        options: list[tuple[str, Mapping[str, str]]] = []
+        if kind == "select":
+            opts = item.get("options")
+            if not isinstance(opts, list) or not 1 <= len(opts) <= MAX_OPTIONS:
+                bad(f"{where}.options", f"a select needs 1 to {MAX_OPTIONS} options")
+                continue
+            for opt in opts:
+                if (
+                    not isinstance(opt, dict)
+                    or not _is_label(opt.get("value"), 100)
+                    or not _is_labels(opt.get("label"))
+                ):
+                    bad(f"{where}.options", "each option needs a value and a label object")
+                    break
+                options.append((opt["value"], dict(opt["label"])))
+            else:
+                max_length = max(len(v) for v, _ in options)
+        out.append(
+            CustomField(
+                fid,
+                kind,
+                bool(item.get("required", False)),
+                max_length,
+                dict(labels),
+                tuple(options),
+            )
+        )
+    return tuple(out)
+
+
+def _is_label(value: Any, max_length: int) -> bool:
+    return isinstance(value, str) and 0 < len(value) <= max_length
+
+
+def _is_labels(value: Any) -> bool:
+    return (
+        isinstance(value, dict)
+        and bool(value)
+        and all(lang in LANGUAGES and _is_label(v, 200) for lang, v in value.items())
+    )
+
+
+def resolve_language(
+    requested: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE
+) -> str:
+    """The form's language: ``?lang=`` if we speak it, else the browser's first one we speak."""
+    candidates = [requested or ""]
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        if "q=0" in params.replace(" ", "") and not params.strip().startswith("q=0."):
+            continue  # q=0 means "not this one"
+        candidates.append(tag)
+    for tag in candidates:
+        primary = tag.strip().lower().split("-")[0].split("_")[0]
+        if primary in LANGUAGES:
+            return primary
+    return default
+
+
+def _label(labels: Mapping[str, str], lang: str, default: str) -> str:
+    return labels.get(lang) or labels.get(default) or next(iter(labels.values()))
+
+
+def public_config(config: RightsConfig, lang: str) -> dict[str, Any]:
+    """What the widget needs to render the form in ``lang`` (the form token is added by the API)."""
+    texts = {**TEXTS[DEFAULT_LANGUAGE], **TEXTS[lang], **config.texts.get(lang, {})}
+    fields: list[dict[str, Any]] = []
+    for name, (kind, max_length) in STANDARD_FIELDS.items():
+        if not config.enabled(name):
+            continue
+        field: dict[str, Any] = {
+            "id": name,
+            "kind": kind,
+            "required": config.required(name),
+            "max_length": max_length,
+            "label": texts[f"field.{name}"],
+        }
+        if name == "requester_type":
+            field["options"] = [
+                {"value": v, "label": texts[f"requester.{v}"]} for v in REQUESTER_TYPES
+            ]
+        fields.append(field)
+    for custom in config.custom_fields:
+        field = {
+            "id": custom.id,
+            "kind": custom.kind,
+            "required": custom.required,
+            "max_length": custom.max_length,
+            "label": _label(custom.labels, lang, config.default_language),
+            "custom": True,
+        }
+        if custom.kind == "select":
+            field["options"] = [
+                {"value": v, "label": _label(labels, lang, config.default_language)}
+                for v, labels in custom.options
+            ]
+        fields.append(field)
+    # The type field comes first: it is the question the form is about.
+    type_field = {
+        "id": "type",
+        "kind": "select",
+        "required": True,
+        "max_length": 40,
+        "label": texts["field.type"],
+        "options": [{"value": t, "label": texts[f"type.{t}"]} for t in config.types],
+    }
+    ui = {k: v for k, v in texts.items() if not k.startswith(("type.", "field.", "requester."))}
+    return {
+        "language": lang,
+        "languages": list(LANGUAGES),
+        "fields": [type_field, *fields],
+        "texts": ui,
+    }

@@ -1,0 +1,261 @@
+"""A rights request: strict validation of what a visitor sent, its reference and its deadline.
+
+:func:`validate_submission` checks a decoded JSON body against a key's :class:`RightsConfig` and
+collects every problem as ``{"field", "message"}`` (so the form can show each next to its field)
+before raising one :class:`InvalidPayload`. Messages never quote what was sent: that may be
+personal data, and error answers end up in logs.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import secrets
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import idna
+
+from gateway.errors import InvalidPayload
+from gateway.rights.config import (
+    LANGUAGES,
+    REQUEST_TYPES,
+    REQUESTER_TYPES,
+    STANDARD_FIELDS,
+    RightsConfig,
+)
+
+# No 0/O, 1/I/L or U: a reference read out over the phone or copied by hand stays right.
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+REFERENCE = re.compile(r"^RR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
+CCPA_DAYS = 45
+# Keys a body may carry besides the form's fields: the language it was shown in, the form token
+# and the honeypot (both checked by the API before the fields are).
+ENVELOPE = ("language", "form_token", "website")
+LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
+DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the visitor asked for, validated and normalised."""
+
+    type: str
+    email: str
+    given_name: str | None = None
+    family_name: str | None = None
+    customer_reference: str | None = None
+    requester_type: str | None = None
+    message: str | None = None
+    custom: tuple[tuple[str, str], ...] = ()
+    language: str = "en"
+
+    @property
+    def regime(self) -> str:
+        return REQUEST_TYPES[self.type]
+
+    def identity(self) -> dict[str, Any]:
+        """Every field the visitor filled in, for the record and the duplicate check."""
+        out: dict[str, Any] = {
+            "type": self.type,
+            "email": self.email,
+            "given_name": self.given_name,
+            "family_name": self.family_name,
+            "customer_reference": self.customer_reference,
+            "requester_type": self.requester_type,
+            "message": self.message,
+            "custom": dict(self.custom),
+        }
+        return out
+
+
+@dataclass(frozen=True)
+class RightsRequest:
+    """An accepted request, as written to the rights sink."""
+
+    reference: str
+    submission: Submission
+    public_key: str
+    account: str
+    origin: str
+    received_at: datetime
+    respond_by: date
+
+    def to_record(self) -> dict[str, Any]:
+        return {
+            "kind": "rights_request",
+            "reference": self.reference,
+            **self.submission.identity(),
+            "regime": self.submission.regime,
+            "language": self.submission.language,
+            "public_key": self.public_key,
+            "account": self.account,
+            "origin": self.origin,
+            "received_at": self.received_at.isoformat(timespec="seconds"),
+            "respond_by": self.respond_by.isoformat(),
+        }
+
+    def answer(self) -> dict[str, str]:
+        """The ``202`` body: no personal data, only what the visitor needs to follow up."""
+        return {
+            "reference": self.reference,
+            "respond_by": self.respond_by.isoformat(),
+            "received_at": self.received_at.isoformat(timespec="seconds"),
+        }
+
+
+def new_reference() -> str:
+    """A reference like ``RR-7KQ4-9XM2``: 8 CSPRNG characters, 30-letter alphabet (~39 bits)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"RR-{chars[:4]}-{chars[4:]}"
+
+
+def respond_by(regime: str, received_at: datetime) -> date:
+    """The answer's deadline: CCPA 45 days; GDPR (and "other") one month (Art. 12(3)).
+
+    One month ends on the same day of the next month, or on that month's last day when it has
+    no such day (31 January → 28 or 29 February), as EU Regulation 1182/71 counts periods.
+    """
+    day = received_at.date()
+    if regime == "ccpa":
+        return day + timedelta(days=CCPA_DAYS)
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def normalise_email(email: str) -> str:
+    """The form of an address used to recognise the same person: trimmed and lower-cased."""
+    return email.strip().lower()
+
+
+def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submission:
+    """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
+    errors: dict[str, str] = {}
+    allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
+    for name in sorted(set(data) - allowed):
+        errors[name[:40]] = "not accepted"
+
+    values: dict[str, str | None] = {}
+    type_ = data.get("type")
+    if type_ in (None, ""):
+        errors["type"] = "required"
+    elif type_ not in config.types:
+        errors["type"] = "not one of the offered request types"
+    for name, (kind, max_length) in STANDARD_FIELDS.items():
+        if not config.enabled(name):
+            continue
+        value, problem = _text(data.get(name), max_length, multiline=kind == "textarea")
+        if problem is None and value is None and config.required(name):
+            problem = "required"
+        if problem is None and value is not None:
+            if name == "email":
+                problem = email_problem(value)
+            elif name == "requester_type" and value not in REQUESTER_TYPES:
+                problem = "must be self or agent"
+        if problem:
+            errors[name] = problem
+        values[name] = value
+
+    custom = _validate_custom(data.get("custom", {}), config, errors)
+
+    language = data.get("language", config.default_language)
+    if language not in LANGUAGES:
+        errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
+    if errors:
+        raise InvalidPayload(
+            "Some fields need attention.",
+            errors=[{"field": f, "message": m} for f, m in errors.items()],
+        )
+    return Submission(
+        type=str(type_),
+        email=_domain_lowered(str(values["email"])),
+        given_name=values.get("given_name"),
+        family_name=values.get("family_name"),
+        customer_reference=values.get("customer_reference"),
+        requester_type=values.get("requester_type"),
+        message=values.get("message"),
+        custom=custom,
+        language=str(language),
+    )
+
+
+def _validate_custom(
+    raw: Any, config: RightsConfig, errors: dict[str, str]
+) -> tuple[tuple[str, str], ...]:
+    if not isinstance(raw, dict):
+        errors["custom"] = "must be an object"
+        return ()
+    out: list[tuple[str, str]] = []
+    for name in sorted(raw):
+        if config.custom(name) is None:
+            errors[f"custom.{name[:40]}"] = "not accepted"
+    for field in config.custom_fields:
+        where = f"custom.{field.id}"
+        value, problem = _text(raw.get(field.id), field.max_length, multiline=False)
+        if problem is None and value is None and field.required:
+            problem = "required"
+        if problem is None and field.options and value not in {v for v, _ in field.options}:
+            problem = None if value is None else "not one of the options"
+        if problem:
+            errors[where] = problem
+        elif value is not None:
+            out.append((field.id, value))
+    return tuple(out)
+
+
+def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, str | None]:
+    """(normalised value or None when empty, problem or None)."""
+    if value is None:
+        return None, None
+    if not isinstance(value, str):
+        return None, "must be text"
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    for ch in value:
+        if ch in BIDI_CONTROLS or (
+            unicodedata.category(ch) in ("Cc", "Cs") and not (multiline and ch in "\n\t")
+        ):
+            return None, "contains control characters"
+    value = value.strip()
+    if not value:
+        return None, None
+    if len(value) > max_length:
+        return None, f"too long (at most {max_length} characters)"
+    return value, None
+
+
+def email_problem(email: str) -> str | None:
+    """What is wrong with ``email`` as an address, or None (also used for outgoing mail)."""
+    if len(email) > STANDARD_FIELDS["email"][1]:
+        return "too long (at most 254 characters)"
+    local, at, domain = email.rpartition("@")
+    if not at or not local or not domain:
+        return "not an email address"
+    if len(local) > 64:
+        return "the part before @ is too long (at most 64 characters)"
+    if not LOCAL_PART.match(local):
+        return "not an email address"
+    try:
+        ascii_domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
+    except idna.IDNAError:
+        return "not a valid email domain"
+    labels = ascii_domain.split(".")
+    if (
+        len(ascii_domain) > 253
+        or len(labels) < 2
+        or not all(DOMAIN_LABEL.match(label) for label in labels)
+        or labels[-1].isdigit()
+    ):
+        return "not a valid email domain"
+    return None
+
+
+def _domain_lowered(email: str) -> str:
+    # The domain is case-insensitive; the local part may not be, so it is kept as typed.
+    local, _, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}"

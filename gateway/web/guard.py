@@ -1,0 +1,194 @@
+"""The guard every ``/v1/{public_key}/…`` endpoint runs behind.
+
+In order: the key string's shape and checksum (no store touched), the key record (cache, then
+store), its status and widgets, the ``Origin`` against the key's allow list, then every limit that
+applies, checked in one call to the limiter. Only then does the endpoint run. Whatever it answers —
+errors included — leaves with the CORS headers for the allowed origin and the ``RateLimit`` fields,
+so the widget can read it. A disallowed origin gets no CORS headers at all.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.errors import (
+    AccountSuspended,
+    GatewayError,
+    KeyMalformed,
+    KeyRevoked,
+    KeyUnknown,
+    OriginNotAllowed,
+    OriginRequired,
+    PrivateKeyExposed,
+    WidgetDisabled,
+    problem_response,
+)
+from gateway.keys.cache import CachedKey
+from gateway.keys.exposure import report_exposed_key, scan_for_private_key
+from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
+from gateway.ratelimit.limiter import LimitRequest
+from gateway.web import cors
+from gateway.web.clientip import client_ip
+
+if TYPE_CHECKING:
+    from gateway.services import Services
+
+log = logging.getLogger("gateway.api")
+
+Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
+ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
+
+
+@dataclass(frozen=True)
+class WidgetCall:
+    """One request to a widget endpoint, after the key and origin checks passed."""
+
+    request: Request
+    services: Services
+    key: ApiKey
+    origin: str
+    client_ip: str
+
+
+async def load_key(request: Request, services: Services) -> CachedKey:
+    """The key named in the path, or a typed error; refuses private keys outright."""
+    public_key: str = request.path_params["public_key"]
+    exposed = scan_for_private_key(public_key, request.url.query)
+    if exposed is not None:
+        await report_exposed_key(services, exposed, where="widget request")
+        raise PrivateKeyExposed(
+            "a private key must never be used in a browser; it has been flagged as exposed"
+        )
+    if not is_well_formed(public_key, PUBLIC_PREFIX):
+        raise KeyMalformed("the public key in the path is malformed")
+    cached = await services.keys.get(public_key)
+    if cached is None:
+        raise KeyUnknown("no key with this public key exists")
+    return cached
+
+
+def check_origin(request: Request, cached: CachedKey) -> str:
+    origin = request.headers.get("origin")
+    if origin is None:
+        raise OriginRequired("widget endpoints are called from browsers, which send an Origin")
+    if not cached.allow.allows(origin):
+        raise OriginNotAllowed("this origin is not in the key's allowed origins")
+    return origin
+
+
+def base_limits(services: Services, key: ApiKey, ip: str) -> list[LimitRequest]:
+    settings = services.settings
+    return [
+        LimitRequest("ip", key.limit("per_ip", settings.limit_per_ip), (ip,)),
+        LimitRequest("key", key.limit("per_key", settings.limit_per_key), (key.public_key,)),
+    ]
+
+
+def widget_route(
+    path: str,
+    endpoint: Endpoint,
+    *,
+    widget: str,
+    methods: Sequence[str],
+    limits: ExtraLimits | None = None,
+) -> Route:
+    """A route at ``/v1/{public_key}{path}`` whose ``endpoint`` runs behind the guard."""
+
+    async def guarded(request: Request) -> Response:
+        services: Services = request.app.state.services
+        headers: dict[str, str] = {}
+        try:
+            cached = await load_key(request, services)
+            origin = check_origin(request, cached)
+            headers.update(cors.response_headers(origin))
+            key = cached.key
+            if not key.active:
+                raise KeyRevoked("this key has been revoked")
+            if key.account_suspended_at is not None:
+                raise AccountSuspended("this key's account is suspended")
+            if widget not in key.widgets:
+                raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
+            ip = client_ip(request.scope, services.settings.trusted_proxies)
+            call = WidgetCall(request, services, key, origin, ip)
+            wanted = base_limits(services, key, ip)
+            if limits is not None:
+                wanted.extend(limits(call))
+            decision = await services.limiter.enforce(wanted)
+            headers.update(decision.headers)
+            response = await endpoint(call)
+        except GatewayError as exc:
+            services.metrics.errors.inc(code=exc.code)
+            if exc.status == 429:
+                services.metrics.rate_limited.inc(widget=widget)
+            services.metrics.requests.inc(widget=widget, status=str(exc.status))
+            return problem_response(exc, headers)
+        except Exception:
+            log.exception("unexpected error in %s %s endpoint", widget, request.method)
+            error = GatewayError("the gateway could not answer this request")
+            services.metrics.errors.inc(code=error.code)
+            services.metrics.requests.inc(widget=widget, status="500")
+            return problem_response(error, headers)
+        services.metrics.requests.inc(widget=widget, status=str(response.status_code))
+        add_headers(response, headers)
+        return response
+
+    guarded.__name__ = getattr(endpoint, "__name__", "widget_endpoint")
+    return Route("/v1/{public_key}" + path, guarded, methods=list(methods))
+
+
+# List-valued fields: when the endpoint set one too (e.g. a limit of its own), the values are
+# joined into one field line rather than sent as two.
+_LIST_FIELDS = frozenset({b"vary", b"ratelimit", b"ratelimit-policy"})
+
+
+def add_headers(response: Response, headers: dict[str, str]) -> None:
+    """Add the guard's headers to an endpoint's answer, merging list-valued fields.
+
+    Appended to the raw header list: Starlette's ``MutableHeaders`` rescans every header on each
+    assignment, which costs more than the rest of this function on the hot path.
+    """
+    raw = response.raw_headers
+    for name, value in headers.items():
+        field = name.lower().encode("latin-1")
+        encoded = value.encode("latin-1")
+        if field in _LIST_FIELDS:
+            for i, (existing, current) in enumerate(raw):
+                if existing == field:
+                    raw[i] = (field, encoded + b", " + current)
+                    break
+            else:
+                raw.append((field, encoded))
+        else:
+            raw.append((field, encoded))
+
+
+async def preflight(request: Request) -> Response:
+    """``OPTIONS /v1/{public_key}/…``: answered from the key's rules, before any limit."""
+    services: Services = request.app.state.services
+    try:
+        cached = await load_key(request, services)
+        origin = check_origin(request, cached)
+        if not cached.key.active:
+            raise KeyRevoked("this key has been revoked")
+        if cached.key.account_suspended_at is not None:
+            raise AccountSuspended("this key's account is suspended")
+        headers = cors.preflight_headers(
+            origin,
+            request.headers.get("access-control-request-method"),
+            request.headers.get("access-control-request-headers"),
+        )
+    except GatewayError as exc:
+        services.metrics.errors.inc(code=exc.code)
+        return problem_response(exc)
+    return Response(status_code=204, headers=headers)
+
+
+def routes() -> list[Route]:
+    return [Route("/v1/{public_key}/{rest:path}", preflight, methods=["OPTIONS"])]

@@ -1,0 +1,172 @@
+"""The consent API in-process: config per language, records written before 201, receipts."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.keys.model import NewKey, revoke_key
+from gateway.settings import Settings
+from tests.gwclient import SITE, settings_for, stored_key
+
+PEER = ("198.51.100.23", 40000)
+
+
+@dataclass
+class Gw:
+    client: TestClient
+    key: NewKey
+    settings: Settings
+
+    @property
+    def pk(self) -> str:
+        return self.key.key.public_key
+
+    def records(self) -> list[dict[str, Any]]:
+        path = self.settings.data_dir / "consent.jsonl"
+        return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+    def post(self, body: dict[str, Any], **headers: str) -> Any:
+        return self.client.post(
+            f"/v1/{self.pk}/consent",
+            content=json.dumps(body),
+            headers={"Origin": SITE, "Content-Type": "text/plain;charset=UTF-8", **headers},
+        )
+
+
+def choice(**changes: Any) -> dict[str, Any]:
+    data = {
+        "consent_id": "c0ffee0123456789",
+        "action": "accept_all",
+        "categories": {"necessary": True, "functional": True, "analytics": True, "marketing": True},
+        "policy_version": "1",
+        "language": "en",
+        "gpc": False,
+        "page_url": SITE + "/shop?utm_source=mail&email=a%40b.example",
+    }
+    data.update(changes)
+    return data
+
+
+def make(data_dir: Path, **overrides: Any) -> Iterator[Gw]:
+    settings = settings_for(data_dir, key_cache_ttl=0.0, **overrides)
+    key = stored_key(settings, limits={"consent_per_ip": "3/minute"})
+    with TestClient(create_app(settings), client=PEER, raise_server_exceptions=False) as client:
+        yield Gw(client, key, settings)
+
+
+@pytest.fixture
+def gw(data_dir: Path) -> Iterator[Gw]:
+    yield from make(data_dir)
+
+
+def test_config_is_per_language_cacheable_and_revalidated(gw: Gw) -> None:
+    url = f"/v1/{gw.pk}/consent/config?lang=fr-CA,en"
+    r = gw.client.get(url, headers={"Origin": SITE})
+    assert r.status_code == 200
+    assert r.json()["texts"]["accept_all"] == "Tout accepter"
+    assert r.headers["access-control-allow-origin"] == SITE
+    assert "max-age=60" in r.headers["cache-control"]
+    again = gw.client.get(url, headers={"Origin": SITE, "If-None-Match": r.headers["etag"]})
+    assert again.status_code == 304
+    german = gw.client.get(url.replace("fr-CA", "de"), headers={"Origin": SITE})
+    assert german.headers["etag"] != r.headers["etag"]
+
+
+def test_a_changed_config_is_served_at_once_with_a_new_etag(gw: Gw) -> None:
+    url = f"/v1/{gw.pk}/consent/config?lang=en"
+    before = gw.client.get(url, headers={"Origin": SITE})
+    changed = dataclasses.replace(
+        gw.key.key, consent_config={"policy_version": "2"}, updated_at=gw.key.key.updated_at + 1
+    )
+    gw.client.portal.call(gw.client.app.state.services.store.put, changed)
+    after = gw.client.get(url, headers={"Origin": SITE, "If-None-Match": before.headers["etag"]})
+    assert after.status_code == 200
+    assert after.json()["version"] == "2"
+    assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_record_is_stored_truncated_then_answered_with_a_receipt(gw: Gw) -> None:
+    r = gw.post(choice(), **{"User-Agent": "TestBrowser/1.0"})
+    assert r.status_code == 201, r.text
+    answer = r.json()
+    assert r.headers["access-control-allow-origin"] == SITE
+    [record] = gw.records()
+    assert record["record_id"] == answer["record_id"]
+    assert record["client_ip"] == "198.51.100.0"
+    assert record["page_url"] == SITE + "/shop"
+    assert "a%40b" not in json.dumps(record)
+    assert (record["public_key"], record["account"], record["origin"]) == (gw.pk, "acct-1", SITE)
+    assert record["user_agent"] == "TestBrowser/1.0"
+
+    verified = gw.client.post(
+        "/v1/receipts/verify",
+        json={"receipt": answer["receipt"]},
+        headers={"X-API-Key": gw.key.private_key},
+    )
+    assert verified.status_code == 200
+    assert verified.json()["valid"] is True
+    assert verified.json()["record"]["record_id"] == answer["record_id"]
+    assert "access-control-allow-origin" not in verified.headers
+
+
+def test_receipt_is_not_valid_for_another_key(gw: Gw) -> None:
+    receipt = gw.post(choice()).json()["receipt"]
+    other = stored_key(gw.settings)
+    r = gw.client.post(
+        "/v1/receipts/verify", json={"receipt": receipt}, headers={"X-API-Key": other.private_key}
+    )
+    assert r.json() == {"valid": False, "reason": "other_key"}
+
+
+def test_a_revoked_keys_private_key_verifies_nothing(gw: Gw) -> None:
+    receipt = gw.post(choice()).json()["receipt"]
+    store = gw.client.app.state.services.store
+    gw.client.portal.call(store.put, revoke_key(gw.key.key))
+    r = gw.client.post(
+        "/v1/receipts/verify", json={"receipt": receipt}, headers={"X-API-Key": gw.key.private_key}
+    )
+    assert (r.status_code, r.json()["code"]) == (403, "key_revoked")
+
+
+@pytest.mark.parametrize(
+    ("headers", "body", "status", "code"),
+    [
+        ({}, {"receipt": "x"}, 401, "unauthorized"),
+        ({"X-API-Key": "sk_wrong"}, {"receipt": "x"}, 401, "unauthorized"),
+        ({"Origin": SITE}, {"receipt": "x"}, 403, "private_key_exposed"),
+        ({}, {"receipt": "x", "more": 1}, 422, "invalid_payload"),
+    ],
+    ids=["no-key", "malformed-key", "from-a-browser", "unknown-field"],
+)
+def test_verify_refusals(
+    gw: Gw, headers: dict[str, str], body: Any, status: int, code: str
+) -> None:
+    if headers.get("X-API-Key") is None and code != "unauthorized":
+        headers = {**headers, "X-API-Key": gw.key.private_key}
+    r = gw.client.post("/v1/receipts/verify", json=body, headers=headers)
+    assert (r.status_code, r.json()["code"]) == (status, code)
+    assert "access-control-allow-origin" not in r.headers
+
+
+def test_invalid_record_is_refused_readably_and_not_stored(gw: Gw) -> None:
+    r = gw.post(choice(categories={"social": True}, action="sometimes"))
+    assert r.status_code == 422
+    assert r.headers["access-control-allow-origin"] == SITE
+    fields = {e["field"] for e in r.json()["errors"]}
+    assert fields == {"categories.social", "action"}
+    assert gw.records() == []
+
+
+def test_records_are_limited_per_key_and_ip_with_the_key_override(gw: Gw) -> None:
+    statuses = [gw.post(choice()).status_code for _ in range(4)]
+    assert statuses == [201, 201, 201, 429]
+    assert len(gw.records()) == 3

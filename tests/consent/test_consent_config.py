@@ -1,0 +1,97 @@
+"""The consent config: defaults, validation of stored configs, language resolution."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gateway.consent.config import parse_config, parse_languages, resolve
+from gateway.errors import InvalidPayload
+
+
+def test_defaults_give_four_categories_with_only_necessary_required() -> None:
+    widget = resolve(parse_config(None), ["en"])
+    assert [c["id"] for c in widget["categories"]] == [
+        "necessary",
+        "functional",
+        "analytics",
+        "marketing",
+    ]
+    assert [c["required"] for c in widget["categories"]] == [True, False, False, False]
+    marketing = widget["categories"][3]
+    assert marketing["gpc"] is True
+    assert marketing["consent_mode"] == ["ad_storage", "ad_user_data", "ad_personalization"]
+    assert widget["lifetime_days"] == 182
+    assert widget["texts"]["reject_all"] == "Reject all"
+
+
+@pytest.mark.parametrize(
+    ("wanted", "lang", "reject"),
+    [
+        (["fr-ca", "en"], "fr", "Tout refuser"),
+        (["de"], "de", "Alle ablehnen"),
+        (["ja", "de-at"], "de", "Alle ablehnen"),
+        (["ja"], "en", "Reject all"),
+        ([], "en", "Reject all"),
+    ],
+    ids=["region-falls-to-primary", "exact", "second-choice", "unknown", "none"],
+)
+def test_language_is_the_first_the_config_speaks(wanted: list[str], lang: str, reject: str) -> None:
+    widget = resolve(parse_config(None), wanted)
+    assert (widget["lang"], widget["texts"]["reject_all"]) == (lang, reject)
+
+
+def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
+    config = parse_config(
+        {
+            "default_language": "de",
+            "texts": {"it": {"title": "La tua privacy"}, "de": {"title": "Privatsphäre"}},
+            "categories": [
+                {"id": "necessary", "required": True},
+                {
+                    "id": "video",
+                    "texts": {"de": {"title": "Videos", "description": "YouTube"}},
+                    "services": [{"id": "youtube", "name": "YouTube"}],
+                },
+            ],
+        }
+    )
+    widget = resolve(config, parse_languages("it-IT,en"))
+    assert widget["lang"] == "it"
+    assert widget["texts"]["title"] == "La tua privacy"
+    # No Italian text for the button: the config's default language, then built-in German.
+    assert widget["texts"]["accept_all"] == "Alle akzeptieren"
+    assert widget["categories"][1]["title"] == "Videos"
+    assert widget["categories"][1]["services"] == [
+        {"id": "youtube", "name": "YouTube", "description": ""}
+    ]
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        ({"colour": "red"}, "colour"),
+        ({"lifetime_days": 900}, "lifetime_days"),
+        ({"policy_version": "v 2"}, "policy_version"),
+        ({"theme": {"accent": "blue"}}, "theme.accent"),
+        ({"categories": [{"id": "a"}, {"id": "a"}]}, "categories.1.id"),
+        ({"categories": [{"id": "x", "consent_mode": ["cookies"]}]}, "categories.0.consent_mode"),
+        ({"texts": {"en": {"titel": "x"}}}, "texts.en.titel"),
+        ({"cookie_name": "a;b"}, "cookie_name"),
+    ],
+    ids=[
+        "unknown-field",
+        "lifetime",
+        "version",
+        "accent",
+        "duplicate-id",
+        "consent-mode",
+        "unknown-text",
+        "cookie-name",
+    ],
+)
+def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        parse_config(config)
+    assert field in [e["field"] for e in caught.value.errors]

@@ -1,0 +1,143 @@
+"""Consent records and receipts: strict validation, what is kept, signing and verification."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from gateway.consent.config import parse_config
+from gateway.consent.receipts import issue, verify
+from gateway.consent.records import build_record, parse_choice
+from gateway.errors import InvalidPayload
+from gateway.signing import Signing
+
+ORIGIN = "https://shop.example"
+NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+CONFIG = parse_config(
+    {
+        "categories": [
+            {"id": "necessary", "required": True},
+            {"id": "analytics", "services": [{"id": "matomo", "name": "Matomo"}]},
+            {"id": "marketing", "gpc": True},
+        ]
+    }
+)
+
+
+def body(**changes: Any) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "consent_id": "0f3a9c1d2e4b5a6978",
+        "action": "custom",
+        "categories": {"necessary": True, "analytics": True, "marketing": False},
+        "services": {"matomo": True},
+        "policy_version": "3",
+        "language": "fr",
+        "gpc": True,
+        "page_url": "https://shop.example/cart?email=ann%40mail.example#pay",
+        "given_at": "2025-03-01T11:59:58.000Z",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def record(**changes: Any) -> Any:
+    choice = parse_choice(body(**changes), CONFIG, ORIGIN, now=NOW)
+    return build_record(
+        choice,
+        public_key="pk_a",
+        account="acct",
+        origin=ORIGIN,
+        client_ip="203.0.113.0",
+        user_agent="Mozilla/5.0 " + "x" * 500,
+        id_secret="s" * 40,
+    )
+
+
+def test_a_record_sent_again_keeps_its_id_and_others_do_not_share_it() -> None:
+    first = record(record_key="k-12345678")
+    again = record(record_key="k-12345678")
+    other = record(record_key="k-87654321")
+    assert first.record_id == again.record_id
+    assert other.record_id != first.record_id
+    assert record().record_id != record().record_id  # without a key: a fresh id each time
+    assert first.record_id.startswith("cr_")
+
+
+def test_record_keeps_the_choice_and_drops_query_and_fragment() -> None:
+    r = record()
+    assert r.page_url == "https://shop.example/cart"
+    assert dict(r.categories) == {"necessary": True, "analytics": True, "marketing": False}
+    assert (r.action, r.gpc, r.policy_version, r.language) == ("custom", True, "3", "fr")
+    assert r.given_at == "2025-03-01T11:59:58Z"
+    assert len(r.user_agent) == 300
+    assert r.record_id.startswith("cr_")
+    assert "ann" not in str(r.to_json())
+
+
+def test_missing_categories_count_as_refused_and_required_as_given() -> None:
+    r = record(categories={"analytics": True}, services={})
+    assert dict(r.categories) == {"necessary": True, "analytics": True, "marketing": False}
+    assert dict(r.services) == {"matomo": False}
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"extra": 1}, "extra"),
+        ({"consent_id": None}, "consent_id"),
+        ({"consent_id": "short"}, "consent_id"),
+        ({"action": "maybe"}, "action"),
+        ({"categories": {"social": True}}, "categories.social"),
+        ({"categories": {"analytics": "yes"}}, "categories.analytics"),
+        ({"categories": {"necessary": False}}, "categories.necessary"),
+        ({"services": {"ga": True}}, "services.ga"),
+        ({"action": "reject_all"}, "action"),
+        ({"gpc": "1"}, "gpc"),
+        ({"page_url": "https://evil.example/"}, "page_url"),
+        ({"page_url": "javascript:alert(1)"}, "page_url"),
+        ({"page_url": "https://shop.example/" + "a" * 3000}, "page_url"),
+        ({"given_at": "2019-01-01T00:00:00Z"}, "given_at"),
+        ({"given_at": "yesterday"}, "given_at"),
+        ({"policy_version": "x" * 41}, "policy_version"),
+    ],
+    ids=[
+        "unknown-field",
+        "no-consent-id",
+        "short-consent-id",
+        "action",
+        "unknown-category",
+        "non-bool",
+        "necessary-refused",
+        "unknown-service",
+        "reject-with-consent",
+        "gpc-type",
+        "other-origin",
+        "not-http",
+        "url-too-long",
+        "too-old",
+        "not-a-time",
+        "version-size",
+    ],
+)
+def test_invalid_records_are_refused_naming_the_field(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        parse_choice(body(**changes), CONFIG, ORIGIN, now=NOW)
+    assert field in [e["field"] for e in caught.value.errors]
+
+
+def test_receipt_verifies_for_its_key_only_and_survives_rotation() -> None:
+    old = Signing(["o" * 40])
+    receipt = issue(old, record())
+    rotated = Signing(["n" * 40, "o" * 40])
+    check = verify(rotated, receipt, "pk_a")
+    assert check.valid
+    assert check.record is not None
+    assert check.record["categories"]["analytics"] is True
+    assert "client_ip" not in check.record
+    assert verify(rotated, receipt, "pk_b").reason == "other_key"
+    tampered = receipt[:-3] + ("AAA" if not receipt.endswith("AAA") else "BBB")
+    assert verify(rotated, tampered, "pk_a").reason == "bad_signature"
+    assert verify(Signing(["n" * 40]), receipt, "pk_a").reason == "bad_signature"
+    assert verify(rotated, "nonsense", "pk_a").valid is False

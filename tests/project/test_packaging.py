@@ -1,0 +1,32 @@
+"""The built wheel carries what an installed gateway serves: widgets, key manager, demo site."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    wheel = next(tmp_path.glob("widget_gateway-*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for widget in sorted(p.name for p in (ROOT / "static").glob("*.js")):
+        assert f"gateway/static/{widget}" in names
+    assert {
+        "gateway/static/admin/index.html",
+        "gateway/static/admin/admin.js",
+        "gateway/cli/demo_site/home.html",
+        "gateway/py.typed",
+    } <= names
+    # The installed copy is byte for byte the file the tests load in the browser.
+    with zipfile.ZipFile(wheel) as zf:
+        assert zf.read("gateway/static/consent.js") == (ROOT / "static" / "consent.js").read_bytes()

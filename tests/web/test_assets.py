@@ -1,0 +1,117 @@
+"""Widget assets: encodings, caching, the hashed twin, the manifest and the size budget."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+from collections.abc import Iterator
+
+import brotli
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from gateway.web import assets
+from tests.support.servers import ServerThread
+
+CONSENT_BUDGET = 10 * 1024  # consent.js with its CSS, gzip -9, as served
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ServerThread]:
+    # A real server: the raw bytes on the wire are what the budget is about.
+    with ServerThread(Starlette(routes=assets.routes())) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def source() -> bytes:
+    return (assets.STATIC_DIR / "consent.js").read_bytes()
+
+
+def get(server: ServerThread, path: str, **headers: str) -> httpx.Response:
+    # Streamed and read raw so that the client does not decode what the server compressed.
+    with (
+        httpx.Client(base_url=server.url) as client,
+        client.stream("GET", path, headers=headers) as response,
+    ):
+        response.raw_body = b"".join(response.iter_raw())  # type: ignore[attr-defined]
+        return response
+
+
+def test_consent_widget_fits_the_size_budget(server: ServerThread) -> None:
+    response = get(server, "/widgets/consent.js", **{"Accept-Encoding": "gzip"})
+    assert response.headers["content-encoding"] == "gzip"
+    served = response.raw_body  # type: ignore[attr-defined]
+    assert len(served) <= CONSENT_BUDGET, f"consent.js is {len(served)} bytes gzipped"
+
+
+@pytest.mark.parametrize(
+    ("accept", "encoding"),
+    [
+        ("gzip, deflate, br", "br"),
+        ("gzip", "gzip"),
+        ("br;q=0, gzip", "gzip"),
+        ("", None),
+        ("gzip;q=0, br;q=0", None),
+        ("*", "br"),
+    ],
+    ids=["browser", "gzip-only", "br-refused", "none", "all-refused", "star"],
+)
+def test_encoding_follows_accept_encoding(
+    server: ServerThread, source: bytes, accept: str, encoding: str | None
+) -> None:
+    response = get(server, "/widgets/consent.js", **{"Accept-Encoding": accept})
+    assert response.status_code == 200
+    assert response.headers.get("content-encoding") == encoding
+    raw = response.raw_body  # type: ignore[attr-defined]
+    decoded = {"br": brotli.decompress, "gzip": gzip.decompress, None: bytes}[encoding](raw)
+    assert decoded == source
+    assert response.headers["vary"] == "Accept-Encoding"
+    assert response.headers["content-type"] == "text/javascript; charset=utf-8"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cross-origin-resource-policy"] == "cross-origin"
+
+
+def test_stable_url_revalidates_with_etag(server: ServerThread) -> None:
+    first = get(server, "/widgets/consent.js", **{"Accept-Encoding": "gzip"})
+    assert "max-age=300" in first.headers["cache-control"]
+    assert "immutable" not in first.headers["cache-control"]
+    etag = first.headers["etag"]
+    again = get(server, "/widgets/consent.js", **{"Accept-Encoding": "gzip", "If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.raw_body == b""  # type: ignore[attr-defined]
+    assert again.headers["etag"] == etag
+    # Another encoding is another representation: the gzip ETag does not validate brotli.
+    other = get(server, "/widgets/consent.js", **{"Accept-Encoding": "br", "If-None-Match": etag})
+    assert other.status_code == 200
+
+
+def test_manifest_publishes_hashed_url_and_sri(server: ServerThread, source: bytes) -> None:
+    entry = httpx.get(server.url + "/widgets/manifest.json").json()["consent"]
+    sri = "sha384-" + base64.b64encode(hashlib.sha384(source).digest()).decode()
+    assert entry["integrity"] == sri
+    hashed = get(server, entry["url"], **{"Accept-Encoding": "identity"})
+    assert hashed.status_code == 200
+    assert hashed.raw_body == source  # type: ignore[attr-defined]
+    assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    # SRI on a cross-origin script needs CORS on the script itself.
+    assert hashed.headers["access-control-allow-origin"] == "*"
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/widgets/nope.js",
+        "/widgets/consent.000000000000.js",
+        "/widgets/consent.css",
+        "/widgets/CONSENT.js",
+    ],
+    ids=["unknown", "stale-hash", "not-js", "upper-case"],
+)
+def test_unknown_widget_is_a_problem_404(server: ServerThread, path: str) -> None:
+    response = httpx.get(server.url + path)
+    assert response.status_code == 404
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["code"] == "not_found"
