@@ -13,14 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from gateway.accounts.errors import AccountNotFound, RoleTooLow, TwoFactorEnrolmentRequired
 from gateway.accounts.records import Account, Person, Role, role_at_least
 from gateway.accounts.store import AccountStore
-from gateway.errors import (
-    AccountNotFound,
-    AccountSuspended,
-    RoleTooLow,
-    TwoFactorEnrolmentRequired,
-)
+from gateway.errors import AccountSuspended
 
 
 @dataclass(frozen=True)

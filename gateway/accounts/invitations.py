@@ -8,12 +8,12 @@ conditional update, so one link makes one member, once, before it expires.
 from __future__ import annotations
 
 from gateway.accounts.addresses import AddressInvalid, normalise_address
+from gateway.accounts.errors import InvalidEmail, LinkInvalid, PasswordIncorrect
 from gateway.accounts.messages import console_link, invitation_mail
 from gateway.accounts.passwords import check_new_password, hash_password, verify_password
 from gateway.accounts.records import Account, Invitation, Person, Role, role_at_least
 from gateway.accounts.runtime import Accounts
 from gateway.accounts.tokens import digest, new_id, new_token
-from gateway.errors import InvalidEmail, LinkInvalid, PasswordIncorrect
 from gateway.mail.mailer import Mailer
 from gateway.settings import Settings
 

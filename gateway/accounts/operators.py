@@ -12,10 +12,11 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
+from gateway.accounts.errors import AccountNotFound
 from gateway.accounts.invitations import invite, parse_address
 from gateway.accounts.records import Account
 from gateway.accounts.runtime import Accounts
-from gateway.errors import AccountNotFound, InvalidPayload
+from gateway.errors import InvalidPayload
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import AuditLog
 from gateway.keys.model import ApiKey

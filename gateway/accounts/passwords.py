@@ -18,7 +18,7 @@ from functools import lru_cache
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from gateway.errors import PasswordRejected
+from gateway.accounts.errors import PasswordRejected
 
 PARAMETERS = profiles.RFC_9106_LOW_MEMORY
 MIN_LENGTH = 10

@@ -7,13 +7,13 @@ session of the person.
 
 from __future__ import annotations
 
+from gateway.accounts.errors import LinkInvalid
 from gateway.accounts.messages import console_link, reset_mail
 from gateway.accounts.passwords import check_new_password, hash_password
 from gateway.accounts.records import Person
 from gateway.accounts.runtime import Accounts
 from gateway.accounts.signin import comparable_address
 from gateway.accounts.tokens import digest, new_token
-from gateway.errors import LinkInvalid
 from gateway.mail.mailer import Mailer
 from gateway.settings import Settings
 

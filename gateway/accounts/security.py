@@ -8,6 +8,7 @@ making new recovery codes, asks for the password again.
 
 from __future__ import annotations
 
+from gateway.accounts.errors import InvalidCode, PasswordIncorrect, TwoFactorState
 from gateway.accounts.passwords import check_new_password, verify_password
 from gateway.accounts.records import Person
 from gateway.accounts.resets import set_password
@@ -20,7 +21,6 @@ from gateway.accounts.two_factor import (
     provisioning_uri,
     recovery_digest,
 )
-from gateway.errors import InvalidCode, PasswordIncorrect, TwoFactorState
 
 
 async def _require_password(person: Person, password: str) -> None:

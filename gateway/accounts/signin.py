@@ -9,12 +9,12 @@ hash with the same parameters — and a wrong address or password gets one and t
 from __future__ import annotations
 
 from gateway.accounts.addresses import AddressInvalid, normalise_address
+from gateway.accounts.errors import SecondFactorRequired, SignInFailed
 from gateway.accounts.passwords import hash_password, needs_rehash, verify_password
 from gateway.accounts.records import Person
 from gateway.accounts.runtime import Accounts
 from gateway.accounts.store import AccountStore
 from gateway.accounts.two_factor import matching_step, recovery_digest
-from gateway.errors import SecondFactorRequired, SignInFailed
 
 
 def comparable_address(raw: str) -> str:

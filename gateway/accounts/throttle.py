@@ -30,7 +30,7 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from gateway.errors import SignInLocked
+from gateway.accounts.errors import SignInLocked
 from gateway.ratelimit.limiter import Limiter, LimitRequest
 from gateway.web.clientip import parse_ip
 

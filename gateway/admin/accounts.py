@@ -7,7 +7,7 @@ delete accounts; the same operations as ``widget-gateway accounts …``, through
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -17,6 +17,7 @@ from gateway.accounts import operators
 from gateway.admin.api import ACTOR, admin_route, read_admin_body
 from gateway.errors import UnknownField
 from gateway.keys.audit import audit_log
+from gateway.web import openapi
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -106,3 +107,43 @@ def routes() -> list[Route]:
         admin_route(one + "/suspend", suspend_account, ["POST"]),
         admin_route(one + "/reinstate", reinstate_account, ["POST"]),
     ]
+
+
+_ADMIN: dict[str, Any] = {"tags": ("admin",), "security": [{"adminToken": []}]}
+_ID = [{"name": "account", "in": "path", "required": True, "schema": {"type": "string"}}]
+openapi.describe(
+    "/admin/v1/accounts",
+    {
+        "post": openapi.operation(
+            "Create an account and invite its first owner; the answer holds the invitation link",
+            "201",
+            body=True,
+            errors=(401, 404, 415, 422, 429),
+            **_ADMIN,
+        ),
+        "get": openapi.operation("List accounts", "200", errors=(401, 404, 429), **_ADMIN),
+    },
+)
+openapi.describe(
+    "/admin/v1/accounts/{account}",
+    {
+        "get": openapi.operation(
+            "Show an account and its members", "200", params=_ID, errors=(401, 404, 429), **_ADMIN
+        ),
+        "delete": openapi.operation(
+            "Delete an account; its keys are revoked",
+            "204",
+            params=_ID,
+            errors=(401, 404, 429),
+            **_ADMIN,
+        ),
+    },
+)
+for _action, _summary in (
+    ("suspend", "Suspend an account: its keys stop working for widgets and servers"),
+    ("reinstate", "End an account's suspension"),
+):
+    openapi.describe(
+        f"/admin/v1/accounts/{{account}}/{_action}",
+        {"post": openapi.operation(_summary, "200", params=_ID, errors=(401, 404, 429), **_ADMIN)},
+    )

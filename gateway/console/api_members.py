@@ -6,11 +6,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.accounts import invitations
+from gateway.accounts.errors import LastOwner, MemberNotFound, TwoFactorState
 from gateway.accounts.operators import parse_name
 from gateway.accounts.records import Member
 from gateway.console.fields import check_fields, flag, role
 from gateway.console.routing import ConsoleCall, console_route, json
-from gateway.errors import LastOwner, MemberNotFound, TwoFactorState
 
 
 async def list_accounts(call: ConsoleCall) -> Response:

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from starlette.requests import Request
 
-from gateway.errors import CsrfFailed
+from gateway.accounts.errors import CsrfFailed
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 HEADER = "x-csrf-token"

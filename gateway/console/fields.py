@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
+from gateway.accounts.errors import InvalidRole
 from gateway.accounts.records import ROLES, Role
-from gateway.errors import InvalidFieldType, InvalidRole, MissingField, UnknownField
+from gateway.errors import InvalidFieldType, MissingField, UnknownField
 
 MAX_TEXT = 1024
 

@@ -9,6 +9,7 @@ on the gateway's own origin calls this API.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,10 +19,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.accounts.authz import Grant, require
+from gateway.accounts.errors import NotSignedIn
 from gateway.accounts.records import Person, Role
 from gateway.accounts.sessions.model import Session
 from gateway.console import cookies, csrf
-from gateway.errors import GatewayError, NotSignedIn, UnsupportedMediaType, problem_response
+from gateway.errors import GatewayError, UnsupportedMediaType, problem_response
+from gateway.web import openapi
 from gateway.web.body import read_json
 
 if TYPE_CHECKING:
@@ -118,4 +121,28 @@ def console_route(
         return response
 
     guarded.__name__ = endpoint.__name__
+    _describe(PREFIX + path, endpoint, methods, signed_in)
     return Route(PREFIX + path, guarded, methods=methods)
+
+
+def _describe(path: str, endpoint: Endpoint, methods: list[str], signed_in: bool) -> None:
+    summary = (endpoint.__doc__ or endpoint.__name__.replace("_", " ").capitalize()).strip()
+    params = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+    for method in methods:
+        openapi.describe(
+            path,
+            {
+                method.lower(): openapi.operation(
+                    summary.splitlines()[0],
+                    "200",
+                    params=params,
+                    body=method not in csrf.SAFE_METHODS,
+                    errors=(400, 401, 403, 404, 409, 422, 429),
+                    tags=("console",),
+                    security=[{"consoleSession": []}] if signed_in else [],
+                )
+            },
+        )

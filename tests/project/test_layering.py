@@ -25,11 +25,14 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery"},
     "rights": {"web", "keys", "ratelimit", "delivery"},
-    "admin": {"web", "keys", "ratelimit"},
+    "admin": {"web", "keys", "ratelimit", "accounts"},
+    # People, sessions and roles; keys are changed only through keys.changes.
+    "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
+    "console": {"web", "keys", "accounts"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
-ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin"}
+ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin", "console"}
 MAX_LINES = 400
 
 
