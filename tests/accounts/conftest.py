@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.accounts.helpers import Console, console_settings, open_console
+
+
+@pytest.fixture
+def console(data_dir: Path) -> Iterator[Console]:
+    with open_console(console_settings(data_dir)) as opened:
+        yield opened
