@@ -74,8 +74,15 @@ class Browser:
     def post(self, path: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", path, **kwargs)
 
-    def sign_in(self, email: str, password: str = PASSWORD, **extra: Any) -> httpx.Response:
-        return self.post("/console/api/sign-in", json={"email": email, "password": password, **extra})
+    def sign_in(
+        self,
+        email: str,
+        password: str = PASSWORD,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> httpx.Response:
+        body = {"email": email, "password": password, **extra}
+        return self.post("/console/api/sign-in", json=body, headers=headers)
 
 
 def _json(response: httpx.Response) -> Any:
