@@ -107,7 +107,9 @@ class Console:
 
     def create_account(self, name: str, owner: str) -> tuple[str, str]:
         """A new account through the admin API; its id and the owner's invitation token."""
-        r = self.client.post("/admin/v1/accounts", json={"name": name, "owner": owner}, headers=ADMIN)
+        r = self.client.post(
+            "/admin/v1/accounts", json={"name": name, "owner": owner}, headers=ADMIN
+        )
         assert r.status_code == 201, r.text
         return r.json()["id"], token_of(r.json()["invitation_url"])
 
@@ -119,8 +121,14 @@ class Console:
             account = await services.accounts.store.account(account_id)
             assert account is not None
             _, link = await invitations.invite(
-                services.accounts, services.mailer, services.settings, account, email, role,
-                None, self.clock(),
+                services.accounts,
+                services.mailer,
+                services.settings,
+                account,
+                email,
+                role,
+                None,
+                self.clock(),
             )
             return token_of(link)
 
@@ -128,7 +136,9 @@ class Console:
 
     def join(self, token: str, password: str = PASSWORD) -> Browser:
         browser = self.browser()
-        r = browser.post("/console/api/invitations/accept", json={"token": token, "password": password})
+        r = browser.post(
+            "/console/api/invitations/accept", json={"token": token, "password": password}
+        )
         assert r.status_code == 201, r.text
         browser.person_id = r.json()["id"]
         return browser
@@ -147,6 +157,8 @@ def token_of(link: str) -> str:
 @contextmanager
 def open_console(settings: Settings, base_url: str = BASE) -> Iterator[Console]:
     clock = Clock()
-    with TestClient(create_app(settings), base_url=base_url, raise_server_exceptions=False) as client:
+    with TestClient(
+        create_app(settings), base_url=base_url, raise_server_exceptions=False
+    ) as client:
         client.app.state.services.clock = clock  # type: ignore[attr-defined]
         yield Console(client, clock)

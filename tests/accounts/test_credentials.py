@@ -8,8 +8,8 @@ from argon2 import extract_parameters
 from argon2.low_level import Type
 
 from gateway.accounts.addresses import AddressInvalid, normalise_address
-from gateway.accounts.passwords import check_new_password, hash_password_sync
 from gateway.accounts.errors import PasswordRejected
+from gateway.accounts.passwords import check_new_password, hash_password_sync
 from gateway.accounts.two_factor import matching_step, new_recovery_codes, recovery_digest
 
 NOW = 1_800_000_000.0

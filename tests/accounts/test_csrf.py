@@ -25,7 +25,9 @@ def test_state_changes_without_the_token_or_from_elsewhere_are_refused(
     token = owner.csrf
     if not with_token:
         owner.csrf = ""
-    r = owner.post(f"/console/api/accounts/{account_id}/keys", json={"name": "Site", "origins": ["https://shop.example"]},
+    r = owner.post(
+        f"/console/api/accounts/{account_id}/keys",
+        json={"name": "Site", "origins": ["https://shop.example"]},
         headers=headers,
     )
     owner.csrf = token

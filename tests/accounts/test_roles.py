@@ -132,9 +132,7 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
             continue  # the person's own routes: tests of sign-in, sessions and two-factor
         walked.add(route.path)
     table = {
-        make(world)[1]
-        .replace(world.account, "{account}")
-        .replace(world.spare, "{person}")
+        make(world)[1].replace(world.account, "{account}").replace(world.spare, "{person}")
         for _, make, _ in CASES
         if make is not fresh_member
     }
@@ -152,9 +150,12 @@ def test_a_key_of_another_account_is_not_found_through_ones_own(world: World) ->
     assert r.status_code == 404 and r.json()["code"] == "key_not_found"
     r = outsider.post(f"/console/api/accounts/{world.other_account}/keys/{pk}/revoke")
     assert r.status_code == 404
-    assert world.people["owner"].get(f"/console/api/accounts/{world.account}/keys/{pk}").json()[
-        "status"
-    ] == "active"
+    assert (
+        world.people["owner"]
+        .get(f"/console/api/accounts/{world.account}/keys/{pk}")
+        .json()["status"]
+        == "active"
+    )
 
 
 def test_the_last_owner_cannot_leave_or_be_demoted(world: World) -> None:

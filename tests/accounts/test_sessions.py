@@ -90,7 +90,9 @@ def test_a_password_change_ends_every_session_and_rotates_the_current(console: C
     assert owner.cookie("__Host-wg_session") != old
     assert owner.get("/console/api/me").status_code == 200
     assert console.browser().sign_in("alice@shop.example").status_code == 401
-    assert console.browser().sign_in("alice@shop.example", "a brand new passphrase").status_code == 200
+    assert (
+        console.browser().sign_in("alice@shop.example", "a brand new passphrase").status_code == 200
+    )
 
 
 def test_the_sessions_list_signs_out_one_session(console: Console) -> None:

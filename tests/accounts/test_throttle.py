@@ -37,10 +37,14 @@ def test_an_unknown_address_locks_exactly_like_a_known_one(console: Console) -> 
             browser.sign_in(email, WRONG)
         r = browser.sign_in(email, WRONG)
         answers[email] = (r.status_code, r.json()["code"], r.headers.get("retry-after"))
-    assert answers["alice@shop.example"] == answers["nobody@shop.example"] == (
-        429,
-        "sign_in_locked",
-        "2",
+    assert (
+        answers["alice@shop.example"]
+        == answers["nobody@shop.example"]
+        == (
+            429,
+            "sign_in_locked",
+            "2",
+        )
     )
 
 

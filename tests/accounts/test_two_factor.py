@@ -12,9 +12,7 @@ def enrol(console: Console, owner: Browser) -> tuple[pyotp.TOTP, list[str]]:
     assert r.status_code == 200, r.text
     totp = pyotp.TOTP(r.json()["secret"])
     assert r.json()["otpauth_uri"].startswith("otpauth://totp/")
-    r = owner.post(
-        "/console/api/me/two-factor/confirm", json={"code": totp.at(console.clock())}
-    )
+    r = owner.post("/console/api/me/two-factor/confirm", json={"code": totp.at(console.clock())})
     assert r.status_code == 200, r.text
     return totp, r.json()["recovery_codes"]
 
