@@ -116,7 +116,7 @@ async def redis_session_round(url: str) -> None:
         assert await client.get(f"wg:session:{token}") is None  # only the digest is a key
         assert await client.exists(f"wg:session:{digest(token)}") == 1
         assert (await manager.find(token, NOW + 60)) is not None
-        rotated, fresh = await manager.rotate(session, NOW + 61)
+        rotated, _ = await manager.rotate(session, NOW + 61)
         assert await manager.find(token, NOW + 62) is None
         assert (await manager.find(rotated, NOW + 62)) is not None
         await manager.start("per_1", NOW + 63)
