@@ -8,27 +8,30 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis.asyncio as aioredis
 
 from gateway import redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
+from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
+from gateway.consent.config import ConsentConfig
 from gateway.db import migrate
 from gateway.db.engine import create_engine
 from gateway.delivery.sinks import Sink, build_sinks
-from gateway.delivery.workers import start_delivery
+from gateway.delivery.workers import DeliveryHandle, start_delivery
+from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
+from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
@@ -38,6 +41,8 @@ log = logging.getLogger("gateway")
 
 @dataclass
 class Services:
+    """Every long-lived part of one running app, typed; rooms with routes read what they need."""
+
     settings: Settings
     store: KeyStore
     keys: KeyCache
@@ -45,6 +50,9 @@ class Services:
     signing: Signing
     sinks: dict[str, Sink]
     metrics: Metrics
+    audit: AuditLog
+    duplicates: Duplicates
+    oauth: OAuth
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
     # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
@@ -52,9 +60,14 @@ class Services:
     redis: aioredis.Redis | None = None
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
     records: RecordStore | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
-    clock: Callable[[], float] = time.time
+    delivery: DeliveryHandle | None = None
+    # The one clock (see gateway.clock); tests replace it to move in time.
+    clock: Clock = system_clock
+    # Parsed and rendered consent configs, per key version (bounded by the consent API).
+    consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
+    consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
+        default_factory=dict
+    )
 
 
 @contextlib.asynccontextmanager
@@ -79,7 +92,8 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             keys.start_listening(listener)
         limiter = Limiter(settings, str(settings.redis_url) if settings.redis_url else None)
         stack.push_async_callback(limiter.close)
-        signing = Signing(settings.signing_secrets())
+        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
+        signing = Signing(list(secrets))
         records = await open_records(settings, stack)
         sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
@@ -91,6 +105,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         accounts = await stack.enter_async_context(open_accounts(settings, client, limiter, engine))
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         services = Services(
             settings=settings,
             store=store,
@@ -99,15 +116,17 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             signing=signing,
             sinks=sinks,
             metrics=metrics,
+            audit=open_audit_log(settings, client),
+            duplicates=Duplicates(client, settings.rights_duplicate_window),
+            oauth=oauth,
             mailer=mailer,
             accounts=accounts,
             redis=client,
             records=records,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
-        delivery = start_delivery(services)
-        stack.push_async_callback(delivery.stop)
-        services.extras["delivery"] = delivery
+        services.delivery = start_delivery(sinks, secrets, settings, metrics)
+        stack.push_async_callback(services.delivery.stop)
         yield services
 
 

@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.file import FileSink
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
@@ -45,7 +46,7 @@ class Sink(Protocol):
     def label(self) -> str:
         """The sink's URL without credentials, for status output and logs."""
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         """Store ``record`` durably before returning; raises ``SinkUnavailable``."""
 
     async def check(self) -> bool:

@@ -14,9 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from gateway.clock import system_clock
 
 PUBLIC_PREFIX = "pk_"
 PRIVATE_PREFIX = "sk_"
@@ -27,6 +28,11 @@ _KEY_RE = re.compile(rf"^(pk|sk)_[a-z2-7]{{{_BODY_CHARS + _CHECK_CHARS}}}$")
 
 WIDGETS = ("consent", "rights")
 LIMIT_NAMES = ("per_ip", "per_key", "consent_per_ip", "rights_per_ip", "rights_per_email")
+# What an API client may be allowed to do (OAuth2 scopes); ``offline_access`` asks for a refresh
+# token in the authorization-code flow. A new key allows them all unless narrowed.
+API_SCOPES = ("consents:read", "rights:read", "rights:write", "webhooks:manage")
+OFFLINE_ACCESS = "offline_access"
+SCOPES = (*API_SCOPES, OFFLINE_ACCESS)
 Status = Literal["active", "revoked"]
 
 
@@ -95,6 +101,7 @@ class ApiKey:
     revoked_at: float | None = None
     private_keys: tuple[PrivateKeyHash, ...] = ()
     exposed_at: float | None = None
+    scopes: tuple[str, ...] = SCOPES
     # Set while the key's account is suspended by an operator: widgets and servers are refused.
     account_suspended_at: float | None = None
 
@@ -107,7 +114,7 @@ class ApiKey:
         if not is_well_formed(private_key, PRIVATE_PREFIX):
             return False
         digest = hash_private_key(private_key)
-        at = time.time() if now is None else now
+        at = system_clock() if now is None else now
         found = False
         for entry in self.private_keys:
             # No early exit: the time taken does not depend on which digest matched.
@@ -138,6 +145,7 @@ class ApiKey:
                 for p in self.private_keys
             ],
             "exposed_at": self.exposed_at,
+            "scopes": list(self.scopes),
             "account_suspended_at": self.account_suspended_at,
         }
 
@@ -159,6 +167,7 @@ class ApiKey:
             revoked_at=data.get("revoked_at"),
             private_keys=tuple(PrivateKeyHash(**p) for p in data.get("private_keys", ())),
             exposed_at=data.get("exposed_at"),
+            scopes=tuple(data.get("scopes", SCOPES)),
             account_suspended_at=data.get("account_suspended_at"),
         )
 
@@ -189,7 +198,7 @@ def create_key(
     **settings: Any,
 ) -> NewKey:
     """A new key pair for ``account``; the private key is returned once and stored as a hash."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     key = ApiKey(
         public_key=new_key_string(PUBLIC_PREFIX),
@@ -207,7 +216,7 @@ def create_key(
 
 def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> NewKey:
     """Issue a new private key; the current ones stay valid for ``grace_seconds`` more."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     kept = tuple(
         replace(p, expires_at=min(p.expires_at or at + grace_seconds, at + grace_seconds))
@@ -219,5 +228,5 @@ def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> New
 
 
 def revoke_key(key: ApiKey, now: float | None = None) -> ApiKey:
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     return replace(key, status="revoked", revoked_at=at, updated_at=at)
