@@ -403,6 +403,14 @@ class SinkUnavailable(GatewayError):
 # --- delivery -----------------------------------------------------------------------------------
 
 
+class MailInvalid(GatewayError):
+    """A message to send is malformed (a bad address, a line break in a header): not queued."""
+
+    status = 422
+    code = "mail_invalid"
+    title = "Message could not be built"
+
+
 class AssertionRefused(GatewayError):
     """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
     the body it came with. Raised by :func:`gateway.delivery.assertion.verify_assertion` in a
@@ -418,27 +426,6 @@ class AssertionExpired(AssertionRefused):
 
     code = "assertion_expired"
     title = "Gateway assertion expired"
-
-
-# --- outgoing mail ------------------------------------------------------------------------------
-
-
-class MailInvalid(GatewayError):
-    """A message the gateway was asked to send is malformed: a bad address, a line break in a
-    header, a header it may not set. Raised when the :class:`~gateway.mail.message.Mail` is
-    built, so nothing malformed reaches the queue."""
-
-    status = 422
-    code = "mail_invalid"
-    title = "Message could not be built"
-
-
-class MailUnavailable(GatewayError):
-    """A message could not be queued durably (spool not writable, Redis unreachable)."""
-
-    status = 503
-    code = "mail_unavailable"
-    title = "Message could not be queued"
 
 
 HTTP_STATUS_ERRORS: dict[int, type[GatewayError]] = {

@@ -1,4 +1,4 @@
-"""What one running app holds: settings, clients, stores, limiter, signing, sinks, metrics.
+"""What one running app holds: settings, clients, stores, limiter, signing, sinks, mailer, metrics.
 
 Built in the app's lifespan by :func:`open_services` and closed in reverse order, so no state
 exists at import time and tests can run several apps side by side.

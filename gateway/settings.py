@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from limits import parse_many
 from starlette.datastructures import Secret
@@ -21,7 +22,6 @@ from starlette.datastructures import Secret
 from gateway.db.engine import url_problem as database_url_problem
 
 ENV_PREFIX = "GATEWAY_"
-DEFAULT_MAIL_FROM = "Widget Gateway <gateway@widget-gateway.localhost>"
 SECRET_FILE = "secret_key"
 
 
@@ -156,38 +156,26 @@ class Settings:
     )
     smtp_url: Secret | None = _setting(
         None,
-        "SMTP server for the gateway's e-mail: `smtp://user:pass@host:587` (STARTTLS, required "
-        "on port 587 and on any host that is not loopback), `smtps://user:pass@host:465` "
-        "(implicit TLS); plain SMTP only to a loopback relay (`smtp://127.0.0.1:25`). Unset: "
-        "mail is written as `.eml` files to `GATEWAY_MAIL_DIR` instead of sent.",
+        "SMTP server for the gateway's e-mail: `smtp://user:pass@host:587` (STARTTLS, required on "
+        "587 and on any host not loopback) or `smtps://user:pass@host:465` (implicit TLS); plain "
+        "SMTP only to a loopback relay (`smtp://127.0.0.1:25`). Unset: mail is written to "
+        "`GATEWAY_MAIL_DIR` as `.eml` files instead.",
         secret=True,
     )
     smtp_ca_file: Path | None = _setting(
-        None,
-        "PEM file of the authorities trusted for the SMTP server's certificate. Unset: "
-        "the system's.",
+        None, "CA bundle (PEM) for the SMTP server; unset: the system's."
     )
     mail_from: str | None = _setting(
         None,
         "Sender of the gateway's e-mail, `Name <address>` or an address. Required with "
-        f"`GATEWAY_SMTP_URL`; unset otherwise: `{DEFAULT_MAIL_FROM}`.",
+        "`GATEWAY_SMTP_URL`; unset otherwise: `Widget Gateway <gateway@widget-gateway.localhost>`.",
     )
     mail_dir: Path | None = _setting(
-        None,
-        "Folder of the `.eml` files written when `GATEWAY_SMTP_URL` is unset. Unset: "
-        "`mail/` in the data folder.",
+        None, "Where `.eml` files go without `GATEWAY_SMTP_URL`. Unset: `mail/` in the data folder."
     )
-    mail_timeout: float = _setting(
-        30.0, "Seconds the SMTP server may take to answer one command (connecting included)."
-    )
+    mail_timeout: float = _setting(30.0, "Seconds the SMTP server may take to answer a command.")
     mail_max_age: float = _setting(
         2 * 86400.0, "Seconds after queueing when a message still failing goes to dead letters."
-    )
-    mail_backoff: float = _setting(
-        5.0, "Seconds before a message's first retry; doubles each attempt, with jitter."
-    )
-    mail_backoff_max: float = _setting(
-        600.0, "Longest wait between two attempts to send a message."
     )
 
     public_url: str = _setting(
@@ -247,16 +235,6 @@ class Settings:
     def embedded(self) -> bool:
         """True when running without Redis (the embedded default)."""
         return self.redis_url is None
-
-    @property
-    def mail_sender(self) -> str:
-        """``GATEWAY_MAIL_FROM``, or the embedded default's sender."""
-        return self.mail_from or DEFAULT_MAIL_FROM
-
-    @property
-    def mailbox_dir(self) -> Path:
-        """Where mail is written when there is no SMTP server."""
-        return self.mail_dir or self.data_dir / "mail"
 
     def accounts_database(self) -> str:
         """Where accounts live: the records store's database, or (with Redis but no
@@ -373,34 +351,15 @@ class Settings:
             raise SettingsError("INVITATION_TTL_SECONDS", "must be between 60 s and 30 days")
         if not self.public_url.startswith(("https://", "http://")) or "?" in self.public_url:
             raise SettingsError("PUBLIC_URL", "must be an http(s):// base URL without a query")
-        self._validate_mail()
-
-    def _validate_mail(self) -> None:
-        # Imported here: gateway.mail's modules import this one.
-        from gateway.errors import MailInvalid
-        from gateway.mail.address import sender
-        from gateway.mail.server import parse_smtp_url
-
-        if self.smtp_url is not None:
-            try:
-                parse_smtp_url(str(self.smtp_url))
-            except ValueError as exc:
-                raise SettingsError("SMTP_URL", str(exc)) from None
-            if self.mail_from is None:
-                raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
-        try:
-            sender(self.mail_sender)
-        except MailInvalid as exc:
-            raise SettingsError("MAIL_FROM", exc.detail) from None
+        if self.smtp_url is not None and self.mail_from is None:
+            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        if self.mail_from is not None and ("@" not in self.mail_from or "\n" in self.mail_from):
+            raise SettingsError("MAIL_FROM", "must be an address or 'Name <address>'")
         if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
             raise SettingsError("SMTP_CA_FILE", "no such file")
-        if not 0 < self.mail_timeout <= 300:
-            raise SettingsError("MAIL_TIMEOUT", "must be between 0 and 300 seconds")
-        if self.mail_max_age <= 0:
-            raise SettingsError("MAIL_MAX_AGE", "must be a positive number of seconds")
-        if not 0 < self.mail_backoff <= self.mail_backoff_max:
+        if not 0 < self.mail_timeout <= 300 or self.mail_max_age <= 0:
             raise SettingsError(
-                "MAIL_BACKOFF", "must be positive and at most GATEWAY_MAIL_BACKOFF_MAX"
+                "MAIL_TIMEOUT", "must be at most 300 s, GATEWAY_MAIL_MAX_AGE above 0"
             )
 
     def _validate_oauth(self) -> None:
@@ -455,8 +414,8 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             if not raw.startswith(REDIS_SCHEMES):
                 raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
             return Secret(raw)
-        if attr == "database_url":
-            problem = database_url_problem(raw)
+        if attr in ("database_url", "smtp_url"):
+            problem = (database_url_problem if attr == "database_url" else smtp_url_problem)(raw)
             if problem:
                 raise ValueError(problem)
             return Secret(raw)
@@ -513,6 +472,24 @@ def sink_url_problem(url: str | None) -> str | None:
         return "a redis-stream:// sink needs a stream name (redis-stream://consent-records)"
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
+    return None
+
+
+def smtp_url_problem(url: str) -> str | None:
+    """What is wrong with an SMTP URL, never quoting it (it may hold a password), or None."""
+    parts = urlsplit(url)
+    try:
+        parts.port  # noqa: B018 (raises for a port that is not a number in range)
+    except ValueError:
+        return "the port must be a number between 1 and 65535"
+    if parts.scheme.lower() not in ("smtp", "smtps"):
+        return "must start with smtp:// or smtps://"
+    if not parts.hostname:
+        return "needs a host (smtp://user:pass@mail.example:587)"
+    if parts.path.strip("/") or parts.query or parts.fragment:
+        return "takes no path, query or fragment"
+    if parts.password is not None and not parts.username:
+        return "a password needs a user name (smtp://user:pass@host)"
     return None
 
 

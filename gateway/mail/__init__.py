@@ -5,6 +5,7 @@ mailer.send(mail)``). A message is queued durably first (a spool folder on the e
 a Redis stream with Redis), then a worker sends it by SMTP (``GATEWAY_SMTP_URL``) or, with no SMTP
 server configured, writes it as an ``.eml`` file into a mail folder.
 
-May import: settings, errors, the delivery queues (spool, outbox) and policy, durable writes.
-Imports nothing at package level, so :mod:`gateway.settings` can use :mod:`gateway.mail.server`.
+It also owns the rule for what is an e-mail address (:mod:`gateway.mail.address`), which the
+rights form uses too. May import the shared core and the delivery room (its queues, spool and
+retry policy); never an API room.
 """

@@ -8,26 +8,28 @@ otherwise), and starts the worker; :meth:`Mailer.close` stops it.
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from email.utils import make_msgid
 from pathlib import Path
 
 from redis.asyncio import Redis
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.queue import DeliveryQueue
 from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryPolicy
+from gateway.errors import MailInvalid
 from gateway.mail.address import sender as parse_sender
 from gateway.mail.mailbox import MailboxEntry, list_mailbox
 from gateway.mail.message import Mail
 from gateway.mail.queue import SERVICE, MailQueue, MailWorker
 from gateway.mail.server import parse_smtp_url
 from gateway.mail.transport import FolderTransport, SmtpTransport, Transport
-from gateway.settings import Settings
+from gateway.settings import Settings, SettingsError
 
+# The sender on the embedded default, when GATEWAY_MAIL_FROM is unset (.localhost: RFC 6761).
+DEFAULT_SENDER = "Widget Gateway <gateway@widget-gateway.localhost>"
 # Messages one SMTP connection carries before the worker looks at the queue again.
 BATCH = 20
 
@@ -50,7 +52,7 @@ class Mailer:
 
     async def send(self, mail: Mail) -> str:
         """Queue ``mail`` durably and return its Message-ID (one is made when it has none).
-        Returns before the message is sent; raises :class:`~gateway.errors.MailUnavailable`
+        Returns before the message is sent; raises :class:`~gateway.errors.SinkUnavailable`
         when it cannot be queued."""
         if not mail.message_id:
             mail = replace(mail, message_id=make_msgid(domain=self.sender[1].rpartition("@")[2]))
@@ -67,29 +69,39 @@ class Mailer:
 
 
 def mail_policy(settings: Settings) -> DeliveryPolicy:
+    """Retries on the delivery schedule (``GATEWAY_DELIVERY_BACKOFF``…), the age limit of mail."""
     return DeliveryPolicy(
         timeout=settings.mail_timeout,
         max_age=settings.mail_max_age,
-        backoff=settings.mail_backoff,
-        backoff_max=settings.mail_backoff_max,
-        poll_interval=min(0.5, settings.mail_backoff),
+        backoff=settings.delivery_backoff,
+        backoff_max=settings.delivery_backoff_max,
+        poll_interval=min(0.5, settings.delivery_backoff),
         concurrency=BATCH,
     )
 
 
-def mail_queue(settings: Settings, redis: Redis | None) -> DeliveryQueue:
+def mailbox_dir(settings: Settings) -> Path:
+    """Where mail is written when there is no SMTP server."""
+    return settings.mail_dir or settings.data_dir / "mail"
+
+
+def mail_queue(
+    settings: Settings, redis: Redis | None, clock: Clock = system_clock
+) -> DeliveryQueue:
     if redis is not None:
-        return RedisOutbox(redis, SERVICE, claim_idle=settings.delivery_claim_idle)
-    return FileSpool(settings.data_dir / "spool" / SERVICE, SERVICE)
+        return RedisOutbox(redis, SERVICE, claim_idle=settings.delivery_claim_idle, clock=clock)
+    return FileSpool(settings.data_dir / "spool" / SERVICE, SERVICE, clock=clock)
 
 
-def open_mailer(
-    settings: Settings, redis: Redis | None, *, clock: Callable[[], float] = time.time
-) -> Mailer:
+def open_mailer(settings: Settings, redis: Redis | None, *, clock: Clock = system_clock) -> Mailer:
     """The mailer for ``settings``, its worker started (call within a running loop)."""
-    sender = parse_sender(settings.mail_sender)
+    try:
+        sender = parse_sender(settings.mail_from or DEFAULT_SENDER)
+    except MailInvalid as exc:
+        # Settings checked its shape; the full address rule lives here.
+        raise SettingsError("MAIL_FROM", exc.detail) from None
     transport: Transport
-    mailbox_dir = None
+    folder = None
     if settings.smtp_url is not None:
         transport = SmtpTransport(
             parse_smtp_url(str(settings.smtp_url)),
@@ -97,9 +109,9 @@ def open_mailer(
             ca_file=settings.smtp_ca_file,
         )
     else:
-        mailbox_dir = settings.mailbox_dir
-        transport = FolderTransport(mailbox_dir, clock=clock)
-    queue = MailQueue(mail_queue(settings, redis))
+        folder = mailbox_dir(settings)
+        transport = FolderTransport(folder, clock=clock)
+    queue = MailQueue(mail_queue(settings, redis, clock), clock)
     worker = MailWorker(queue, transport, sender, mail_policy(settings), clock=clock)
     worker.start()
-    return Mailer(queue, worker, sender, mailbox_dir)
+    return Mailer(queue, worker, sender, folder)

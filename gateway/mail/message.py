@@ -8,12 +8,12 @@ are well-formed and never replace the ones the gateway sets. Whatever holds a ``
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
-from typing import Any
 
+from gateway.clock import utc
+from gateway.delivery.envelope import Envelope, timestamp
 from gateway.errors import MailInvalid
 from gateway.mail.address import address, has_control
 
@@ -46,13 +46,14 @@ OWN_HEADERS = frozenset(
 class Mail:
     """A message to one recipient. ``message_id`` (``<…@…>``) is given by the mailer when empty."""
 
-    to: str
+    # Out of repr: an address is personal data, and bodies carry codes and reset links.
+    to: str = field(repr=False)
     subject: str
-    text: str
-    html: str | None = None
+    text: str = field(repr=False)
+    html: str | None = field(default=None, repr=False)
     language: str = "en"
     # Extra headers, e.g. ("List-Unsubscribe", "<https://…>"), in order.
-    headers: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
     message_id: str = ""
 
     def __post_init__(self) -> None:
@@ -73,10 +74,9 @@ class Mail:
             if has_control(value):
                 raise MailInvalid(f"the {name} header contains a line break or control character")
 
-    def to_record(self) -> dict[str, Any]:
-        """The queued form: JSON-ready, with the Message-ID as the record's id."""
-        return {
-            "record_id": self.message_id,
+    def envelope(self, at: float) -> Envelope:
+        """The queued form, queued at ``at``: the Message-ID is the envelope's id."""
+        body = {
             "to": self.to,
             "subject": self.subject,
             "text": self.text,
@@ -84,19 +84,21 @@ class Mail:
             "language": self.language,
             "headers": [list(h) for h in self.headers],
         }
+        return Envelope("mail", self.message_id, timestamp(utc(at)), "", "", "", body)
 
     @classmethod
-    def from_record(cls, record: Mapping[str, Any]) -> Mail:
+    def from_envelope(cls, envelope: Envelope) -> Mail:
         """The message back from its queued form (checked again)."""
+        body = envelope.body
         try:
             return cls(
-                to=str(record["to"]),
-                subject=str(record["subject"]),
-                text=str(record["text"]),
-                html=None if record.get("html") is None else str(record["html"]),
-                language=str(record.get("language", "en")),
-                headers=tuple((str(n), str(v)) for n, v in record.get("headers", ())),
-                message_id=str(record["record_id"]),
+                to=str(body["to"]),
+                subject=str(body["subject"]),
+                text=str(body["text"]),
+                html=None if body.get("html") is None else str(body["html"]),
+                language=str(body.get("language", "en")),
+                headers=tuple((str(n), str(v)) for n, v in body.get("headers", ())),
+                message_id=envelope.id,
             )
         except (KeyError, TypeError, ValueError):
             raise MailInvalid("the queued message is incomplete") from None

@@ -17,12 +17,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-import time
-from collections.abc import Callable
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.queue import DeliveryQueue, Entry
 from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
-from gateway.errors import MailInvalid, MailUnavailable, SinkUnavailable
+from gateway.errors import MailInvalid
 from gateway.mail.message import Mail, build_message
 from gateway.mail.transport import CONNECTION_FAILED, Transport
 
@@ -34,19 +33,17 @@ SERVICE = "mail"
 class MailQueue:
     """Messages waiting to be sent; ``wakeup`` is set when one arrives from this process."""
 
-    def __init__(self, queue: DeliveryQueue) -> None:
+    def __init__(self, queue: DeliveryQueue, clock: Clock = system_clock) -> None:
         self.queue = queue
+        self.clock = clock
         self.wakeup = asyncio.Event()
 
     async def enqueue(self, mail: Mail) -> str:
         """Make ``mail`` (which has its Message-ID) durable; returns the Message-ID. Raises
-        :class:`~gateway.errors.MailUnavailable` when it cannot be stored."""
+        :class:`~gateway.errors.SinkUnavailable` (a 503) when it cannot be stored."""
         if not mail.message_id:
             raise MailInvalid("a queued message needs its Message-ID")
-        try:
-            await self.queue.add(mail.to_record())
-        except SinkUnavailable:
-            raise MailUnavailable("the mail queue is not available; retry shortly") from None
+        await self.queue.add(mail.envelope(self.clock()))
         self.wakeup.set()
         return mail.message_id
 
@@ -67,7 +64,7 @@ class MailWorker:
         policy: DeliveryPolicy,
         *,
         consumer: str | None = None,
-        clock: Callable[[], float] = time.time,
+        clock: Clock = system_clock,
     ) -> None:
         self.queue = queue
         self.store = queue.queue
@@ -135,7 +132,7 @@ class MailWorker:
 
     async def _attempt(self, entry: Entry) -> AttemptResult:
         try:
-            mail = Mail.from_record(entry.record)
+            mail = Mail.from_envelope(entry.record)
         except MailInvalid:
             return AttemptResult(Outcome.DEAD, "unreadable queued message")
         message = build_message(mail, self.sender, entry.queued_at)

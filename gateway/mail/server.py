@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from urllib.parse import unquote, urlsplit
 
+from gateway.settings import smtp_url_problem
+
 DEFAULT_PORTS = {"smtp": 587, "smtps": 465}
 SUBMISSION_PORT = 587
 
@@ -55,21 +57,15 @@ def is_loopback(host: str) -> bool:
 
 
 def parse_smtp_url(url: str) -> SmtpServer:
-    """The server of an ``smtp://`` or ``smtps://`` URL; raises :class:`ValueError` with a
-    message that never repeats the URL (it may hold a password)."""
+    """The server of an ``smtp://`` or ``smtps://`` URL; raises :class:`ValueError` with the
+    problem :func:`~gateway.settings.smtp_url_problem` finds (never quoting the URL)."""
+    problem = smtp_url_problem(url)
+    if problem is not None:
+        raise ValueError(problem)
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
-    if scheme not in DEFAULT_PORTS:
-        raise ValueError("must start with smtp:// or smtps://")
-    host = parts.hostname
-    if not host:
-        raise ValueError("needs a host (smtp://user:pass@mail.example:587)")
-    try:
-        port = parts.port or DEFAULT_PORTS[scheme]
-    except ValueError:
-        raise ValueError("the port must be a number between 1 and 65535") from None
-    if parts.path.strip("/") or parts.query or parts.fragment:
-        raise ValueError("takes no path, query or fragment")
+    host = str(parts.hostname)
+    port = parts.port or DEFAULT_PORTS[scheme]
     if scheme == "smtps":
         tls = TlsMode.IMPLICIT
     elif port == SUBMISSION_PORT or not is_loopback(host):
@@ -78,6 +74,4 @@ def parse_smtp_url(url: str) -> SmtpServer:
         tls = TlsMode.STARTTLS_IF_OFFERED
     username = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password is not None else None
-    if password is not None and not username:
-        raise ValueError("a password needs a user name (smtp://user:pass@host)")
     return SmtpServer(host=host, port=port, tls=tls, username=username, password=password)

@@ -1,7 +1,7 @@
 """How a built message leaves the gateway: by SMTP, or into a folder as an ``.eml`` file.
 
-Both are a :class:`Transport`: ``send`` one message and say what happened (an
-:class:`~gateway.delivery.AttemptResult`, never an exception), ``finish`` at the end of a batch.
+Both are a :class:`Transport`: ``send`` one message and say what happened (an ``AttemptResult``
+of :mod:`gateway.delivery.workers`, never an exception), ``finish`` at the end of a batch.
 The SMTP transport keeps one connection for a whole batch, opens a new one after a failure, and
 sorts failures as SMTP does: ``4xx`` and connection trouble are temporary (retry), ``5xx`` refusals
 of the message are permanent (dead letter). A failed login or TLS handshake is about the gateway's
@@ -16,14 +16,13 @@ import asyncio
 import re
 import secrets
 import ssl
-import time
-from collections.abc import Callable
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Protocol
 
 import aiosmtplib
 
+from gateway.clock import Clock, system_clock
 from gateway.delivery.spool import write_durably
 from gateway.delivery.workers import AttemptResult, Outcome
 from gateway.mail.server import SmtpServer, TlsMode
@@ -115,10 +114,11 @@ class SmtpTransport:
         except aiosmtplib.SMTPResponseException as exc:
             self._drop()
             return AttemptResult(Outcome.RETRY, f"greeting refused: smtp {exc.code}")
-        except aiosmtplib.SMTPException:
-            # Chiefly STARTTLS required but not offered: nothing is sent in plain text.
+        except aiosmtplib.SMTPException as exc:
+            # STARTTLS required but not offered (nothing goes in plain text), or no AUTH.
             self._drop()
-            return AttemptResult(Outcome.RETRY, "tls not offered by the server")
+            missing = "tls" if "starttls" in str(exc).lower() else "login"
+            return AttemptResult(Outcome.RETRY, f"{missing} not offered by the server")
         try:
             await client.send_message(message, sender=sender, recipients=[recipient])
         except aiosmtplib.SMTPRecipientsRefused as exc:
@@ -156,7 +156,7 @@ class FolderTransport:
     """Writes each message into ``folder`` as ``<ms>-<random>.eml`` (names sort by time), durably
     and atomically: a reader never sees half a file."""
 
-    def __init__(self, folder: Path, *, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, folder: Path, *, clock: Clock = system_clock) -> None:
         self.folder = folder
         self.tmp = folder / ".tmp"
         self.clock = clock

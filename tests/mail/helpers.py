@@ -30,8 +30,8 @@ def mail_settings(data_dir: Path, smtp_url: str | None = None, **values: Any) ->
         data_dir=data_dir,
         smtp_url=Secret(smtp_url) if smtp_url else None,
         mail_from=f"Widget Gateway <{SENDER}>" if smtp_url else None,
-        mail_backoff=0.01,
-        mail_backoff_max=0.05,
+        delivery_backoff=0.01,
+        delivery_backoff_max=0.05,
         mail_timeout=5.0,
         **values,
     )

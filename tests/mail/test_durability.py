@@ -58,16 +58,16 @@ def test_spool_message_taken_by_a_stopped_worker_is_sent_by_the_next(
     folder = data_dir / "spool" / "mail"
 
     async def scenario() -> None:
-        first = FileSpool(folder, "mail")
-        await MailQueue(first).enqueue(mail(message_id="<b@gateway.test>"))
-        [held] = await first.take("first", 10)  # taken, then the worker stops before sending
+        first = _worker(FileSpool(folder, "mail"), settings, "first")
+        await first.queue.enqueue(mail(message_id="<b@gateway.test>"))
+        [held] = await first.store.take("first", 10)  # taken, then the worker stops before sending
         second = _worker(FileSpool(folder, "mail"), settings, "second")
         second.start()
         try:
             # While the first holds it, the second leaves it alone...
             assert await second.store.take("second", 10) == []
-            await first.release()
-            # ...and once it is let go, the second sends it.
+            await first.stop()
+            # ...and once the first has stopped, the second sends it.
             await eventually(lambda: smtp.handler.received)
         finally:
             await second.stop()

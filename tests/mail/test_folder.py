@@ -9,8 +9,11 @@ import email.policy
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from gateway.errors import SinkUnavailable
 from gateway.mail.mailbox import list_mailbox, read_mail
-from gateway.mail.mailer import open_mailer
+from gateway.mail.mailer import mailbox_dir, open_mailer
 from gateway.services import open_services
 from gateway.settings import Settings
 from tests.mail.helpers import RECIPIENT, eventually, mail, mail_settings
@@ -27,7 +30,7 @@ def test_folder_mode_writes_a_readable_eml(data_dir: Path) -> None:
             ids = []
             for subject in ("First ✉", "Second ✉"):
                 ids.append(await mailer.send(mail(subject=subject, html="<p>hello</p>")))
-                await eventually(lambda: len(list_mailbox(settings.mailbox_dir)) == len(ids))
+                await eventually(lambda: len(list_mailbox(mailbox_dir(settings))) == len(ids))
                 now[0] += 1
             return ids
         finally:
@@ -79,3 +82,18 @@ def test_services_give_every_feature_a_mailer_and_stop_it(data_dir: Path) -> Non
     assert [e.message_id for e in listed] == [message_id]
     assert len(list((data_dir / "outbox-mail").glob("*.eml"))) == 1
     assert left == set()
+
+
+def test_enqueue_fails_loudly_when_the_spool_cannot_keep_the_message(data_dir: Path) -> None:
+    # Something else sits where the spool folder should be: nothing can be made durable.
+    (data_dir / "spool").write_text("not a folder")
+
+    async def scenario() -> None:
+        mailer = open_mailer(mail_settings(data_dir), None)
+        try:
+            await mailer.send(mail())
+        finally:
+            await mailer.close()
+
+    with pytest.raises(SinkUnavailable):
+        run(scenario())

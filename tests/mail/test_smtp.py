@@ -140,7 +140,7 @@ def test_required_starttls_is_never_skipped(
     # What smtp://host:587 and any non-loopback smtp:// host get, against a server without
     # STARTTLS: the message waits, nothing crosses in plain text.
     settings = mail_settings(data_dir)
-    target = SmtpTarget("127.0.0.1", smtp.port, TlsMode.STARTTLS, "mailer", "secret")
+    target = SmtpTarget("127.0.0.1", smtp.port, TlsMode.STARTTLS)
 
     async def scenario() -> Any:
         queue = MailQueue(mail_queue(settings, None))
