@@ -130,7 +130,7 @@ class SinkGroup:
     def label(self) -> str:
         return ", ".join(part.label for part in self.parts)
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         results = await asyncio.gather(
             *(part.write(record) for part in self.parts), return_exceptions=True
         )

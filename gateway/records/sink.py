@@ -50,7 +50,9 @@ class DatabaseSink:
     def label(self) -> str:
         return LABEL
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, envelope: Any) -> None:
+        # Sinks receive delivery envelopes; the store reads the record schema's body.
+        record: Mapping[str, Any] = getattr(envelope, "body", envelope)
         try:
             item: NewConsent | RightsRequest
             if self.service == "consent":
