@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from limits import parse_many
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from starlette.datastructures import Secret
-
-from gateway.db.engine import url_problem as database_url_problem
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -472,6 +472,25 @@ def sink_url_problem(url: str | None) -> str | None:
         return "a redis-stream:// sink needs a stream name (redis-stream://consent-records)"
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
+    return None
+
+
+SQLITE_SCHEMES = ("sqlite", "sqlite+aiosqlite")
+POSTGRESQL_SCHEMES = ("postgresql", "postgres", "postgresql+asyncpg")
+
+
+def database_url_problem(url: str) -> str | None:
+    """What is wrong with a ``GATEWAY_DATABASE_URL``, or None when it is usable."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return "not a database URL"
+    if parsed.drivername in SQLITE_SCHEMES and not parsed.database:
+        return "a sqlite URL needs a file path (sqlite:////var/lib/gateway/records.db)"
+    if parsed.drivername in POSTGRESQL_SCHEMES and not (parsed.host or parsed.query.get("host")):
+        return "a postgresql URL needs a host (postgresql://user@host:5432/db)"
+    if parsed.drivername not in (*SQLITE_SCHEMES, *POSTGRESQL_SCHEMES):
+        return "must start with sqlite:/// or postgresql://"
     return None
 
 

@@ -8,13 +8,13 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from gateway.accounts import tables as accounts_tables
+from gateway.accounts.tables import accounts as accounts_table
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
-from gateway.records import tables as records_tables
+from gateway.records.tables import consent_records
 
 # Every table must be declared before autogenerate compares them with the database.
-DECLARED = (accounts_tables, records_tables)
+DECLARED = (accounts_table, consent_records)
 
 config = context.config
 
