@@ -17,9 +17,11 @@ from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 
 from gateway import __version__
+from gateway.admin import accounts as admin_accounts
 from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
+from gateway.console import api as console_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
 from gateway.oauth import routes as oauth_routes
@@ -50,11 +52,17 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *openapi.routes(),
         *private_keys.routes(),
         *oauth_routes.routes(settings),
+        *console_api.routes(),
     ]
 
 
 def operator_routes() -> list[BaseRoute]:
-    return [*health.operator_routes(), *admin_api.routes(), *admin_page.routes()]
+    return [
+        *health.operator_routes(),
+        *admin_api.routes(),
+        *admin_accounts.routes(),
+        *admin_page.routes(),
+    ]
 
 
 def build_routes(settings: Settings) -> list[BaseRoute]:

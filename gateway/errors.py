@@ -51,6 +51,14 @@ class GatewayError(Exception):
 # --- keys ---------------------------------------------------------------------------------------
 
 
+class AccountSuspended(GatewayError):
+    """The key's account is suspended by an operator: its keys are refused everywhere."""
+
+    status = 403
+    code = "account_suspended"
+    title = "Account suspended"
+
+
 class KeyMalformed(GatewayError):
     status = 401
     code = "key_malformed"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import redis.asyncio as aioredis
 
 from gateway import __version__, redis_client
+from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
@@ -58,10 +59,12 @@ class Services:
     oauth: OAuth
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
+    # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
+    accounts: Accounts
     redis: aioredis.Redis | None = None
-    delivery: DeliveryHandle | None = None
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
     records: RecordStore | None = None
+    delivery: DeliveryHandle | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -128,6 +131,8 @@ async def open_services(
         # Its worker stops before the Redis client it uses is closed.
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
+        engine = records.engine if records is not None else None
+        accounts = await stack.enter_async_context(open_accounts(settings, client, limiter, engine))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
@@ -143,6 +148,7 @@ async def open_services(
             duplicates=Duplicates(client, settings.rights_duplicate_window),
             oauth=oauth,
             mailer=mailer,
+            accounts=accounts,
             redis=client,
             records=records,
             tracing=tracing,

@@ -19,6 +19,7 @@ from starlette.datastructures import Secret
 
 from gateway.durable import create_once
 from gateway.operations import OperationsSettings, markdown_table
+from gateway.owner_settings import OwnerSettings
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -37,7 +38,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(OperationsSettings):
+class Settings(OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -220,6 +221,7 @@ class Settings(OperationsSettings):
             "limit_oauth_token",
             "limit_oauth_token_per_ip",
             "limit_oauth_auth_failures",
+            "limit_sign_in",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -239,6 +241,8 @@ class Settings(OperationsSettings):
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
+            raise SettingsError(variable, text)
+        for variable, text in self.owner_problems():
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")

@@ -24,7 +24,6 @@ from gateway.errors import (
     AdminDisabled,
     GatewayError,
     InvalidAdminToken,
-    InvalidGracePeriod,
     InvalidQuery,
     Unauthorized,
     UnsupportedMediaType,
@@ -33,7 +32,7 @@ from gateway.errors import (
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, is_well_formed
-from gateway.keys.validation import validate_create, validate_update
+from gateway.keys.validation import validate_create, validate_roll, validate_update
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
@@ -46,7 +45,6 @@ ACTOR = "admin"
 MAX_BODY = 65_536  # two widget configs of 32 KiB at most, see key_validation
 PAGE_DEFAULT = 50
 PAGE_MAX = 200
-MAX_GRACE = 30 * 86_400
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
 _AUDIT_CURSOR = re.compile(r"[0-9]{1,20}(-[0-9]{1,20})?")
 
@@ -98,7 +96,8 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
     return Route("/admin/v1" + path, guarded, methods=methods)
 
 
-async def _body(request: Request, optional: bool = False) -> dict[str, Any]:
+async def read_admin_body(request: Request, optional: bool = False) -> dict[str, Any]:
+    """The JSON body of an admin request (64 KiB at most); ``{}`` for none when ``optional``."""
     if (
         optional
         and request.headers.get("content-length") in (None, "0")
@@ -130,7 +129,7 @@ def _page_args(request: Request, cursor_ok: Callable[[str], bool]) -> tuple[str 
 
 
 async def create_key(request: Request, services: Services) -> Response:
-    account, fields = validate_create(await _body(request))
+    account, fields = validate_create(await read_admin_body(request))
     new = await key_admin.create(
         services.store, audit_log(services), account, fields, ACTOR, services.clock()
     )
@@ -153,7 +152,7 @@ async def show_key(request: Request, services: Services) -> Response:
 
 async def update_key(request: Request, services: Services) -> Response:
     key = await key_admin.load_key(services.store, request.path_params["public_key"])
-    fields = validate_update(await _body(request))
+    fields = validate_update(await read_admin_body(request))
     changed = await key_admin.update(
         services.store, audit_log(services), key, fields, ACTOR, services.clock()
     )
@@ -162,22 +161,10 @@ async def update_key(request: Request, services: Services) -> Response:
 
 async def roll_key(request: Request, services: Services) -> Response:
     key = await key_admin.load_key(services.store, request.path_params["public_key"])
-    body = await _body(request, optional=True)
-    grace = body.get("grace_seconds", services.settings.roll_grace_seconds)
-    unknown = set(body) - {"grace_seconds"}
-    if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
-        raise InvalidGracePeriod(
-            "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
-            errors=[
-                {
-                    "field": "grace_seconds",
-                    "message": "0 to 2592000",
-                    "code": "invalid_grace_period",
-                }
-            ],
-        )
+    body = await read_admin_body(request, optional=True)
+    grace = validate_roll(body, services.settings.roll_grace_seconds)
     now = services.clock()
-    new = await key_admin.roll(services.store, audit_log(services), key, float(grace), ACTOR, now)
+    new = await key_admin.roll(services.store, audit_log(services), key, grace, ACTOR, now)
     return _json(
         {
             **new.key.public_view(),

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from gateway import __version__
+from gateway.cli import accounts as cli_accounts
 from gateway.cli import backup as cli_backup
 from gateway.cli import db as cli_db
 from gateway.cli import demo
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run_sync=cli_serve.serve_command)
 
     cli_backup.add_parsers(cli_keys.add_parser(sub))
+    cli_accounts.add_parser(sub)
     cli_outbox.add_parser(sub)
     cli_db.add_parser(sub)
     cli_token.add_parser(sub)

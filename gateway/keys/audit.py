@@ -1,7 +1,8 @@
 """The audit trail of key events: created, updated, rolled, revoked, exposed.
 
 Each event says when, who (``admin`` for the admin API, ``cli:<user>`` for the command line,
-``gateway`` for what the gateway does on its own) and what changed — never a secret: a roll
+``person:<id>`` for a member of the account acting in the console, ``gateway`` for what the
+gateway does on its own) and what changed — never a secret: a roll
 records the grace period, not the private key or its digest.
 
 Embedded default: one JSON line per event appended to ``audit.jsonl`` in the data folder (flushed

@@ -115,6 +115,19 @@ async def revoke(
     return revoked
 
 
+async def set_account_suspended(
+    store: KeyStore, audit: AuditLog, key: ApiKey, suspended: bool, actor: str, now: float
+) -> ApiKey:
+    """Mark ``key`` as belonging to a suspended account (refused everywhere), or clear it."""
+    if (key.account_suspended_at is not None) == suspended:
+        return key
+    changed = replace(key, account_suspended_at=now if suspended else None, updated_at=now)
+    await store.put(changed, replaces=key)
+    change = {"from": not suspended, "to": suspended}
+    await audit.record(_event(changed, "updated", actor, now, {"account_suspended": change}))
+    return changed
+
+
 def _require_active(key: ApiKey) -> None:
     if not key.active:
         raise KeyAlreadyRevoked("a revoked key cannot be changed; create a new key instead")

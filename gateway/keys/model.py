@@ -102,6 +102,8 @@ class ApiKey:
     private_keys: tuple[PrivateKeyHash, ...] = ()
     exposed_at: float | None = None
     scopes: tuple[str, ...] = SCOPES
+    # Set while the key's account is suspended by an operator: widgets and servers are refused.
+    account_suspended_at: float | None = None
 
     @property
     def active(self) -> bool:
@@ -144,6 +146,7 @@ class ApiKey:
             ],
             "exposed_at": self.exposed_at,
             "scopes": list(self.scopes),
+            "account_suspended_at": self.account_suspended_at,
         }
 
     @classmethod
@@ -165,6 +168,7 @@ class ApiKey:
             private_keys=tuple(PrivateKeyHash(**p) for p in data.get("private_keys", ())),
             exposed_at=data.get("exposed_at"),
             scopes=tuple(data.get("scopes", SCOPES)),
+            account_suspended_at=data.get("account_suspended_at"),
         )
 
     def public_view(self) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import (
+    AccountSuspended,
     GatewayError,
     KeyRevoked,
     PrivateKeyExposed,
@@ -70,6 +71,8 @@ async def authenticate(request: Request, services: Services) -> ApiKey:
         )
     if not key.active:
         raise KeyRevoked("this key has been revoked")
+    if key.account_suspended_at is not None:
+        raise AccountSuspended("this key's account is suspended")
     return key
 
 

@@ -118,6 +118,27 @@ def validate_update(payload: Mapping[str, Any]) -> KeyFields:
     return fields
 
 
+MAX_GRACE = 30 * 86_400
+
+
+def validate_roll(payload: Mapping[str, Any], default: float) -> float:
+    """The grace period of a roll: ``{"grace_seconds": 0…2592000}``, or ``default``."""
+    grace = payload.get("grace_seconds", default)
+    unknown = set(payload) - {"grace_seconds"}
+    if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
+        raise errors.InvalidGracePeriod(
+            "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
+            errors=[
+                {
+                    "field": "grace_seconds",
+                    "message": "0 to 2592000",
+                    "code": "invalid_grace_period",
+                }
+            ],
+        )
+    return float(grace)
+
+
 def _check_fields(
     payload: Mapping[str, Any], allowed: tuple[str, ...], problems: _Problems
 ) -> KeyFields:

@@ -19,6 +19,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.errors import (
+    AccountSuspended,
     GatewayError,
     KeyMalformed,
     KeyRevoked,
@@ -165,6 +166,8 @@ def widget_route(
                 key = cached.key
                 if not key.active:
                     raise KeyRevoked("this key has been revoked")
+                if key.account_suspended_at is not None:
+                    raise AccountSuspended("this key's account is suspended")
                 if widget not in key.widgets:
                     raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
             ip = client_ip(request.scope, services.settings.trusted_proxies)
@@ -246,6 +249,8 @@ async def preflight(request: Request) -> Response:
         origin = check_origin(request, cached)
         if not cached.key.active:
             raise KeyRevoked("this key has been revoked")
+        if cached.key.account_suspended_at is not None:
+            raise AccountSuspended("this key's account is suspended")
         headers = cors.preflight_headers(
             origin,
             request.headers.get("access-control-request-method"),

@@ -8,11 +8,13 @@ import asyncio
 from alembic import context
 from sqlalchemy.engine import Connection
 
+from gateway.accounts.tables import accounts as accounts_table
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
+from gateway.records.tables import consent_records
 
 # Every table must be declared before autogenerate compares them with the database.
-import gateway.records.tables  # noqa: F401  isort: skip
+DECLARED = (accounts_table, consent_records)
 
 config = context.config
 

@@ -1,0 +1,5 @@
+"""The owner console: its JSON API under ``/console/api/`` and its pages under ``/console/``.
+
+Builds on :mod:`gateway.accounts` (people, sessions, roles) and :mod:`gateway.key_admin` (the key
+changes every face of the gateway shares); nothing below imports it.
+"""

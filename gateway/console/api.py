@@ -1,0 +1,11 @@
+"""Every route of the console API, in one list for the app."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from gateway.console import api_auth, api_keys, api_me, api_members
+
+
+def routes() -> list[Route]:
+    return [*api_auth.routes(), *api_me.routes(), *api_members.routes(), *api_keys.routes()]
