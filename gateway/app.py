@@ -22,6 +22,7 @@ from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
 from gateway.console import api as console_api
+from gateway.console import page as console_page
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
 from gateway.oauth import routes as oauth_routes
@@ -53,6 +54,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *private_keys.routes(),
         *oauth_routes.routes(settings),
         *console_api.routes(),
+        *console_page.routes(),
     ]
 
 

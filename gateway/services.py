@@ -30,6 +30,7 @@ from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
@@ -135,6 +136,7 @@ async def open_services(
         accounts = await stack.enter_async_context(open_accounts(settings, client, limiter, engine))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        oauth.sign_in = ConsoleSignIn(accounts, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
         services = Services(
             settings=settings,

@@ -30,7 +30,7 @@ class OAuth:
     keyring: Keyring
     grants: GrantStore
     http: httpx.AsyncClient
-    # Replaced by the console's sessions when they are wired in (see signin.py).
+    # The console's sessions (console_signin.py), set in services.py.
     sign_in: SignIn
 
     async def close(self) -> None:

@@ -47,8 +47,9 @@ ALLOWED: dict[str, set[str]] = {
     # The records store keeps the widgets' typed records.
     "records": {"db", "consent.records", "rights.requests", "delivery.envelope"},
     # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
-    # forwards API calls with, and (through its sign-in seam) the accounts' sessions.
-    "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts"},
+    # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
+    # the console's session cookie.
+    "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.

@@ -1,0 +1,65 @@
+"""A page made of a few static files, served under a strict Content-Security-Policy.
+
+The operator's key manager (``/admin/``) and the owner console (``/console/``) are plain HTML, CSS
+and JavaScript that talk to an API on the same origin. The policy allows nothing but this origin's
+own script, style and API: no inline script or style, no third party, no framing — so even a key
+name crafted to look like markup cannot run in a page that holds a token or a session.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from gateway.errors import NotFound, problem_response
+
+CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+    "img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cache-Control": "no-cache",
+}
+MEDIA = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+
+
+def page_routes(prefix: str, directory: Path, names: tuple[str, ...]) -> list[Route]:
+    """``prefix`` redirecting to ``prefix/``, which serves ``index.html``, and
+    ``prefix/{file}`` for the other ``names``; the files are read now (they change only with a
+    release)."""
+    files = {
+        ("" if name == "index.html" else name): (
+            (directory / name).read_bytes(),
+            MEDIA[Path(name).suffix],
+        )
+        for name in names
+        if (directory / name).is_file()
+    }
+
+    async def serve(request: Request) -> Response:
+        found = files.get(request.path_params.get("file", ""))
+        if found is None:
+            return problem_response(NotFound("No such file."))
+        body, media = found
+        return Response(body, media_type=media, headers=HEADERS)
+
+    async def to_page(request: Request) -> Response:
+        return RedirectResponse(prefix + "/", status_code=308)
+
+    return [
+        Route(prefix, to_page, methods=["GET", "HEAD"]),
+        Route(prefix + "/", serve, methods=["GET", "HEAD"]),
+        Route(prefix + "/{file}", serve, methods=["GET", "HEAD"]),
+    ]
