@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import time
 from base64 import urlsafe_b64encode
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -13,6 +14,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
+import pyotp
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 from starlette.datastructures import Secret
@@ -262,3 +264,32 @@ def test_the_authorization_page_signs_a_member_in_through_the_console(
         },
     )
     assert token.status_code == 200, token.text
+
+
+def test_two_factor_enrolment_then_sign_in_asks_for_the_code(console: Console) -> None:
+    page = console.page()
+    accept(page, console.create_account())
+    page.click("#tf-enrol")
+    expect(page.locator("#tf-code")).to_be_focused()
+    uri = page.locator("#tf-uri").inner_text()
+    secret = page.locator("#tf-secret").inner_text()
+    assert uri.startswith("otpauth://totp/") and f"secret={secret}" in uri
+    totp = pyotp.TOTP(secret)
+    confirmed_at = time.time()
+    page.fill("#tf-code", totp.at(confirmed_at))
+    page.click("#tf-form button[type=submit]")
+    expect(page.locator("#tf-codes")).to_be_visible()
+    assert len(page.locator("#tf-codes-list").inner_text().split()) >= 8
+    expect(page.locator("#tf-state")).to_have_text("Two-factor sign-in is on.")
+
+    page.click("#sign-out")
+    page.fill("#si-email", OWNER)
+    page.fill("#si-password", PASSWORD)
+    page.click("#signin-form button[type=submit]")
+    expect(page.locator("#si-code")).to_be_focused()
+    expect(page.locator("#signin-errors")).to_contain_text("authenticator")
+    expect(page.locator("#app")).to_be_hidden()
+    # The next step's code: the one used to confirm cannot be used twice.
+    page.fill("#si-code", totp.at(confirmed_at + 30))
+    page.keyboard.press("Enter")
+    expect(page.locator("#app")).to_be_visible()
