@@ -138,6 +138,33 @@ class Settings:
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
     )
+    max_header_bytes: int = _setting(
+        16_384,
+        "Largest request head (request line and header fields) accepted; more answers `431` and "
+        "closes the connection.",
+    )
+    max_header_fields: int = _setting(
+        100, "Most header fields one request may carry; more answers `431`."
+    )
+    header_timeout: float = _setting(
+        10.0, "Seconds a client has to send a request's head once it starts (else `408`)."
+    )
+    body_timeout: float = _setting(
+        30.0, "Seconds a client has to send a request's body once its head is read (else `408`)."
+    )
+    limit_concurrency: int = _setting(
+        1000,
+        "Open connections plus running requests per process before new requests get `503`.",
+    )
+    keep_alive_timeout: int = _setting(
+        5, "Seconds an idle keep-alive connection stays open between two requests."
+    )
+    ipv6_limit_prefix: int = _setting(
+        64,
+        "Per-IP limits count an IPv6 client by its network of this prefix length (one home or "
+        "phone gets a whole /64); IPv4 clients count per address.",
+        env="IPV6_LIMIT_PREFIX",
+    )
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
@@ -200,6 +227,19 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        if not 1024 <= self.max_header_bytes <= 1_048_576:
+            raise SettingsError("MAX_HEADER_BYTES", "must be between 1024 and 1048576")
+        if not 10 <= self.max_header_fields <= 1000:
+            raise SettingsError("MAX_HEADER_FIELDS", "must be between 10 and 1000")
+        for name in ("header_timeout", "body_timeout"):
+            if not 0 < getattr(self, name) <= 600:
+                raise SettingsError(name.upper(), "must be between 0 and 600 seconds")
+        if self.limit_concurrency < 1:
+            raise SettingsError("LIMIT_CONCURRENCY", "must be at least 1")
+        if not 1 <= self.keep_alive_timeout <= 600:
+            raise SettingsError("KEEP_ALIVE_TIMEOUT", "must be between 1 and 600 seconds")
+        if not 32 <= self.ipv6_limit_prefix <= 128:
+            raise SettingsError("IPV6_LIMIT_PREFIX", "must be between 32 and 128")
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:

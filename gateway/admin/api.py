@@ -24,7 +24,6 @@ from gateway.errors import (
     AdminDisabled,
     GatewayError,
     InvalidAdminToken,
-    InvalidGracePeriod,
     InvalidQuery,
     Unauthorized,
     UnsupportedMediaType,
@@ -33,6 +32,7 @@ from gateway.errors import (
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, is_well_formed
+from gateway.keys.problems import InvalidGracePeriod
 from gateway.keys.validation import validate_create, validate_update
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi

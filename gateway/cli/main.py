@@ -29,6 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--http", choices=("auto", "httptools", "h11"), default="auto", help="HTTP/1.1 parser"
+    )
     serve.set_defaults(run_sync=serve_command)
 
     cli_keys.add_parser(sub)
@@ -54,20 +57,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
+    from gateway.web import server
 
     mode = "Redis" if settings.redis_url else f"embedded default (data in {settings.data_dir}/)"
     print(f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}", file=sys.stderr)
-    uvicorn.run(
-        "gateway.app:create_app",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        log_level="info",
-        proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
-        server_header=False,
-    )
+    server.serve(settings, args.host, args.port, args.workers, http=args.http)
     return 0
 
 

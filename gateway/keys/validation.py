@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from gateway import errors
+from gateway.keys import problems
 from gateway.keys.model import LIMIT_NAMES, WIDGETS, ApiKey
 from gateway.keys.origins import InvalidOrigin, parse_rule
 
@@ -44,18 +45,18 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ERRORS: dict[str, type[errors.GatewayError]] = {
     cls.code: cls
     for cls in (
-        errors.MissingField,
-        errors.UnknownField,
-        errors.InvalidFieldType,
-        errors.ValueTooLong,
-        errors.TooManyEntries,
-        errors.DuplicateEntry,
-        errors.InvalidAccount,
+        problems.MissingField,
+        problems.UnknownField,
+        problems.InvalidFieldType,
+        problems.ValueTooLong,
+        problems.TooManyEntries,
+        problems.DuplicateEntry,
+        problems.InvalidAccount,
         errors.InvalidOriginRule,
-        errors.InvalidRedirectUri,
-        errors.UnknownWidget,
-        errors.InvalidLimit,
-        errors.InvalidWidgetConfig,
+        problems.InvalidRedirectUri,
+        problems.UnknownWidget,
+        problems.InvalidLimit,
+        problems.InvalidWidgetConfig,
     )
 }
 
