@@ -37,7 +37,7 @@ from gateway.keys.validation import validate_create, validate_update
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip
+from gateway.web.clientip import client_ip, limit_identity
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -72,7 +72,9 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
         try:
             if settings.admin_token is None:
                 raise AdminDisabled("the admin API is disabled: no admin token is configured")
-            ip = client_ip(request.scope, settings.trusted_proxies)
+            ip = limit_identity(
+                client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+            )
             decision = await services.limiter.enforce(
                 [LimitRequest("admin", settings.limit_admin, ("admin", ip))]
             )

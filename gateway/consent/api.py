@@ -30,7 +30,7 @@ from gateway.ratelimit.limiter import LimitRequest
 from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip, truncate_ip
+from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
 
 CONFIG_CACHE = "public, max-age=60"
@@ -129,14 +129,17 @@ async def post_consent(call: WidgetCall) -> Response:
 
 def consent_limits(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("consent_per_ip", call.services.settings.limit_consent_per_ip)
-    return [LimitRequest("consent", limit, (call.key.public_key, call.client_ip))]
+    return [LimitRequest("consent", limit, (call.key.public_key, call.limit_ip))]
 
 
 async def verify_receipt(request: Request) -> Response:
     """``POST /v1/receipts/verify``: is this receipt genuine, and what does it say."""
     services: Services = request.app.state.services
     try:
-        ip = client_ip(request.scope, services.settings.trusted_proxies)
+        settings = services.settings
+        ip = limit_identity(
+            client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+        )
         await services.limiter.enforce([LimitRequest("ip", services.settings.limit_per_ip, (ip,))])
         key = await authenticate(request, services)
         data = await read_json(request, services.settings.max_body_bytes)

@@ -50,7 +50,7 @@ def routes() -> list[Route]:
 
 def ip_limit(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("rights_per_ip", call.services.settings.limit_rights_per_ip)
-    return [LimitRequest("rights_ip", limit, (call.key.public_key, call.client_ip))]
+    return [LimitRequest("rights_ip", limit, (call.key.public_key, call.limit_ip))]
 
 
 def form_tokens(call: WidgetCall) -> FormTokens:

@@ -34,7 +34,7 @@ from gateway.keys.exposure import report_exposed_key, scan_for_private_key
 from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import cors
-from gateway.web.clientip import client_ip
+from gateway.web.clientip import client_ip, limit_identity
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -54,6 +54,8 @@ class WidgetCall:
     key: ApiKey
     origin: str
     client_ip: str
+    # What per-IP limits count: the address (IPv4) or its network (IPv6), see clientip.
+    limit_ip: str
 
 
 async def load_key(request: Request, services: Services) -> CachedKey:
@@ -82,10 +84,10 @@ def check_origin(request: Request, cached: CachedKey) -> str:
     return origin
 
 
-def base_limits(services: Services, key: ApiKey, ip: str) -> list[LimitRequest]:
+def base_limits(services: Services, key: ApiKey, limit_ip: str) -> list[LimitRequest]:
     settings = services.settings
     return [
-        LimitRequest("ip", key.limit("per_ip", settings.limit_per_ip), (ip,)),
+        LimitRequest("ip", key.limit("per_ip", settings.limit_per_ip), (limit_ip,)),
         LimitRequest("key", key.limit("per_key", settings.limit_per_key), (key.public_key,)),
     ]
 
@@ -112,9 +114,11 @@ def widget_route(
                 raise KeyRevoked("this key has been revoked")
             if widget not in key.widgets:
                 raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
-            ip = client_ip(request.scope, services.settings.trusted_proxies)
-            call = WidgetCall(request, services, key, origin, ip)
-            wanted = base_limits(services, key, ip)
+            settings = services.settings
+            ip = client_ip(request.scope, settings.trusted_proxies)
+            counted = limit_identity(ip, settings.ipv6_limit_prefix)
+            call = WidgetCall(request, services, key, origin, ip, counted)
+            wanted = base_limits(services, key, counted)
             if limits is not None:
                 wanted.extend(limits(call))
             decision = await services.limiter.enforce(wanted)

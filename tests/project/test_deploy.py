@@ -19,6 +19,13 @@ def k8s_documents() -> list[dict]:  # type: ignore[type-arg]
     return docs
 
 
+def assert_narrow(settings: Settings) -> None:
+    """A shipped manifest never trusts a private range whole: anyone inside it could claim any
+    client address and escape per-IP limits."""
+    for network in settings.trusted_proxies:
+        assert network.num_addresses <= 256, f"{network} is wider than one proxy's range"
+
+
 def test_kubernetes_settings_are_real_and_valid() -> None:
     docs = k8s_documents()
     env: dict[str, str] = {}
@@ -30,7 +37,8 @@ def test_kubernetes_settings_are_real_and_valid() -> None:
     deployment = next(d for d in docs if d["kind"] == "Deployment")
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     env.update({e["name"]: e["value"] for e in container.get("env", [])})
-    Settings.from_env(env)  # raises with the variable's name if any value is wrong
+    settings = Settings.from_env(env)  # raises with the variable's name if any value is wrong
+    assert_narrow(settings)
     assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz"
 
@@ -42,6 +50,9 @@ def test_compose_settings_are_real_and_valid() -> None:
         env[name] = re.sub(r"\$\{(\w+):\?[^}]*\}", lambda m: "x" * 40, str(value))
     settings = Settings.from_env(env)
     assert settings.redis_url is not None
+    assert_narrow(settings)
+    balancer = compose["services"]["balancer"]["networks"]["default"]["ipv4_address"]
+    assert [str(n) for n in settings.trusted_proxies] == [f"{balancer}/32"]
     command = compose["services"]["redis"]["command"]
     assert command[command.index("--appendfsync") + 1] == "always"
 
