@@ -33,7 +33,7 @@ from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, is_well_formed
 from gateway.keys.problems import InvalidGracePeriod
-from gateway.keys.validation import validate_create, validate_update
+from gateway.keys.validation import CREATABLE, validate_create, validate_update
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
@@ -110,7 +110,7 @@ async def _body(request: Request, optional: bool = False) -> dict[str, Any]:
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
-    return await read_json(request, MAX_BODY)
+    return await read_json(request, MAX_BODY, (*CREATABLE, "grace_seconds"))
 
 
 def _json(data: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -18,7 +18,7 @@ from starlette.routing import Route
 
 from gateway.consent import config as consent_config
 from gateway.consent import receipts
-from gateway.consent.records import build_record, parse_choice
+from gateway.consent.records import FIELDS, build_record, parse_choice
 from gateway.errors import (
     GatewayError,
     InvalidPayload,
@@ -100,7 +100,7 @@ async def get_config(call: WidgetCall) -> Response:
 
 async def post_consent(call: WidgetCall) -> Response:
     services = call.services
-    data = await read_json(call.request, services.settings.max_body_bytes)
+    data = await read_json(call.request, services.settings.max_body_bytes, FIELDS)
     config = load_config(services, call.key)
     choice = parse_choice(data, config, call.origin)
     record = build_record(
@@ -142,7 +142,7 @@ async def verify_receipt(request: Request) -> Response:
         )
         await services.limiter.enforce([LimitRequest("ip", services.settings.limit_per_ip, (ip,))])
         key = await authenticate(request, services)
-        data = await read_json(request, services.settings.max_body_bytes)
+        data = await read_json(request, services.settings.max_body_bytes, ("receipt",))
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
             raise InvalidPayload(

@@ -21,6 +21,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from gateway.consent.config import ConsentConfig
 from gateway.errors import InvalidPayload
+from gateway.web.text import url_has_control
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 FIELDS = frozenset(
@@ -173,6 +174,9 @@ def _choices(value: Any, field: str, known: frozenset[str], bad: Any) -> dict[st
 def _page_url(value: Any, origin: str, bad: Any) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         bad("page_url", f"a URL of at most {MAX_URL} characters")
+        return ""
+    if url_has_control(value):
+        bad("page_url", "no spaces or control characters")
         return ""
     try:
         parts = urlsplit(value)

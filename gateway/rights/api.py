@@ -24,6 +24,7 @@ from gateway.rights.config import RightsConfig, parse_rights_config, public_conf
 from gateway.rights.duplicates import Duplicates, fingerprint
 from gateway.rights.form_tokens import PURPOSE, FormTokens
 from gateway.rights.requests import (
+    BODY_FIELDS,
     RightsRequest,
     new_reference,
     normalise_email,
@@ -93,7 +94,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     """Validate, deduplicate, limit, store durably, then answer ``202`` with the reference."""
     services = call.services
     settings = services.settings
-    data = await read_json(call.request, settings.max_body_bytes)
+    data = await read_json(call.request, settings.max_body_bytes, BODY_FIELDS)
     honeypot = data.get(HONEYPOT)
     if honeypot not in (None, ""):
         # A typed refusal, not a fake success: a person whose browser autofilled the hidden

@@ -35,6 +35,7 @@ CCPA_DAYS = 45
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
+BODY_FIELDS = frozenset({"type", "custom", *ENVELOPE, *STANDARD_FIELDS})
 LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
 DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
