@@ -186,6 +186,14 @@ class FormTokenExpired(GatewayError):
     title = "Form token expired"
 
 
+class FormTokenUsed(GatewayError):
+    """The form token already sent a request; the widget fetches a fresh one for another."""
+
+    status = 422
+    code = "form_token_used"
+    title = "Form token already used"
+
+
 class SubmittedTooFast(GatewayError):
     """The form was sent sooner after it was shown than a person could fill it in."""
 

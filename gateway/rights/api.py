@@ -18,11 +18,18 @@ from datetime import UTC, datetime
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.errors import GatewayError, InvalidPayload, SinkUnavailable, SpamSuspected
+from gateway.errors import (
+    FormTokenUsed,
+    GatewayError,
+    InvalidPayload,
+    SinkUnavailable,
+    SpamSuspected,
+)
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.rights.config import RightsConfig, parse_rights_config, public_config, resolve_language
 from gateway.rights.duplicates import Duplicates, fingerprint
 from gateway.rights.form_tokens import PURPOSE, FormTokens
+from gateway.rights.nonces import UsedNonces
 from gateway.rights.requests import (
     BODY_FIELDS,
     RightsRequest,
@@ -100,7 +107,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         # A typed refusal, not a fake success: a person whose browser autofilled the hidden
         # field must learn that nothing was sent, since this is a legal request.
         raise SpamSuspected("the request was not stored")
-    form_tokens(call).check(data.get("form_token"), call.key.public_key, time.time())
+    token = form_tokens(call).check(data.get("form_token"), call.key.public_key, time.time())
     submission = validate_submission(data, key_config(call))
 
     secret = services.signing.secrets[0]
@@ -112,6 +119,11 @@ async def submit_rights_request(call: WidgetCall) -> Response:
             "gateway_rights_duplicates_total", "Rights requests sent again within the window."
         ).inc()
         return JSONResponse(earlier, status_code=202, headers=NO_STORE)
+
+    # Claimed before the per-email limit, so replaying one token burns no one's email budget.
+    nonces = _used_nonces(call)
+    if not await nonces.claim(token.nonce, token.expires_at):
+        raise FormTokenUsed("this form was sent already; load the form again to send another")
 
     email_id = hmac.new(
         secret.encode(),
@@ -141,6 +153,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         await services.sinks["rights"].write(accepted.to_record())
     except Exception as exc:
         await duplicates.release(fp)
+        await nonces.release(token.nonce)
         if isinstance(exc, GatewayError):
             raise
         log.error("rights sink failed: %s", type(exc).__name__)
@@ -149,6 +162,17 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         "gateway_rights_requests_total", "Rights requests accepted, by regime."
     ).inc(regime=submission.regime)
     return JSONResponse(answer, status_code=202, headers={**NO_STORE, **decision.headers})
+
+
+def _used_nonces(call: WidgetCall) -> UsedNonces:
+    extras = call.services.extras
+    found = extras.get("rights_nonces")
+    if not isinstance(found, UsedNonces):
+        redis = call.services.redis
+        folder = None if redis is not None else call.services.settings.data_dir / "form-tokens"
+        found = UsedNonces(redis, folder)
+        extras["rights_nonces"] = found
+    return found
 
 
 def _duplicates(call: WidgetCall) -> Duplicates:

@@ -130,8 +130,15 @@ def respond_by(regime: str, received_at: datetime) -> date:
 
 
 def normalise_email(email: str) -> str:
-    """The form of an address used to recognise the same person: trimmed and lower-cased."""
-    return email.strip().lower()
+    """The one form of an address that is limited on and stored: NFKC, the domain in IDNA
+    (punycode), all lower-cased. Full-width letters, Unicode domains and letter case are how one
+    address could otherwise pass for many."""
+    local, _, domain = unicodedata.normalize("NFKC", email.strip()).rpartition("@")
+    try:
+        domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
+    except idna.IDNAError:
+        domain = domain.lower()
+    return f"{local.lower()}@{domain}"
 
 
 def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submission:
@@ -174,7 +181,7 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
         )
     return Submission(
         type=str(type_),
-        email=_domain_lowered(str(values["email"])),
+        email=normalise_email(str(values["email"])),
         given_name=values.get("given_name"),
         family_name=values.get("family_name"),
         customer_reference=values.get("customer_reference"),
@@ -231,6 +238,7 @@ def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, 
 
 
 def _email_problem(email: str) -> str | None:
+    email = unicodedata.normalize("NFKC", email)
     if len(email) > STANDARD_FIELDS["email"][1]:
         return "too long (at most 254 characters)"
     local, at, domain = email.rpartition("@")
@@ -254,8 +262,3 @@ def _email_problem(email: str) -> str | None:
         return "not a valid email domain"
     return None
 
-
-def _domain_lowered(email: str) -> str:
-    # The domain is case-insensitive; the local part may not be, so it is kept as typed.
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"

@@ -53,8 +53,8 @@ CASES = [
         "control_character",
     ),
     ("consent", CONSENT % '"https://shop.example/a\\u0007b"', 422, "invalid_payload", None),
-    ("consent", '{"page_url":' + deep(8000) + '}', 400, "invalid_json", None),
-    ("consent", '{"page_url":' + deep(40) + '}', 400, "invalid_json", None),
+    ("consent", '{"page_url":' + deep(8000) + "}", 400, "invalid_json", None),
+    ("consent", '{"page_url":' + deep(40) + "}", 400, "invalid_json", None),
     (
         "rights",
         '{"type":"gdpr_access","email":"a@b.example","form_token":"\\ud800"}',
@@ -70,7 +70,7 @@ CASES = [
         "control_character",
     ),
     ("verify", '{"receipt":"\\udfff"}', 422, "invalid_payload", "invalid_unicode"),
-    ("verify", '{"receipt":' + deep(5000) + '}', 400, "invalid_json", None),
+    ("verify", '{"receipt":' + deep(5000) + "}", 400, "invalid_json", None),
     (
         "admin",
         '{"account":"a","name":"\\ud800","origins":["https://shop.example"]}',
