@@ -261,4 +261,3 @@ def _email_problem(email: str) -> str | None:
     ):
         return "not a valid email domain"
     return None
-

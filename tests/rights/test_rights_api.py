@@ -324,7 +324,11 @@ def test_a_form_token_sends_one_request_only(
 
 @pytest.mark.parametrize(
     "spelling",
-    ["GRACE@EXAMPLE.COM", "".join(chr(ord(c) + 0xFEE0) for c in "grace") + "@example.com", "Grace@Example.Com"],
+    [
+        "GRACE@EXAMPLE.COM",
+        "".join(chr(ord(c) + 0xFEE0) for c in "grace") + "@example.com",
+        "Grace@Example.Com",
+    ],
     ids=["upper", "full-width", "mixed"],
 )
 def test_one_address_spelt_many_ways_is_one_address(data_dir: Path, spelling: str) -> None:
