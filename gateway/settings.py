@@ -8,7 +8,6 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +16,8 @@ from typing import Any
 
 from limits import parse_many
 from starlette.datastructures import Secret
+
+from gateway.durable import create_once
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -114,7 +115,7 @@ class Settings:
         3 * 86400.0, "Seconds after acceptance when a record still failing goes to dead-letter."
     )
     delivery_backoff: float = _setting(
-        1.0, "Seconds before the first retry; doubles each attempt, with full jitter."
+        1.0, "Seconds before the first retry; doubles each attempt, half of each wait random."
     )
     delivery_backoff_max: float = _setting(300.0, "Longest wait between two attempts, seconds.")
     delivery_claim_idle: float = _setting(
@@ -138,35 +139,50 @@ class Settings:
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
     )
-    max_header_bytes: int = _setting(
-        16_384,
-        "Largest request head (request line and header fields) accepted; more answers `431` and "
-        "closes the connection.",
-    )
-    max_header_fields: int = _setting(
-        100, "Most header fields one request may carry; more answers `431`."
-    )
-    header_timeout: float = _setting(
-        10.0, "Seconds a client has to send a request's head once it starts (else `408`)."
-    )
-    body_timeout: float = _setting(
-        30.0, "Seconds a client has to send a request's body once its head is read (else `408`)."
-    )
-    limit_concurrency: int = _setting(
-        1000,
-        "Open connections plus running requests per process before new requests get `503`.",
-    )
-    keep_alive_timeout: int = _setting(
-        5, "Seconds an idle keep-alive connection stays open between two requests."
-    )
-    ipv6_limit_prefix: int = _setting(
-        64,
-        "Per-IP limits count an IPv6 client by its network of this prefix length (one home or "
-        "phone gets a whole /64); IPv4 clients count per address.",
-        env="IPV6_LIMIT_PREFIX",
-    )
+    # The HTTP server's bounds (gateway.web.server); past each, the answer it names.
+    max_header_bytes: int = _setting(16_384, "Largest request head (line + fields); `431`.")
+    max_header_fields: int = _setting(100, "Most header fields in one request; `431`.")
+    header_timeout: float = _setting(10.0, "Seconds to send a request's head; `408`.")
+    body_timeout: float = _setting(30.0, "Seconds to send a body once the head is in; `408`.")
+    limit_concurrency: int = _setting(1000, "Connections + running requests per process; `503`.")
+    keep_alive_timeout: int = _setting(5, "Seconds an idle keep-alive connection stays open.")
+    ipv6_limit_prefix: int = _setting(64, "Per-IP limits count an IPv6 client per /N network.")
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
+    )
+    oauth_issuer: str | None = _setting(
+        None,
+        "The OAuth2 issuer: the gateway's public base URL (`https://gw.example`), in tokens "
+        "(`iss`, and `aud` = issuer + `/api/v1`) and the metadata. Unset: the scheme and host "
+        "requests arrive with; set it in production.",
+    )
+    oauth_access_token_ttl: int = _setting(3600, "Seconds an OAuth2 access token is valid.")
+    oauth_refresh_token_ttl: float = _setting(
+        30 * 86_400.0,
+        "Seconds an unused refresh token stays valid (each refresh issues a new one).",
+    )
+    oauth_signing_key_rotation: float = _setting(
+        30 * 86_400.0,
+        "Seconds a token-signing key signs before a new one replaces it; the old public key stays "
+        "in the JWKS until the tokens it signed have expired.",
+    )
+    limit_oauth_token: str = _setting("60/minute;1000/hour", "Token requests per client.")
+    limit_oauth_token_per_ip: str = _setting("120/minute", "Token requests per client IP.")
+    limit_oauth_auth_failures: str = _setting(
+        "10/minute;50/hour",
+        "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_timeout: float = _setting(
+        30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
     )
 
     @property
@@ -197,6 +213,9 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_oauth_token",
+            "limit_oauth_token_per_ip",
+            "limit_oauth_auth_failures",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -227,19 +246,10 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
-        if not 1024 <= self.max_header_bytes <= 1_048_576:
-            raise SettingsError("MAX_HEADER_BYTES", "must be between 1024 and 1048576")
-        if not 10 <= self.max_header_fields <= 1000:
-            raise SettingsError("MAX_HEADER_FIELDS", "must be between 10 and 1000")
-        for name in ("header_timeout", "body_timeout"):
-            if not 0 < getattr(self, name) <= 600:
-                raise SettingsError(name.upper(), "must be between 0 and 600 seconds")
-        if self.limit_concurrency < 1:
-            raise SettingsError("LIMIT_CONCURRENCY", "must be at least 1")
-        if not 1 <= self.keep_alive_timeout <= 600:
-            raise SettingsError("KEEP_ALIVE_TIMEOUT", "must be between 1 and 600 seconds")
-        if not 32 <= self.ipv6_limit_prefix <= 128:
-            raise SettingsError("IPV6_LIMIT_PREFIX", "must be between 32 and 128")
+        for name, (low, high) in _SERVER_RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                raise SettingsError(name.upper(), f"must be between {low} and {high}")
+        self._validate_oauth()
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:
@@ -263,11 +273,31 @@ class Settings:
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
 
+    def _validate_oauth(self) -> None:
+        issuer = self.oauth_issuer
+        if issuer is not None and (not issuer.startswith(("https://", "http://")) or "?" in issuer):
+            raise SettingsError("OAUTH_ISSUER", "must be an http(s):// base URL, no query")
+        if not 60 <= self.oauth_access_token_ttl <= 86_400:
+            raise SettingsError("OAUTH_ACCESS_TOKEN_TTL", "must be between 60 and 86400 seconds")
+        if not 3600 <= self.oauth_refresh_token_ttl <= 365 * 86_400:
+            raise SettingsError("OAUTH_REFRESH_TOKEN_TTL", "must be between 1 hour and 365 days")
+        if not self.oauth_access_token_ttl * 2 <= self.oauth_signing_key_rotation:
+            raise SettingsError(
+                "OAUTH_SIGNING_KEY_ROTATION",
+                "must be at least twice GATEWAY_OAUTH_ACCESS_TOKEN_TTL",
+            )
+        for family in ("consents", "rights", "webhooks"):
+            url = getattr(self, f"api_upstream_{family}")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"API_UPSTREAM_{family.upper()}", "must be an http(s):// URL")
+        if not 0 < self.api_upstream_timeout <= 300:
+            raise SettingsError("API_UPSTREAM_TIMEOUT", "must be between 0 and 300 seconds")
+
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [_local_secret(self.data_dir)]
+        return [create_once(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -284,6 +314,16 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+# Bounds of the HTTP server's settings (gateway.web.server), inclusive.
+_SERVER_RANGES: dict[str, tuple[float, float]] = {
+    "max_header_bytes": (1024, 1_048_576),
+    "max_header_fields": (10, 1000),
+    "header_timeout": (0.1, 600),
+    "body_timeout": (0.1, 600),
+    "limit_concurrency": (1, 1_000_000),
+    "keep_alive_timeout": (1, 600),
+    "ipv6_limit_prefix": (32, 128),
+}
 LIMIT_ENGINES = ("script", "limits")
 
 
@@ -342,28 +382,6 @@ def sink_url_problem(url: str | None) -> str | None:
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
     return None
-
-
-def _local_secret(data_dir: Path) -> str:
-    """Read, or create once, the signing secret the embedded default keeps in the data folder."""
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    try:
-        # link() fails when another process created the file first: then its secret wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
 
 
 def settings_table() -> str:

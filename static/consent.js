@@ -14,7 +14,7 @@
     "font:15px/1.5 var(--wg-font,system-ui,-apple-system,'Segoe UI',Roboto,sans-serif);color:var(--fg)}" +
     ".dark{" + DARK + "}@media(prefers-color-scheme:dark){.auto{" + DARK + "}}" +
     ".bn,.pf{background:var(--bg);color:var(--fg);border-radius:var(--wg-radius,12px);" +
-    "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:left}" +
+    "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:start}" +
     ".bn{position:fixed;z-index:2147483646;bottom:16px;left:50%;transform:translateX(-50%);" +
     "width:min(46rem,calc(100% - 32px))}" +
     ".bottom-left .bn,.bottom-right .bn{transform:none;left:16px;width:min(26rem,calc(100% - 32px))}" +
@@ -41,7 +41,7 @@
     "border-radius:50%;background:#fff;transition:transform .15s}" +
     "input:checked{background:var(--a)}input:checked:before{transform:translateX(1.05em)}" +
     "input:disabled{opacity:.6;cursor:default}" +
-    ".g{font-size:.9em;padding:.5em .8em;border-left:3px solid var(--a);background:#8882}" +
+    ".g{font-size:.9em;padding:.5em .8em;border-inline-start:3px solid var(--a);background:#8882}" +
     ".ro{position:fixed;z-index:2147483645;bottom:16px;left:16px;width:44px;height:44px;" +
     "padding:0;border-radius:50%;flex:none;display:grid;place-items:center;box-shadow:0 2px 10px #0005}" +
     "@media(max-width:480px){.bn,.bottom-left .bn,.bottom-right .bn{left:0;right:0;bottom:0;" +
@@ -261,7 +261,7 @@
         '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" d="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 5a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm-6 2a1 1 0 1 1 0 2 1 1 0 0 1 0-2z"/></svg></button>';
     }
     root.innerHTML = (root.adoptedStyleSheets && root.adoptedStyleSheets.length ? "" : "<style>" + CSS + "</style>") +
-      '<div class="wg ' + esc(mode) + " " + esc(th.position || "bottom") + '" lang="' + esc(cfg.lang) + '">' + h + "</div>";
+      '<div class="wg ' + esc(mode) + " " + esc(th.position || "bottom") + '" lang="' + esc(cfg.lang) + '" dir="' + esc(cfg.dir || "ltr") + '">' + h + "</div>";
     root.lastChild.style.cssText = acc;
     view = v;
     var dlg = root.querySelector("[role=dialog]");

@@ -40,13 +40,13 @@
     ":focus-visible{outline:3px solid var(--a);outline-offset:2px}" +
     "button{cursor:pointer;border:0;border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
     "background:var(--a);color:var(--af)}button:disabled{opacity:.6;cursor:wait}" +
-    ".al{border-left:4px solid var(--e);padding:8px 12px;margin:0 0 14px}.al:empty{display:none}" +
+    ".al{border-inline-start:4px solid var(--e);padding:8px 12px;margin:0 0 14px}.al:empty{display:none}" +
     ".hp{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
     ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +
     ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
     "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--f)}" +
     "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
-    ".x{position:absolute;top:8px;right:8px;background:none;color:var(--f);padding:4px 10px;font-size:1.3em}";
+    ".x{position:absolute;top:8px;inset-inline-end:8px;background:none;color:var(--f);padding:4px 10px;font-size:1.3em}";
 
   function h(tag, attrs, kids) {
     var el = document.createElement(tag);
@@ -183,7 +183,7 @@
 
     function show(node) {
       if (box) box.remove();
-      box = h("div", { class: "box", lang: cfg.language }, [
+      box = h("div", { class: "box", lang: cfg.language, dir: cfg.dir || "ltr" }, [
         modal ? h("button", { type: "button", class: "x", "aria-label": cfg.texts.close, text: "×",
           onclick: function () { dialog.close(); } }) : null,
         node

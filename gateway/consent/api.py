@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.clock import utc
 from gateway.consent import config as consent_config
 from gateway.consent import receipts
 from gateway.consent.records import FIELDS, build_record, parse_choice
@@ -51,9 +52,7 @@ def _dumps(data: Any) -> bytes:
 
 def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig:
     """The key's parsed config, kept per key version so each request does not re-validate it."""
-    cache: dict[tuple[str, float], consent_config.ConsentConfig] = services.extras.setdefault(
-        "consent_configs", {}
-    )
+    cache = services.consent_configs
     found = cache.get((key.public_key, key.updated_at))
     if found is None:
         try:
@@ -75,9 +74,7 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
     it is done once per key version and language list and kept, bounded like the parsed configs.
     """
     wanted = tuple(consent_config.parse_languages(lang))
-    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = services.extras.setdefault(
-        "consent_rendered", {}
-    )
+    cache = services.consent_rendered
     cache_key = (key.public_key, key.updated_at, wanted)
     found = cache.get(cache_key)
     if found is None:
@@ -102,7 +99,8 @@ async def post_consent(call: WidgetCall) -> Response:
     services = call.services
     data = await read_json(call.request, services.settings.max_body_bytes, FIELDS)
     config = load_config(services, call.key)
-    choice = parse_choice(data, config, call.origin)
+    now = services.clock()
+    choice = parse_choice(data, config, call.origin, utc(now))
     record = build_record(
         choice,
         public_key=call.key.public_key,
@@ -111,9 +109,10 @@ async def post_consent(call: WidgetCall) -> Response:
         client_ip=truncate_ip(call.client_ip),
         user_agent=call.request.headers.get("user-agent", ""),
         id_secret=call.services.signing.secrets[0],
+        now=now,
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
-    await services.sinks["consent"].write(record.to_json())
+    await services.sinks["consent"].write(record.envelope())
     body = {
         "record_id": record.record_id,
         "receipt": receipts.issue(services.signing, record),

@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from gateway.clock import system_clock
+from gateway.delivery.envelope import Envelope
 from gateway.errors import AssertionExpired, AssertionRefused
 from gateway.signing import Signing
 
@@ -42,6 +42,9 @@ class Assertion:
     received_at: str
     digest: str
     signed_at: float
+    # On API calls forwarded to a service (not on deliveries): who called, with which scopes.
+    subject: str = ""
+    scope: str = ""
 
 
 def serializer(secrets: Sequence[str]) -> URLSafeTimedSerializer:
@@ -57,24 +60,44 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def record_id(record: Mapping[str, Any]) -> str:
-    """The record's idempotency id: ``record_id`` (consent) or ``reference`` (rights)."""
-    value = record.get("record_id") or record.get("reference")
-    if not isinstance(value, str) or not value:
-        raise ValueError("a record needs a record_id or a reference")
-    return value
-
-
-def sign_assertion(signer: URLSafeTimedSerializer, record: Mapping[str, Any], body: bytes) -> str:
+def sign_assertion(signer: URLSafeTimedSerializer, record: Envelope, body: bytes) -> str:
     """The assertion header value for ``record`` posted as ``body``."""
+    return sign_claims(
+        signer,
+        key=record.public_key,
+        account=record.account,
+        origin=record.origin,
+        rid=record.id,
+        received_at=record.received_at,
+        body=body,
+    )
+
+
+def sign_claims(
+    signer: URLSafeTimedSerializer,
+    *,
+    key: str,
+    account: str,
+    origin: str,
+    rid: str,
+    received_at: str,
+    body: bytes,
+    subject: str = "",
+    scope: str = "",
+) -> str:
+    """An assertion for ``body``; ``subject`` and ``scope`` name an API caller (forwarded calls)."""
     claims = {
-        "key": str(record.get("public_key", "")),
-        "account": str(record.get("account", "")),
-        "origin": str(record.get("origin", "")),
-        "rid": record_id(record),
-        "received_at": str(record.get("received_at", "")),
+        "key": key,
+        "account": account,
+        "origin": origin,
+        "rid": rid,
+        "received_at": received_at,
         "digest": body_digest(body),
     }
+    if subject:
+        claims["subject"] = subject
+    if scope:
+        claims["scope"] = scope
     token = signer.dumps(claims)
     return token if isinstance(token, str) else token.decode()
 
@@ -108,7 +131,7 @@ def verify_assertion(
     if not isinstance(claims, dict):
         raise AssertionRefused("assertion has an unexpected shape")
     signed_at = signed.timestamp()
-    current = time.time() if now is None else now
+    current = system_clock() if now is None else now
     if current - signed_at > max_age:
         raise AssertionExpired(f"assertion older than {max_age:g} seconds")
     if signed_at - current > CLOCK_SKEW:
@@ -122,6 +145,8 @@ def verify_assertion(
             received_at=str(claims["received_at"]),
             digest=str(claims["digest"]),
             signed_at=signed_at,
+            subject=str(claims.get("subject", "")),
+            scope=str(claims.get("scope", "")),
         )
     except KeyError:
         raise AssertionRefused("assertion lacks a claim") from None

@@ -15,9 +15,10 @@ import hmac
 import json
 import re
 import secrets
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from gateway.clock import system_clock
 
 PUBLIC_PREFIX = "pk_"
 PRIVATE_PREFIX = "sk_"
@@ -28,6 +29,11 @@ _KEY_RE = re.compile(rf"^(pk|sk)_[a-z2-7]{{{_BODY_CHARS + _CHECK_CHARS}}}$")
 
 WIDGETS = ("consent", "rights")
 LIMIT_NAMES = ("per_ip", "per_key", "consent_per_ip", "rights_per_ip", "rights_per_email")
+# What an API client may be allowed to do (OAuth2 scopes); ``offline_access`` asks for a refresh
+# token in the authorization-code flow. A new key allows them all unless narrowed.
+API_SCOPES = ("consents:read", "rights:read", "rights:write", "webhooks:manage")
+OFFLINE_ACCESS = "offline_access"
+SCOPES = (*API_SCOPES, OFFLINE_ACCESS)
 Status = Literal["active", "revoked"]
 
 
@@ -96,6 +102,7 @@ class ApiKey:
     revoked_at: float | None = None
     private_keys: tuple[PrivateKeyHash, ...] = ()
     exposed_at: float | None = None
+    scopes: tuple[str, ...] = SCOPES
 
     @property
     def active(self) -> bool:
@@ -106,7 +113,7 @@ class ApiKey:
         if not is_well_formed(private_key, PRIVATE_PREFIX):
             return False
         digest = hash_private_key(private_key)
-        at = time.time() if now is None else now
+        at = system_clock() if now is None else now
         found = False
         for entry in self.private_keys:
             # No early exit: the time taken does not depend on which digest matched.
@@ -137,6 +144,7 @@ class ApiKey:
                 for p in self.private_keys
             ],
             "exposed_at": self.exposed_at,
+            "scopes": list(self.scopes),
         }
 
     @classmethod
@@ -157,6 +165,7 @@ class ApiKey:
             revoked_at=data.get("revoked_at"),
             private_keys=tuple(PrivateKeyHash(**p) for p in data.get("private_keys", ())),
             exposed_at=data.get("exposed_at"),
+            scopes=tuple(data.get("scopes", SCOPES)),
         )
 
     def public_view(self) -> dict[str, Any]:
@@ -202,7 +211,7 @@ def create_key(
     **settings: Any,
 ) -> NewKey:
     """A new key pair for ``account``; the private key is returned once and stored as a hash."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     key = ApiKey(
         public_key=new_key_string(PUBLIC_PREFIX),
@@ -220,7 +229,7 @@ def create_key(
 
 def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> NewKey:
     """Issue a new private key; the current ones stay valid for ``grace_seconds`` more."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     kept = tuple(
         replace(p, expires_at=min(p.expires_at or at + grace_seconds, at + grace_seconds))
@@ -232,5 +241,5 @@ def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> New
 
 
 def revoke_key(key: ApiKey, now: float | None = None) -> ApiKey:
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     return replace(key, status="revoked", revoked_at=at, updated_at=at)

@@ -64,6 +64,11 @@ class InvalidWidgetConfig(InvalidPayload):
     title = "Invalid widget config"
 
 
+class UnknownScope(InvalidPayload):
+    code = "unknown_scope"
+    title = "Unknown scope"
+
+
 class InvalidGracePeriod(InvalidPayload):
     code = "invalid_grace_period"
     title = "Invalid grace period"

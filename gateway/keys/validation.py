@@ -19,7 +19,7 @@ from limits import parse_many
 
 from gateway import errors
 from gateway.keys import problems
-from gateway.keys.model import LIMIT_NAMES, WIDGETS, ApiKey
+from gateway.keys.model import LIMIT_NAMES, SCOPES, WIDGETS, ApiKey
 from gateway.keys.origins import InvalidOrigin, parse_rule
 from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
@@ -38,6 +38,7 @@ UPDATABLE = (
     "consent_config",
     "rights_config",
     "limits",
+    "scopes",
 )
 CREATABLE = ("account", *UPDATABLE)
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
@@ -59,6 +60,7 @@ _ERRORS: dict[str, type[errors.GatewayError]] = {
         problems.UnknownWidget,
         problems.InvalidLimit,
         problems.InvalidWidgetConfig,
+        problems.UnknownScope,
     )
 }
 
@@ -143,6 +145,7 @@ def _check_fields(
         "redirect_uris": _redirect_uris,
         "widgets": _widgets,
         "limits": _limits,
+        "scopes": _scopes,
         "consent_config": lambda v, p: _config("consent_config", v, p),
         "rights_config": lambda v, p: _config("rights_config", v, p),
     }
@@ -243,6 +246,19 @@ def _widgets(value: Any, problems: _Problems) -> tuple[str, ...]:
             problems.add("unknown_widget", f"widgets[{i}]", f"one of {', '.join(WIDGETS)}")
         elif entry in found:
             problems.add("duplicate_entry", f"widgets[{i}]", "the same widget is listed twice")
+        else:
+            found.append(entry)
+    return tuple(found)
+
+
+def _scopes(value: Any, problems: _Problems) -> tuple[str, ...]:
+    entries = _string_list("scopes", value, len(SCOPES) * 2, problems)
+    found: list[str] = []
+    for i, entry in enumerate(entries or ()):
+        if entry not in SCOPES:
+            problems.add("unknown_scope", f"scopes[{i}]", f"one of {', '.join(SCOPES)}")
+        elif entry in found:
+            problems.add("duplicate_entry", f"scopes[{i}]", "the same scope is listed twice")
         else:
             found.append(entry)
     return tuple(found)

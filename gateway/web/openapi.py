@@ -31,9 +31,13 @@ _PROBLEM_RESPONSE = {
 }
 
 
-def problems(*statuses: int) -> dict[str, Any]:
-    """Problem+json responses for ``statuses``, wire-level ones included, sorted."""
-    return {str(s): _PROBLEM_RESPONSE for s in sorted({*statuses, *WIRE_ERRORS})}
+def problems(*statuses: int, media_type: str = "application/problem+json") -> dict[str, Any]:
+    """Error responses for ``statuses`` (problem+json unless said otherwise; the wire-level ones
+    always are), sorted."""
+    own = {"description": "Error", "content": {media_type: {"schema": JSON_OBJECT}}}
+    out = {str(s): own for s in statuses}
+    out.update({str(s): _PROBLEM_RESPONSE for s in WIRE_ERRORS if str(s) not in out})
+    return dict(sorted(out.items()))
 
 
 def operation(
@@ -47,14 +51,19 @@ def operation(
     security: list[Any] | None = None,
     media_type: str = "application/json",
     request_schema: dict[str, Any] | None = None,
+    error_media_type: str = "application/problem+json",
 ) -> dict[str, Any]:
     """One operation: its success answer (of ``media_type``), every problem it can answer, and,
     with ``body``, the bodies it accepts (``request_schema``, as JSON or as text/plain)."""
-    schema = JSON_OBJECT if media_type == "application/json" else {"type": "string"}
+    schema = JSON_OBJECT if media_type.endswith("json") else {"type": "string"}
     responses: dict[str, Any] = {
         ok: {"description": "Success", "content": {media_type: {"schema": schema}}}
     }
-    responses.update(problems(*errors, *(BODY_ERRORS if body else ())))
+    all_errors = (*errors, *(BODY_ERRORS if body else ()))
+    if error_media_type == "application/problem+json":
+        responses.update(problems(*all_errors))
+    else:
+        responses.update(problems(*all_errors, media_type=error_media_type))
     op: dict[str, Any] = {"summary": summary, "tags": list(tags), "responses": responses}
     if params:
         op["parameters"] = params
@@ -128,6 +137,7 @@ def document() -> dict[str, Any]:
             },
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer"},
+                "bearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "privateKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             },
         },

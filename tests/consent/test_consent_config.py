@@ -31,8 +31,8 @@ def test_defaults_give_four_categories_with_only_necessary_required() -> None:
     [
         (["fr-ca", "en"], "fr", "Tout refuser"),
         (["de"], "de", "Alle ablehnen"),
-        (["ja", "de-at"], "de", "Alle ablehnen"),
-        (["ja"], "en", "Reject all"),
+        (["sw", "de-at"], "de", "Alle ablehnen"),
+        (["sw"], "en", "Reject all"),
         ([], "en", "Reject all"),
     ],
     ids=["region-falls-to-primary", "exact", "second-choice", "unknown", "none"],
@@ -46,7 +46,7 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
     config = parse_config(
         {
             "default_language": "de",
-            "texts": {"it": {"title": "La tua privacy"}, "de": {"title": "Privatsphäre"}},
+            "texts": {"sw": {"title": "Faragha yako"}, "de": {"title": "Privatsphäre"}},
             "categories": [
                 {"id": "necessary", "required": True},
                 {
@@ -57,10 +57,10 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
             ],
         }
     )
-    widget = resolve(config, parse_languages("it-IT,en"))
-    assert widget["lang"] == "it"
-    assert widget["texts"]["title"] == "La tua privacy"
-    # No Italian text for the button: the config's default language, then built-in German.
+    widget = resolve(config, parse_languages("sw-KE,en"))
+    assert widget["lang"] == "sw"
+    assert widget["texts"]["title"] == "Faragha yako"
+    # No Swahili text for the button, here or built in: the config's default language, German.
     assert widget["texts"]["accept_all"] == "Alle akzeptieren"
     assert widget["categories"][1]["title"] == "Videos"
     assert widget["categories"][1]["services"] == [
@@ -119,3 +119,19 @@ def test_a_listed_built_in_category_keeps_its_defaults() -> None:
     # What the config sets wins.
     assert by_id["functional"].consent_mode == ("functionality_storage",)
     assert by_id["functional"].gpc is True
+
+
+def test_a_configs_language_tags_match_the_built_in_ones_in_any_case() -> None:
+    # The config writes tags in lower case ("pt-br"); the built-in locale is "pt-BR".
+    config = parse_config({"texts": {"pt-br": {"title": "Sua privacidade"}}})
+    widget = resolve(config, parse_languages("pt-BR"))
+    assert widget["texts"]["title"] == "Sua privacidade"
+    assert widget["texts"]["reject_all"] == "Rejeitar todos"
+
+
+def test_a_language_only_the_config_speaks_borrows_the_nearest_built_in_texts() -> None:
+    config = parse_config({"texts": {"fr-ca": {"title": "Votre vie privée"}}})
+    widget = resolve(config, parse_languages("fr-CA"))
+    assert widget["lang"] == "fr-ca"
+    assert widget["texts"]["title"] == "Votre vie privée"
+    assert widget["texts"]["reject_all"] == "Tout refuser"

@@ -21,6 +21,9 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     for widget in sorted(p.name for p in (ROOT / "static").glob("*.js")):
         assert f"gateway/static/{widget}" in names
+    # The widgets' built-in texts: without them an installed gateway cannot answer a config.
+    for locale in sorted(p.name for p in (ROOT / "gateway" / "locales").glob("*.json")):
+        assert f"gateway/locales/{locale}" in names
     assert {
         "gateway/static/admin/index.html",
         "gateway/static/admin/admin.js",

@@ -341,3 +341,32 @@ def test_one_address_spelt_many_ways_is_one_address(data_dir: Path, spelling: st
 def test_an_idn_address_is_stored_in_one_form(gw: Gw) -> None:
     assert gw.post(gw.body(email="Jürgen@Bücher.Example")).status_code == 202
     assert gw.records()[0]["email"] == "jürgen@xn--bcher-kva.example"
+
+
+def test_a_rights_request_checks_all_its_limits_in_one_redis_call(
+    data_dir: Path, redis_url: str
+) -> None:
+    # The guard's limits (per IP, per key, per key and IP) and the per-address limit, which
+    # needs the body, go to the limiter together: one script evaluation in Redis per request.
+    for gw in make(data_dir, redis_url):
+        gw.post(gw.body(message="warm-up"))  # loads the script and the key
+        client = redis.Redis.from_url(redis_url)
+        try:
+            client.config_resetstat()
+            assert gw.post(gw.body(message="counted")).status_code == 202
+            stats = client.info("commandstats")
+        finally:
+            client.close()
+        scripts = sum(
+            int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+            for name in ("evalsha", "eval", "evalsha_ro", "eval_ro")
+        )
+        assert scripts == 1
+
+
+def test_an_invalid_rights_request_still_counts_against_the_limits(data_dir: Path) -> None:
+    for gw in make(data_dir, key_limits={"rights_per_ip": "2/hour"}):
+        for _ in range(2):
+            assert gw.post(gw.body(email="not an address")).status_code == 422
+        r = gw.post(gw.body())
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
