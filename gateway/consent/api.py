@@ -34,7 +34,9 @@ from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
 
-CONFIG_CACHE = "public, max-age=60"
+# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore: no
+# cache may keep it. The ETag still lets a client that kept the body ask for a 304.
+CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
 
 

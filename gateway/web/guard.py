@@ -215,6 +215,10 @@ def add_headers(response: Response, headers: dict[str, str]) -> None:
                 raw.append((field, encoded))
         else:
             raw.append((field, encoded))
+    if any(name == b"ratelimit" for name, _ in raw):
+        # RateLimit fields describe this client now: no cache may keep them for anyone later.
+        raw[:] = [(n, v) for n, v in raw if n != b"cache-control"]
+        raw.append((b"cache-control", b"no-store"))
 
 
 async def preflight(request: Request) -> Response:
