@@ -18,6 +18,7 @@ from typing import Any
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from gateway.errors import FormTokenExpired, FormTokenInvalid, SubmittedTooFast
+from gateway.signing import is_canonical
 
 PURPOSE = "form-token"
 MAX_TOKEN_LENGTH = 512
@@ -55,7 +56,11 @@ class FormTokens:
         Raises :class:`FormTokenInvalid` (missing, forged, other key), :class:`SubmittedTooFast`
         or :class:`FormTokenExpired`.
         """
-        if not isinstance(token, str) or not 0 < len(token) <= MAX_TOKEN_LENGTH:
+        if (
+            not isinstance(token, str)
+            or not 0 < len(token) <= MAX_TOKEN_LENGTH
+            or not is_canonical(token)
+        ):
             raise FormTokenInvalid("The form token is missing or malformed.")
         try:
             payload = self.serializer.loads(token)

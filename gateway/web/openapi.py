@@ -85,7 +85,7 @@ def _preflight() -> dict[str, Any]:
         "summary": "CORS preflight, answered from the key's allowed origins",
         "tags": ["widgets"],
         "parameters": [PK],
-        "responses": {"204": {"description": "Allowed"}, **problems(401, 403, 503)},
+        "responses": {"204": {"description": "Allowed"}, **problems(401, 403, 404, 503)},
     }
 
 

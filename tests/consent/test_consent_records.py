@@ -189,3 +189,23 @@ def test_accept_all_contradicted_by_its_map_is_refused(changes: dict[str, Any], 
     with pytest.raises(InvalidPayload) as caught:
         record(action="accept_all", **changes)
     assert field in {e["field"] for e in caught.value.errors}
+
+
+def test_a_receipt_verifies_in_one_spelling_only() -> None:
+    """Unpadded base64 has spare bits: respelt receipts decode alike but must not verify."""
+    from itsdangerous.encoding import base64_decode, base64_encode
+
+    signing = Signing(["s" * 40])
+    receipt = issue(signing, record())
+    assert verify(signing, receipt, "pk_a").valid
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    parts = receipt.split(".")
+    respelt = []
+    for i, part in enumerate(parts):
+        for char in alphabet if len(part) > 1 else ():
+            other = part[:-1] + char
+            if other != part and base64_decode(other) == base64_decode(part):
+                respelt.append(".".join([*parts[:i], other, *parts[i + 1 :]]))
+    assert respelt, "no spare bits in this receipt's parts"
+    assert base64_encode(base64_decode(parts[-1])).decode() == parts[-1]
+    assert all(verify(signing, r, "pk_a").reason == "malformed" for r in respelt)
