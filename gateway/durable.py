@@ -3,8 +3,7 @@
 Every store of the embedded default (keys, audit trail, spool, records file) writes through these
 helpers, so the guarantees are stated once: a file written with :func:`write_atomic` is either the
 old one or the complete new one after a crash (temporary file, ``fsync``, ``rename``, ``fsync`` of
-the folder); a line appended with :func:`append_durable` is on disk when the call returns; a
-file made by :func:`create_once` is written by the first process only; and
+the folder); a line appended with :func:`append_durable` is on disk when the call returns; and
 :func:`locked` serialises writers across processes that share a data folder (several workers, the
 CLI). These are blocking calls: async code runs them with ``asyncio.to_thread``.
 """
@@ -78,11 +77,9 @@ def append_durable(path: Path, content: bytes, *, lock: Path | None = None) -> N
 
 
 def create_once(path: Path, make: Callable[[], str]) -> str:
-    """The text of ``path``, written first with ``make()`` if the file does not exist yet.
-
-    Written to a temporary file and hard-linked into place: ``link`` fails when another process
-    created the file first, and then its text wins, so every process reads the same value.
-    """
+    """The text of ``path``; when there is none, ``make()`` written there (mode 0600) by a
+    ``link``, which fails if another process created the file first: then that one wins, so
+    every process ends up with the same text."""
     try:
         return path.read_text().strip()
     except FileNotFoundError:

@@ -31,7 +31,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument(
-        "--http", choices=("auto", "httptools", "h11"), default="auto", help="HTTP/1.1 parser"
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop (default: %(default)s; asyncio is Python's own)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("httptools", "h11"),
+        default="httptools",
+        help="HTTP/1.1 parser (default: %(default)s; h11 is pure Python)",
     )
     serve.set_defaults(run_sync=serve_command)
 
@@ -67,8 +76,12 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     from gateway.web import server
 
     mode = "Redis" if settings.redis_url else f"embedded default (data in {settings.data_dir}/)"
-    print(f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}", file=sys.stderr)
-    server.serve(settings, args.host, args.port, args.workers, http=args.http)
+    print(
+        f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}"
+        f" ({args.loop}, {args.http})",
+        file=sys.stderr,
+    )
+    server.serve(settings, args.host, args.port, args.workers, http=args.http, loop=args.loop)
     return 0
 
 

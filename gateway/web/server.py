@@ -281,7 +281,12 @@ def pick_protocol(http: str) -> str:
 
 
 def server_config(
-    settings: Settings, host: str, port: int, workers: int = 1, http: str = "auto"
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int = 1,
+    http: str = "auto",
+    loop: str = "auto",
 ) -> GatewayServerConfig:
     """uvicorn's config for the gateway, every bound taken from ``settings``."""
     return GatewayServerConfig(
@@ -294,6 +299,7 @@ def server_config(
         proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
         server_header=False,
         http=pick_protocol(http),
+        loop=loop,
         limit_concurrency=settings.limit_concurrency,
         timeout_keep_alive=settings.keep_alive_timeout,
         h11_max_incomplete_event_size=settings.max_header_bytes,
@@ -301,11 +307,18 @@ def server_config(
     )
 
 
-def serve(settings: Settings, host: str, port: int, workers: int = 1, http: str = "auto") -> None:
+def serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int = 1,
+    http: str = "auto",
+    loop: str = "auto",
+) -> None:
     """Run the gateway until it is stopped (what ``uvicorn.run`` does, with our config)."""
     from uvicorn.supervisors import Multiprocess
 
-    config = server_config(settings, host, port, workers, http)
+    config = server_config(settings, host, port, workers, http, loop)
     if config.workers > 1:
         Multiprocess(config, sockets=[config.bind_socket()]).run()
     else:
