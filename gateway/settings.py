@@ -18,6 +18,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 from gateway.durable import create_once
+from gateway.operations import OperationsSettings, markdown_table
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -36,7 +37,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -89,15 +90,14 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    database_url: Secret | None = _setting(
+        None, "The records store: `sqlite:///…` or `postgresql://…` (see records.md).", secret=True
+    )
     consent_sink: str | None = _setting(
-        None,
-        "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
+        None, "Where consent records go, comma-separated: `database`, `file://`, `https://`, …"
     )
     rights_sink: str | None = _setting(
-        None,
-        "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
+        None, "Where rights requests go: as `GATEWAY_CONSENT_SINK` (the file: `rights.jsonl`)."
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -139,13 +139,6 @@ class Settings:
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
     )
-    # The HTTP server's bounds (gateway.web.server); past each, the answer it names.
-    max_header_bytes: int = _setting(16_384, "Largest request head (line + fields); `431`.")
-    max_header_fields: int = _setting(100, "Most header fields in one request; `431`.")
-    header_timeout: float = _setting(10.0, "Seconds to send a request's head; `408`.")
-    body_timeout: float = _setting(30.0, "Seconds to send a body once the head is in; `408`.")
-    limit_concurrency: int = _setting(1000, "Connections + running requests per process; `503`.")
-    keep_alive_timeout: int = _setting(5, "Seconds an idle keep-alive connection stays open.")
     ipv6_limit_prefix: int = _setting(64, "Per-IP limits count an IPv6 client per /N network.")
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
@@ -211,6 +204,7 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _parse(f.name, name, raw.strip())
+        values.update(cls.standard_variables(environ, values))
         settings = cls(**values)
         settings.validate()
         return settings
@@ -245,6 +239,8 @@ class Settings:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
+        for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
+            raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
         if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
@@ -257,9 +253,8 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
-        for name, (low, high) in _SERVER_RANGES.items():
-            if not low <= getattr(self, name) <= high:
-                raise SettingsError(name.upper(), f"must be between {low} and {high}")
+        if not 32 <= self.ipv6_limit_prefix <= 128:
+            raise SettingsError("IPV6_LIMIT_PREFIX", "must be between 32 and 128")
         self._validate_oauth()
         if self.smtp_url is not None and self.mail_from is None:
             raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
@@ -268,11 +263,10 @@ class Settings:
         if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
             raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
-            problem = sink_url_problem(getattr(self, attr))
-            if problem:
-                raise SettingsError(attr.upper(), problem)
-            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
-                raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
+            for url in (u.strip() for u in (getattr(self, attr) or "").split(",") if u.strip()):
+                problem = sink_url_problem(url, self.redis_url, self.database_url)
+                if problem:
+                    raise SettingsError(attr.upper(), problem)
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
         if not 0 < self.delivery_timeout <= 120:
@@ -331,16 +325,8 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
-# Bounds of the HTTP server's settings (gateway.web.server), inclusive.
-_SERVER_RANGES: dict[str, tuple[float, float]] = {
-    "max_header_bytes": (1024, 1_048_576),
-    "max_header_fields": (10, 1000),
-    "header_timeout": (0.1, 600),
-    "body_timeout": (0.1, 600),
-    "limit_concurrency": (1, 1_000_000),
-    "keep_alive_timeout": (1, 600),
-    "ipv6_limit_prefix": (32, 128),
-}
+
+
 LIMIT_ENGINES = ("script", "limits")
 
 
@@ -370,7 +356,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             raise ValueError("must be true or false")
         if kind == "float":
             return float(raw)
-        if kind == "int":
+        if kind in ("int", "int | None"):
             return int(raw)
         return raw
     except ValueError as exc:
@@ -379,6 +365,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
+URL_SCHEMES["database_url"] = ("sqlite:///", "postgresql://", "postgres://")
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -386,12 +373,16 @@ _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
 
 
-def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
-    if url is None:
+def sink_url_problem(url: str | None, redis: object = None, database: object = None) -> str | None:
+    """What is wrong with one sink URL given the Redis and database URLs set, or None."""
+    if url == "database" and database is None and redis is not None:
+        return "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+    if url is None or url == "database":
         return None
+    if url.startswith("redis-stream://") and redis is None:
+        return "a redis-stream:// sink needs GATEWAY_REDIS_URL"
     if not url.startswith(SINK_SCHEMES):
-        return "must start with file://, redis-stream://, http:// or https://"
+        return "each sink must be database, or start with file://, redis-stream://, http(s)://"
     scheme, _, rest = url.partition("://")
     if scheme == "file" and not rest.startswith("/"):
         return "a file:// sink needs an absolute path (file:///var/lib/gateway/consent.jsonl)"
@@ -404,15 +395,4 @@ def sink_url_problem(url: str | None) -> str | None:
 
 def settings_table() -> str:
     """Every setting as a Markdown table, for ``docs/settings.md`` (a test keeps them equal)."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for f in fields(Settings):
-        name = ENV_PREFIX + (f.metadata.get("env") or f.name.upper())
-        default = f.default
-        if default is None or default == ():
-            shown = "unset"
-        elif isinstance(default, bool):
-            shown = "`true`" if default else "`false`"
-        else:
-            shown = f"`{default}`"
-        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
-    return "\n".join(rows) + "\n"
+    return markdown_table(fields(Settings), ENV_PREFIX)

@@ -47,9 +47,7 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
         key = await services.store.find_by_private_key(private_key)
         if key is None:
             return  # well formed but nobody's: anyone can make one, so it counts nothing
-        services.metrics.counter(
-            "gateway_private_key_exposed_total", "Private keys of real keys seen in a browser."
-        ).inc(where=where)
+        services.metrics.private_key_exposed.labels(where=where).inc()
         log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
         if key.exposed_at is None:
             now = services.clock()

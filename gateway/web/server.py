@@ -9,9 +9,9 @@ parser buffers them, and refuse past :attr:`WireLimits.max_header_bytes` or
 (``408``). Every refusal, and a request the parser cannot read (``400``), is answered with a
 problem+json body, and the connection is closed.
 
-:func:`serve` runs the gateway with them, with uvicorn's concurrency and keep-alive bounds set
-from the settings. The limits travel in :class:`GatewayServerConfig`, so worker processes (which
-receive the config pickled) enforce the same ones.
+``widget-gateway serve`` builds its :class:`GatewayServerConfig` with :func:`bounded_options`,
+which also sets uvicorn's concurrency and keep-alive bounds from the settings. The limits travel
+in the config, so worker processes (which receive it pickled) enforce the same ones.
 """
 
 from __future__ import annotations
@@ -280,46 +280,14 @@ def pick_protocol(http: str) -> str:
     return PROTOCOLS["httptools" if http == "auto" else http]
 
 
-def server_config(
-    settings: Settings,
-    host: str,
-    port: int,
-    workers: int = 1,
-    http: str = "auto",
-    loop: str = "auto",
-) -> GatewayServerConfig:
-    """uvicorn's config for the gateway, every bound taken from ``settings``."""
-    return GatewayServerConfig(
-        "gateway.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
-        server_header=False,
-        http=pick_protocol(http),
-        loop=loop,
-        limit_concurrency=settings.limit_concurrency,
-        timeout_keep_alive=settings.keep_alive_timeout,
-        h11_max_incomplete_event_size=settings.max_header_bytes,
-        wire=WireLimits.from_settings(settings),
-    )
-
-
-def serve(
-    settings: Settings,
-    host: str,
-    port: int,
-    workers: int = 1,
-    http: str = "auto",
-    loop: str = "auto",
-) -> None:
-    """Run the gateway until it is stopped (what ``uvicorn.run`` does, with our config)."""
-    from uvicorn.supervisors import Multiprocess
-
-    config = server_config(settings, host, port, workers, http, loop)
-    if config.workers > 1:
-        Multiprocess(config, sockets=[config.bind_socket()]).run()
-    else:
-        uvicorn.Server(config).run()
+def bounded_options(settings: Settings, http: str = "auto") -> dict[str, Any]:
+    """uvicorn options that put the gateway's bounds on a server: the bounded protocol for
+    ``http``, concurrency and keep-alive limits, and the wire limits for
+    :class:`GatewayServerConfig`."""
+    return {
+        "http": pick_protocol(http),
+        "limit_concurrency": settings.limit_concurrency,
+        "timeout_keep_alive": settings.keep_alive_timeout,
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "wire": WireLimits.from_settings(settings),
+    }
