@@ -138,7 +138,7 @@ def test_a_request_within_the_bounds_is_answered(served: Served) -> None:
             f"GET /healthz HTTP/1.1\r\nHost: gw\r\n{fields}Connection: close\r\n\r\n".encode()
         )
         status, _, body, _ = read_answer(sock)
-    assert status == 200 and json.loads(body) == {"status": "ok"}
+    assert status == 200 and json.loads(body)["status"] == "ok"
 
 
 def test_a_garbled_request_gets_a_problem_document(served: Served) -> None:
