@@ -18,6 +18,7 @@
     return fetch(API + path, init).then(function (r) {
       return r.json().catch(function () { return {}; }).then(function (data) {
         if (data && data.csrf_token) state.csrf = data.csrf_token;
+        if (r.status === 401 && data && data.code === "not_signed_in" && state.me) showSignIn("Your session has ended: sign in again.");
         return { ok: r.ok, status: r.status, data: data || {} };
       });
     }, function () { return { ok: false, status: 0, data: { detail: "The gateway cannot be reached." } }; });

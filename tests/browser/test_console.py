@@ -293,3 +293,27 @@ def test_two_factor_enrolment_then_sign_in_asks_for_the_code(console: Console) -
     page.fill("#si-code", totp.at(confirmed_at + 30))
     page.keyboard.press("Enter")
     expect(page.locator("#app")).to_be_visible()
+
+
+def test_ending_another_session_sends_that_browser_back_to_sign_in(console: Console) -> None:
+    here = console.page()
+    accept(here, console.create_account())
+    there = console.page()
+    there.goto(console.gw.url + "/console/")
+    there.fill("#si-email", OWNER)
+    there.fill("#si-password", PASSWORD)
+    there.click("#signin-form button[type=submit]")
+    expect(there.locator("#app")).to_be_visible()
+
+    here.reload()
+    expect(here.locator("#sessions li")).to_have_count(2)
+    expect(here.locator("#sessions li", has_text="This browser")).to_have_count(1)
+    here.get_by_role("button", name="End this session").click()
+    expect(here.locator("#status")).to_contain_text("Session ended")
+    expect(here.locator("#sessions li")).to_have_count(1)
+
+    there.fill("#iv-email", VIEWER)
+    there.click("#invite-form button[type=submit]")
+    expect(there.locator("#signin")).to_be_visible()
+    expect(there.locator("#status")).to_contain_text("sign in again")
+    assert all(VIEWER not in m.rcpt_tos for m in console.smtp.handler.received)
