@@ -26,6 +26,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err.too_fast": "That was quick! Please wait a moment and send the form again.",
         "err.spam": "Your request could not be sent. Please contact us another way.",
         "err.network": "The request could not be sent. Check your connection and try again.",
+        "err.unsent": "The request could not be sent. Please try again later.",
         "err.server": "Something went wrong on our side. Please try again in a few minutes.",
         "done.title": "Request received",
         "done.reference": "Your reference",
@@ -74,6 +75,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "err.too_fast": "C'était rapide ! Patientez un instant puis renvoyez le formulaire.",
         "err.spam": "Votre demande n'a pas pu être envoyée. Contactez-nous par un autre moyen.",
         "err.network": "La demande n'a pas pu être envoyée. Vérifiez votre connexion et réessayez.",
+        "err.unsent": "La demande n'a pas pu être envoyée. Veuillez réessayer plus tard.",
         "err.server": "Un problème est survenu de notre côté. Réessayez dans quelques minutes.",
         "done.title": "Demande reçue",
         "done.reference": "Votre référence",
@@ -127,6 +129,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "auf anderem Weg.",
         "err.network": "Die Anfrage konnte nicht gesendet werden. Prüfen Sie Ihre Verbindung "
         "und versuchen Sie es erneut.",
+        "err.unsent": "Die Anfrage konnte nicht gesendet werden. Bitte versuchen Sie es später "
+        "erneut.",
         "err.server": "Bei uns ist etwas schiefgelaufen. Bitte versuchen Sie es in einigen "
         "Minuten erneut.",
         "done.title": "Anfrage erhalten",
