@@ -1,9 +1,9 @@
 """A rights request: strict validation of what a visitor sent, its reference and its deadline.
 
 :func:`validate_submission` checks a decoded JSON body against a key's :class:`RightsConfig` and
-collects every problem as ``{"field", "message"}`` (so the form can show each next to its field)
-before raising one :class:`InvalidPayload`. Messages never quote what was sent: that may be
-personal data, and error answers end up in logs.
+collects every problem as ``{"field", "code", "message"}`` (so the form can show each next to its
+field, in the visitor's language, from its ``code``) before raising one :class:`InvalidPayload`.
+Messages never quote what was sent: that may be personal data, and error answers end up in logs.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from typing import Any
 
 import idna
 
-from gateway.errors import InvalidPayload
+from gateway import problems as rule
+from gateway.problems import Problems
 from gateway.rights.config import (
     LANGUAGES,
     REQUEST_TYPES,
@@ -135,42 +136,38 @@ def normalise_email(email: str) -> str:
 
 def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submission:
     """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
-    errors: dict[str, str] = {}
+    problems = Problems()
     allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
     for name in sorted(set(data) - allowed):
-        errors[name[:40]] = "not accepted"
+        problems.add(name[:40], rule.UNKNOWN, "not accepted")
 
     values: dict[str, str | None] = {}
     type_ = data.get("type")
     if type_ in (None, ""):
-        errors["type"] = "required"
+        problems.add("type", rule.MISSING, "required")
     elif type_ not in config.types:
-        errors["type"] = "not one of the offered request types"
+        problems.add("type", rule.NOT_AN_OPTION, "not one of the offered request types")
     for name, (kind, max_length) in STANDARD_FIELDS.items():
         if not config.enabled(name):
             continue
         value, problem = _text(data.get(name), max_length, multiline=kind == "textarea")
         if problem is None and value is None and config.required(name):
-            problem = "required"
+            problem = (rule.MISSING, "required")
         if problem is None and value is not None:
             if name == "email":
                 problem = _email_problem(value)
             elif name == "requester_type" and value not in REQUESTER_TYPES:
-                problem = "must be self or agent"
+                problem = (rule.NOT_AN_OPTION, "must be self or agent")
         if problem:
-            errors[name] = problem
+            problems.add(name, *problem)
         values[name] = value
 
-    custom = _validate_custom(data.get("custom", {}), config, errors)
+    custom = _validate_custom(data.get("custom", {}), config, problems)
 
     language = data.get("language", config.default_language)
     if language not in LANGUAGES:
-        errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
-    if errors:
-        raise InvalidPayload(
-            "Some fields need attention.",
-            errors=[{"field": f, "message": m} for f, m in errors.items()],
-        )
+        problems.add("language", rule.NOT_AN_OPTION, f"must be one of {', '.join(LANGUAGES)}")
+    problems.raise_if_any("Some fields need attention.")
     return Submission(
         type=str(type_),
         email=_domain_lowered(str(values["email"])),
@@ -185,64 +182,68 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
 
 
 def _validate_custom(
-    raw: Any, config: RightsConfig, errors: dict[str, str]
+    raw: Any, config: RightsConfig, problems: Problems
 ) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, dict):
-        errors["custom"] = "must be an object"
+        problems.add("custom", rule.WRONG_TYPE, "must be an object")
         return ()
     out: list[tuple[str, str]] = []
     for name in sorted(raw):
         if config.custom(name) is None:
-            errors[f"custom.{name[:40]}"] = "not accepted"
+            problems.add(f"custom.{name[:40]}", rule.UNKNOWN, "not accepted")
     for field in config.custom_fields:
-        where = f"custom.{field.id}"
         value, problem = _text(raw.get(field.id), field.max_length, multiline=False)
         if problem is None and value is None and field.required:
-            problem = "required"
-        if problem is None and field.options and value not in {v for v, _ in field.options}:
-            problem = None if value is None else "not one of the options"
+            problem = (rule.MISSING, "required")
+        offered = {v for v, _ in field.options}
+        if problem is None and value is not None and offered and value not in offered:
+            problem = (rule.NOT_AN_OPTION, "not one of the options")
         if problem:
-            errors[where] = problem
+            problems.add(f"custom.{field.id}", *problem)
         elif value is not None:
             out.append((field.id, value))
     return tuple(out)
 
 
-def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, str | None]:
+# A problem of one value: (code, message).
+Problem = tuple[str, str]
+
+
+def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, Problem | None]:
     """(normalised value or None when empty, problem or None)."""
     if value is None:
         return None, None
     if not isinstance(value, str):
-        return None, "must be text"
+        return None, (rule.WRONG_TYPE, "must be text")
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     for ch in value:
         if ch in BIDI_CONTROLS or (
             unicodedata.category(ch) in ("Cc", "Cs") and not (multiline and ch in "\n\t")
         ):
-            return None, "contains control characters"
+            return None, (rule.CONTROL_CHARACTERS, "contains control characters")
     value = value.strip()
     if not value:
         return None, None
     if len(value) > max_length:
-        return None, f"too long (at most {max_length} characters)"
+        return None, (rule.TOO_LONG, f"too long (at most {max_length} characters)")
     return value, None
 
 
-def _email_problem(email: str) -> str | None:
+def _email_problem(email: str) -> Problem | None:
     if len(email) > STANDARD_FIELDS["email"][1]:
-        return "too long (at most 254 characters)"
+        return rule.TOO_LONG, "too long (at most 254 characters)"
     local, at, domain = email.rpartition("@")
     if not at or not local or not domain:
-        return "not an email address"
+        return rule.INVALID_EMAIL, "not an email address"
     if len(local) > 64:
-        return "the part before @ is too long (at most 64 characters)"
+        return rule.INVALID_EMAIL, "the part before @ is too long (at most 64 characters)"
     if not LOCAL_PART.match(local):
-        return "not an email address"
+        return rule.INVALID_EMAIL, "not an email address"
     try:
         ascii_domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
     except idna.IDNAError:
-        return "not a valid email domain"
+        return rule.INVALID_EMAIL, "not a valid email domain"
     labels = ascii_domain.split(".")
     if (
         len(ascii_domain) > 253
@@ -250,7 +251,7 @@ def _email_problem(email: str) -> str | None:
         or not all(DOMAIN_LABEL.match(label) for label in labels)
         or labels[-1].isdigit()
     ):
-        return "not a valid email domain"
+        return rule.INVALID_EMAIL, "not a valid email domain"
     return None
 
 

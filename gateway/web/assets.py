@@ -4,9 +4,10 @@ Every ``static/src/*.js`` file but the prelude is a widget. What is served is as
 memory, when the routes are built: the shared prelude (``static/src/prelude.js``) and the widget's
 own source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
 "consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is exactly what
-the gateway sends. The assembled bytes are compressed once too (gzip level 9, and brotli when the optional ``brotli`` package is installed), and
-answers are picked from memory by ``Accept-Encoding``: compressing per request, or serving files
-through ``StaticFiles``, costs about ten times as much CPU on the hot path.
+the gateway sends. The assembled bytes are compressed once too (gzip level 9, and brotli when the
+optional ``brotli`` package is installed), and answers are picked from memory by
+``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
+about ten times as much CPU on the hot path.
 
 The stable URL is cached briefly (so a new release reaches pages within minutes) and revalidated
 with ``ETag``; the hashed URL never changes and is cached for a year. The manifest publishes the

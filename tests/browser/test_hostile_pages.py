@@ -21,7 +21,8 @@ from tests.support.wait import poll
 pytestmark = pytest.mark.browser
 
 BLOCKED_SCRIPT = (
-    '<script type="text/plain" data-category="analytics">window.ran = (window.ran || 0) + 1</script>'
+    '<script type="text/plain" data-category="analytics">'
+    "window.ran = (window.ran || 0) + 1</script>"
 )
 # The page's localStorage getter throws, as in a sandboxed iframe or with storage disabled.
 NO_STORAGE = (
