@@ -361,5 +361,7 @@ namespace.rights = {
     if (instance && instance.open) instance.open();
   })
 };
-if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", guarded(scan));
-else scan();
+attempt(function () {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", guarded(scan));
+  else scan();
+});
