@@ -6,7 +6,8 @@ what it may import (the rule is checked by ``tests/project/test_layering.py``):
 - shared core (top-level modules): ``app`` (the composition root), ``settings``, ``services``,
   ``errors``, ``signing``, ``redis_client``, ``durable``, ``clock``;
 - ``web`` — the HTTP edge; ``keys`` — key pairs, origins, stores; ``ratelimit`` — limits;
-- ``consent``, ``rights`` — the two widgets' APIs; ``delivery`` — sinks and delivery;
+- ``consent``, ``rights`` — the two widgets' APIs; ``locales`` — their built-in texts per
+  language; ``delivery`` — sinks and delivery;
 - ``admin`` — the operator's API and page; ``cli`` — the command line and the demo.
 
 The public surface is :func:`create_app` and :class:`Settings`, imported lazily so that importing

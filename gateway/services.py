@@ -8,20 +8,22 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any
 
 import redis.asyncio as aioredis
 
 from gateway import redis_client
+from gateway.clock import Clock, system_clock
+from gateway.consent.config import ConsentConfig
 from gateway.delivery.sinks import Sink, build_sinks
-from gateway.delivery.workers import start_delivery
+from gateway.delivery.workers import DeliveryHandle, start_delivery
+from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.ratelimit.limiter import Limiter
+from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
@@ -31,6 +33,8 @@ log = logging.getLogger("gateway")
 
 @dataclass
 class Services:
+    """Every long-lived part of one running app, typed; rooms with routes read what they need."""
+
     settings: Settings
     store: KeyStore
     keys: KeyCache
@@ -38,10 +42,17 @@ class Services:
     signing: Signing
     sinks: dict[str, Sink]
     metrics: Metrics
+    audit: AuditLog
+    duplicates: Duplicates
     redis: aioredis.Redis | None = None
-    extras: dict[str, Any] = field(default_factory=dict)
-    # Wall-clock time for key changes and private-key expiry; tests replace it to move in time.
-    clock: Callable[[], float] = time.time
+    delivery: DeliveryHandle | None = None
+    # The one clock (see gateway.clock); tests replace it to move in time.
+    clock: Clock = system_clock
+    # Parsed and rendered consent configs, per key version (bounded by the consent API).
+    consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
+    consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
+        default_factory=dict
+    )
 
 
 @contextlib.asynccontextmanager
@@ -71,18 +82,20 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(sink.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
             store=store,
             keys=keys,
             limiter=limiter,
-            signing=Signing(settings.signing_secrets()),
+            signing=Signing(list(secrets)),
             sinks=sinks,
             metrics=metrics,
+            audit=open_audit_log(settings, client),
+            duplicates=Duplicates(client, settings.rights_duplicate_window),
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
-        delivery = start_delivery(services)
-        stack.push_async_callback(delivery.stop)
-        services.extras["delivery"] = delivery
+        services.delivery = start_delivery(sinks, secrets, settings, metrics)
+        stack.push_async_callback(services.delivery.stop)
         yield services

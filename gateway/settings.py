@@ -114,7 +114,7 @@ class Settings:
         3 * 86400.0, "Seconds after acceptance when a record still failing goes to dead-letter."
     )
     delivery_backoff: float = _setting(
-        1.0, "Seconds before the first retry; doubles each attempt, with full jitter."
+        1.0, "Seconds before the first retry; doubles each attempt, half of each wait random."
     )
     delivery_backoff_max: float = _setting(300.0, "Longest wait between two attempts, seconds.")
     delivery_claim_idle: float = _setting(

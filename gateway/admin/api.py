@@ -34,6 +34,7 @@ from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, is_well_formed
 from gateway.keys.validation import validate_create, validate_update
+from gateway.problems import Problems
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
@@ -166,15 +167,11 @@ async def roll_key(request: Request, services: Services) -> Response:
     grace = body.get("grace_seconds", services.settings.roll_grace_seconds)
     unknown = set(body) - {"grace_seconds"}
     if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
-        raise InvalidGracePeriod(
+        problems = Problems()
+        problems.add("grace_seconds", InvalidGracePeriod.code, "0 to 2592000")
+        problems.raise_if_any(
             "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
-            errors=[
-                {
-                    "field": "grace_seconds",
-                    "message": "0 to 2592000",
-                    "code": "invalid_grace_period",
-                }
-            ],
+            InvalidGracePeriod,
         )
     now = services.clock()
     new = await key_admin.roll(services.store, audit_log(services), key, float(grace), ACTOR, now)

@@ -16,6 +16,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway import problems as rule
+from gateway.clock import utc
 from gateway.consent import config as consent_config
 from gateway.consent import receipts
 from gateway.consent.records import build_record, parse_choice
@@ -26,6 +28,7 @@ from gateway.errors import (
 )
 from gateway.keys.model import ApiKey
 from gateway.keys.private_keys import authenticate
+from gateway.problems import Problems
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.services import Services
 from gateway.web import openapi
@@ -51,9 +54,7 @@ def _dumps(data: Any) -> bytes:
 
 def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig:
     """The key's parsed config, kept per key version so each request does not re-validate it."""
-    cache: dict[tuple[str, float], consent_config.ConsentConfig] = services.extras.setdefault(
-        "consent_configs", {}
-    )
+    cache = services.consent_configs
     found = cache.get((key.public_key, key.updated_at))
     if found is None:
         try:
@@ -75,9 +76,7 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
     it is done once per key version and language list and kept, bounded like the parsed configs.
     """
     wanted = tuple(consent_config.parse_languages(lang))
-    cache: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = services.extras.setdefault(
-        "consent_rendered", {}
-    )
+    cache = services.consent_rendered
     cache_key = (key.public_key, key.updated_at, wanted)
     found = cache.get(cache_key)
     if found is None:
@@ -102,7 +101,8 @@ async def post_consent(call: WidgetCall) -> Response:
     services = call.services
     data = await read_json(call.request, services.settings.max_body_bytes)
     config = load_config(services, call.key)
-    choice = parse_choice(data, config, call.origin)
+    now = services.clock()
+    choice = parse_choice(data, config, call.origin, utc(now))
     record = build_record(
         choice,
         public_key=call.key.public_key,
@@ -111,9 +111,10 @@ async def post_consent(call: WidgetCall) -> Response:
         client_ip=truncate_ip(call.client_ip),
         user_agent=call.request.headers.get("user-agent", ""),
         id_secret=call.services.signing.secrets[0],
+        now=now,
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
-    await services.sinks["consent"].write(record.to_json())
+    await services.sinks["consent"].write(record.envelope())
     body = {
         "record_id": record.record_id,
         "receipt": receipts.issue(services.signing, record),
@@ -142,10 +143,15 @@ async def verify_receipt(request: Request) -> Response:
         data = await read_json(request, services.settings.max_body_bytes)
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
-            raise InvalidPayload(
-                'send {"receipt": "…"}',
-                errors=[{"field": "receipt", "message": "required, a string; nothing else"}],
-            )
+            problems = Problems()
+            for name in sorted(set(data) - {"receipt"}):
+                problems.add(str(name)[:40], rule.UNKNOWN, "nothing but the receipt")
+            if "receipt" not in data:
+                problems.add("receipt", rule.MISSING, "required")
+            elif not isinstance(receipt, str):
+                problems.add("receipt", rule.WRONG_TYPE, "a string")
+            problems.raise_if_any('send {"receipt": "…"}')
+        assert isinstance(receipt, str)
         check = receipts.verify(services.signing, receipt, key.public_key)
     except GatewayError as exc:
         services.metrics.errors.inc(code=exc.code)

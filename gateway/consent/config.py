@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gateway import locales
 from gateway import problems as rule
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
 from gateway.problems import Problems
@@ -299,27 +300,29 @@ def available_languages(config: ConsentConfig) -> set[str]:
 
 
 def pick_language(config: ConsentConfig, wanted: Sequence[str]) -> str:
-    """The first wanted language the config can speak (exactly, then by primary subtag)."""
+    """The first wanted language the config can speak (BCP 47 lookup, see ``gateway.locales``)."""
     have = available_languages(config)
-    for tag in wanted:
-        if tag in have:
-            return tag
-        primary = tag.split("-")[0]
-        if primary in have:
-            return primary
-    return config.default_language if config.default_language in have else "en"
+    default = locales.negotiate([config.default_language], "en", among=have)
+    return locales.negotiate(wanted, default, among=have)
 
 
 def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
     """What the widget fetches: the config with every text resolved for one language."""
     lang = pick_language(config, wanted)
-    chain = [lang, config.default_language, "en"]
+    # A language only the config speaks ("fr-ca") borrows the built-in texts of the nearest
+    # built-in locale ("fr") before those of the default language. Tags are compared in lower
+    # case: a config writes "pt-br", the built-in file is "pt-BR".
+    nearest = locales.negotiate([lang], config.default_language)
+    chain = [t.lower() for t in (lang, nearest, config.default_language, "en")]
 
     def text(
         own: Mapping[str, Mapping[str, str]], builtin: Mapping[str, Mapping[str, str]], key: str
     ) -> str:
-        for source in (own, builtin):
-            for tag in chain:
+        # Language first, then source: a visitor reads one language throughout, rather than the
+        # site's own wording in its default language mixed with built-in texts in theirs.
+        sources = [{t.lower(): texts for t, texts in s.items()} for s in (own, builtin)]
+        for tag in chain:
+            for source in sources:
                 value = source.get(tag, {}).get(key)
                 if value:
                     return value
@@ -342,10 +345,12 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
                 ],
             }
         )
-    policy_url = config.policy_url.get(lang) or config.policy_url.get("*")
+    urls = {tag.lower(): url for tag, url in config.policy_url.items()}
+    policy_url = urls.get(lang.lower()) or urls.get("*")
     return {
         "version": config.policy_version,
         "lang": lang,
+        "dir": locales.direction(lang),
         "lifetime_days": config.lifetime_days,
         "cookie": config.cookie_name,
         "reopen": config.reopen_button,

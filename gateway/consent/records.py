@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +19,9 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from gateway import problems as rule
+from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
+from gateway.delivery.envelope import Envelope
 from gateway.problems import Problems
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
@@ -90,9 +91,21 @@ class ConsentRecord:
     user_agent: str
 
     def to_json(self) -> dict[str, Any]:
+        """The record as the consent record schema describes it."""
         data = asdict(self)
         data["type"] = "consent"
         return data
+
+    def envelope(self) -> Envelope:
+        return Envelope(
+            kind="consent",
+            id=self.record_id,
+            received_at=self.received_at,
+            public_key=self.public_key,
+            account=self.account,
+            origin=self.origin,
+            body=self.to_json(),
+        )
 
 
 def parse_choice(
@@ -140,7 +153,7 @@ def parse_choice(
     if not isinstance(gpc, bool):
         problems.add("gpc", rule.WRONG_TYPE, "true or false")
     page_url = _page_url(data.get("page_url"), origin, problems)
-    given_at = _given_at(data.get("given_at"), now or datetime.now(UTC), problems)
+    given_at = _given_at(data.get("given_at"), now or utc(system_clock()), problems)
     record_key = data.get("record_key")
     if record_key is not None and not (
         isinstance(record_key, str) and _CONSENT_ID.fullmatch(record_key)
@@ -222,7 +235,7 @@ def _given_at(value: Any, now: datetime, problems: Problems) -> str | None:
 
 def new_record_id(now: float | None = None) -> str:
     """``cr_`` + milliseconds (hex, so ids sort by time) + 64 random bits."""
-    ms = int((time.time() if now is None else now) * 1000)
+    ms = int((system_clock() if now is None else now) * 1000)
     return f"cr_{ms:012x}{secrets.token_hex(8)}"
 
 
@@ -247,7 +260,7 @@ def build_record(
     id_secret: str,
     now: float | None = None,
 ) -> ConsentRecord:
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     received = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds")
     return ConsentRecord(
         record_id=(

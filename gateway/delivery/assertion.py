@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 
+from gateway.clock import system_clock
+from gateway.delivery.envelope import Envelope
 from gateway.errors import AssertionExpired, AssertionRefused
 from gateway.signing import Signing
 
@@ -57,22 +57,14 @@ def body_digest(body: bytes) -> str:
     return "sha256:" + hashlib.sha256(body).hexdigest()
 
 
-def record_id(record: Mapping[str, Any]) -> str:
-    """The record's idempotency id: ``record_id`` (consent) or ``reference`` (rights)."""
-    value = record.get("record_id") or record.get("reference")
-    if not isinstance(value, str) or not value:
-        raise ValueError("a record needs a record_id or a reference")
-    return value
-
-
-def sign_assertion(signer: URLSafeTimedSerializer, record: Mapping[str, Any], body: bytes) -> str:
+def sign_assertion(signer: URLSafeTimedSerializer, record: Envelope, body: bytes) -> str:
     """The assertion header value for ``record`` posted as ``body``."""
     claims = {
-        "key": str(record.get("public_key", "")),
-        "account": str(record.get("account", "")),
-        "origin": str(record.get("origin", "")),
-        "rid": record_id(record),
-        "received_at": str(record.get("received_at", "")),
+        "key": record.public_key,
+        "account": record.account,
+        "origin": record.origin,
+        "rid": record.id,
+        "received_at": record.received_at,
         "digest": body_digest(body),
     }
     token = signer.dumps(claims)
@@ -108,7 +100,7 @@ def verify_assertion(
     if not isinstance(claims, dict):
         raise AssertionRefused("assertion has an unexpected shape")
     signed_at = signed.timestamp()
-    current = time.time() if now is None else now
+    current = system_clock() if now is None else now
     if current - signed_at > max_age:
         raise AssertionExpired(f"assertion older than {max_age:g} seconds")
     if signed_at - current > CLOCK_SKEW:

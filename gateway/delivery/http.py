@@ -8,12 +8,11 @@ service, so ``/readyz`` shows one that cannot be reached while records keep bein
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
-from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.queue import DeliveryQueue
 
 PROBE_TIMEOUT = 1.0
@@ -37,7 +36,7 @@ class HttpSink:
             f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
         )
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         await self.queue.add(record)
         # The local workers need not wait for their next poll.
         self.wakeup.set()

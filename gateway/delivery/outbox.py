@@ -24,6 +24,7 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.queue import DeadEntry, Entry, QueueStatus
 from gateway.errors import SinkUnavailable
 
@@ -72,10 +73,10 @@ class RedisOutbox:
         self._promote = redis.register_script(_PROMOTE)
         self._claim_cursor = "0-0"
 
-    async def add(self, record: Mapping[str, Any]) -> str:
+    async def add(self, record: Envelope) -> str:
         entry = Entry.new(record, self.clock())
         try:
-            return _text(await self.redis.xadd(self.stream, {"e": entry.to_json()}))
+            return _text(await self.redis.xadd(self.stream, {"e": entry.dumps()}))
         except RedisError:
             raise SinkUnavailable("the outbox is unavailable; retry shortly") from None
 
@@ -124,7 +125,7 @@ class RedisOutbox:
         for entry_id, fields in items:
             if not fields:  # deleted while pending
                 continue
-            out.append(Entry.from_json(_text(entry_id), _field(fields, "e")))
+            out.append(Entry.loads(_text(entry_id), _field(fields, "e")))
         return out
 
     async def done(self, entry: Entry) -> None:
@@ -135,13 +136,13 @@ class RedisOutbox:
 
     async def retry(self, entry: Entry, at: float) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.zadd(self.retry_key, {entry.to_json(): int(at * 1000)})
+            pipe.zadd(self.retry_key, {entry.dumps(): int(at * 1000)})
             pipe.xack(self.stream, GROUP, entry.entry_id)
             pipe.xdel(self.stream, entry.entry_id)
             await pipe.execute()
 
     async def bury(self, entry: Entry, reason: str) -> None:
-        fields = {"e": entry.to_json(), "reason": reason, "died_at": str(self.clock())}
+        fields = {"e": entry.dumps(), "reason": reason, "died_at": str(self.clock())}
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.xadd(self.dead_key, fields)  # type: ignore[arg-type]
             pipe.xack(self.stream, GROUP, entry.entry_id)
@@ -162,8 +163,8 @@ class RedisOutbox:
             pipe.xrange(self.stream, count=1)
             pipe.zrange(self.retry_key, 0, 0)
             length, pending, retrying, dead, first, first_retry = await pipe.execute()
-        queued = [Entry.from_json(_text(i), _field(f, "e")).queued_at for i, f in first]
-        queued += [Entry.from_json("", m).queued_at for m in first_retry]
+        queued = [Entry.loads(_text(i), _field(f, "e")).queued_at for i, f in first]
+        queued += [Entry.loads("", m).queued_at for m in first_retry]
         return QueueStatus(
             service=self.service,
             kind=self.kind,
@@ -178,7 +179,7 @@ class RedisOutbox:
         items: Any = await self.redis.xrange(self.dead_key, count=limit)
         out = []
         for dead_id, fields in items:
-            entry = Entry.from_json(_text(dead_id), _field(fields, "e"))
+            entry = Entry.loads(_text(dead_id), _field(fields, "e"))
             out.append(
                 DeadEntry(
                     dead_id=entry.entry_id,
@@ -202,10 +203,10 @@ class RedisOutbox:
                 items += await self.redis.xrange(self.dead_key, dead_id, dead_id)
         now = self.clock()
         for dead_id, fields in items:
-            entry = Entry.from_json(_text(dead_id), _field(fields, "e"))
+            entry = Entry.loads(_text(dead_id), _field(fields, "e"))
             fresh = Entry.new(entry.record, now)
             async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.xadd(self.stream, {"e": fresh.to_json()})
+                pipe.xadd(self.stream, {"e": fresh.dumps()})
                 pipe.xdel(self.dead_key, dead_id)
                 await pipe.execute()
         return len(items)

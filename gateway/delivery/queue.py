@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from gateway.delivery.assertion import record_id
+from gateway.delivery.envelope import Envelope
 
 
 @dataclass(frozen=True)
@@ -22,44 +22,50 @@ class Entry:
     """One record waiting for delivery, as a worker sees it."""
 
     entry_id: str
-    record: Mapping[str, Any]
-    record_id: str
+    record: Envelope
     # Failed attempts so far.
     attempts: int
     # When the record entered the queue (epoch seconds); replay from dead-letter resets it.
     queued_at: float
     last_error: str = ""
 
-    def to_json(self) -> str:
-        return json.dumps(
-            {
-                "record": self.record,
-                "rid": self.record_id,
-                "attempts": self.attempts,
-                "queued_at": self.queued_at,
-                "last_error": self.last_error,
-            },
-            separators=(",", ":"),
-            ensure_ascii=False,
-        )
+    @property
+    def record_id(self) -> str:
+        return self.record.id
+
+    def to_json(self) -> dict[str, Any]:
+        """The entry as stored in the outbox or the spool."""
+        return {
+            "envelope": self.record.to_json(),
+            "attempts": self.attempts,
+            "queued_at": self.queued_at,
+            "last_error": self.last_error,
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), separators=(",", ":"), ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, entry_id: str, raw: str | bytes) -> Entry:
-        data = json.loads(raw)
+    def from_json(cls, entry_id: str, data: Mapping[str, Any]) -> Entry:
+        if "envelope" in data:
+            record = Envelope.from_json(data["envelope"])
+        else:  # queued by a release before envelopes
+            record = Envelope.from_queued_record(data["record"], str(data["rid"]))
         return cls(
             entry_id=entry_id,
-            record=data["record"],
-            record_id=str(data["rid"]),
+            record=record,
             attempts=int(data.get("attempts", 0)),
             queued_at=float(data["queued_at"]),
             last_error=str(data.get("last_error", "")),
         )
 
     @classmethod
-    def new(cls, record: Mapping[str, Any], now: float) -> Entry:
-        return cls(
-            entry_id="", record=dict(record), record_id=record_id(record), attempts=0, queued_at=now
-        )
+    def loads(cls, entry_id: str, raw: str | bytes) -> Entry:
+        return cls.from_json(entry_id, json.loads(raw))
+
+    @classmethod
+    def new(cls, record: Envelope, now: float) -> Entry:
+        return cls(entry_id="", record=record, attempts=0, queued_at=now)
 
     def failed(self, error: str) -> Entry:
         return replace(self, attempts=self.attempts + 1, last_error=error)
@@ -99,7 +105,7 @@ class DeliveryQueue(Protocol):
     service: str
     kind: str
 
-    async def add(self, record: Mapping[str, Any]) -> str:
+    async def add(self, record: Envelope) -> str:
         """Make ``record`` durable; raises :class:`~gateway.errors.SinkUnavailable`."""
 
     async def take(self, consumer: str, count: int) -> list[Entry]:

@@ -14,12 +14,12 @@ and retries later).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
 from redis.asyncio import Redis
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.file import FileSink
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
@@ -39,7 +39,7 @@ class Sink(Protocol):
     def label(self) -> str:
         """The sink's URL without credentials, for status output and logs."""
 
-    async def write(self, record: Mapping[str, Any]) -> None:
+    async def write(self, record: Envelope) -> None:
         """Store ``record`` durably before returning; raises ``SinkUnavailable``."""
 
     async def check(self) -> bool:

@@ -17,35 +17,18 @@ import json
 import os
 import secrets
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
+from gateway.delivery.envelope import Envelope
 from gateway.delivery.queue import DeadEntry, Entry, QueueStatus
+from gateway.durable import write_atomic
 from gateway.errors import SinkUnavailable
 
 
 def write_durably(folder: Path, tmp: Path, name: str, content: str) -> Path:
     """Write ``content`` to ``folder/name`` atomically and durably (tmp file, fsync, rename)."""
-    tmp_path = tmp / f"{name}.{secrets.token_hex(4)}"
-    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, content.encode())
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    target = folder / name
-    os.replace(tmp_path, target)
-    _fsync_dir(folder)
-    return target
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    return write_atomic(folder / name, content.encode(), tmp_dir=tmp)
 
 
 class FileSpool:
@@ -73,10 +56,10 @@ class FileSpool:
     def _name(self) -> str:
         return f"{int(self.clock() * 1000):013d}-{secrets.token_hex(8)}.json"
 
-    async def add(self, record: Mapping[str, Any]) -> str:
+    async def add(self, record: Envelope) -> str:
         entry = Entry.new(record, self.clock())
         name = self._name()
-        content = json.dumps({"entry": json.loads(entry.to_json()), "due": 0.0})
+        content = json.dumps({"entry": entry.to_json(), "due": 0.0})
         try:
             await asyncio.to_thread(self._add, name, content)
         except OSError:
@@ -135,7 +118,7 @@ class FileSpool:
             return None
         self._held[name] = fd
         entry = data["entry"]
-        return Entry.from_json(name, json.dumps(entry))
+        return Entry.from_json(name, entry)
 
     def _let_go(self, name: str) -> None:
         self._due.pop(name, None)
@@ -152,7 +135,7 @@ class FileSpool:
         self._let_go(name)
 
     async def retry(self, entry: Entry, at: float) -> None:
-        content = json.dumps({"entry": json.loads(entry.to_json()), "due": at})
+        content = json.dumps({"entry": entry.to_json(), "due": at})
         await asyncio.to_thread(self._retry, entry.entry_id, content, at)
 
     def _retry(self, name: str, content: str, at: float) -> None:
@@ -163,9 +146,7 @@ class FileSpool:
         self._due[name] = at
 
     async def bury(self, entry: Entry, reason: str) -> None:
-        content = json.dumps(
-            {"entry": json.loads(entry.to_json()), "reason": reason, "died_at": self.clock()}
-        )
+        content = json.dumps({"entry": entry.to_json(), "reason": reason, "died_at": self.clock()})
         await asyncio.to_thread(self._bury, entry.entry_id, content)
 
     def _bury(self, name: str, content: str) -> None:
@@ -218,7 +199,7 @@ class FileSpool:
         out = []
         for name in sorted(os.listdir(self.dead_dir))[:limit]:
             data = json.loads((self.dead_dir / name).read_text())
-            entry = Entry.from_json(name, json.dumps(data["entry"]))
+            entry = Entry.from_json(name, data["entry"])
             out.append(
                 DeadEntry(
                     dead_id=name.removesuffix(".json"),
@@ -249,8 +230,8 @@ class FileSpool:
                 data = json.loads(path.read_text())
             except FileNotFoundError:
                 continue
-            fresh = Entry.new(data["entry"]["record"], self.clock())
-            content = json.dumps({"entry": json.loads(fresh.to_json()), "due": 0.0})
+            fresh = Entry.new(Entry.from_json("", data["entry"]).record, self.clock())
+            content = json.dumps({"entry": json.loads(fresh.dumps()), "due": 0.0})
             write_durably(self.ready, self.tmp, self._name(), content)
             path.unlink()
             count += 1

@@ -8,14 +8,10 @@ the stream: the services do, once they have what they need (``XTRIM NAME MINID â
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
-from typing import Any
-
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
-from gateway.delivery.assertion import record_id
+from gateway.delivery.envelope import Envelope
 from gateway.errors import SinkUnavailable
 
 
@@ -31,11 +27,8 @@ class RedisStreamSink:
     def label(self) -> str:
         return f"redis-stream://{self.stream}"
 
-    async def write(self, record: Mapping[str, Any]) -> None:
-        fields = {
-            "record": json.dumps(record, ensure_ascii=False, separators=(",", ":")),
-            "record_id": record_id(record),
-        }
+    async def write(self, record: Envelope) -> None:
+        fields = {"record": record.wire(), "record_id": record.id}
         try:
             await self.redis.xadd(self.stream, fields)  # type: ignore[arg-type]
         except RedisError:

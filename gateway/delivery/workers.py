@@ -19,14 +19,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -37,6 +36,7 @@ from itsdangerous import URLSafeTimedSerializer
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import Entry
+from gateway.delivery.sinks import Sink
 from gateway.settings import Settings
 from gateway.web.metrics import Metrics
 
@@ -90,10 +90,6 @@ class AttemptResult:
     retry_after: float | None = None
 
 
-def encode(record: Mapping[str, Any]) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
-
-
 def classify(response: httpx.Response) -> AttemptResult:
     status = response.status_code
     if 200 <= status < 300:
@@ -114,10 +110,10 @@ async def post_entry(
     attempt_no: int,
 ) -> AttemptResult:
     """One attempt to deliver ``entry``; never raises for what the network or service does."""
-    body = encode(entry.record)
+    body = entry.record.wire()
     headers = {
         "Content-Type": "application/json",
-        "Idempotency-Key": entry.record_id,
+        "Idempotency-Key": entry.record.id,
         assertion.HEADER: assertion.sign_assertion(signer, entry.record, body),
         "X-Gateway-Attempt": str(attempt_no),
     }
@@ -342,12 +338,13 @@ def start_workers(
     return DeliveryHandle(workers, client, counters)
 
 
-def start_delivery(services: Any) -> DeliveryHandle:
-    """Start this instance's delivery workers for ``services.sinks`` (called in the lifespan)."""
-    settings: Settings = services.settings
+def start_delivery(
+    sinks: Mapping[str, Sink], secrets: Sequence[str], settings: Settings, metrics: Metrics
+) -> DeliveryHandle:
+    """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
     return start_workers(
-        services.sinks.values(),
-        settings.signing_secrets(),
+        sinks.values(),
+        list(secrets),
         DeliveryPolicy.from_settings(settings),
-        counters=Counters(services.metrics),
+        counters=Counters(metrics),
     )

@@ -11,8 +11,8 @@ and fsynced before the change is reported done). With Redis: one stream per key,
 
 from __future__ import annotations
 
+import asyncio
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
-from gateway.durable import locked
+from gateway.durable import append_durable
 from gateway.errors import StoreUnavailable
 from gateway.settings import Settings
 
@@ -81,15 +81,19 @@ class FileAuditLog:
             {k: v for k, v in event.to_json().items() if k != "id"}, separators=(",", ":")
         )
         try:
-            with locked(self.lock_path), open(self.path, "a") as fh:
-                fh.write(line + "\n")
-                fh.flush()
-                os.fsync(fh.fileno())
+            await asyncio.to_thread(
+                append_durable, self.path, (line + "\n").encode(), lock=self.lock_path
+            )
         except OSError as exc:
             raise StoreUnavailable("the audit trail could not be written") from exc
 
     async def read(
         self, public_key: str, cursor: str | None = None, limit: int = 100
+    ) -> tuple[list[AuditEvent], str | None]:
+        return await asyncio.to_thread(self._read, public_key, cursor, limit)
+
+    def _read(
+        self, public_key: str, cursor: str | None, limit: int
     ) -> tuple[list[AuditEvent], str | None]:
         after = int(cursor) if cursor and cursor.isdigit() else 0
         found: list[AuditEvent] = []
@@ -157,8 +161,5 @@ def open_audit_log(settings: Settings, client: aioredis.Redis | None) -> AuditLo
 
 
 def audit_log(services: Services) -> AuditLog:
-    """The running app's audit trail (made on first use, kept with the services)."""
-    log: AuditLog | None = services.extras.get("audit")
-    if log is None:
-        log = services.extras["audit"] = open_audit_log(services.settings, services.redis)
-    return log
+    """The running app's audit trail."""
+    return services.audit

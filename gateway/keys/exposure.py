@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-import time
 from typing import TYPE_CHECKING
 
 from gateway.errors import GatewayError, KeyChanged
@@ -53,7 +52,7 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
             return
         log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
         if key.exposed_at is None:
-            now = time.time()
+            now = services.clock()
             flagged = dataclasses.replace(key, exposed_at=now, updated_at=now)
             # Conditional: a revocation written meanwhile must not be undone by this flag.
             await services.store.put(flagged, replaces=key)
@@ -74,7 +73,7 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
                 audit_log(services),
                 key,
                 "gateway",
-                time.time(),
+                services.clock(),
                 reason="private key exposed",
             )
             log.warning("key %s revoked: its private key was exposed", key.public_key)

@@ -14,9 +14,10 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
+
+from gateway.clock import system_clock
 
 PUBLIC_PREFIX = "pk_"
 PRIVATE_PREFIX = "sk_"
@@ -105,7 +106,7 @@ class ApiKey:
         if not is_well_formed(private_key, PRIVATE_PREFIX):
             return False
         digest = hash_private_key(private_key)
-        at = time.time() if now is None else now
+        at = system_clock() if now is None else now
         found = False
         for entry in self.private_keys:
             # No early exit: the time taken does not depend on which digest matched.
@@ -185,7 +186,7 @@ def create_key(
     **settings: Any,
 ) -> NewKey:
     """A new key pair for ``account``; the private key is returned once and stored as a hash."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     key = ApiKey(
         public_key=new_key_string(PUBLIC_PREFIX),
@@ -203,7 +204,7 @@ def create_key(
 
 def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> NewKey:
     """Issue a new private key; the current ones stay valid for ``grace_seconds`` more."""
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     private_key = new_key_string(PRIVATE_PREFIX)
     kept = tuple(
         replace(p, expires_at=min(p.expires_at or at + grace_seconds, at + grace_seconds))
@@ -215,5 +216,5 @@ def roll_key(key: ApiKey, grace_seconds: float, now: float | None = None) -> New
 
 
 def revoke_key(key: ApiKey, now: float | None = None) -> ApiKey:
-    at = time.time() if now is None else now
+    at = system_clock() if now is None else now
     return replace(key, status="revoked", revoked_at=at, updated_at=at)

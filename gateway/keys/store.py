@@ -9,6 +9,7 @@ reload the document when its ``stat`` changes, checked at most every :data:`RELO
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import time
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.durable import locked
+from gateway.durable import locked, write_atomic
 from gateway.errors import KeyChanged, StoreUnavailable
 from gateway.keys.model import ApiKey, hash_private_key
 
@@ -83,30 +84,36 @@ class FileKeyStore:
         data_dir.mkdir(parents=True, exist_ok=True)
 
     async def get(self, public_key: str) -> ApiKey | None:
-        self._refresh()
+        await self._refresh()
         return self._keys.get(public_key)
 
     async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
+        # The locked read-change-write blocks on flock and fsync: off the event loop.
+        keys, stat = await asyncio.to_thread(self._put_locked, key, replaces)
+        self._keys, self._stat = keys, stat
+        for listener in self.listeners:
+            listener(key.public_key)
+
+    def _put_locked(
+        self, key: ApiKey, replaces: ApiKey | None
+    ) -> tuple[dict[str, ApiKey], tuple[int, int, int] | None]:
         with locked(self.lock_path):
             keys = self._read()
             if replaces is not None and keys.get(key.public_key) != replaces:
                 raise KeyChanged("the key was changed meanwhile; load it again and retry")
             keys[key.public_key] = key
             self._write(keys)
-            self._keys = keys
-            self._stat = self._current_stat()
-        for listener in self.listeners:
-            listener(key.public_key)
+            return keys, self._current_stat()
 
     async def list(
         self, account: str | None = None, cursor: str | None = None, limit: int = 50
     ) -> tuple[list[ApiKey], str | None]:
-        self._refresh(force=True)
+        await self._refresh(force=True)
         keys = [k for k in self._keys.values() if account is None or k.account == account]
         return page_of(keys, cursor, limit)
 
     async def find_by_private_key(self, private_key: str) -> ApiKey | None:
-        self._refresh(force=True)
+        await self._refresh(force=True)
         digest = hash_private_key(private_key)
         for key in self._keys.values():
             if any(p.digest == digest for p in key.private_keys):
@@ -119,15 +126,17 @@ class FileKeyStore:
     async def close(self) -> None:
         pass
 
-    def _refresh(self, force: bool = False) -> None:
+    async def _refresh(self, force: bool = False) -> None:
         now = self.clock()
         if not force and now - self._checked_at < RELOAD_INTERVAL:
             return
-        self._checked_at = now
-        stat = self._current_stat()
+        stat = self._current_stat()  # one stat(2): cheap enough for the loop
         if stat != self._stat:
-            self._keys = self._read()
-            self._stat = stat
+            keys = await asyncio.to_thread(self._read)
+            self._keys, self._stat = keys, stat
+        # Only now: a lookup arriving while the file is read must wait for its own read, not
+        # find the old (or empty) table marked as fresh.
+        self._checked_at = now
 
     def _current_stat(self) -> tuple[int, int, int] | None:
         try:
@@ -147,19 +156,7 @@ class FileKeyStore:
 
     def _write(self, keys: dict[str, ApiKey]) -> None:
         doc = {"version": 1, "keys": {pk: k.to_json() for pk, k in keys.items()}}
-        tmp = self.path.with_suffix(f".{os.getpid()}.tmp")
         try:
-            with open(tmp, "w") as fh:
-                json.dump(doc, fh, indent=1)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.chmod(tmp, 0o600)
-            os.replace(tmp, self.path)
-            dir_fd = os.open(self.path.parent, os.O_RDONLY)
-            try:
-                os.fsync(dir_fd)
-            finally:
-                os.close(dir_fd)
+            write_atomic(self.path, json.dumps(doc, indent=1).encode())
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise StoreUnavailable("the key file could not be written") from exc

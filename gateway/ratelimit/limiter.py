@@ -35,6 +35,7 @@ from redis.backoff import NoBackoff
 
 from gateway.errors import LimiterUnavailable, RateLimited
 from gateway.ratelimit.engines import Engine, EngineUnavailable, LimitsEngine, Window, WindowState
+from gateway.ratelimit.memory import MemoryEngine
 from gateway.ratelimit.script import ScriptEngine
 from gateway.settings import Settings
 
@@ -119,7 +120,11 @@ class Limiter:
     ) -> None:
         self.settings = settings
         self._clock = clock
-        self._memory: Engine = LimitsEngine(MemoryStorage(), settings.limit_strategy)
+        self._memory: Engine = (
+            MemoryEngine()
+            if settings.limit_strategy == "sliding-window-counter"
+            else LimitsEngine(MemoryStorage(), settings.limit_strategy)
+        )
         self._primary: Engine | None = None
         self._retry_at = 0.0
         self._degraded = False

@@ -12,12 +12,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
-from datetime import UTC, datetime
 
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.clock import utc
 from gateway.errors import GatewayError, InvalidPayload, SinkUnavailable, SpamSuspected
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.rights.config import RightsConfig, parse_rights_config, public_config, resolve_language
@@ -43,7 +42,12 @@ def routes() -> list[Route]:
     return [
         widget_route("/rights/config", rights_config, widget="rights", methods=["GET"]),
         widget_route(
-            "/rights", submit_rights_request, widget="rights", methods=["POST"], limits=ip_limit
+            "/rights",
+            submit_rights_request,
+            widget="rights",
+            methods=["POST"],
+            limits=ip_limit,
+            defer_limits=True,
         ),
     ]
 
@@ -82,7 +86,7 @@ async def rights_config(call: WidgetCall) -> Response:
         config.default_language,
     )
     body = public_config(config, lang)
-    body["form_token"] = form_tokens(call).issue(call.key.public_key, time.time())
+    body["form_token"] = form_tokens(call).issue(call.key.public_key, call.services.clock())
     body["min_age_ms"] = int(call.services.settings.rights_token_min_age * 1000)
     body["honeypot"] = HONEYPOT
     # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
@@ -99,7 +103,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         # A typed refusal, not a fake success: a person whose browser autofilled the hidden
         # field must learn that nothing was sent, since this is a legal request.
         raise SpamSuspected("the request was not stored")
-    form_tokens(call).check(data.get("form_token"), call.key.public_key, time.time())
+    form_tokens(call).check(data.get("form_token"), call.key.public_key, services.clock())
     submission = validate_submission(data, key_config(call))
 
     secret = services.signing.secrets[0]
@@ -110,6 +114,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         services.metrics.counter(
             "gateway_rights_duplicates_total", "Rights requests sent again within the window."
         ).inc()
+        await call.admit()
         return JSONResponse(earlier, status_code=202, headers=NO_STORE)
 
     email_id = hmac.new(
@@ -118,11 +123,10 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         hashlib.sha256,
     ).hexdigest()[:32]
     limit = call.key.limit("rights_per_email", settings.limit_rights_per_email)
-    decision = await services.limiter.enforce(
-        [LimitRequest("rights_email", limit, (call.key.public_key, email_id))]
-    )
+    # The request's one limiter call: the guard's limits and this per-address one together.
+    await call.admit([LimitRequest("rights_email", limit, (call.key.public_key, email_id))])
 
-    received_at = datetime.now(UTC).replace(microsecond=0)
+    received_at = utc(services.clock())
     accepted = RightsRequest(
         reference=new_reference(),
         submission=submission,
@@ -137,7 +141,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     if other is not None:  # the same submission, sent concurrently, won the race
         return JSONResponse(other, status_code=202, headers=NO_STORE)
     try:
-        await services.sinks["rights"].write(accepted.to_record())
+        await services.sinks["rights"].write(accepted.envelope())
     except Exception as exc:
         await duplicates.release(fp)
         if isinstance(exc, GatewayError):
@@ -147,16 +151,11 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     services.metrics.counter(
         "gateway_rights_requests_total", "Rights requests accepted, by regime."
     ).inc(regime=submission.regime)
-    return JSONResponse(answer, status_code=202, headers={**NO_STORE, **decision.headers})
+    return JSONResponse(answer, status_code=202, headers=NO_STORE)
 
 
 def _duplicates(call: WidgetCall) -> Duplicates:
-    extras = call.services.extras
-    found = extras.get("rights_duplicates")
-    if not isinstance(found, Duplicates):
-        found = Duplicates(call.services.redis, call.services.settings.rights_duplicate_window)
-        extras["rights_duplicates"] = found
-    return found
+    return call.services.duplicates
 
 
 openapi.describe(

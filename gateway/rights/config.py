@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gateway import locales
 from gateway import problems as rule
 from gateway.problems import Problems
 from gateway.rights.texts import TEXTS
@@ -264,18 +265,18 @@ def _is_labels(value: Any) -> bool:
 def resolve_language(
     requested: str | None, accept_language: str | None, default: str = DEFAULT_LANGUAGE
 ) -> str:
-    """The form's language: ``?lang=`` if we speak it, else the browser's first one we speak."""
+    """The form's language: ``?lang=`` if we speak it, else the browser's first one we speak.
+
+    Each tag is looked up as ``gateway.locales.negotiate`` does (``pt-BR``, ``zh-TW`` → ``zh-Hant``,
+    ``fr-CA`` → ``fr``).
+    """
     candidates = [requested or ""]
     for part in (accept_language or "").split(","):
         tag, _, params = part.strip().partition(";")
         if "q=0" in params.replace(" ", "") and not params.strip().startswith("q=0."):
             continue  # q=0 means "not this one"
         candidates.append(tag)
-    for tag in candidates:
-        primary = tag.strip().lower().split("-")[0].split("_")[0]
-        if primary in LANGUAGES:
-            return primary
-    return default
+    return locales.negotiate([c for c in candidates if c.strip()], default, among=LANGUAGES)
 
 
 def _label(labels: Mapping[str, str], lang: str, default: str) -> str:
@@ -328,6 +329,7 @@ def public_config(config: RightsConfig, lang: str) -> dict[str, Any]:
     ui = {k: v for k, v in texts.items() if not k.startswith(("type.", "field.", "requester."))}
     return {
         "language": lang,
+        "dir": locales.direction(lang),
         "languages": list(LANGUAGES),
         "fields": [type_field, *fields],
         "texts": ui,

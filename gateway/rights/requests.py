@@ -20,6 +20,7 @@ from typing import Any
 import idna
 
 from gateway import problems as rule
+from gateway.delivery.envelope import Envelope, timestamp
 from gateway.problems import Problems
 from gateway.rights.config import (
     LANGUAGES,
@@ -87,7 +88,19 @@ class RightsRequest:
     received_at: datetime
     respond_by: date
 
-    def to_record(self) -> dict[str, Any]:
+    def envelope(self) -> Envelope:
+        return Envelope(
+            kind="rights_request",
+            id=self.reference,
+            received_at=timestamp(self.received_at),
+            public_key=self.public_key,
+            account=self.account,
+            origin=self.origin,
+            body=self.to_json(),
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The request as the rights request schema describes it."""
         return {
             "kind": "rights_request",
             "reference": self.reference,

@@ -32,7 +32,7 @@ from gateway.errors import (
 from gateway.keys.cache import CachedKey
 from gateway.keys.exposure import report_exposed_key, scan_for_private_key
 from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
-from gateway.ratelimit.limiter import LimitRequest
+from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
 from gateway.web.clientip import client_ip
 
@@ -45,15 +45,41 @@ Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
 ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
 
 
+@dataclass
+class Admission:
+    """The request's limits: checked together, in one limiter call, exactly once."""
+
+    limiter: Limiter
+    limits: list[LimitRequest]
+    decision: LimitDecision | None = None
+
+    async def admit(self, extra: Sequence[LimitRequest] = ()) -> LimitDecision:
+        if self.decision is not None:
+            raise RuntimeError("a request's limits are checked once")
+        # Marked first: a refusal raised below still counts as the one check.
+        self.decision = LimitDecision(True, {}, None)
+        self.decision = await self.limiter.enforce([*self.limits, *extra])
+        return self.decision
+
+
 @dataclass(frozen=True)
 class WidgetCall:
-    """One request to a widget endpoint, after the key and origin checks passed."""
+    """One request to a widget endpoint, after the key and origin checks passed.
+
+    Behind a route with ``defer_limits``, the endpoint calls :meth:`admit` itself once it knows
+    its own limits (the rights form's per-address limit needs the body); the guard checks the
+    limits in any path where the endpoint did not, so every request is counted once.
+    """
 
     request: Request
     services: Services
     key: ApiKey
     origin: str
     client_ip: str
+    admission: Admission
+
+    async def admit(self, extra: Sequence[LimitRequest] = ()) -> LimitDecision:
+        return await self.admission.admit(extra)
 
 
 async def load_key(request: Request, services: Services) -> CachedKey:
@@ -97,12 +123,14 @@ def widget_route(
     widget: str,
     methods: Sequence[str],
     limits: ExtraLimits | None = None,
+    defer_limits: bool = False,
 ) -> Route:
     """A route at ``/v1/{public_key}{path}`` whose ``endpoint`` runs behind the guard."""
 
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
         headers: dict[str, str] = {}
+        call: WidgetCall | None = None
         try:
             cached = await load_key(request, services)
             origin = check_origin(request, cached)
@@ -113,14 +141,21 @@ def widget_route(
             if widget not in key.widgets:
                 raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
             ip = client_ip(request.scope, services.settings.trusted_proxies)
-            call = WidgetCall(request, services, key, origin, ip)
-            wanted = base_limits(services, key, ip)
+            admission = Admission(services.limiter, base_limits(services, key, ip))
+            call = WidgetCall(request, services, key, origin, ip, admission)
             if limits is not None:
-                wanted.extend(limits(call))
-            decision = await services.limiter.enforce(wanted)
-            headers.update(decision.headers)
+                admission.limits.extend(limits(call))
+            if not defer_limits:
+                await call.admit()
             response = await endpoint(call)
+            if admission.decision is None:
+                await call.admit()
+            headers.update(admission.decision.headers if admission.decision else {})
         except GatewayError as exc:
+            if call is not None and call.admission.decision is None:
+                exc = await _counted(call, exc)
+            if call is not None and call.admission.decision is not None:
+                headers.update(call.admission.decision.headers)
             services.metrics.errors.inc(code=exc.code)
             if exc.status == 429:
                 services.metrics.rate_limited.inc(widget=widget)
@@ -138,6 +173,18 @@ def widget_route(
 
     guarded.__name__ = getattr(endpoint, "__name__", "widget_endpoint")
     return Route("/v1/{public_key}" + path, guarded, methods=list(methods))
+
+
+async def _counted(call: WidgetCall, exc: GatewayError) -> GatewayError:
+    """An endpoint with deferred limits failed before checking them: count the request now.
+
+    A refusal by the limits wins over the endpoint's own error, as it would have without the
+    deferral."""
+    try:
+        await call.admit()
+    except GatewayError as limited:
+        return limited
+    return exc
 
 
 # List-valued fields: when the endpoint set one too (e.g. a limit of its own), the values are

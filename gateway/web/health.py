@@ -1,8 +1,8 @@
 """Operators' endpoints: liveness, readiness and Prometheus metrics.
 
 ``/readyz`` answers ``200`` with ``"status": "ok"`` or ``"degraded"`` (a dependency is down but
-the instance still serves, e.g. limits fell back to memory), and ``503`` when the instance cannot
-serve widgets (its key store or a sink that must take records is unreachable).
+the instance still serves: limits fell back to memory, or a sink cannot be reached — records are
+then refused with a 503 the widget retries), and ``503`` only when the key store is unreachable.
 """
 
 from __future__ import annotations

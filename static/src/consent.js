@@ -9,7 +9,7 @@ var MAX_ATTEMPTS_PER_PAGE = 5;
 
 var CSS = PALETTE_CSS +
   ".banner,.preferences{background:var(--bg);color:var(--text);border-radius:var(--wg-radius,12px);" +
-  "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:left}" +
+  "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:start}" +
   ".banner{position:fixed;z-index:2147483646;bottom:16px;left:50%;transform:translateX(-50%);" +
   "width:min(46rem,calc(100% - 32px))}" +
   ".bottom-left .banner,.bottom-right .banner{transform:none;left:16px;width:min(26rem,calc(100% - 32px))}" +
@@ -36,7 +36,7 @@ var CSS = PALETTE_CSS +
   "border-radius:50%;background:#fff;transition:transform .15s}" +
   "input:checked{background:var(--accent)}input:checked:before{transform:translateX(1.05em)}" +
   "input:disabled{opacity:.6;cursor:default}" +
-  ".gpc-notice{font-size:.9em;padding:.5em .8em;border-left:3px solid var(--accent);background:#8882}" +
+  ".gpc-notice{font-size:.9em;padding:.5em .8em;border-inline-start:3px solid var(--accent);background:#8882}" +
   ".reopen{position:fixed;z-index:2147483645;bottom:16px;left:16px;width:44px;height:44px;" +
   "padding:0;border-radius:50%;flex:none;display:grid;place-items:center;box-shadow:0 2px 10px #0005}" +
   "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{left:0;right:0;bottom:0;" +
@@ -351,6 +351,7 @@ function render(nextView) {
   var mode = scriptOptions.theme || theme.mode || "auto";
   frame.className = "wg " + mode + " " + (theme.position || "bottom");
   frame.setAttribute("lang", config.lang);
+  frame.setAttribute("dir", config.dir || "ltr");
   // the key's accent, when the page sets no --wg-accent; its text colour is picked for contrast
   frame.style.cssText = theme.accent ? "--accent:var(--wg-accent," + theme.accent + ");--accent-text:var(--wg-accent-text," + contrastText(theme.accent) + ")" : "";
   frame.innerHTML = nextView == "banner" ? renderBanner() : nextView == "preferences" ? renderPreferences() :

@@ -30,13 +30,13 @@ var CSS = PALETTE_CSS + ":host{display:block}" +
   ".error{color:var(--error);font-size:.9em;margin:4px 0 0}.error:empty{display:none}" +
   "button{cursor:pointer;border:0;border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
   "background:var(--accent);color:var(--accent-text)}button:disabled{opacity:.6;cursor:wait}" +
-  ".alert{border-left:4px solid var(--error);padding:8px 12px;margin:0 0 14px}.alert:empty{display:none}" +
+  ".alert{border-inline-start:4px solid var(--error);padding:8px 12px;margin:0 0 14px}.alert:empty{display:none}" +
   ".trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
   ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +
   ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
   "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--text)}" +
   "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
-  ".close{position:absolute;top:8px;right:8px;background:none;color:var(--text);padding:4px 10px;font-size:1.3em}";
+  ".close{position:absolute;top:8px;inset-inline-end:8px;background:none;color:var(--text);padding:4px 10px;font-size:1.3em}";
 
 // An element: attributes (text: its text, on…: a guarded listener) and children.
 function h(tag, attributes, children) {
@@ -163,7 +163,7 @@ function Instance(element) {
 
   function show(content) {
     if (box) box.remove();
-    box = h("div", { class: "box", lang: config.language }, [
+    box = h("div", { class: "box", lang: config.language, dir: config.dir || "ltr" }, [
       modal ? h("button", { type: "button", class: "close", "aria-label": config.texts.close, text: "×",
         onclick: function () { dialog.close(); } }) : null,
       content

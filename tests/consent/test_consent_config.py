@@ -32,8 +32,8 @@ def test_defaults_give_four_categories_with_only_necessary_required() -> None:
     [
         (["fr-ca", "en"], "fr", "Tout refuser"),
         (["de"], "de", "Alle ablehnen"),
-        (["ja", "de-at"], "de", "Alle ablehnen"),
-        (["ja"], "en", "Reject all"),
+        (["sw", "de-at"], "de", "Alle ablehnen"),
+        (["sw"], "en", "Reject all"),
         ([], "en", "Reject all"),
     ],
     ids=["region-falls-to-primary", "exact", "second-choice", "unknown", "none"],
@@ -47,7 +47,7 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
     config = parse_config(
         {
             "default_language": "de",
-            "texts": {"it": {"title": "La tua privacy"}, "de": {"title": "Privatsphäre"}},
+            "texts": {"sw": {"title": "Faragha yako"}, "de": {"title": "Privatsphäre"}},
             "categories": [
                 {"id": "necessary", "required": True},
                 {
@@ -58,10 +58,10 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
             ],
         }
     )
-    widget = resolve(config, parse_languages("it-IT,en"))
-    assert widget["lang"] == "it"
-    assert widget["texts"]["title"] == "La tua privacy"
-    # No Italian text for the button: the config's default language, then built-in German.
+    widget = resolve(config, parse_languages("sw-KE,en"))
+    assert widget["lang"] == "sw"
+    assert widget["texts"]["title"] == "Faragha yako"
+    # No Swahili text for the button, here or built in: the config's default language, German.
     assert widget["texts"]["accept_all"] == "Alle akzeptieren"
     assert widget["categories"][1]["title"] == "Videos"
     assert widget["categories"][1]["services"] == [
@@ -97,3 +97,19 @@ def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], fi
         parse_config(config)
     assert field in [e["field"] for e in caught.value.errors]
     assert_typed(caught.value.errors)
+
+
+def test_a_configs_language_tags_match_the_built_in_ones_in_any_case() -> None:
+    # The config writes tags in lower case ("pt-br"); the built-in locale is "pt-BR".
+    config = parse_config({"texts": {"pt-br": {"title": "Sua privacidade"}}})
+    widget = resolve(config, parse_languages("pt-BR"))
+    assert widget["texts"]["title"] == "Sua privacidade"
+    assert widget["texts"]["reject_all"] == "Rejeitar todos"
+
+
+def test_a_language_only_the_config_speaks_borrows_the_nearest_built_in_texts() -> None:
+    config = parse_config({"texts": {"fr-ca": {"title": "Votre vie privée"}}})
+    widget = resolve(config, parse_languages("fr-CA"))
+    assert widget["lang"] == "fr-ca"
+    assert widget["texts"]["title"] == "Votre vie privée"
+    assert widget["texts"]["reject_all"] == "Tout refuser"

@@ -7,19 +7,22 @@ import time
 import pytest
 
 from gateway.delivery.assertion import serializer, sign_assertion, verify_assertion
-from gateway.delivery.workers import encode
 from gateway.errors import AssertionExpired, AssertionRefused
 from gateway.signing import Signing
+from tests.support.receiver import envelope
 
 OLD, NEW = "old-secret-0123456789abcdef0123456789", "new-secret-0123456789abcdef0123456789"
-RECORD = {
-    "record_id": "rec_1",
-    "public_key": "pk_live_1",
-    "account": "acct_1",
-    "origin": "https://shop.example",
-    "received_at": "2025-01-01T00:00:00Z",
-}
-BODY = encode(RECORD)
+RECORD = envelope(
+    {
+        "record_id": "rec_1",
+        "public_key": "pk_live_1",
+        "account": "acct_1",
+        "origin": "https://shop.example",
+        "received_at": "2025-01-01T00:00:00Z",
+        "key": "pk_live_1",
+    }
+)
+BODY = RECORD.wire()
 
 
 def test_a_genuine_assertion_says_key_account_origin_and_record() -> None:

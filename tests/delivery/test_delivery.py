@@ -7,6 +7,8 @@ assertion and stores each idempotency key once), behind a switch that makes it s
 from __future__ import annotations
 
 import asyncio
+import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,7 +23,7 @@ from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryHandle, DeliveryPolicy, start_workers
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, GarbageServer, Receiver, record, wait_until
+from tests.support.receiver import SECRETS, GarbageServer, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 FAST = DeliveryPolicy(
@@ -69,7 +71,7 @@ def test_records_accepted_while_the_service_is_down_arrive_once_when_it_is_back(
     async def scenario() -> None:
         async with delivering(kind, redis_url, tmp_path, port) as (sink, handle):
             for n in range(40):
-                await sink.write(record(n))
+                await sink.write(envelope(record(n)))
             # The service is down: workers retry, nothing is lost or dropped.
             await wait_until(lambda: handle.snapshot().get("consent", {}).get("retried", 0) >= 40)
             assert not await sink.check()
@@ -106,7 +108,7 @@ def test_transient_failures_are_retried_until_the_service_stores_each_record_onc
         try:
             async with delivering("redis", redis_url, tmp_path, port) as (sink, handle):
                 for n in range(10):
-                    await sink.write(record(n))
+                    await sink.write(envelope(record(n)))
                 await wait_until(
                     lambda: handle.snapshot().get("consent", {}).get("retried", 0) >= 20
                 )
@@ -141,7 +143,7 @@ def test_a_refusing_service_dead_letters_at_once_and_replay_delivers(
         with ServerThread(receiver, port=port):
             async with delivering(kind, redis_url, tmp_path, port) as (sink, handle):
                 for n in range(5):
-                    await sink.write(record(n))
+                    await sink.write(envelope(record(n)))
                 await wait_until(lambda: handle.snapshot().get("consent", {}).get("dead") == 5)
                 status = await sink.queue.status()
                 assert (status.depth, status.dead) == (0, 5)
@@ -194,7 +196,7 @@ def test_a_record_that_keeps_failing_is_dead_lettered(
     async def scenario() -> None:
         with ServerThread(receiver, port=port):
             async with delivering(kind, redis_url, tmp_path, port, policy) as (sink, handle):
-                await sink.write(record(1))
+                await sink.write(envelope(record(1)))
                 await wait_until(lambda: handle.snapshot()["consent"]["dead"] == 1)
                 [dead] = await sink.queue.dead(10)
                 assert dead.reason == reason
@@ -235,7 +237,7 @@ def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_t
 
     async def scenario() -> None:
         for n in range(3):
-            await sink.write(record(n))
+            await sink.write(envelope(record(n)))
         handle = start_workers([sink], SECRETS, FAST)
         await spool.taking.wait()
         stopping = asyncio.ensure_future(handle.stop())
@@ -251,3 +253,35 @@ def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_t
         assert sorted(e.record_id for e in taken) == ["rec_00000", "rec_00001", "rec_00002"]
 
     run_sync(scenario())
+
+
+@pytest.mark.parametrize("kind", ["redis", "spool"])
+def test_an_entry_queued_by_the_previous_release_is_still_delivered(
+    kind: str, redis_url: str, tmp_path: Path
+) -> None:
+    # Before envelopes, an entry held the record and its id only. An upgrade must deliver
+    # whatever was waiting in the outbox or the spool at the time.
+    port = free_port()
+    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    legacy = json.dumps(
+        {"record": record(7, "old"), "rid": "old_00007", "attempts": 0, "queued_at": time.time()}
+    )
+
+    async def scenario() -> None:
+        async with delivering(kind, redis_url, tmp_path, port) as (sink, _handle):
+            if kind == "redis":
+                client = Redis.from_url(redis_url)
+                await client.xadd("wg:outbox:{consent}", {"e": legacy})
+                await client.aclose()
+            else:
+                ready = tmp_path / "spool" / "consent" / "ready"
+                ready.mkdir(parents=True, exist_ok=True)
+                (ready / "0000000000001-legacy.json").write_text(
+                    json.dumps({"entry": json.loads(legacy), "due": 0.0})
+                )
+            sink.wakeup.set()
+            with ServerThread(receiver, port=port):
+                await wait_until(lambda: "old_00007" in receiver.stored, timeout=30)
+
+    run_sync(scenario())
+    assert receiver.stored.count("old_00007") == 1

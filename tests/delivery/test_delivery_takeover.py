@@ -18,7 +18,7 @@ from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryPolicy, start_workers
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, record, wait_until
+from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -52,7 +52,7 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
         )
         sink = HttpSink("consent", url, queue)
         for n in range(10):
-            await sink.write(record(n))
+            await sink.write(envelope(record(n)))
         instance = subprocess.Popen(
             [sys.executable, "-m", "tests.support.delivery_instance"], cwd=ROOT, env=env
         )

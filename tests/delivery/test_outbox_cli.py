@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,7 +15,7 @@ from gateway.delivery.workers import DeliveryPolicy, start_workers
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, record, wait_until
+from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 POLICY = DeliveryPolicy(timeout=1, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
@@ -51,8 +52,11 @@ def test_operator_lists_dead_records_and_replays_them(
         handle = start_workers(sinks.values(), SECRETS, POLICY)
         try:
             for n in range(records):
-                await sinks["consent"].write(record(n))
+                await sinks["consent"].write(envelope(record(n)))
             await wait_until(condition)
+            # The service has the records once the workers have also marked them done.
+            status = sinks["consent"].queue.status  # type: ignore[attr-defined]
+            await wait_until(lambda: _settled(status))
         finally:
             await handle.stop()
             await client.aclose()
@@ -79,3 +83,8 @@ def test_operator_lists_dead_records_and_replays_them(
     status = json.loads(outbox(["status", "--json"], settings, capsys))
     assert [(s["depth"], s["in_flight"], s["dead"]) for s in status] == [(0, 0, 0)]
     assert sorted(service.stored) == [f"rec_{n:05d}" for n in range(3)]
+
+
+async def _settled(status: Any) -> bool:
+    current = await status()
+    return bool(current.depth == 0 and current.in_flight == 0)

@@ -13,7 +13,7 @@ from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer, free_port
-from tests.support.receiver import SECRETS, Receiver, record, wait_until
+from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 RECORDS = 150
@@ -53,7 +53,7 @@ def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> No
                 # As the widget does: a record refused with a 503 is sent again later.
                 while True:
                     try:
-                        await sink.write(record(n))
+                        await sink.write(envelope(record(n)))
                         break
                     except SinkUnavailable:
                         refused += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -15,6 +16,7 @@ from gateway.delivery.sinks import build_sinks
 from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
+from tests.support.receiver import envelope
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,8 +35,10 @@ def test_the_embedded_default_writes_both_services_to_the_data_folder(data_dir: 
     sinks = build_sinks(Settings(data_dir=data_dir), None)
 
     async def scenario() -> None:
-        await sinks["consent"].write({"record_id": "r1", "origin": "https://shop.example"})
-        await sinks["rights"].write({"reference": "WG-1", "type": "access"})
+        await sinks["consent"].write(
+            envelope({"record_id": "r1", "origin": "https://shop.example"})
+        )
+        await sinks["rights"].write(envelope({"reference": "WG-1", "type": "access"}))
         assert await sinks["consent"].check()
         for sink in sinks.values():
             await sink.close()
@@ -72,7 +76,7 @@ def test_the_first_record_of_a_new_day_starts_a_new_file(tmp_path: Path) -> None
     sink = FileSink("consent", path, rotate_daily=True, clock=lambda: now[0])
 
     async def write(record_id: str) -> None:
-        await sink.write({"record_id": record_id})
+        await sink.write(envelope({"record_id": record_id}))
         os.utime(path, (now[0], now[0]))  # the file's clock is the injected one
 
     async def scenario() -> None:
@@ -98,7 +102,60 @@ def test_a_record_that_cannot_be_stored_is_refused_not_dropped(tmp_path: Path) -
     async def scenario() -> None:
         assert not await sink.check()
         with pytest.raises(SinkUnavailable) as info:
-            await sink.write({"record_id": "r1"})
+            await sink.write(envelope({"record_id": "r1"}))
         assert info.value.code == "sink_unavailable" and info.value.status == 503
 
     run_sync(scenario())
+
+
+def test_concurrent_records_share_an_fsync_and_each_is_on_disk_when_its_write_returns(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "consent.jsonl"
+    sink = FileSink("consent", path)
+    on_disk_at_return: list[bool] = []
+
+    async def one(n: int) -> None:
+        await sink.write(envelope({"record_id": f"r{n}"}))
+        # What the write promised: this record's line is in the file now.
+        on_disk_at_return.append(f'"r{n}"' in path.read_text())
+
+    async def scenario() -> None:
+        await asyncio.gather(*(one(n) for n in range(200)))
+        await sink.close()
+
+    run_sync(scenario())
+    assert on_disk_at_return == [True] * 200
+    assert sorted(r["record_id"] for r in read_lines(tmp_path, "consent")) == sorted(
+        f"r{n}" for n in range(200)
+    )
+    # Group commit: 200 concurrent records did not cost 200 fsyncs.
+    assert 1 <= sink.commits < 100
+
+
+def test_a_failed_group_commit_fails_every_record_in_it_and_keeps_none_half_written(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    sink = FileSink("consent", folder / "consent.jsonl")
+    results: list[object] = []
+
+    async def scenario() -> None:
+        folder.chmod(0o500)  # no new file can be created
+        try:
+            results.extend(
+                await asyncio.gather(
+                    *(sink.write(envelope({"record_id": f"r{n}"})) for n in range(20)),
+                    return_exceptions=True,
+                )
+            )
+        finally:
+            folder.chmod(0o700)
+        await sink.close()
+
+    if os.geteuid() == 0:
+        # root ignores the folder's permissions: make the path a folder instead of a file.
+        (folder / "consent.jsonl").mkdir()
+    run_sync(scenario())
+    assert len(results) == 20 and all(isinstance(r, SinkUnavailable) for r in results)

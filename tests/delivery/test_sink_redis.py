@@ -14,7 +14,7 @@ from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer
-from tests.support.receiver import SECRETS, record
+from tests.support.receiver import SECRETS, envelope, record
 
 
 def test_a_service_consumer_group_reads_each_record(redis_url: str) -> None:
@@ -33,7 +33,7 @@ def test_a_service_consumer_group_reads_each_record(redis_url: str) -> None:
         # The service's side, as docs/delivery.md shows it.
         await client.xgroup_create("rights-requests", "rights-service", id="0", mkstream=True)
         for n in range(3):
-            await sink.write({**record(n), "record_id": None, "reference": f"WG-{n}"})
+            await sink.write(envelope({**record(n), "record_id": None, "reference": f"WG-{n}"}))
         reply = await client.xreadgroup(
             "rights-service", "replica-1", {"rights-requests": ">"}, count=10
         )
@@ -56,11 +56,11 @@ def test_a_record_is_refused_when_redis_is_down() -> None:
     async def scenario() -> None:
         client = redis_client.connect(settings)
         sink = RedisStreamSink("consent", client, "consent-records")
-        await sink.write(record(1))
+        await sink.write(envelope(record(1)))
         server.stop()
         assert not await sink.check()
         with pytest.raises(SinkUnavailable):
-            await sink.write(record(2))
+            await sink.write(envelope(record(2)))
         await client.aclose()
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import json
 import multiprocessing
@@ -130,3 +131,20 @@ def test_a_change_made_from_an_old_record_never_undoes_a_revocation(
             await client.aclose()
 
     run(scenario())
+
+
+def test_concurrent_first_lookups_all_find_a_key_written_by_another_process(
+    tmp_path: Path,
+) -> None:
+    # Two widget requests arriving together on a fresh instance both miss the cache; neither
+    # may answer "unknown key" while the other is still reading the file.
+    writer = FileKeyStore(tmp_path)
+    reader = FileKeyStore(tmp_path)
+    new = create_key("acct", "Shop", ("https://shop.example",))
+
+    async def scenario() -> list[object]:
+        await writer.put(new.key)
+        return list(await asyncio.gather(*(reader.get(new.key.public_key) for _ in range(20))))
+
+    found = run_sync(scenario())
+    assert all(k == new.key for k in found)

@@ -19,12 +19,14 @@ COMPOSITION = {"app", "services", "__main__", "__init__"}
 # room -> what it may import besides the shared core ("room" or "room.module").
 ALLOWED: dict[str, set[str]] = {
     "ratelimit": set(),
+    # The widgets' built-in texts per locale: data, read by both widget rooms.
+    "locales": set(),
     "delivery": {"web.metrics"},
     # A key's widget configs are validated with the widgets' own schema parsers when saved.
     "keys": {"web", "consent.config", "rights.config"},
     "web": {"keys", "ratelimit"},
-    "consent": {"web", "keys", "ratelimit", "delivery"},
-    "rights": {"web", "keys", "ratelimit", "delivery"},
+    "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
+    "rights": {"web", "keys", "ratelimit", "delivery", "locales"},
     "admin": {"web", "keys", "ratelimit"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
@@ -90,6 +92,8 @@ def test_the_rules_forbid_what_they_should() -> None:
     assert not permitted("ratelimit", "gateway.keys.model")
     assert not permitted("delivery", "gateway.services")
     assert permitted("consent", "gateway.errors")
+    assert permitted("rights", "gateway.locales")
+    assert not permitted("locales", "gateway.consent.texts")
 
 
 def test_no_top_level_module_outside_the_core() -> None:

@@ -25,6 +25,9 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     assert {"prelude.js", "consent.js", "rights.js"} <= set(sources)
     for source in sources:
         assert f"gateway/static/src/{source}" in names
+    # The widgets' built-in texts: without them an installed gateway cannot answer a config.
+    for locale in sorted(p.name for p in (ROOT / "gateway" / "locales").glob("*.json")):
+        assert f"gateway/locales/{locale}" in names
     assert {
         "gateway/static/admin/index.html",
         "gateway/static/admin/admin.js",

@@ -296,3 +296,32 @@ def test_a_request_that_could_not_be_stored_is_not_answered_as_accepted(
         again = gw.post(gw.body(form_token=gw.token(age=30)))
         assert again.status_code == 503
         assert "Grace" not in first.text + again.text
+
+
+def test_a_rights_request_checks_all_its_limits_in_one_redis_call(
+    data_dir: Path, redis_url: str
+) -> None:
+    # The guard's limits (per IP, per key, per key and IP) and the per-address limit, which
+    # needs the body, go to the limiter together: one script evaluation in Redis per request.
+    for gw in make(data_dir, redis_url):
+        gw.post(gw.body(message="warm-up"))  # loads the script and the key
+        client = redis.Redis.from_url(redis_url)
+        try:
+            client.config_resetstat()
+            assert gw.post(gw.body(message="counted")).status_code == 202
+            stats = client.info("commandstats")
+        finally:
+            client.close()
+        scripts = sum(
+            int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+            for name in ("evalsha", "eval", "evalsha_ro", "eval_ro")
+        )
+        assert scripts == 1
+
+
+def test_an_invalid_rights_request_still_counts_against_the_limits(data_dir: Path) -> None:
+    for gw in make(data_dir, key_limits={"rights_per_ip": "2/hour"}):
+        for _ in range(2):
+            assert gw.post(gw.body(email="not an address")).status_code == 422
+        r = gw.post(gw.body())
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"

@@ -107,9 +107,9 @@ LANGS = [
     ("query-wins", "de", "fr-FR,fr;q=0.9", "de"),
     ("query-region", "fr-CA", None, "fr"),
     ("query-unknown-falls-to-browser", "xx", "de-AT,de;q=0.8", "de"),
-    ("browser-order", None, "es-ES, fr;q=0.8, en;q=0.5", "fr"),
+    ("browser-order", None, "sw-KE, fr;q=0.8, en;q=0.5", "fr"),
     ("browser-q-zero", None, "fr;q=0, de", "de"),
-    ("nothing-known", None, "ja,zh", "en"),
+    ("nothing-known", None, "sw,am", "en"),
 ]
 
 

@@ -8,13 +8,14 @@ import sys
 from pathlib import Path
 
 from gateway.delivery.file import FileSink
+from tests.support.receiver import envelope
 
 
 async def main(path: str, writer: str, count: int, rotate_bytes: int) -> None:
     sink = FileSink("consent", Path(path), rotate_bytes=rotate_bytes)
     # Lines of different lengths, some far over a pipe buffer, to show no line is ever torn.
     for n in range(count):
-        await sink.write({"record_id": f"{writer}-{n}", "pad": "x" * (n % 7 * 1500)})
+        await sink.write(envelope({"record_id": f"{writer}-{n}", "pad": "x" * (n % 7 * 1500)}))
     await sink.close()
 
 

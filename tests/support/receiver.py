@@ -21,6 +21,8 @@ from typing import Any
 
 from starlette.types import Receive, Scope, Send
 
+from gateway.delivery.envelope import Envelope, Kind
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -139,3 +141,19 @@ def record(n: int, prefix: str = "rec") -> dict[str, Any]:
         "origin": "https://shop.example",
         "received_at": "2025-01-01T00:00:00Z",
     }
+
+
+def envelope(body: dict[str, Any]) -> Envelope:
+    """``body`` in the envelope the gateway's endpoints hand to a sink."""
+    kind: Kind = (
+        "rights_request" if "reference" in body and not body.get("record_id") else "consent"
+    )
+    return Envelope(
+        kind=kind,
+        id=str(body.get("record_id") or body.get("reference")),
+        received_at=str(body.get("received_at", "2025-01-01T00:00:00.000Z")),
+        public_key=str(body.get("key", "pk_test")),
+        account=str(body.get("account", "acct_1")),
+        origin=str(body.get("origin", "https://shop.example")),
+        body=body,
+    )
