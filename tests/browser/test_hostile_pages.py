@@ -139,11 +139,12 @@ def test_replaced_array_methods_and_array_to_json_lose_no_record(
     [record] = poll(lambda: records(gateway, "consent"), within=10.0)
     assert record["action"] == "accept_all"
     assert record["categories"]["analytics"] is True
-    # The queue kept in localStorage is still a list a later page can read back.
-    queue = page.evaluate(
+    # The queue kept in localStorage is still a list a later page can read back, empty once the
+    # gateway's answer has been read.
+    stored = (
         "localStorage.getItem('wg:queue:' + document.querySelector('script[data-key]').dataset.key)"
     )
-    assert queue == "[]"
+    poll(lambda: page.evaluate(stored) == "[]", within=10.0)
     assert page.errors == []  # type: ignore[attr-defined]
 
 
