@@ -1,20 +1,25 @@
 """Load the gateway and a bare Starlette app side by side, and print how close the gateway comes.
 
-    .venv/bin/python bench/run.py [--duration 10] [--connections 50] [--rounds 2]
+    .venv/bin/python bench/run.py [--duration 5] [--rounds 2] [--modes embedded,redis]
+                                  [--server production|h11] [--paths ...] [--write-doc]
 
-Starts a private redis-server, creates a key allowing one origin, then serves, one after the other
-and with the same uvicorn settings (1 worker, asyncio, no access log): the bare app
-(``bench/bare.py``), the gateway with limits in Redis through one Lua script per request
-(``GATEWAY_LIMIT_ENGINE=script``, the default) and the gateway with limits through the ``limits``
-library's own Redis storage (``GATEWAY_LIMIT_ENGINE=limits``). Each is loaded with ``wrk`` on
-loopback for (a) ``GET /v1/{pk}/consent/config`` with an allowed ``Origin`` and (b) a CORS
-preflight ``OPTIONS``. The server is pinned to CPU 0 and ``wrk`` to CPU 1 (Redis is left to the
-scheduler, as it would run elsewhere in production) when the
-machine has two or more. Each measurement is the best of ``--rounds`` runs, since the machine
-may be shared; it prints requests per second, p50 and p99 latency, and the ratio to the bare app.
+Serves, one after the other and with the same uvicorn settings — by default what production runs:
+one worker, uvloop and httptools (``--server h11`` for uvicorn's pure-Python loop and parser) —
+the bare app (``bench/bare.py``: the same paths with the least work), the gateway on its embedded
+default (limits in process, records in the data folder, fsynced) and the gateway on a private
+``redis-server`` (limits through the one-script engine). Each path is loaded with ``wrk`` on
+loopback: the consent widget (200 and 304), the consent config ``GET``, a CORS preflight, a consent
+``POST`` (a new consent id each time, durable before the 201) and the rights form (config ``GET``
+for a fresh form token, then the ``POST``; the pair counts as two requests). The server is pinned
+to CPU 0 and ``wrk`` to CPU 1 when the machine has two. Each figure is the best of ``--rounds``.
 
-The limits are raised far above the load so that every request is checked against the per-IP and
-per-key limits in Redis and none is refused; a run that saw any non-2xx answer says so.
+It prints req/s, p50 and p99 latency, their ratios to the bare app, and the server's CPU time per
+request. On Redis it checks that the limits were really counted in Redis (the limiter not in its
+memory fallback, and the per-key counter in Redis covering the requests sent). ``--write-doc``
+replaces the table in ``docs/performance.md``.
+
+Limits are raised far above the load so that every request is counted and none is refused; a
+run that saw any non-2xx/3xx answer says so.
 """
 
 from __future__ import annotations
@@ -37,13 +42,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 ORIGIN = "https://shop.bench.example"
 SECRET = "bench-secret-" + "x" * 40
+SERVERS = {
+    "production": ["--loop", "uvloop", "--http", "httptools"],
+    "h11": ["--loop", "asyncio", "--http", "h11"],
+}
 UVICORN_FLAGS = [
     "--workers",
     "1",
-    "--loop",
-    "asyncio",
-    "--http",
-    "h11",
     "--no-access-log",
     "--log-level",
     "warning",
@@ -129,16 +134,26 @@ def process(
             proc.wait()
 
 
-def gateway_env(redis_url: str, data_dir: Path, engine: str) -> dict[str, str]:
-    return {
+HUGE = "1000000000/minute"
+
+
+def gateway_env(redis_url: str | None, data_dir: Path, engine: str = "script") -> dict[str, str]:
+    env = {
         **os.environ,
-        "GATEWAY_REDIS_URL": redis_url,
         "GATEWAY_SECRET_KEY": SECRET,
         "GATEWAY_DATA_DIR": str(data_dir),
-        "GATEWAY_LIMIT_PER_IP": "1000000000/minute",
-        "GATEWAY_LIMIT_PER_KEY": "1000000000/minute",
+        "GATEWAY_LIMIT_PER_IP": HUGE,
+        "GATEWAY_LIMIT_PER_KEY": HUGE,
+        "GATEWAY_LIMIT_CONSENT_PER_IP": HUGE,
+        "GATEWAY_LIMIT_RIGHTS_PER_IP": HUGE,
+        "GATEWAY_LIMIT_RIGHTS_PER_EMAIL": HUGE,
+        "GATEWAY_RIGHTS_TOKEN_MIN_AGE": "0",
         "GATEWAY_LIMIT_ENGINE": engine,
     }
+    env.pop("GATEWAY_REDIS_URL", None)
+    if redis_url is not None:
+        env["GATEWAY_REDIS_URL"] = redis_url
+    return env
 
 
 def create_key(env: dict[str, str]) -> str:
@@ -166,10 +181,13 @@ def create_key(env: dict[str, str]) -> str:
     return str(json.loads(out.stdout)["public_key"])
 
 
-def wrk_script(folder: Path, method: str, headers: dict[str, str]) -> Path:
+WRK_DIR = Path(__file__).resolve().parent / "wrk"
+
+
+def wrk_script(folder: Path, name: str, method: str, headers: dict[str, str]) -> Path:
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
-    path = folder / f"{method.lower()}.lua"
+    path = folder / f"{name}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
 
@@ -196,12 +214,26 @@ def parse_wrk(text: str) -> Result:
     )
 
 
-def load(wrk: str, url: str, script: Path, pid: int, args: argparse.Namespace) -> Result:
-    base = [*pin(1), wrk, "-t1", f"-c{args.connections}", "--latency", "-s", str(script)]
-    subprocess.run([*base, "-d2s", url], check=True, capture_output=True)  # warm-up
+@dataclass(frozen=True)
+class Path_:
+    """One loaded path: the URL path, the wrk script, and extra environment for the script."""
+
+    url: str
+    script: Path
+    env: dict[str, str]
+
+
+def load(wrk: str, base: str, path: Path_, pid: int, args: argparse.Namespace) -> Result:
+    cmd = [*pin(1), wrk, "-t1", f"-c{args.connections}", "--latency", "-s", str(path.script)]
+    env = {**os.environ, "BENCH_ORIGIN": ORIGIN, **path.env}
+    subprocess.run([*cmd, "-d2s", base + path.url], check=True, capture_output=True, env=env)
     before = cpu_seconds(pid)
     out = subprocess.run(
-        [*base, f"-d{args.duration}s", url], check=True, capture_output=True, text=True
+        [*cmd, f"-d{args.duration}s", base + path.url],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     used = cpu_seconds(pid) - before
     result = parse_wrk(out.stdout)
@@ -210,14 +242,85 @@ def load(wrk: str, url: str, script: Path, pid: int, args: argparse.Namespace) -
     return result
 
 
+def paths_for(pk: str, folder: Path, wanted: Sequence[str]) -> dict[str, Path_]:
+    preflight = {
+        "Origin": ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
+    rights_env = {
+        "BENCH_RIGHTS_CONFIG": f"/v1/{pk}/rights/config",
+        "BENCH_RIGHTS_POST": f"/v1/{pk}/rights",
+    }
+    every = {
+        "asset 200": Path_(
+            "/widgets/consent.js",
+            wrk_script(folder, "asset", "GET", {"Accept-Encoding": "gzip"}),
+            {},
+        ),
+        "asset 304": Path_("/widgets/consent.js", folder / "asset304.lua", {}),
+        "config GET": Path_(
+            f"/v1/{pk}/consent/config", wrk_script(folder, "config", "GET", {"Origin": ORIGIN}), {}
+        ),
+        "preflight": Path_(
+            f"/v1/{pk}/consent", wrk_script(folder, "preflight", "OPTIONS", preflight), {}
+        ),
+        "consent POST": Path_(f"/v1/{pk}/consent", WRK_DIR / "consent_post.lua", {}),
+        "rights pair": Path_(f"/v1/{pk}/rights/config", WRK_DIR / "rights_post.lua", rights_env),
+    }
+    return {name: every[name] for name in wanted}
+
+
+def etag_script(folder: Path, port: int) -> None:
+    """A wrk script sending the ``If-None-Match`` of the asset the server at ``port`` serves."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/widgets/consent.js", headers={"Accept-Encoding": "gzip"}
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        etag = answer.headers.get("ETag", "")
+    wrk_script(
+        folder,
+        "asset304",
+        "GET",
+        {"Accept-Encoding": "gzip", "If-None-Match": etag.replace('"', '\\"')},
+    )
+
+
+def limiter_state(port: int) -> str:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=5) as answer:
+        checks = json.loads(answer.read())["checks"]
+    return str(checks.get("limiter", "?"))
+
+
+def redis_counted(redis_url: str) -> int:
+    """The largest limit counter in Redis: how many requests the busiest window counted."""
+    import redis
+
+    client = redis.Redis.from_url(redis_url)
+    try:
+        best = 0
+        for key in client.scan_iter("LIMITS:*", count=1000):
+            value = client.get(key)
+            if value is not None and value.isdigit():
+                best = max(best, int(value))
+        return best
+    finally:
+        client.close()
+
+
 def serve_and_load(
     label: str,
     target: str,
     env: dict[str, str] | None,
-    paths: dict[str, tuple[str, Path]],
+    pk: str,
+    folder: Path,
     wrk: str,
     args: argparse.Namespace,
-) -> dict[str, Result]:
+) -> tuple[dict[str, Result], str]:
     port = free_port()
     cmd = [
         *pin(0),
@@ -229,33 +332,47 @@ def serve_and_load(
         "127.0.0.1",
         "--port",
         str(port),
+        *SERVERS[args.server],
         *UVICORN_FLAGS,
     ]
     if env is not None:  # the gateway: an app factory
         cmd.append("--factory")
+    note = ""
     with process(cmd, env) as proc:
         wait_for(port, proc)
+        etag_script(folder, port)
         results = {}
-        for name, (path, script) in paths.items():
-            results[name] = load(wrk, f"http://127.0.0.1:{port}{path}", script, proc.pid, args)
-            print(f"  {label:<16} {name:<10} {results[name].rps:>9.0f} req/s", file=sys.stderr)
-    return results
+        for name, path in paths_for(pk, folder, args.paths.split(",")).items():
+            results[name] = load(wrk, f"http://127.0.0.1:{port}", path, proc.pid, args)
+            print(f"  {label:<18} {name:<13} {results[name].rps:>9.0f} req/s", file=sys.stderr)
+        if env is not None and "GATEWAY_REDIS_URL" in env:
+            counted = redis_counted(env["GATEWAY_REDIS_URL"])
+            note = f"limiter {limiter_state(port)}, busiest Redis window counted {counted}"
+    return results, note
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--duration", type=int, default=10, help="seconds per measurement")
+    parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--rounds", type=int, default=2, help="best of this many runs")
-    parser.add_argument("--engines", default="script,limits", help="gateway limit engines")
+    parser.add_argument("--modes", default="embedded,redis", help="gateway set-ups to load")
+    parser.add_argument("--server", choices=sorted(SERVERS), default="production")
+    parser.add_argument(
+        "--paths",
+        default="asset 200,asset 304,config GET,preflight,consent POST,rights pair",
+        help="comma-separated paths to load",
+    )
     parser.add_argument(
         "--app", default="gateway.app:create_app", help="the gateway's app factory (import path)"
     )
+    parser.add_argument("--write-doc", action="store_true", help="update docs/performance.md")
     args = parser.parse_args(argv)
     wrk = need_wrk()
     redis_server = shutil.which("redis-server")
     if not redis_server:
         raise SystemExit("bench: redis-server is missing; scripts/test installs it")
+    notes: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="wg-bench-") as tmp:
         folder = Path(tmp)
         redis_port = free_port()
@@ -275,69 +392,72 @@ def main(argv: Sequence[str] | None = None) -> int:
         ]
         with process(redis_cmd) as redis_proc:
             wait_for(redis_port, redis_proc)
-            env = gateway_env(redis_url, folder / "data", "script")
-            pk = create_key(env)
-            paths = {
-                "config GET": (
-                    f"/v1/{pk}/consent/config",
-                    wrk_script(folder, "GET", {"Origin": ORIGIN}),
-                ),
-                "preflight": (
-                    f"/v1/{pk}/consent",
-                    wrk_script(
-                        folder,
-                        "OPTIONS",
-                        {
-                            "Origin": ORIGIN,
-                            "Access-Control-Request-Method": "POST",
-                            "Access-Control-Request-Headers": "content-type",
-                        },
-                    ),
-                ),
+            modes = args.modes.split(",")
+            envs = {
+                "embedded": gateway_env(None, folder / "embedded"),
+                "redis": gateway_env(redis_url, folder / "redis"),
             }
-            targets: list[tuple[str, str, dict[str, str] | None]] = [
-                ("bare Starlette", "bench.bare:app", None)
+            # One key in each store; both allow the same origin.
+            keys = {mode: create_key(envs[mode]) for mode in modes}
+            targets: list[tuple[str, str, dict[str, str] | None, str]] = [
+                ("bare Starlette", "bench.bare:app", None, next(iter(keys.values())))
             ]
-            for engine in args.engines.split(","):
-                targets.append(
-                    (f"gateway/{engine}", args.app, gateway_env(redis_url, folder / "data", engine))
-                )
+            targets += [(f"gateway/{mode}", args.app, envs[mode], keys[mode]) for mode in modes]
             best: dict[str, dict[str, Result]] = {}
             for _ in range(args.rounds):
-                for label, target, target_env in targets:
-                    for name, result in serve_and_load(
-                        label, target, target_env, paths, wrk, args
-                    ).items():
+                for label, target, target_env, pk in targets:
+                    results, note = serve_and_load(label, target, target_env, pk, folder, wrk, args)
+                    if note:
+                        notes[label] = note
+                    for name, result in results.items():
                         kept = best.setdefault(label, {}).get(name)
                         if kept is None or result.rps > kept.rps:
                             best[label][name] = result
-    report(best, args)
+    table = report(best, args, notes)
+    print(table)
+    if args.write_doc:
+        write_doc(table)
     return 0
 
 
-def report(best: dict[str, dict[str, Result]], args: argparse.Namespace) -> None:
+def report(
+    best: dict[str, dict[str, Result]], args: argparse.Namespace, notes: dict[str, str]
+) -> str:
     bare = best["bare Starlette"]
-    print(
-        f"\nwrk -t1 -c{args.connections} -d{args.duration}s, best of {args.rounds}, "
-        f"server on 1 core (uvicorn, 1 worker)"
-    )
-    print(
-        f"{'server':<16} {'request':<10} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'ratio':>6}"
-        f" {'CPU us/req':>10} {'CPU ratio':>9}"
-    )
+    server = "uvloop + httptools" if args.server == "production" else "asyncio + h11"
+    lines = [
+        f"`wrk -t1 -c{args.connections} -d{args.duration}s`, best of {args.rounds}, server on one "
+        f"core (uvicorn, 1 worker, {server})",
+        "",
+        "| server | path | req/s | p50 ms | p99 ms | ratio | p99 / bare p99 | CPU µs/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for label, results in best.items():
         for name, r in results.items():
-            ratio = r.rps / bare[name].rps
-            cpu_ratio = bare[name].cpu_us / r.cpu_us if r.cpu_us else 0.0
-            note = f"  ({r.errors} non-2xx!)" if r.errors else ""
-            print(
-                f"{label:<16} {name:<10} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
-                f"{ratio:>5.2f}x {r.cpu_us:>10.0f} {cpu_ratio:>8.2f}x{note}"
+            ratio = r.rps / bare[name].rps if bare[name].rps else 0.0
+            p99 = r.p99_ms / bare[name].p99_ms if bare[name].p99_ms else 0.0
+            errors = f" ({r.errors} non-2xx!)" if r.errors else ""
+            lines.append(
+                f"| {label} | {name}{errors} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
+                f"{ratio:.2f}x | {p99:.1f}x | {r.cpu_us:.0f} |"
             )
-    print(
-        "ratio: req/s against the bare app; CPU ratio: the bare app's server CPU time per "
-        "request over this one's (steadier on a shared machine)"
-    )
+    lines.append("")
+    lines += [f"- {label}: {note}" for label, note in notes.items()]
+    return "\n".join(lines)
+
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def write_doc(table: str) -> None:
+    doc = ROOT / "docs" / "performance.md"
+    text = doc.read_text()
+    if START in text and END in text:
+        head, rest = text.split(START, 1)
+        text = head + START + "\n" + table + "\n" + END + rest.split(END, 1)[1]
+    else:
+        text += f"\n{START}\n{table}\n{END}\n"
+    doc.write_text(text)
 
 
 if __name__ == "__main__":

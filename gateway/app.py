@@ -18,6 +18,7 @@ from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
+from gateway.oauth import routes as oauth_routes
 from gateway.rights import api as rights_api
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -27,7 +28,7 @@ from gateway.web import guard as widget_api
 log = logging.getLogger("gateway")
 
 
-def build_routes() -> list[BaseRoute]:
+def build_routes(settings: Settings) -> list[BaseRoute]:
     # Starlette tries routes in order: the widgets' hot paths come first.
     return [
         *consent_api.routes(),
@@ -37,6 +38,7 @@ def build_routes() -> list[BaseRoute]:
         *health.routes(),
         *openapi.routes(),
         *private_keys.routes(),
+        *oauth_routes.routes(settings),
         *admin_api.routes(),
         *admin_page.routes(),
     ]
@@ -54,7 +56,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             yield
 
     return Starlette(
-        routes=build_routes(),
+        routes=build_routes(settings),
         lifespan=lifespan,
         exception_handlers={
             HTTPException: http_error,

@@ -157,8 +157,8 @@ class InvalidJson(GatewayError):
 class InvalidPayload(GatewayError):
     """The JSON is well formed but does not say what the endpoint accepts.
 
-    ``errors`` lists the problems as ``{"field": "...", "message": "..."}`` so a form can show them
-    next to the field.
+    ``errors`` lists the problems as ``{"field", "code", "message"}`` (``gateway.problems``) so a
+    form can show each next to its field.
     """
 
     status = 422
@@ -324,6 +324,11 @@ class InvalidLimit(InvalidPayload):
 class InvalidWidgetConfig(InvalidPayload):
     code = "invalid_widget_config"
     title = "Invalid widget config"
+
+
+class UnknownScope(InvalidPayload):
+    code = "unknown_scope"
+    title = "Unknown scope"
 
 
 class InvalidGracePeriod(InvalidPayload):

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from gateway.errors import GatewayError, InvalidPayload
 
 # The per-field codes (docs/errors.md). Key settings add their own: invalid_account,
-# invalid_origin_rule, invalid_redirect_uri, unknown_widget, invalid_limit, invalid_widget_config.
+# invalid_origin_rule, invalid_redirect_uri, unknown_widget, unknown_scope, invalid_limit,
+# invalid_widget_config.
 MISSING = "missing_field"  # required, and absent or empty
 UNKNOWN = "unknown_field"  # not a field (or id, or text) this payload may hold
 WRONG_TYPE = "invalid_field_type"  # the wrong JSON type, or text holding what text may not

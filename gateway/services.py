@@ -22,6 +22,7 @@ from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
@@ -44,6 +45,7 @@ class Services:
     metrics: Metrics
     audit: AuditLog
     duplicates: Duplicates
+    oauth: OAuth
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
@@ -82,6 +84,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             stack.push_async_callback(sink.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
+        # The OAuth2 side reads time through the services, so tests that move it move it there too.
+        oauth = open_oauth(settings, client, clock=lambda: services.clock())
+        stack.push_async_callback(oauth.close)
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
@@ -93,6 +98,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             metrics=metrics,
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
+            oauth=oauth,
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

@@ -141,6 +141,40 @@ class Settings:
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
+    oauth_issuer: str | None = _setting(
+        None,
+        "The OAuth2 issuer: the gateway's public base URL (`https://gw.example`), in tokens "
+        "(`iss`, and `aud` = issuer + `/api/v1`) and the metadata. Unset: the scheme and host "
+        "requests arrive with; set it in production.",
+    )
+    oauth_access_token_ttl: int = _setting(3600, "Seconds an OAuth2 access token is valid.")
+    oauth_refresh_token_ttl: float = _setting(
+        30 * 86_400.0,
+        "Seconds an unused refresh token stays valid (each refresh issues a new one).",
+    )
+    oauth_signing_key_rotation: float = _setting(
+        30 * 86_400.0,
+        "Seconds a token-signing key signs before a new one replaces it; the old public key stays "
+        "in the JWKS until the tokens it signed have expired.",
+    )
+    limit_oauth_token: str = _setting("60/minute;1000/hour", "Token requests per client.")
+    limit_oauth_token_per_ip: str = _setting("120/minute", "Token requests per client IP.")
+    limit_oauth_auth_failures: str = _setting(
+        "10/minute;50/hour",
+        "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_timeout: float = _setting(
+        30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
+    )
 
     @property
     def embedded(self) -> bool:
@@ -170,6 +204,9 @@ class Settings:
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_oauth_token",
+            "limit_oauth_token_per_ip",
+            "limit_oauth_auth_failures",
         ):
             try:
                 parse_many(getattr(self, name))
@@ -200,6 +237,7 @@ class Settings:
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        self._validate_oauth()
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:
@@ -222,6 +260,26 @@ class Settings:
             raise SettingsError(
                 "DELIVERY_CLAIM_IDLE", "must be longer than GATEWAY_DELIVERY_TIMEOUT"
             )
+
+    def _validate_oauth(self) -> None:
+        issuer = self.oauth_issuer
+        if issuer is not None and (not issuer.startswith(("https://", "http://")) or "?" in issuer):
+            raise SettingsError("OAUTH_ISSUER", "must be an http(s):// base URL, no query")
+        if not 60 <= self.oauth_access_token_ttl <= 86_400:
+            raise SettingsError("OAUTH_ACCESS_TOKEN_TTL", "must be between 60 and 86400 seconds")
+        if not 3600 <= self.oauth_refresh_token_ttl <= 365 * 86_400:
+            raise SettingsError("OAUTH_REFRESH_TOKEN_TTL", "must be between 1 hour and 365 days")
+        if not self.oauth_access_token_ttl * 2 <= self.oauth_signing_key_rotation:
+            raise SettingsError(
+                "OAUTH_SIGNING_KEY_ROTATION",
+                "must be at least twice GATEWAY_OAUTH_ACCESS_TOKEN_TTL",
+            )
+        for family in ("consents", "rights", "webhooks"):
+            url = getattr(self, f"api_upstream_{family}")
+            if url is not None and not url.startswith(("http://", "https://")):
+                raise SettingsError(f"API_UPSTREAM_{family.upper()}", "must be an http(s):// URL")
+        if not 0 < self.api_upstream_timeout <= 300:
+            raise SettingsError("API_UPSTREAM_TIMEOUT", "must be between 0 and 300 seconds")
 
     def signing_secrets(self) -> list[str]:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""

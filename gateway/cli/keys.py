@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from gateway.errors import GatewayError
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import AuditLog, open_audit_log
-from gateway.keys.model import ApiKey
+from gateway.keys.model import SCOPES, ApiKey
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.keys.validation import validate_create, validate_update
@@ -93,6 +93,12 @@ def _settings_options(p: argparse.ArgumentParser) -> None:
         help="enabled widget (repeat; default both)",
     )
     p.add_argument(
+        "--scope",
+        action="append",
+        choices=SCOPES,
+        help="scope API clients of this key may get (repeat; default all; replaces on update)",
+    )
+    p.add_argument(
         "--limit",
         action="append",
         metavar="NAME=LIMIT",
@@ -117,6 +123,8 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
         payload["redirect_uris"] = args.redirect_uri or []
     if args.widget is not None:
         payload["widgets"] = args.widget
+    if args.scope is not None:
+        payload["scopes"] = args.scope
     if args.limit is not None:
         limits: dict[str, Any] = {}
         for item in args.limit:
@@ -171,6 +179,7 @@ def print_key(key: ApiKey, as_json: bool, extra: dict[str, Any] | None = None) -
         "redirect_uris",
         "widgets",
         "limits",
+        "scopes",
         "exposed",
     ):
         value = view[name]

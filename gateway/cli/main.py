@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
+from gateway.cli import token as cli_token
 from gateway.errors import GatewayError
 from gateway.settings import Settings, SettingsError
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_keys.add_parser(sub)
     cli_outbox.add_parser(sub)
+    cli_token.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
@@ -48,7 +50,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"widget-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
-    except (cli_keys.KeyCommandError, GatewayError, demo.DemoError) as exc:
+    except (
+        cli_keys.KeyCommandError,
+        cli_token.TokenCommandError,
+        GatewayError,
+        demo.DemoError,
+    ) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2
 

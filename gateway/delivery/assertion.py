@@ -42,6 +42,9 @@ class Assertion:
     received_at: str
     digest: str
     signed_at: float
+    # On API calls forwarded to a service (not on deliveries): who called, with which scopes.
+    subject: str = ""
+    scope: str = ""
 
 
 def serializer(secrets: Sequence[str]) -> URLSafeTimedSerializer:
@@ -59,14 +62,42 @@ def body_digest(body: bytes) -> str:
 
 def sign_assertion(signer: URLSafeTimedSerializer, record: Envelope, body: bytes) -> str:
     """The assertion header value for ``record`` posted as ``body``."""
+    return sign_claims(
+        signer,
+        key=record.public_key,
+        account=record.account,
+        origin=record.origin,
+        rid=record.id,
+        received_at=record.received_at,
+        body=body,
+    )
+
+
+def sign_claims(
+    signer: URLSafeTimedSerializer,
+    *,
+    key: str,
+    account: str,
+    origin: str,
+    rid: str,
+    received_at: str,
+    body: bytes,
+    subject: str = "",
+    scope: str = "",
+) -> str:
+    """An assertion for ``body``; ``subject`` and ``scope`` name an API caller (forwarded calls)."""
     claims = {
-        "key": record.public_key,
-        "account": record.account,
-        "origin": record.origin,
-        "rid": record.id,
-        "received_at": record.received_at,
+        "key": key,
+        "account": account,
+        "origin": origin,
+        "rid": rid,
+        "received_at": received_at,
         "digest": body_digest(body),
     }
+    if subject:
+        claims["subject"] = subject
+    if scope:
+        claims["scope"] = scope
     token = signer.dumps(claims)
     return token if isinstance(token, str) else token.decode()
 
@@ -114,6 +145,8 @@ def verify_assertion(
             received_at=str(claims["received_at"]),
             digest=str(claims["digest"]),
             signed_at=signed_at,
+            subject=str(claims.get("subject", "")),
+            scope=str(claims.get("scope", "")),
         )
     except KeyError:
         raise AssertionRefused("assertion lacks a claim") from None

@@ -27,7 +27,7 @@ from gateway.keys.validation import KeyFields
 
 # Fields whose old and new values are worth writing into the trail as they are; widget configs
 # can be large, so the trail only says that they changed.
-_DIFFED = ("name", "origins", "redirect_uris", "widgets", "limits")
+_DIFFED = ("name", "origins", "redirect_uris", "widgets", "limits", "scopes")
 
 
 async def load_key(store: KeyStore, public_key: str) -> ApiKey:

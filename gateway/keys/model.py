@@ -28,6 +28,11 @@ _KEY_RE = re.compile(rf"^(pk|sk)_[a-z2-7]{{{_BODY_CHARS + _CHECK_CHARS}}}$")
 
 WIDGETS = ("consent", "rights")
 LIMIT_NAMES = ("per_ip", "per_key", "consent_per_ip", "rights_per_ip", "rights_per_email")
+# What an API client may be allowed to do (OAuth2 scopes); ``offline_access`` asks for a refresh
+# token in the authorization-code flow. A new key allows them all unless narrowed.
+API_SCOPES = ("consents:read", "rights:read", "rights:write", "webhooks:manage")
+OFFLINE_ACCESS = "offline_access"
+SCOPES = (*API_SCOPES, OFFLINE_ACCESS)
 Status = Literal["active", "revoked"]
 
 
@@ -96,6 +101,7 @@ class ApiKey:
     revoked_at: float | None = None
     private_keys: tuple[PrivateKeyHash, ...] = ()
     exposed_at: float | None = None
+    scopes: tuple[str, ...] = SCOPES
 
     @property
     def active(self) -> bool:
@@ -137,6 +143,7 @@ class ApiKey:
                 for p in self.private_keys
             ],
             "exposed_at": self.exposed_at,
+            "scopes": list(self.scopes),
         }
 
     @classmethod
@@ -157,6 +164,7 @@ class ApiKey:
             revoked_at=data.get("revoked_at"),
             private_keys=tuple(PrivateKeyHash(**p) for p in data.get("private_keys", ())),
             exposed_at=data.get("exposed_at"),
+            scopes=tuple(data.get("scopes", SCOPES)),
         )
 
     def public_view(self) -> dict[str, Any]:

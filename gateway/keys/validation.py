@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from gateway import errors
-from gateway.keys.model import LIMIT_NAMES, WIDGETS, ApiKey
+from gateway.keys.model import LIMIT_NAMES, SCOPES, WIDGETS, ApiKey
 from gateway.keys.origins import InvalidOrigin, parse_rule
 from gateway.problems import Problems
 
@@ -37,6 +37,7 @@ UPDATABLE = (
     "consent_config",
     "rights_config",
     "limits",
+    "scopes",
 )
 CREATABLE = ("account", *UPDATABLE)
 _ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
@@ -57,6 +58,7 @@ _ERRORS: dict[str, type[errors.GatewayError]] = {
         errors.UnknownWidget,
         errors.InvalidLimit,
         errors.InvalidWidgetConfig,
+        errors.UnknownScope,
     )
 }
 
@@ -119,6 +121,7 @@ def _check_fields(
         "redirect_uris": _redirect_uris,
         "widgets": _widgets,
         "limits": _limits,
+        "scopes": _scopes,
         "consent_config": lambda v, p: _config("consent_config", v, p),
         "rights_config": lambda v, p: _config("rights_config", v, p),
     }
@@ -219,6 +222,19 @@ def _widgets(value: Any, problems: Problems) -> tuple[str, ...]:
             problems.add(f"widgets[{i}]", "unknown_widget", f"one of {', '.join(WIDGETS)}")
         elif entry in found:
             problems.add(f"widgets[{i}]", "duplicate_entry", "the same widget is listed twice")
+        else:
+            found.append(entry)
+    return tuple(found)
+
+
+def _scopes(value: Any, problems: Problems) -> tuple[str, ...]:
+    entries = _string_list("scopes", value, len(SCOPES) * 2, problems)
+    found: list[str] = []
+    for i, entry in enumerate(entries or ()):
+        if entry not in SCOPES:
+            problems.add(f"scopes[{i}]", "unknown_scope", f"one of {', '.join(SCOPES)}")
+        elif entry in found:
+            problems.add(f"scopes[{i}]", "duplicate_entry", "the same scope is listed twice")
         else:
             found.append(entry)
     return tuple(found)

@@ -177,15 +177,16 @@ class Limiter:
             windows.extend(self._cached_windows(req))
         return windows
 
-    async def check(self, requests: Sequence[LimitRequest]) -> LimitDecision:
+    async def check(self, requests: Sequence[LimitRequest], cost: int = 1) -> LimitDecision:
         """Count this request against every limit in ``requests`` if all allow it.
 
+        ``cost=0`` only looks: allowed while no limit is past its amount, nothing counted.
         Raises :class:`LimiterUnavailable` only when Redis is down and the gateway fails closed.
         """
         if not requests:
             return LimitDecision(True, {}, None)
         windows = self._windows(requests)
-        states = await self._hit(windows)
+        states = await self._hit(windows, cost)
         return _decision(windows, states)
 
     async def enforce(self, requests: Sequence[LimitRequest]) -> LimitDecision:
@@ -198,7 +199,7 @@ class Limiter:
             )
         return decision
 
-    async def _hit(self, windows: Sequence[Window]) -> list[WindowState]:
+    async def _hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
         primary = self._primary
         if primary is not None:
             now = self._clock()
@@ -207,7 +208,7 @@ class Limiter:
                     # One probe per interval: requests arriving meanwhile stay on memory.
                     self._retry_at = now + PROBE_INTERVAL
                 try:
-                    states = await primary.hit(windows)
+                    states = await primary.hit(windows, cost)
                 except EngineUnavailable as exc:
                     self._fail(str(exc))
                 else:
@@ -218,7 +219,7 @@ class Limiter:
                     return states
             if self.settings.limits_fail_closed:
                 raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
-        return await self._memory.hit(windows)
+        return await self._memory.hit(windows, cost)
 
     def _fail(self, reason: str) -> None:
         if not self._degraded:

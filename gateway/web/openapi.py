@@ -141,6 +141,7 @@ def document() -> dict[str, Any]:
             },
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer"},
+                "bearerToken": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "privateKey": {"type": "apiKey", "in": "header", "name": "X-API-Key"},
             },
         },

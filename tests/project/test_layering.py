@@ -28,10 +28,13 @@ ALLOWED: dict[str, set[str]] = {
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
     "rights": {"web", "keys", "ratelimit", "delivery", "locales"},
     "admin": {"web", "keys", "ratelimit"},
+    # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
+    # forwards API calls with, and (through its sign-in seam) the accounts' sessions.
+    "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
-ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin"}
+ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin", "oauth"}
 MAX_LINES = 400
 
 

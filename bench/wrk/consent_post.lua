@@ -1,0 +1,13 @@
+-- POST /v1/{pk}/consent with a new consent id per request, as many visitors choosing.
+wrk.method = "POST"
+wrk.headers["Origin"] = os.getenv("BENCH_ORIGIN")
+wrk.headers["Content-Type"] = "text/plain;charset=UTF-8"
+local n = 0
+request = function()
+  n = n + 1
+  local body = string.format(
+    '{"consent_id":"bench%012d","action":"accept_all","categories":{"necessary":true,' ..
+    '"functional":true,"analytics":true,"marketing":true},"policy_version":"1",' ..
+    '"language":"en","gpc":false,"page_url":"%s/shop"}', n, os.getenv("BENCH_ORIGIN"))
+  return wrk.format(nil, nil, nil, body)
+end
