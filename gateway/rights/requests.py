@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import idna
-
 from gateway import problems as rule
 from gateway.delivery.envelope import Envelope, timestamp
+from gateway.mail.address import MAX_ADDRESS, email_problem
 from gateway.problems import Problems
 from gateway.rights.config import (
     LANGUAGES,
@@ -37,8 +36,6 @@ CCPA_DAYS = 45
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
-LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
-DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -244,28 +241,11 @@ def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, 
 
 
 def _email_problem(email: str) -> Problem | None:
-    if len(email) > STANDARD_FIELDS["email"][1]:
-        return rule.TOO_LONG, "too long (at most 254 characters)"
-    local, at, domain = email.rpartition("@")
-    if not at or not local or not domain:
-        return rule.INVALID_EMAIL, "not an email address"
-    if len(local) > 64:
-        return rule.INVALID_EMAIL, "the part before @ is too long (at most 64 characters)"
-    if not LOCAL_PART.match(local):
-        return rule.INVALID_EMAIL, "not an email address"
-    try:
-        ascii_domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return rule.INVALID_EMAIL, "not a valid email domain"
-    labels = ascii_domain.split(".")
-    if (
-        len(ascii_domain) > 253
-        or len(labels) < 2
-        or not all(DOMAIN_LABEL.match(label) for label in labels)
-        or labels[-1].isdigit()
-    ):
-        return rule.INVALID_EMAIL, "not a valid email domain"
-    return None
+    """The shared address rule (``gateway.mail.address``), with its code."""
+    message = email_problem(email)
+    if message is None:
+        return None
+    return (rule.TOO_LONG if len(email) > MAX_ADDRESS else rule.INVALID_EMAIL), message
 
 
 def _domain_lowered(email: str) -> str:

@@ -8,17 +8,20 @@ from typing import Any
 
 import uvicorn
 
+from tests.support.aio import current_loop
 from tests.support.processes import free_port, wait_for_port
 
 
 class ServerThread:
     """Serve ``app`` with uvicorn on ``127.0.0.1`` and a free port, in a background thread.
 
+    Runs on the test's kind of event loop (see tests/support/aio.py) unless ``loop`` is given.
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
     def __init__(self, app: Any, port: int | None = None, **config: Any) -> None:
         self.port = port or free_port()
+        config.setdefault("loop", current_loop())
         self.config = uvicorn.Config(
             app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **config
         )
