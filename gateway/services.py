@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
 from gateway import redis_client
 from gateway.clock import Clock, system_clock
+from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
+from gateway.db import migrate
+from gateway.db.engine import create_engine, records_url
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
@@ -25,6 +28,8 @@ from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
+from gateway.records.sink import DatabaseSink
+from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
@@ -51,6 +56,8 @@ class Services:
     mailer: Mailer
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
+    # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
+    records: RecordStore | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -82,7 +89,10 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             keys.start_listening(listener)
         limiter = Limiter(settings, str(settings.redis_url) if settings.redis_url else None)
         stack.push_async_callback(limiter.close)
-        sinks = build_sinks(settings, client)
+        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
+        signing = Signing(list(secrets))
+        records = await open_records(settings, stack)
+        sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
         # Its worker stops before the Redis client it uses is closed.
@@ -93,13 +103,12 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
-        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
             store=store,
             keys=keys,
             limiter=limiter,
-            signing=Signing(list(secrets)),
+            signing=signing,
             sinks=sinks,
             metrics=metrics,
             audit=open_audit_log(settings, client),
@@ -107,8 +116,34 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             oauth=oauth,
             mailer=mailer,
             redis=client,
+            records=records,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         services.delivery = start_delivery(sinks, secrets, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
+
+
+async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:
+    """The records store, its database migrated to the newest schema; None without one."""
+    url = records_url(settings)
+    if url is None:
+        return None
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    return RecordStore(engine)
+
+
+def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:
+    """What makes each service's ``database`` sink, consent records kept with a receipt."""
+    if records is None:
+        return None
+    store = records
+
+    def make(service: str) -> Sink:
+        return DatabaseSink(service, store, receipt=lambda record: receipts.issue(signing, record))
+
+    return make

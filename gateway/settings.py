@@ -89,15 +89,14 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    database_url: Secret | None = _setting(
+        None, "The records store: `sqlite:///…` or `postgresql://…` (see records.md).", secret=True
+    )
     consent_sink: str | None = _setting(
-        None,
-        "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
+        None, "Where consent records go, comma-separated: `database`, `file://`, `https://`, …"
     )
     rights_sink: str | None = _setting(
-        None,
-        "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
+        None, "Where rights requests go: as `GATEWAY_CONSENT_SINK` (the file: `rights.jsonl`)."
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -257,11 +256,10 @@ class Settings:
         if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
             raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
-            problem = sink_url_problem(getattr(self, attr))
-            if problem:
-                raise SettingsError(attr.upper(), problem)
-            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
-                raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
+            for url in (u.strip() for u in (getattr(self, attr) or "").split(",") if u.strip()):
+                problem = sink_url_problem(url, self.redis_url, self.database_url)
+                if problem:
+                    raise SettingsError(attr.upper(), problem)
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
         if not 0 < self.delivery_timeout <= 120:
@@ -358,6 +356,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
+URL_SCHEMES["database_url"] = ("sqlite:///", "postgresql://", "postgres://")
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -365,12 +364,16 @@ _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
 
 
-def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
-    if url is None:
+def sink_url_problem(url: str | None, redis: object = None, database: object = None) -> str | None:
+    """What is wrong with one sink URL given the Redis and database URLs set, or None."""
+    if url == "database" and database is None and redis is not None:
+        return "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+    if url is None or url == "database":
         return None
+    if url.startswith("redis-stream://") and redis is None:
+        return "a redis-stream:// sink needs GATEWAY_REDIS_URL"
     if not url.startswith(SINK_SCHEMES):
-        return "must start with file://, redis-stream://, http:// or https://"
+        return "each sink must be database, or start with file://, redis-stream://, http(s)://"
     scheme, _, rest = url.partition("://")
     if scheme == "file" and not rest.startswith("/"):
         return "a file:// sink needs an absolute path (file:///var/lib/gateway/consent.jsonl)"

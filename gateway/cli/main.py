@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from gateway.cli import db as cli_db
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     cli_keys.add_parser(sub)
     cli_outbox.add_parser(sub)
+    cli_db.add_parser(sub)
     cli_token.add_parser(sub)
     demo.add_parser(sub)
     return parser

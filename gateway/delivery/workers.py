@@ -36,7 +36,7 @@ from itsdangerous import URLSafeTimedSerializer
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import Entry
-from gateway.delivery.sinks import Sink
+from gateway.delivery.sinks import Sink, each_sink
 from gateway.settings import Settings
 from gateway.web.metrics import Metrics
 
@@ -343,7 +343,7 @@ def start_delivery(
 ) -> DeliveryHandle:
     """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
     return start_workers(
-        sinks.values(),
+        each_sink(sinks.values()),
         list(secrets),
         DeliveryPolicy.from_settings(settings),
         counters=Counters(metrics),

@@ -33,6 +33,10 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
         "gateway/static/admin/admin.js",
         "gateway/cli/demo_site/home.html",
         "gateway/py.typed",
+        # The migrations run from the installed package, at start and by `widget-gateway db`.
+        "gateway/db/migrations/env.py",
+        "gateway/db/migrations/script.py.mako",
+        "gateway/db/migrations/versions/0001_records.py",
     } <= names
     # An installed gateway assembles, from its copy of the sources, byte for byte the widgets
     # that the tests load in the browser.
