@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from gateway import redis_client
+from gateway import __version__, redis_client
 from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
 from gateway.db import migrate
 from gateway.db.engine import create_engine, records_url
+from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
+from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
@@ -34,6 +37,7 @@ from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
+from gateway.web.tracing import Tracing
 
 log = logging.getLogger("gateway")
 
@@ -65,10 +69,33 @@ class Services:
     consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
         default_factory=dict
     )
+    tracing: Tracing = field(default_factory=Tracing)
+    version: str = __version__
+
+    async def delivery_statuses(self) -> list[QueueStatus]:
+        """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
+        cannot be read right now is left out (its Redis error is counted)."""
+        out: list[QueueStatus] = []
+        for sink in self.sinks.values():
+            queue = getattr(sink, "queue", None)
+            if queue is None:
+                continue
+            started = time.perf_counter()
+            try:
+                out.append(await queue.status())
+            except Exception:
+                ok = False
+            else:
+                ok = True
+            if self.redis is not None:
+                self.metrics.redis_command("outbox_status", time.perf_counter() - started, ok)
+        return out
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, tracing: Tracing | None = None
+) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         client: aioredis.Redis | None = None
         listener: aioredis.Redis | None = None
@@ -83,6 +110,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             store = FileKeyStore(settings.data_dir)
         stack.push_async_callback(store.close)
+        metrics = Metrics(__version__)
+        tracing = tracing or Tracing()
+        store = InstrumentedKeyStore(store, metrics, tracing, redis=client is not None)
         keys = KeyCache(store, ttl=settings.key_cache_ttl)
         stack.push_async_callback(keys.close)
         if listener is not None:
@@ -98,8 +128,6 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         # Its worker stops before the Redis client it uses is closed.
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
-        metrics = Metrics()
-        metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
@@ -117,6 +145,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             mailer=mailer,
             redis=client,
             records=records,
+            tracing=tracing,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         services.delivery = start_delivery(sinks, secrets, settings, metrics)

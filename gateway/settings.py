@@ -18,6 +18,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 from gateway.durable import create_once
+from gateway.operations import OperationsSettings, markdown_table
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -36,7 +37,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -202,6 +203,7 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _parse(f.name, name, raw.strip())
+        values.update(cls.standard_variables(environ, values))
         settings = cls(**values)
         settings.validate()
         return settings
@@ -236,6 +238,8 @@ class Settings:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
+        for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
+            raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
         if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
@@ -318,6 +322,8 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+
+
 LIMIT_ENGINES = ("script", "limits")
 
 
@@ -347,7 +353,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             raise ValueError("must be true or false")
         if kind == "float":
             return float(raw)
-        if kind == "int":
+        if kind in ("int", "int | None"):
             return int(raw)
         return raw
     except ValueError as exc:
@@ -386,15 +392,4 @@ def sink_url_problem(url: str | None, redis: object = None, database: object = N
 
 def settings_table() -> str:
     """Every setting as a Markdown table, for ``docs/settings.md`` (a test keeps them equal)."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for f in fields(Settings):
-        name = ENV_PREFIX + (f.metadata.get("env") or f.name.upper())
-        default = f.default
-        if default is None or default == ():
-            shown = "unset"
-        elif isinstance(default, bool):
-            shown = "`true`" if default else "`false`"
-        else:
-            shown = f"`{default}`"
-        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
-    return "\n".join(rows) + "\n"
+    return markdown_table(fields(Settings), ENV_PREFIX)

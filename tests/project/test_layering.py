@@ -14,7 +14,16 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "gateway"
 # The shared core: what every room may use. ``app`` and ``services`` compose the rooms.
-CORE = {"settings", "errors", "problems", "signing", "redis_client", "durable", "clock"}
+CORE = {
+    "settings",
+    "operations",
+    "errors",
+    "problems",
+    "signing",
+    "redis_client",
+    "durable",
+    "clock",
+}
 COMPOSITION = {"app", "services", "__main__", "__init__"}
 # room -> what it may import besides the shared core ("room" or "room.module").
 ALLOWED: dict[str, set[str]] = {
