@@ -8,6 +8,7 @@ import pytest
 
 from gateway.consent.config import parse_config, parse_languages, resolve
 from gateway.errors import InvalidPayload
+from tests.support.problems import assert_typed
 
 
 def test_defaults_give_four_categories_with_only_necessary_required() -> None:
@@ -95,6 +96,7 @@ def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], fi
     with pytest.raises(InvalidPayload) as caught:
         parse_config(config)
     assert field in [e["field"] for e in caught.value.errors]
+    assert_typed(caught.value.errors)
 
 
 def test_a_listed_built_in_category_keeps_its_defaults() -> None:

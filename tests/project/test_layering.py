@@ -19,6 +19,7 @@ CORE = {
     "operations",
     "owner_settings",
     "errors",
+    "problems",
     "signing",
     "redis_client",
     "durable",
