@@ -4,7 +4,8 @@ Three servers on loopback, each its own site: the shop on ``127.0.0.2`` (the con
 every page but one, served by a real gateway on ``127.0.0.1``), and a "tracker" on ``localhost``
 whose pixel sets a third-party cookie. Pages:
 
-``/``         links to every other page (one with a query string, one off-site, a mailto)
+``/``         links to every other page (one with a query string, one off-site, a mailto), and
+              sets Google Ads' ``_gcl_au`` as long as the visitor has made no choice
 ``/leaky``    sets ``_ga`` and a Hotjar storage key from an inline script, before any choice
 ``/tracker``  loads the tracker's pixel, which sets ``trk`` (SameSite=None; Secure)
 ``/polite``   sets ``polite_visits`` only from a script blocked until analytics is accepted
@@ -70,7 +71,9 @@ def pages(a: Addresses) -> dict[str, str]:
             '<a href="/leaky">Leaky</a> <a href="/tracker">Tracker</a> <a href="/polite">Polite</a>'
             ' <a href="/about?from=home#top">About</a> <a href="/leaky#again">Again</a>'
             f' <a href="{a.tracker}/elsewhere">Elsewhere</a> <a href="mailto:shop@example.org">'
-            'Mail</a> <a href="/terms.pdf">Terms</a>',
+            'Mail</a> <a href="/terms.pdf">Terms</a>'
+            "<script>if (!document.cookie.includes('wg_consent='))"
+            " document.cookie = '_gcl_au=1.1.7; path=/; max-age=3600';</script>",
         ),
         "/leaky": _layout(
             a,

@@ -93,17 +93,28 @@ def test_a_refusal_does_not_stop_what_the_site_sets_regardless(leaky_scan: ScanR
     assert (consent["source"], consent["necessary"]) == ("widget", True)
 
 
+def test_what_stopped_with_the_refusal_is_not_reported_after_it(leaky_scan: ScanRun) -> None:
+    # The home page sets _gcl_au only while no choice exists: it fires before consent, and the
+    # cookie left by the first load is not mistaken for one set after the refusal.
+    report = leaky_scan.report()
+    gcl = named(report["fires_before_consent"], "_gcl_au")
+    assert (gcl["category"], gcl["vendor"], gcl["page"]) == ("marketing", "Google Ads", "/")
+    assert "_gcl_au" not in [i["name"] for i in report["fires_after_refusal"]]
+
+
 def test_what_the_config_does_not_declare_is_listed_with_a_suggestion(
     leaky_scan: ScanRun,
 ) -> None:
     undeclared = leaky_scan.report()["undeclared"]
-    assert [i["name"] for i in undeclared] == ["_hjid"]
-    assert (undeclared[0]["category"], undeclared[0]["vendor"], undeclared[0]["source"]) == (
+    assert [i["name"] for i in undeclared] == ["_gcl_au", "_hjid"]
+    hotjar = undeclared[1]
+    assert (hotjar["category"], hotjar["vendor"], hotjar["source"]) == (
         "analytics",
         "Hotjar",
         "builtin",
     )
-    assert undeclared[0]["phases"] == ["before_consent", "after_reject", "after_accept"]
+    assert hotjar["phases"] == ["before_consent", "after_reject", "after_accept"]
+    assert undeclared[0]["phases"] == ["before_consent"]
 
 
 def test_pages_are_found_breadth_first_as_paths_on_the_site_only(leaky_scan: ScanRun) -> None:
@@ -132,7 +143,7 @@ def test_the_json_matches_its_schema_and_is_kept_in_the_data_folder(
 
 def test_no_cookie_or_storage_value_reaches_the_report(leaky_scan: ScanRun, shop: Shop) -> None:
     saved = (shop.data_dir / "scan-report.json").read_text()
-    for value in ("GA1.1.42.42", "t-1", "'x'", "v=1&id="):
+    for value in ("GA1.1.42.42", "1.1.7", "t-1", "'x'", "v=1&id="):
         assert value not in leaky_scan.stdout
         assert value not in saved
 
