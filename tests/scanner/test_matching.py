@@ -60,7 +60,12 @@ NAMES: list[tuple[str, Any, str | None, tuple[str | None, str | None, str, bool]
     ("__hstc", DEFAULTS, None, ("analytics", "HubSpot", "builtin", False)),
     ("_hjSessionUser_123", DEFAULTS, None, ("analytics", "Hotjar", "builtin", False)),
     ("wg_consent", DEFAULTS, None, ("necessary", "Widget Gateway consent banner", "widget", True)),
-    ("wg:queue:pk_x", DEFAULTS, None, ("necessary", "Widget Gateway consent banner", "widget", True)),
+    (
+        "wg:queue:pk_x",
+        DEFAULTS,
+        None,
+        ("necessary", "Widget Gateway consent banner", "widget", True),
+    ),
     ("sessionid", DEFAULTS, None, (None, None, "unknown", False)),
     ("ide", DEFAULTS, None, (None, None, "unknown", False)),
     ("shop_consent", RULES, None, ("necessary", "Widget Gateway consent banner", "widget", True)),
