@@ -53,23 +53,20 @@ class Options:
 async def scan(start: str, options: Options) -> Observations:
     """Run the three phases against ``start`` (a page URL without query string)."""
     executable = find_chromium(options.browser)
+    site = origin_of(start)
     async with playwright() as pw:
-        warnings: set[str] = set()
-        first, pages, banner = await _before_consent(pw, executable, start, options, warnings)
+        first, pages, banner = await _before_consent(pw, executable, start, options)
         phases = [first]
         loaded = [p for p in pages if p.status is not None and p.status < 400]
-        for name, text in (("after_reject", "reject_all"), ("after_accept", "accept_all")):
-            if not banner.found:
-                phases.append(Phase(name, False, note=banner.note))
-                continue
-            site = origin_of(start)
-            phases.append(
-                await _after_choice(pw, executable, (name, text), site, banner, loaded, options)
-            )
-        warnings |= _warnings_of(phases)
-        if not banner.found and banner.note:
-            warnings.add(banner.note)
-        return Observations(origin_of(start), tuple(pages), banner, tuple(phases), tuple(warnings))
+        for choice in (("after_reject", "reject_all"), ("after_accept", "accept_all")):
+            if banner.found:
+                phase = await _after_choice(pw, executable, choice, site, banner, loaded, options)
+            else:
+                phase = Phase(choice[0], False, note=banner.note)
+            phases.append(phase)
+    warnings = {w for p in phases for w in p.warnings}
+    notes = dict.fromkeys(p.note for p in phases if not p.ran and p.note)
+    return Observations(site, tuple(pages), banner, tuple(phases), (*sorted(warnings), *notes))
 
 
 async def _open(context: BrowserContext, warnings: set[str]) -> BrowserPage:
@@ -90,8 +87,9 @@ async def _open(context: BrowserContext, warnings: set[str]) -> BrowserPage:
 
 
 async def _before_consent(
-    pw: Playwright, executable: str | None, start: str, options: Options, warnings: set[str]
+    pw: Playwright, executable: str | None, start: str, options: Options
 ) -> tuple[Phase, list[Page], Banner]:
+    warnings: set[str] = set()
     async with fresh_profile(pw, executable) as context:
         page = await _open(context, warnings)
         recorder = Recorder(context, _host(start))
@@ -109,6 +107,7 @@ async def _before_consent(
             tuple(recorder.cookies.values()),
             tuple(recorder.storage.values()),
             recorder.requests(),
+            warnings=tuple(sorted(warnings)),
         )
         return phase, pages, banner
 
@@ -206,10 +205,6 @@ async def _keep_only_the_choice(context: BrowserContext, page: BrowserPage, cook
     if keep:
         await context.add_cookies(keep)
     await page.evaluate(_FORGET_STORAGE)
-
-
-def _warnings_of(phases: list[Phase]) -> set[str]:
-    return {w for p in phases for w in p.warnings}
 
 
 def _host(url: str) -> str:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.scanner.conftest import CHROMIUM, ROOT, ScanRun, Shop, run_scan
 from tests.scanner.leaky_site import TRACKER_HOST
+from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser
 
@@ -194,3 +195,12 @@ def _key_config(shop: Shop, tmp_path: Path) -> Path:
     path = tmp_path / "config.json"
     path.write_text(json.dumps({"consent_config": consent_config(TRACKER_HOST)}))
     return path
+
+
+def test_a_site_that_cannot_be_reached_is_a_usage_error(tmp_path: Path) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/shop?session=abc"
+    run = run_scan(tmp_path, closed, "--browser", CHROMIUM, "--timeout", "10")
+    assert run.status == 2
+    assert "could not load http://127.0.0.1:" in run.stderr
+    assert "session=abc" not in run.stderr  # the query string never leaves the command line
+    assert not (tmp_path / "scan-report.json").exists()
