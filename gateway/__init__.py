@@ -7,7 +7,7 @@ what it may import (the rule is checked by ``tests/project/test_layering.py``):
   ``errors``, ``signing``, ``redis_client``, ``durable``, ``clock``;
 - ``web`` — the HTTP edge; ``keys`` — key pairs, origins, stores; ``ratelimit`` — limits;
 - ``consent``, ``rights`` — the two widgets' APIs; ``locales`` — their built-in texts per
-  language; ``delivery`` — sinks and delivery;
+  language; ``delivery`` — sinks and delivery; ``mail`` — outgoing e-mail;
 - ``admin`` — the operator's API and page; ``cli`` — the command line and the demo.
 
 The public surface is :func:`create_app` and :class:`Settings`, imported lazily so that importing

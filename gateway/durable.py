@@ -14,7 +14,7 @@ import contextlib
 import fcntl
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -74,3 +74,24 @@ def append_durable(path: Path, content: bytes, *, lock: Path | None = None) -> N
             os.fsync(fd)
         finally:
             os.close(fd)
+
+
+def create_once(path: Path, make: Callable[[], str]) -> str:
+    """The text of ``path``; when there is none, ``make()`` written there (mode 0600) by a
+    ``link``, which fails if another process created the file first: then that one wins, so
+    every process ends up with the same text."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
+    tmp.write_text(make())
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text().strip()

@@ -1,4 +1,4 @@
-"""What one running app holds: settings, clients, stores, limiter, signing, sinks, metrics.
+"""What one running app holds: settings, clients, stores, limiter, signing, sinks, mailer, metrics.
 
 Built in the app's lifespan by :func:`open_services` and closed in reverse order, so no state
 exists at import time and tests can run several apps side by side.
@@ -22,6 +22,7 @@ from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.mail.mailer import Mailer, open_mailer
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.rights.duplicates import Duplicates
@@ -46,6 +47,8 @@ class Services:
     audit: AuditLog
     duplicates: Duplicates
     oauth: OAuth
+    # Outgoing e-mail: ``await services.mailer.send(mail)``.
+    mailer: Mailer
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
@@ -82,6 +85,9 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
         sinks = build_sinks(settings, client)
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
+        # Its worker stops before the Redis client it uses is closed.
+        mailer = open_mailer(settings, client)
+        stack.push_async_callback(mailer.close)
         metrics = Metrics()
         metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
@@ -99,6 +105,7 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
             oauth=oauth,
+            mailer=mailer,
             redis=client,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

@@ -8,7 +8,6 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
-import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -17,6 +16,8 @@ from typing import Any
 
 from limits import parse_many
 from starlette.datastructures import Secret
+
+from gateway.durable import create_once
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -175,6 +176,17 @@ class Settings:
     api_upstream_timeout: float = _setting(
         30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
     )
+    smtp_url: Secret | None = _setting(
+        None,
+        "SMTP server: `smtp://user:pass@host:587` (STARTTLS) or `smtps://user:pass@host:465`; TLS "
+        "rules in docs/mail.md. Unset: mail is written to `GATEWAY_MAIL_DIR` as `.eml` files.",
+        secret=True,
+    )
+    smtp_ca_file: Path | None = _setting(None, "PEM CA bundle trusted for the SMTP server.")
+    mail_from: str | None = _setting(None, "Sender (`Name <address>`); needed with an SMTP URL.")
+    mail_dir: Path | None = _setting(None, "Where `.eml` files go without SMTP (DATA_DIR/mail).")
+    mail_timeout: float = _setting(30.0, "Seconds the SMTP server may take to answer a command.")
+    mail_max_age: float = _setting(172_800.0, "Seconds until a failing message is dead-lettered.")
 
     @property
     def embedded(self) -> bool:
@@ -238,6 +250,12 @@ class Settings:
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
         self._validate_oauth()
+        if self.smtp_url is not None and self.mail_from is None:
+            raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")
+        if self.smtp_ca_file is not None and not self.smtp_ca_file.is_file():
+            raise SettingsError("SMTP_CA_FILE", "no such file")
+        if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
+            raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
             problem = sink_url_problem(getattr(self, attr))
             if problem:
@@ -285,7 +303,7 @@ class Settings:
         """The signing secrets, newest first; the embedded default keeps one in the data folder."""
         if self.secret_keys:
             return [str(s) for s in self.secret_keys]
-        return [_local_secret(self.data_dir)]
+        return [create_once(self.data_dir / SECRET_FILE, lambda: secrets.token_urlsafe(48))]
 
     def describe(self) -> dict[str, str]:
         """Every setting with secrets masked, for start-up logs."""
@@ -309,9 +327,9 @@ def _parse(attr: str, name: str, raw: str) -> Any:
     """Parse one variable by its field's type (special cases for URLs, secrets and lists)."""
     kind = _FIELD_TYPES[attr]
     try:
-        if attr == "redis_url":
-            if not raw.startswith(REDIS_SCHEMES):
-                raise ValueError("must start with " + ", ".join(REDIS_SCHEMES))
+        if attr in URL_SCHEMES:
+            if not raw.startswith(URL_SCHEMES[attr]):
+                raise ValueError("must start with " + ", ".join(URL_SCHEMES[attr]))
             return Secret(raw)
         if attr == "secret_keys":
             return tuple(Secret(s.strip()) for s in raw.split(",") if s.strip())
@@ -321,7 +339,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             )
         if "Secret" in kind:
             return Secret(raw)
-        if kind == "Path":
+        if kind.startswith("Path"):
             return Path(raw)
         if kind == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
@@ -339,6 +357,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
+URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -360,28 +379,6 @@ def sink_url_problem(url: str | None) -> str | None:
     if scheme in ("http", "https") and not rest.split("/", 1)[0]:
         return "an HTTP sink needs a host"
     return None
-
-
-def _local_secret(data_dir: Path) -> str:
-    """Read, or create once, the signing secret the embedded default keeps in the data folder."""
-    path = data_dir / SECRET_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        pass
-    data_dir.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(48)
-    tmp = path.with_suffix(f".{secrets.token_hex(4)}.tmp")
-    tmp.write_text(value)
-    tmp.chmod(0o600)
-    try:
-        # link() fails when another process created the file first: then its secret wins.
-        os.link(tmp, path)
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path.read_text().strip()
 
 
 def settings_table() -> str:

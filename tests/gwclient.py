@@ -13,6 +13,7 @@ from gateway.keys.model import NewKey, create_key
 from gateway.keys.store import FileKeyStore
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
+from tests.support.aio import testclient_options
 
 SITE = "https://shop.example"
 SECRET = "test-secret-" + "x" * 40
@@ -47,8 +48,9 @@ def stored_key(settings: Settings, origins: tuple[str, ...] = (SITE,), **fields:
 
 
 def client_for(settings: Settings, routes: list[Any] | None = None) -> TestClient:
-    """A TestClient for a gateway app; enter it (``with``) to run the lifespan."""
+    """A TestClient for a gateway app, on the test's event loop; enter it (``with``) to run the
+    lifespan."""
     app = create_app(settings)
     for route in routes or ():
         app.router.routes.insert(0, route)
-    return TestClient(app, raise_server_exceptions=False)
+    return TestClient(app, raise_server_exceptions=False, backend_options=testclient_options())

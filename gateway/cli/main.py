@@ -32,6 +32,18 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument(
+        "--loop",
+        choices=("uvloop", "asyncio"),
+        default="uvloop",
+        help="event loop (default: %(default)s; asyncio is Python's own)",
+    )
+    serve.add_argument(
+        "--http",
+        choices=("httptools", "h11"),
+        default="httptools",
+        help="HTTP/1.1 parser (default: %(default)s; h11 is pure Python)",
+    )
     serve.set_defaults(run_sync=serve_command)
 
     cli_keys.add_parser(sub)
@@ -68,13 +80,19 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     mode = "Redis" if settings.redis_url else f"embedded default (data in {settings.data_dir}/)"
-    print(f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}", file=sys.stderr)
+    print(
+        f"widget-gateway: serving on http://{args.host}:{args.port} — {mode}"
+        f" ({args.loop}, {args.http})",
+        file=sys.stderr,
+    )
     uvicorn.run(
         "gateway.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        loop=args.loop,
+        http=args.http,
         log_level="info",
         proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
         server_header=False,

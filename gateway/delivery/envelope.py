@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-Kind = Literal["consent", "rights_request"]
-KINDS: tuple[Kind, ...] = ("consent", "rights_request")
+# "mail": a message on the mail queue (gateway.mail), sent by SMTP, never posted to a service.
+Kind = Literal["consent", "rights_request", "mail"]
+KINDS: tuple[Kind, ...] = ("consent", "rights_request", "mail")
 
 
 def timestamp(at: datetime) -> str:

@@ -5,6 +5,10 @@ invalidation arrives on Redis pub/sub. While the subscription is broken, message
 the whole cache is dropped when it comes back. When the store itself is unreachable, an expired
 entry keeps serving for up to ``stale_ttl``: no key can be changed while its store is down, so the
 stale copy is still the truth, and the widgets keep working through a short store outage.
+
+Loads are shared: however many requests miss on one key at once (a burst on a key just created, or
+just expired), one store read serves them all, so a burst does not become a burst on the store. A
+shared read that fails is tried once more before every request waiting on it is refused.
 """
 
 from __future__ import annotations
@@ -66,6 +70,8 @@ class KeyCache:
         # Counts drops: a lookup that was in flight across one may hold the record from before
         # the change, so it answers its own request but is not cached.
         self._generation = 0
+        # One load in flight per key, which every request missing on that key meanwhile awaits.
+        self._loading: dict[str, asyncio.Future[CachedKey | None]] = {}
         self._listener: asyncio.Task[None] | None = None
         self._closing = False
         # A change written by this process is seen at once, without waiting for pub/sub.
@@ -76,13 +82,30 @@ class KeyCache:
         entry = self._entries.get(public_key)
         if entry is not None and now < entry.expires:
             return entry.value
+        loading = self._loading.get(public_key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(public_key, entry, now))
+            self._loading[public_key] = loading
+            loading.add_done_callback(lambda done: self._loaded(public_key, done))
+        # Shielded: a request that gives up must not cancel the load the others wait for.
+        return await asyncio.shield(loading)
+
+    def _loaded(self, public_key: str, done: asyncio.Future[CachedKey | None]) -> None:
+        if self._loading.get(public_key) is done:
+            del self._loading[public_key]
+        if not done.cancelled():
+            done.exception()  # retrieved here too, in case every waiter has gone
+
+    async def _load(self, public_key: str, entry: _Entry | None, now: float) -> CachedKey | None:
         generation = self._generation
         try:
             key = await self.store.get(public_key)
         except StoreUnavailable:
             if entry is not None and now < entry.stale_until:
                 return entry.value
-            raise
+            # Every request missing on this key waits on this one read: a single slow answer (a
+            # busy event loop in a burst) should not fail them all, so it gets one more try.
+            key = await self.store.get(public_key)
         value = None if key is None else CachedKey(key, AllowList.from_strings(key.origins))
         if generation != self._generation:
             return value
@@ -95,10 +118,14 @@ class KeyCache:
     def drop(self, public_key: str | None = None) -> None:
         """Forget one key, or every key when ``public_key`` is None."""
         self._generation += 1
+        # A load in flight may hold the record from before the change: requests from now on
+        # start their own.
         if public_key is None:
             self._entries.clear()
+            self._loading.clear()
         else:
             self._entries.pop(public_key, None)
+            self._loading.pop(public_key, None)
 
     def start_listening(self, client: aioredis.Redis) -> None:
         """Follow invalidations published by any instance (see ``keystore_redis``)."""

@@ -9,26 +9,87 @@ frees up, consuming ``cost`` from all of them only if all of them allow it. Two 
 * :class:`gateway.ratelimit.script.ScriptEngine` evaluates all windows in one Lua script, one Redis
   round trip per request, keeping the same keys and the same sliding-window-counter arithmetic.
 
-Storage failures become :class:`EngineUnavailable`; the limiter decides what to do about them.
+Storage failures become :class:`EngineUnavailable`, saying which kind of :class:`Failure` it was;
+the limiter decides what to do about them.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from enum import StrEnum
 from functools import cached_property
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from limits import RateLimitItem
 from limits.aio.storage import Storage
 from limits.aio.strategies import STRATEGIES, RateLimiter
+from limits.errors import StorageError
+from limits.storage import storage_from_string
+from redis import exceptions as redis_errors
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+# At most this many checks of one process talk to Redis at once through ``limits`` (each holds one
+# pooled connection at a time), so a burst queues here instead of opening a connection per request.
+POOL_SIZE = 16
+
+
+class Failure(StrEnum):
+    """What went wrong between the gateway and Redis, as the degraded log line names it."""
+
+    TIMEOUT = "timeout"
+    BUSY = "too many checks waiting"  # this process's own queue for Redis, not Redis itself
+    REFUSED = "connection refused"
+    UNREACHABLE = "cannot connect"
+    LOST = "connection lost"
+    PROTOCOL = "protocol error"
+    SCRIPT = "script error"
+    REDIS = "Redis error"
+
+    @property
+    def transient(self) -> bool:
+        """A slow answer, which a burst can cause on a healthy Redis, rather than a broken one."""
+        return self in (Failure.TIMEOUT, Failure.BUSY)
 
 
 class EngineUnavailable(Exception):
-    """The engine's storage could not be reached or did not answer in time."""
+    """The engine's storage could not be reached, did not answer in time, or answered an error.
+
+    ``detail`` says more without personal data: no keys, identities or server addresses.
+    """
+
+    def __init__(self, kind: Failure, detail: str = "") -> None:
+        super().__init__(f"{kind}: {detail}" if detail else str(kind))
+        self.kind = kind
+        self.detail = detail
+
+
+def classify(exc: BaseException) -> EngineUnavailable:
+    """A redis-py (or ``limits``-wrapped) exception as an :class:`EngineUnavailable`."""
+    if isinstance(exc, StorageError):
+        exc = exc.storage_error
+    if isinstance(exc, redis_errors.TimeoutError | TimeoutError):
+        return EngineUnavailable(Failure.TIMEOUT, "no reply in time")
+    if isinstance(exc, redis_errors.ConnectionError):
+        cause = exc.__cause__ or exc.__context__
+        if isinstance(cause, ConnectionRefusedError):
+            return EngineUnavailable(Failure.REFUSED, "nothing listens at the address")
+        if isinstance(cause, TimeoutError):
+            return EngineUnavailable(Failure.TIMEOUT, "connecting took too long")
+        return EngineUnavailable(Failure.LOST, type(cause or exc).__name__)
+    if isinstance(exc, redis_errors.ResponseError):
+        words = str(exc).split(maxsplit=1)
+        code = words[0] if words and words[0].isupper() else "ERR"
+        return EngineUnavailable(Failure.REDIS, code)
+    if isinstance(exc, redis_errors.RedisError):
+        return EngineUnavailable(Failure.PROTOCOL, type(exc).__name__)
+    return EngineUnavailable(Failure.PROTOCOL, f"unexpected {type(exc).__name__}")
 
 
 @dataclass(frozen=True)
@@ -67,7 +128,9 @@ class Engine(Protocol):
         """Consume ``cost`` from every window if all allow it; never from some only."""
         ...
 
-    async def ping(self) -> bool: ...
+    async def ping(self) -> None:
+        """Ask the storage something; raises :class:`EngineUnavailable` if it does not answer."""
+        ...
 
     async def close(self) -> None: ...
 
@@ -78,20 +141,45 @@ class LimitsEngine:
     Test-then-hit keeps a refused request from consuming the windows that still had room. Each
     ``hit`` is atomic in the storage, so concurrent requests never overshoot a window; two that
     race between test and hit can at worst spend a unit of another window on a refusal.
+
+    With ``slots``, at most that many checks run at once (the rest wait their turn, up to
+    ``queue_wait`` seconds): on Redis, that bounds the connections a burst opens.
     """
 
-    def __init__(self, storage: Storage, strategy: str) -> None:
+    def __init__(
+        self,
+        storage: Storage,
+        strategy: str,
+        *,
+        slots: int | None = None,
+        queue_wait: float = 1.0,
+    ) -> None:
         self.storage = storage
         strategy_class: type[RateLimiter] = STRATEGIES[strategy]  # type: ignore[type-abstract]
         self.strategy = strategy_class(storage)
+        self._slots = asyncio.Semaphore(slots) if slots else None
+        self._queue_wait = queue_wait
 
     async def hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
+        if self._slots is None:
+            return await self._hit_translated(windows, cost)
+        try:
+            async with asyncio.timeout(self._queue_wait):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise EngineUnavailable(
+                Failure.BUSY, f"no free Redis connection within {self._queue_wait:g} s"
+            ) from None
+        try:
+            return await self._hit_translated(windows, cost)
+        finally:
+            self._slots.release()
+
+    async def _hit_translated(self, windows: Sequence[Window], cost: int) -> list[WindowState]:
         try:
             return await self._hit(windows, cost)
-        except EngineUnavailable:
-            raise
         except Exception as exc:  # limits wraps storage errors; anything else is the same fault
-            raise EngineUnavailable(type(exc).__name__) from exc
+            raise classify(exc) from exc
 
     async def _hit(self, windows: Sequence[Window], cost: int) -> list[WindowState]:
         refused: set[int] = set()
@@ -120,11 +208,12 @@ class LimitsEngine:
             )
         return states
 
-    async def ping(self) -> bool:
+    async def ping(self) -> None:
+        # A read rather than ``storage.check()``, which hides why it failed.
         try:
-            return bool(await self.storage.check())
-        except Exception:
-            return False
+            await self.storage.get("gateway-ping")
+        except Exception as exc:
+            raise classify(exc) from exc
 
     async def close(self) -> None:
         # limits' storages hold no handle that needs closing except redis-py's pool.
@@ -134,3 +223,42 @@ class LimitsEngine:
         if aclose is not None:
             with contextlib.suppress(Exception):
                 await aclose()
+
+
+def redis_limits_engine(url: str, strategy: str, timeout: float) -> LimitsEngine:
+    """A :class:`LimitsEngine` on ``limits``' Redis storage (redis-py underneath) for ``url``,
+    plain, Sentinel or Cluster, with at most :data:`POOL_SIZE` connections."""
+    storage_url, options = _storage_url(url)
+    storage = storage_from_string(
+        storage_url,
+        **options,
+        implementation="redispy",
+        wrap_exceptions=True,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        max_connections=POOL_SIZE,
+        retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis-py
+    )
+    return LimitsEngine(
+        storage,  # type: ignore[arg-type]
+        strategy,
+        slots=POOL_SIZE,
+        queue_wait=max(1.0, 4 * timeout),
+    )
+
+
+def _storage_url(url: str) -> tuple[str, dict[str, int]]:
+    """``limits``' async storage URL for a Redis URL.
+
+    The gateway's Sentinel URLs name the database after the service
+    (``redis+sentinel://host:26379/mymaster/2``); ``limits`` takes only the service in the path,
+    so the database moves to an option.
+    """
+    if url.startswith("unix://"):
+        return "async+redis+" + url, {}
+    if url.startswith("redis+sentinel://"):
+        parts = urlsplit(url)
+        path = [p for p in parts.path.split("/") if p]
+        if len(path) > 1:
+            return "async+" + parts._replace(path="/" + path[0]).geturl(), {"db": int(path[1])}
+    return "async+" + url, {}

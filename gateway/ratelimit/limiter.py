@@ -7,10 +7,11 @@ behind that: an engine (see :mod:`gateway.ratelimit.engines`) evaluates the wind
 script per request on Redis by default, ``limits``' strategies on memory or on Redis Sentinel and
 Cluster.
 
-When Redis fails, the limiter switches to per-instance memory (fail-open) or refuses with
-:class:`~gateway.errors.LimiterUnavailable` (fail-closed), reports :attr:`Limiter.degraded`, and
-tries Redis again at most once per :data:`PROBE_INTERVAL`, so a dead Redis costs one short timeout
-per second rather than one per request.
+When Redis fails, the limiter counts in per-instance memory (fail-open) or refuses with
+:class:`~gateway.errors.LimiterUnavailable` (fail-closed). Its breaker
+(:mod:`gateway.ratelimit.breaker`) decides when failures mean Redis is down rather than slow; then
+the limiter reports :attr:`Limiter.degraded` and tries Redis again once per probe interval, so a
+dead Redis costs one short timeout per second rather than one per request.
 
 Identities are hashed with a key derived from the signing secret before they reach Redis, so no
 IP address or email address is ever stored in clear in a key name.
@@ -25,23 +26,26 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from urllib.parse import urlsplit
 
 from limits import parse_many
 from limits.aio.storage import MemoryStorage
-from limits.storage import storage_from_string
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
 
 from gateway.errors import LimiterUnavailable, RateLimited
-from gateway.ratelimit.engines import Engine, EngineUnavailable, LimitsEngine, Window, WindowState
+from gateway.ratelimit.breaker import Breaker
+from gateway.ratelimit.engines import (
+    Engine,
+    EngineUnavailable,
+    LimitsEngine,
+    Window,
+    WindowState,
+    redis_limits_engine,
+)
 from gateway.ratelimit.memory import MemoryEngine
 from gateway.ratelimit.script import ScriptEngine
 from gateway.settings import Settings
 
 log = logging.getLogger("gateway.ratelimit")
 
-PROBE_INTERVAL = 1.0  # seconds between attempts to reach a Redis that failed
 WINDOW_CACHE_SIZE = 4096  # parsed and hashed limit requests kept per limiter
 
 HEADER_POLICY = "RateLimit-Policy"
@@ -88,27 +92,11 @@ def _policies(name: str, limit: str) -> tuple[tuple[str, object], ...]:
     return tuple(out)
 
 
-def _engine_url(url: str) -> tuple[str, dict[str, int]]:
-    """``limits``' async storage URL for a Redis URL, with redis-py underneath.
-
-    The gateway's Sentinel URLs name the database after the service
-    (``redis+sentinel://host:26379/mymaster/2``); ``limits`` takes only the service in the path,
-    so the database moves to an option.
-    """
-    if url.startswith("unix://"):
-        return "async+redis+" + url, {}
-    if url.startswith("redis+sentinel://"):
-        parts = urlsplit(url)
-        path = [p for p in parts.path.split("/") if p]
-        if len(path) > 1:
-            return "async+" + parts._replace(path="/" + path[0]).geturl(), {"db": int(path[1])}
-    return "async+" + url, {}
-
-
 class Limiter:
     """Checks and counts limits, in Redis when ``redis_url`` is given, else in memory.
 
-    ``clock`` paces the Redis re-probe (tests inject one to skip ahead without sleeping).
+    ``clock`` paces the fallback and reconnection (tests inject one to skip ahead without
+    sleeping).
     """
 
     def __init__(
@@ -126,8 +114,7 @@ class Limiter:
             else LimitsEngine(MemoryStorage(), settings.limit_strategy)
         )
         self._primary: Engine | None = None
-        self._retry_at = 0.0
-        self._degraded = False
+        self._breaker = Breaker(clock)
         if redis_url is None:
             # Memory is per process; a random key keeps hashed identities short and private.
             secret = secrets.token_bytes(32)
@@ -140,30 +127,19 @@ class Limiter:
         self._cached_windows = lru_cache(maxsize=WINDOW_CACHE_SIZE)(self._request_windows)
 
     def _redis_engine(self, url: str) -> Engine:
-        engine = self.settings.limit_engine
+        s = self.settings
         if (
-            engine == "script"
-            and self.settings.limit_strategy == "sliding-window-counter"
+            s.limit_engine == "script"
+            and s.limit_strategy == "sliding-window-counter"
             and url.startswith(("redis://", "rediss://", "unix://"))
         ):
-            return ScriptEngine(url, self.settings.redis_timeout)
-        timeout = self.settings.redis_timeout
-        storage_url, options = _engine_url(url)
-        storage = storage_from_string(
-            storage_url,
-            **options,
-            implementation="redispy",
-            wrap_exceptions=True,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),  # type: ignore[arg-type]  # passed on to redis-py
-        )
-        return LimitsEngine(storage, self.settings.limit_strategy)  # type: ignore[arg-type]
+            return ScriptEngine(url, s.redis_timeout, clock=self._clock)
+        return redis_limits_engine(url, s.limit_strategy, s.redis_timeout)
 
     @property
     def degraded(self) -> bool:
         """True while Redis is unreachable and limits are counted in this process's memory."""
-        return self._degraded
+        return self._breaker.open
 
     def _request_windows(self, req: LimitRequest) -> tuple[Window, ...]:
         hasher = self._hasher.copy()
@@ -202,48 +178,59 @@ class Limiter:
     async def _hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
         primary = self._primary
         if primary is not None:
-            now = self._clock()
-            if now >= self._retry_at:
-                if self._degraded:
-                    # One probe per interval: requests arriving meanwhile stay on memory.
-                    self._retry_at = now + PROBE_INTERVAL
-                try:
-                    states = await primary.hit(windows, cost)
-                except EngineUnavailable as exc:
-                    self._fail(str(exc))
-                else:
-                    if self._degraded:
-                        log.warning("rate limits: Redis reachable again, limits shared again")
-                    self._degraded = False
-                    self._retry_at = 0.0
+            ticket = self._breaker.use_primary()
+            if ticket is not None:
+                states = await self._ask(primary, windows, cost, ticket)
+                if states is not None:
                     return states
             if self.settings.limits_fail_closed:
                 raise LimiterUnavailable("Rate limits cannot be checked; retry shortly.")
         return await self._memory.hit(windows, cost)
 
-    def _fail(self, reason: str) -> None:
-        if not self._degraded:
+    async def _ask(
+        self, primary: Engine, windows: Sequence[Window], cost: int, ticket: int
+    ) -> list[WindowState] | None:
+        """Redis's answer, or None if it failed. A slow answer that leaves the breaker closed is
+        tried once more: counting in memory, or refusing under fail-closed, is worse than asking
+        again (at worst a late answer counts the request twice, which errs on the strict side)."""
+        for attempt in (1, 2):
+            try:
+                states = await primary.hit(windows, cost)
+            except EngineUnavailable as exc:
+                self._failed(exc, ticket)
+                if attempt == 2 or not exc.kind.transient or self._breaker.open:
+                    return None
+            else:
+                self._succeeded(ticket)
+                return states
+        return None
+
+    def _failed(self, error: EngineUnavailable, ticket: int | None = None) -> None:
+        if self._breaker.failed(error, ticket):
             log.warning(
-                "rate limits: Redis unreachable (%s); %s",
-                reason,
+                "rate limits: Redis failed (%s); %s until it answers again",
+                error,
                 "refusing requests"
                 if self.settings.limits_fail_closed
                 else "counting in this instance's memory",
             )
-        self._degraded = True
-        self._retry_at = self._clock() + PROBE_INTERVAL
+
+    def _succeeded(self, ticket: int | None = None) -> None:
+        if self._breaker.succeeded(ticket):
+            down = max(0.0, self._clock() - self._breaker.opened_at)
+            log.warning("rate limits: Redis answers again after %.1f s; limits shared again", down)
 
     async def ping(self) -> bool:
         """Whether the limit store answers; a success ends the degraded state at once."""
         if self._primary is None:
             return True
-        ok = await self._primary.ping()
-        if ok:
-            self._retry_at = 0.0
-            self._degraded = False
-        else:
-            self._fail("ping failed")
-        return ok
+        try:
+            await self._primary.ping()
+        except EngineUnavailable as exc:
+            self._failed(exc)
+            return False
+        self._succeeded()
+        return True
 
     async def close(self) -> None:
         if self._primary is not None:

@@ -91,8 +91,8 @@ class MemoryEngine:
         self._counters = {k: v for k, v in self._counters.items() if v[1] > now}
         self._sweep_at = len(self._counters) + SWEEP_EVERY
 
-    async def ping(self) -> bool:
-        return True
+    async def ping(self) -> None:
+        """Memory always answers."""
 
     async def close(self) -> None:
         self._counters.clear()

@@ -9,23 +9,30 @@ atomically, so concurrent requests never overshoot. Keys are exactly the ones ``
 storage uses (``LIMITS:{key}`` and ``LIMITS:{key}/-1``), so both engines share one budget and an
 operator can switch between them without resetting anyone's counters.
 
+The script is sent by its SHA1 (``EVALSHA``); a Redis that does not know it yet (new, restarted,
+flushed) answers ``NOSCRIPT``, and the engine loads it once (``SCRIPT LOAD``, shared by every
+request that got that answer) and sends the request again.
+
 A script touches several keys, which Redis Cluster only allows within one hash slot; with a
 Cluster (or Sentinel) URL the limiter uses ``limits``' own storages instead.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 
 from gateway.ratelimit.connection import (
+    ConnectionFailed,
     PipelinedConnection,
-    RedisConnectionError,
-    RedisReplyError,
-    bulk,
+    Reply,
+    ReplyError,
+    pack,
 )
-from gateway.ratelimit.engines import EngineUnavailable, Window, WindowState
+from gateway.ratelimit.engines import EngineUnavailable, Failure, Window, WindowState
 
 KEY_PREFIX = "LIMITS"
 
@@ -106,15 +113,12 @@ def window_state(
     return WindowState(limit, remaining, max(1, math.ceil(wait / 1000)), True)
 
 
-def _encoded(w: Window) -> tuple[bytes, bytes]:
-    """A window's two keys and two arguments for the script, in RESP, computed once."""
-    cached: tuple[bytes, bytes] | None = w.memo.get("script")
+def _arguments(w: Window) -> tuple[tuple[str, str], tuple[int, int]]:
+    """A window's two keys and two arguments for the script, computed once per window."""
+    cached: tuple[tuple[str, str], tuple[int, int]] | None = w.memo.get("script")
     if cached is None:
         current = f"{KEY_PREFIX}:{{{w.key}}}"
-        cached = (
-            bulk(current + "/-1") + bulk(current),
-            bulk(w.item.amount) + bulk(w.item.get_expiry()),
-        )
+        cached = ((current + "/-1", current), (w.item.amount, w.item.get_expiry()))
         w.memo["script"] = cached
     return cached
 
@@ -122,56 +126,82 @@ def _encoded(w: Window) -> tuple[bytes, bytes]:
 class ScriptEngine:
     """Sliding-window-counter limits evaluated in one Lua script per request."""
 
-    def __init__(self, url: str, timeout: float) -> None:
-        self.conn = PipelinedConnection(url, timeout)
-        sha = hashlib.sha1(SLIDING_WINDOWS_LUA.encode()).hexdigest()
-        self.evalsha = bulk("EVALSHA") + bulk(sha)
+    def __init__(
+        self, url: str, timeout: float, *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.conn = PipelinedConnection(url, timeout, clock=clock)
+        self.sha = hashlib.sha1(SLIDING_WINDOWS_LUA.encode()).hexdigest()
+        self._loading: asyncio.Future[Reply] | None = None
 
     async def hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
-        # The command is assembled from pieces each window encoded once (windows are reused).
-        pieces = [_encoded(w) for w in windows]
+        pieces = [_arguments(w) for w in windows]
         n = len(windows)
-        command = b"".join(
-            [
-                b"*%d\r\n" % (4 + 4 * n),
-                self.evalsha,
-                bulk(2 * n),
-                *(keys for keys, _ in pieces),
-                bulk(cost),
-                *(args for _, args in pieces),
-            ]
+        command = pack(
+            (
+                "EVALSHA",
+                self.sha,
+                2 * n,
+                *(key for keys, _ in pieces for key in keys),
+                cost,
+                *(arg for _, args in pieces for arg in args),
+            )
         )
         try:
             try:
-                out = await self.conn.call_encoded(command)
-            except RedisReplyError as exc:
-                if not str(exc).startswith("NOSCRIPT"):
+                out = await self.conn.call_packed(command)
+            except ReplyError as exc:
+                if exc.code != "NOSCRIPT":
                     raise
-                # A restarted or new Redis: EVAL runs the script and caches it for EVALSHA.
-                script = bulk("EVAL") + bulk(SLIDING_WINDOWS_LUA)
-                out = await self.conn.call_encoded(command.replace(self.evalsha, script, 1))
-        except (RedisConnectionError, RedisReplyError) as exc:
-            raise EngineUnavailable(str(exc)) from exc
-        try:
-            values = [int(v) for v in out.split(b",")] if isinstance(out, bytes) else []
-        except ValueError:
-            values = []
-        if len(values) != 1 + 4 * n:
-            raise EngineUnavailable("unexpected reply from the limits script")
-        refused = not values[0]
-        states = []
-        for i, w in enumerate(windows):
-            pc, pttl, cc, cttl = values[1 + 4 * i : 5 + 4 * i]
-            states.append(
-                window_state(w.item.amount, w.item.get_expiry(), cost, pc, pttl, cc, cttl, refused)
-            )
-        return states
+                await self._load_script()
+                out = await self.conn.call_packed(command)
+        except ConnectionFailed as exc:
+            raise EngineUnavailable(exc.kind, exc.detail) from None
+        except ReplyError as exc:
+            raise EngineUnavailable(Failure.SCRIPT, f"Redis answered {exc.code}") from None
+        return _states(windows, cost, out)
 
-    async def ping(self) -> bool:
+    async def _load_script(self) -> None:
+        """``SCRIPT LOAD``, once for all the requests that were told ``NOSCRIPT`` together."""
+        loading = self._loading
+        if loading is None:
+            loading = asyncio.ensure_future(self.conn.call("SCRIPT", "LOAD", SLIDING_WINDOWS_LUA))
+            loading.add_done_callback(self._loaded)
+            self._loading = loading
+        await asyncio.shield(loading)
+
+    def _loaded(self, future: asyncio.Future[Reply]) -> None:
+        self._loading = None
+        if not future.cancelled():
+            future.exception()  # retrieved here: every waiter sees it through the shield
+
+    async def ping(self) -> None:
         try:
-            return await self.conn.call("PING") == "PONG"
-        except (RedisConnectionError, RedisReplyError):
-            return False
+            await self.conn.call("PING")
+        except ConnectionFailed as exc:
+            raise EngineUnavailable(exc.kind, exc.detail) from None
+        except ReplyError as exc:
+            raise EngineUnavailable(Failure.REDIS, exc.code) from None
 
     async def close(self) -> None:
+        if self._loading is not None:
+            self._loading.cancel()
         await self.conn.close()
+
+
+def _states(windows: Sequence[Window], cost: int, out: object) -> list[WindowState]:
+    """The windows' states from the script's ``allowed,pc,pttl,cc,cttl,…`` reply."""
+    n = len(windows)
+    try:
+        values = [int(v) for v in out.split(b",")] if isinstance(out, bytes) else []
+    except ValueError:
+        values = []
+    if len(values) != 1 + 4 * n:
+        raise EngineUnavailable(Failure.SCRIPT, "the limits script answered something unexpected")
+    refused = not values[0]
+    states = []
+    for i, w in enumerate(windows):
+        pc, pttl, cc, cttl = values[1 + 4 * i : 5 + 4 * i]
+        states.append(
+            window_state(w.item.amount, w.item.get_expiry(), cost, pc, pttl, cc, cttl, refused)
+        )
+    return states

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import idna
-
 from gateway.delivery.envelope import Envelope, timestamp
 from gateway.errors import InvalidPayload
+from gateway.mail.address import email_problem
 from gateway.rights.config import (
     LANGUAGES,
     REQUEST_TYPES,
@@ -36,8 +35,6 @@ CCPA_DAYS = 45
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
-LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
-DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -167,7 +164,7 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
             problem = "required"
         if problem is None and value is not None:
             if name == "email":
-                problem = _email_problem(value)
+                problem = email_problem(value)
             elif name == "requester_type" and value not in REQUESTER_TYPES:
                 problem = "must be self or agent"
         if problem:
@@ -240,31 +237,6 @@ def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, 
     if len(value) > max_length:
         return None, f"too long (at most {max_length} characters)"
     return value, None
-
-
-def _email_problem(email: str) -> str | None:
-    if len(email) > STANDARD_FIELDS["email"][1]:
-        return "too long (at most 254 characters)"
-    local, at, domain = email.rpartition("@")
-    if not at or not local or not domain:
-        return "not an email address"
-    if len(local) > 64:
-        return "the part before @ is too long (at most 64 characters)"
-    if not LOCAL_PART.match(local):
-        return "not an email address"
-    try:
-        ascii_domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
-    except idna.IDNAError:
-        return "not a valid email domain"
-    labels = ascii_domain.split(".")
-    if (
-        len(ascii_domain) > 253
-        or len(labels) < 2
-        or not all(DOMAIN_LABEL.match(label) for label in labels)
-        or labels[-1].isdigit()
-    ):
-        return "not a valid email domain"
-    return None
 
 
 def _domain_lowered(email: str) -> str:

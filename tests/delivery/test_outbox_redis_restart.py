@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from gateway import redis_client
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
@@ -19,6 +21,7 @@ from tests.support.servers import ServerThread
 RECORDS = 150
 
 
+@pytest.mark.redis
 def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> None:
     server = RedisServer(persistent=True)
     server.start()

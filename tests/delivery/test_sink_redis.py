@@ -46,6 +46,7 @@ def test_a_service_consumer_group_reads_each_record(redis_url: str) -> None:
     run_sync(scenario())
 
 
+@pytest.mark.redis
 def test_a_record_is_refused_when_redis_is_down() -> None:
     server = RedisServer()
     server.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 import redis
 
 from gateway.keys.model import revoke_key
@@ -52,6 +53,7 @@ def test_revocation_and_origin_change_reach_the_other_instance_within_a_second(
         )
 
 
+@pytest.mark.redis
 def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> None:
     server = RedisServer()
     server.start()

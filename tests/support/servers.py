@@ -8,6 +8,7 @@ from typing import Any
 
 import uvicorn
 
+from tests.support.aio import current_loop
 from tests.support.processes import free_port, wait_for_port
 
 
@@ -15,6 +16,7 @@ class ServerThread:
     """Serve ``app`` with uvicorn on ``127.0.0.1`` (or another loopback ``host``, such as
     ``127.0.0.2`` for a second site) and a free port, in a background thread.
 
+    Runs on the test's kind of event loop (see tests/support/aio.py) unless ``loop`` is given.
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
@@ -23,6 +25,7 @@ class ServerThread:
     ) -> None:
         self.port = port or free_port()
         self.host = host
+        config.setdefault("loop", current_loop())
         self.config = uvicorn.Config(
             app, host=host, port=self.port, log_level="warning", lifespan="on", **config
         )

@@ -1,0 +1,126 @@
+"""One outgoing message: the typed :class:`Mail` record and the ``EmailMessage`` built from it.
+
+A :class:`Mail` checks itself when it is made: the recipient is a valid address, no header value
+holds a line break (so no one can slip a ``Bcc:`` in through a subject or a name), extra headers
+are well-formed and never replace the ones the gateway sets. Whatever holds a ``Mail`` can send it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+from gateway.clock import utc
+from gateway.delivery.envelope import Envelope, timestamp
+from gateway.mail.address import address, has_control, invalid
+
+MAX_SUBJECT = 998
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+HEADER_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,75}$")
+MESSAGE_ID = re.compile(r"^<[!-;=?-~]+@[!-;=?-~]+>$")
+# Set by build_message from the record's own fields; an extra header may not replace them.
+OWN_HEADERS = frozenset(
+    {
+        "from",
+        "to",
+        "cc",
+        "bcc",
+        "sender",
+        "reply-to",
+        "subject",
+        "date",
+        "message-id",
+        "mime-version",
+        "content-type",
+        "content-transfer-encoding",
+        "content-language",
+        "auto-submitted",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Mail:
+    """A message to one recipient. ``message_id`` (``<…@…>``) is given by the mailer when empty."""
+
+    # Out of repr: an address is personal data, and bodies carry codes and reset links.
+    to: str = field(repr=False)
+    subject: str
+    text: str = field(repr=False)
+    html: str | None = field(default=None, repr=False)
+    language: str = "en"
+    # Extra headers, e.g. ("List-Unsubscribe", "<https://…>"), in order.
+    headers: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+    message_id: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "to", address(self.to))
+        if has_control(self.subject):
+            raise invalid("subject", "the subject contains a line break or control character")
+        if not self.subject.strip() or len(self.subject) > MAX_SUBJECT:
+            raise invalid("subject", f"the subject must have 1 to {MAX_SUBJECT} characters")
+        if not LANGUAGE.match(self.language):
+            raise invalid("language", "the language must be a language tag such as en or pt-BR")
+        if self.message_id and not MESSAGE_ID.match(self.message_id):
+            raise invalid("message_id", "the Message-ID must look like <unique@domain>")
+        for name, value in self.headers:
+            if not HEADER_NAME.match(name):
+                raise invalid("headers", "an extra header name must be letters, digits and dashes")
+            if name.lower() in OWN_HEADERS:
+                raise invalid("headers", f"the {name} header is set by the gateway")
+            if has_control(value):
+                raise invalid(
+                    "headers", f"the {name} header contains a line break or control character"
+                )
+
+    def envelope(self, at: float) -> Envelope:
+        """The queued form, queued at ``at``: the Message-ID is the envelope's id."""
+        body = {
+            "to": self.to,
+            "subject": self.subject,
+            "text": self.text,
+            "html": self.html,
+            "language": self.language,
+            "headers": [list(h) for h in self.headers],
+        }
+        return Envelope("mail", self.message_id, timestamp(utc(at)), "", "", "", body)
+
+    @classmethod
+    def from_envelope(cls, envelope: Envelope) -> Mail:
+        """The message back from its queued form (checked again)."""
+        body = envelope.body
+        try:
+            return cls(
+                to=str(body["to"]),
+                subject=str(body["subject"]),
+                text=str(body["text"]),
+                html=None if body.get("html") is None else str(body["html"]),
+                language=str(body.get("language", "en")),
+                headers=tuple((str(n), str(v)) for n, v in body.get("headers", ())),
+                message_id=envelope.id,
+            )
+        except (KeyError, TypeError, ValueError):
+            raise invalid("record", "the queued message is incomplete") from None
+
+
+def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMessage:
+    """``mail`` as a MIME message from ``sender`` (name, address), dated ``date`` (epoch
+    seconds: when it was queued, so a retried message keeps its date)."""
+    message = EmailMessage()
+    message["From"] = formataddr(sender)
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(date, usegmt=True)
+    message["Message-ID"] = mail.message_id
+    # RFC 3834: an automatic message; vacation responders must not answer it.
+    message["Auto-Submitted"] = "auto-generated"
+    for name, value in mail.headers:
+        message[name] = value
+    message.set_content(mail.text)
+    if mail.html is not None:
+        message.add_alternative(mail.html, subtype="html")
+    # After the bodies: making the message multipart moves Content-* headers into its first part.
+    message["Content-Language"] = mail.language
+    return message

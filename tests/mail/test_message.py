@@ -1,0 +1,126 @@
+"""The Mail record: what it refuses (header injection above all) and the MIME message it makes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from gateway.errors import InvalidPayload
+from gateway.mail.address import sender
+from gateway.mail.message import Mail, build_message
+from tests.mail.helpers import mail
+
+INJECTIONS = [
+    ({"subject": "Hello\r\nBcc: victim@example.net"}, "subject"),
+    ({"subject": "Hello\nBcc: victim@example.net"}, "subject"),
+    ({"subject": "Hello\u2028Bcc: victim@example.net"}, "subject"),
+    ({"subject": "Hello\x85Bcc: victim@example.net"}, "subject"),
+    ({"to": "ada@example.org\r\nBcc: victim@example.net"}, "recipient"),
+    ({"to": "ada@example.org\nCc: victim@example.net"}, "recipient"),
+    ({"headers": (("X-Ref", "1\r\nBcc: victim@example.net"),)}, "X-Ref"),
+    ({"headers": (("X-Ref\r\nBcc", "victim@example.net"),)}, "header name"),
+    ({"headers": (("Bcc", "victim@example.net"),)}, "set by the gateway"),
+    ({"headers": (("to", "victim@example.net"),)}, "set by the gateway"),
+    ({"headers": (("Content-Type", "text/html"),)}, "set by the gateway"),
+    ({"message_id": "<a@b>\r\nBcc: victim@example.net"}, "Message-ID"),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"), INJECTIONS, ids=[str(i) for i, _ in enumerate(INJECTIONS)]
+)
+def test_header_injection_is_refused(fields: dict[str, Any], named: str) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        mail(**fields)
+    assert named in caught.value.detail
+    assert "victim" not in caught.value.detail  # errors never repeat what was sent
+
+
+@pytest.mark.parametrize(
+    "to",
+    [
+        "",
+        "ada",
+        "ada@",
+        "@example.org",
+        "ada@@example.org",
+        "ada@localhost",
+        "ada@exa mple.org",
+        "Ada <ada@example.org>",
+        "ada@example.org, eve@example.net",
+        "a" * 65 + "@example.org",
+    ],
+)
+def test_bad_recipients_are_refused(to: str) -> None:
+    with pytest.raises(InvalidPayload):
+        mail(to=to)
+
+
+def test_recipient_domain_is_lowered_and_ascii() -> None:
+    assert mail(to="Ada@Bücher.Example").to == "Ada@xn--bcher-kva.example"
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"subject": "  "}, "subject"),
+        ({"subject": "x" * 999}, "subject"),
+        ({"language": "german!"}, "language"),
+        ({"message_id": "no-brackets@example.org"}, "Message-ID"),
+    ],
+    ids=["blank subject", "long subject", "language", "message id"],
+)
+def test_other_malformed_fields(fields: dict[str, Any], problem: str) -> None:
+    with pytest.raises(InvalidPayload, match=problem):
+        mail(**fields)
+
+
+@pytest.mark.parametrize(
+    ("value", "parsed"),
+    [
+        ("noreply@example.org", ("", "noreply@example.org")),
+        ("Widget Gateway <noreply@example.org>", ("Widget Gateway", "noreply@example.org")),
+        ('"Gateway, Inc." <noreply@example.org>', ("Gateway, Inc.", "noreply@example.org")),
+    ],
+)
+def test_sender_forms(value: str, parsed: tuple[str, str]) -> None:
+    assert sender(value) == parsed
+
+
+@pytest.mark.parametrize(
+    "value", ["Gateway", "a <b@example.org> <c@example.org>", "x <b@example.org>\nBcc: c@d.org"]
+)
+def test_bad_senders(value: str) -> None:
+    with pytest.raises(InvalidPayload):
+        sender(value)
+
+
+def test_text_only_message_is_one_part_and_survives_the_queue() -> None:
+    original = Mail(
+        to="ada@example.org",
+        subject="Réinitialiser le mot de passe",
+        text="Bonjour",
+        language="fr",
+        headers=(("X-Entity-Ref-ID", "inv-1"),),
+        message_id="<1@gateway.test>",
+    )
+    assert Mail.from_envelope(original.envelope(0.0)) == original
+    assert "ada@" not in repr(original) and "Bonjour" not in repr(original)
+    message = build_message(original, ("Gateway", "noreply@gateway.test"), 0.0)
+    assert message.get_content_type() == "text/plain"
+    assert message["Date"] == "Thu, 01 Jan 1970 00:00:00 +0000"
+    assert message["X-Entity-Ref-ID"] == "inv-1"
+    # The subject goes out as an RFC 2047 encoded word, and reads back as it was.
+    assert "=?utf-8?" in message.as_string()
+    assert message["Subject"] == "Réinitialiser le mot de passe"
+
+
+def test_a_tampered_queue_record_is_refused() -> None:
+    envelope = mail(message_id="<1@gateway.test>").envelope(0.0)
+    tampered = {**envelope.body, "subject": "x\r\nBcc: victim@example.net"}
+    with pytest.raises(InvalidPayload):
+        Mail.from_envelope(replace(envelope, body=tampered))
+    with pytest.raises(InvalidPayload):
+        Mail.from_envelope(replace(envelope, body={}))
