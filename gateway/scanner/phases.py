@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from playwright.async_api import BrowserContext, ConsoleMessage, Playwright, Route
     from playwright.async_api import Page as BrowserPage
 
-PHASES = ("before_consent", "after_reject", "after_accept")
 _RECORDS = re.compile(r"/v1/[^/?#]+/consent$")
 _WARNING = "Widget Gateway consent:"
 _WIDGET_SCRIPT = """() => {
@@ -57,10 +56,11 @@ async def scan(start: str, options: Options) -> Observations:
     async with playwright() as pw:
         first, pages, banner = await _before_consent(pw, executable, start, options)
         phases = [first]
-        loaded = [p for p in pages if p.status is not None and p.status < 400]
+        loaded = [site + p.path for p in pages if p.status is not None and p.status < 400]
         for choice in (("after_reject", "reject_all"), ("after_accept", "accept_all")):
             if banner.found:
-                phase = await _after_choice(pw, executable, choice, site, banner, loaded, options)
+                where = (site + pages[0].path, loaded)
+                phase = await _after_choice(pw, executable, choice, where, banner, options)
             else:
                 phase = Phase(choice[0], False, note=banner.note)
             phases.append(phase)
@@ -127,7 +127,7 @@ async def _find_banner(page: BrowserPage, timing: Timing) -> Banner:
     try:
         await dialog.first.wait_for(state="visible", timeout=timing.idle * 1000)
     except PlaywrightError:
-        return Banner(False, key, gateway, str(config.get("cookie")), "the banner did not show")
+        return Banner(False, key, gateway, config.get("cookie") or None, "the banner did not show")
     return Banner(True, key, gateway, str(config.get("cookie") or "wg_consent"))
 
 
@@ -145,19 +145,19 @@ async def _after_choice(
     pw: Playwright,
     executable: str | None,
     choice: tuple[str, str],
-    site: str,
+    where: tuple[str, list[str]],
     banner: Banner,
-    pages: list[Page],
     options: Options,
 ) -> Phase:
+    """Choose on the start page's banner, forget all but the choice, then visit the pages."""
     from playwright.async_api import Error as PlaywrightError
 
-    name, text = choice
+    (name, text), (start_url, urls) = choice, where
     timing, warnings = options.timing, set[str]()
     async with fresh_profile(pw, executable) as context:
         page = await _open(context, warnings)
-        recorder = Recorder(context, _host(site))
-        start = await visit(page, site + pages[0].path, recorder, timing)
+        recorder = Recorder(context, _host(start_url))
+        start = await visit(page, start_url, recorder, timing)
         config = await _widget_config(page, banner.public_key, timing) if start.status else None
         label = str(((config or {}).get("texts") or {}).get(text) or "")
         if not label:
@@ -171,8 +171,8 @@ async def _after_choice(
             return Phase(name, False, note=f"could not click {label!r} on the banner")
         await _keep_only_the_choice(context, page, banner.cookie_name or "wg_consent")
         recorder.reset()
-        for p in pages:
-            await visit(page, site + p.path, recorder, timing)
+        for url in urls:
+            await visit(page, url, recorder, timing)
         return Phase(
             name,
             True,

@@ -142,6 +142,14 @@ def test_the_json_matches_its_schema_and_is_kept_in_the_data_folder(
     assert json.loads(saved.read_text())["phases"] == report["phases"]
 
 
+def test_the_clicks_leave_no_choice_in_the_sites_consent_log(
+    leaky_scan: ScanRun, shop: Shop
+) -> None:
+    assert leaky_scan.status == 1
+    log = shop.data_dir / "consent.jsonl"
+    assert not log.exists() or log.read_text() == ""
+
+
 def test_no_cookie_or_storage_value_reaches_the_report(leaky_scan: ScanRun, shop: Shop) -> None:
     saved = (shop.data_dir / "scan-report.json").read_text()
     for value in ("GA1.1.42.42", "1.1.7", "t-1", "'x'", "v=1&id="):
