@@ -4,7 +4,8 @@ The package is split into rooms, one per concern; each room's ``__init__`` says 
 what it may import (the rule is checked by ``tests/project/test_layering.py``):
 
 - shared core (top-level modules): ``app`` (the composition root), ``settings``, ``services``,
-  ``errors``, ``signing``, ``redis_client``, ``durable``, ``clock``;
+  ``operations`` (its service settings), ``errors``, ``signing``, ``redis_client``,
+  ``durable``, ``clock``;
 - ``web`` — the HTTP edge; ``keys`` — key pairs, origins, stores; ``ratelimit`` — limits;
 - ``consent``, ``rights`` — the two widgets' APIs; ``locales`` — their built-in texts per
   language; ``delivery`` — sinks and delivery; ``mail`` — outgoing e-mail;

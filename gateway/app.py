@@ -6,13 +6,17 @@ import contextlib
 import logging
 import os
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 
+from gateway import __version__
 from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
@@ -24,46 +28,94 @@ from gateway.services import open_services
 from gateway.settings import Settings
 from gateway.web import assets, health, openapi
 from gateway.web import guard as widget_api
+from gateway.web.access import AccessMiddleware
+from gateway.web.ports import OperatorPort
+from gateway.web.redact import route_template
+from gateway.web.tracing import Tracing, otlp_provider, traced_app
+
+if TYPE_CHECKING:
+    from opentelemetry.sdk.trace import TracerProvider
 
 log = logging.getLogger("gateway")
 
 
-def build_routes(settings: Settings) -> list[BaseRoute]:
+def public_routes(settings: Settings) -> list[BaseRoute]:
     # Starlette tries routes in order: the widgets' hot paths come first.
     return [
         *consent_api.routes(),
         *rights_api.routes(),
         *assets.routes(),
         *widget_api.routes(),
-        *health.routes(),
+        *health.liveness_routes(),
         *openapi.routes(),
         *private_keys.routes(),
         *oauth_routes.routes(settings),
-        *admin_api.routes(),
-        *admin_page.routes(),
     ]
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The gateway as an ASGI app; settings default to the ``GATEWAY_*`` environment."""
+def operator_routes() -> list[BaseRoute]:
+    return [*health.operator_routes(), *admin_api.routes(), *admin_page.routes()]
+
+
+def build_routes(settings: Settings) -> list[BaseRoute]:
+    """Every route, for the one port of the default set-up."""
+    return [*public_routes(settings), *operator_routes()]
+
+
+def create_app(
+    settings: Settings | None = None, *, tracer_provider: TracerProvider | None = None
+) -> Starlette:
+    """The gateway as an ASGI app; settings default to the ``GATEWAY_*`` environment.
+
+    With ``settings.operator_port``, the operator routes live in a second app that shares the
+    same services (see :mod:`gateway.web.ports`). ``tracer_provider`` (tests) or
+    ``settings.otel_endpoint`` turns tracing on.
+    """
     if settings is None:
         settings = Settings.from_env(os.environ)
+    if tracer_provider is None and settings.otel_endpoint is not None:
+        tracer_provider = otlp_provider(
+            settings.otel_endpoint, settings.otel_service_name, __version__
+        )
+    tracing = Tracing(tracer_provider)
+    operator: Starlette | None = None
+    middleware = [Middleware(AccessMiddleware)]
+    if tracer_provider is not None:
+        middleware.insert(0, Middleware(TracingMiddleware, provider=tracer_provider))
+    if settings.operator_port is not None:
+        operator = Starlette(
+            routes=[*health.liveness_routes(), *operator_routes()],
+            exception_handlers=EXCEPTION_HANDLERS,
+        )
+        middleware.append(Middleware(OperatorPort, operator=operator, port=settings.operator_port))
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with open_services(settings) as services:
-            app.state.services = services
-            yield
+        try:
+            async with open_services(settings, tracing) as services:
+                app.state.services = services
+                if operator is not None:
+                    operator.state.services = services
+                yield
+        finally:
+            tracing.shutdown()
 
     return Starlette(
-        routes=build_routes(settings),
+        routes=public_routes(settings) if operator is not None else build_routes(settings),
         lifespan=lifespan,
-        exception_handlers={
-            HTTPException: http_error,
-            GatewayError: gateway_error,
-            Exception: unexpected_error,
-        },
+        middleware=middleware,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
+
+
+class TracingMiddleware:
+    """The OpenTelemetry ASGI middleware, fed a scrubbed copy of each request."""
+
+    def __init__(self, app: ASGIApp, provider: TracerProvider) -> None:
+        self.app = traced_app(app, provider)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
 
 
 async def http_error(request: Request, exc: Exception) -> Response:
@@ -83,5 +135,17 @@ async def gateway_error(request: Request, exc: Exception) -> Response:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> Response:
-    log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
+    log.error(
+        "unexpected %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        route_template(request.url.path),
+    )
     return problem_response(GatewayError("the gateway could not answer this request"))
+
+
+EXCEPTION_HANDLERS: dict[Any, ExceptionHandler] = {
+    HTTPException: http_error,
+    GatewayError: gateway_error,
+    Exception: unexpected_error,
+}

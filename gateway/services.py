@@ -8,27 +8,36 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 
 import redis.asyncio as aioredis
 
-from gateway import redis_client
+from gateway import __version__, redis_client
 from gateway.clock import Clock, system_clock
+from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
+from gateway.db import migrate
+from gateway.db.engine import create_engine, records_url
+from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
+from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
+from gateway.records.sink import DatabaseSink
+from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
+from gateway.web.tracing import Tracing
 
 log = logging.getLogger("gateway")
 
@@ -51,6 +60,8 @@ class Services:
     mailer: Mailer
     redis: aioredis.Redis | None = None
     delivery: DeliveryHandle | None = None
+    # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
+    records: RecordStore | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -58,10 +69,33 @@ class Services:
     consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
         default_factory=dict
     )
+    tracing: Tracing = field(default_factory=Tracing)
+    version: str = __version__
+
+    async def delivery_statuses(self) -> list[QueueStatus]:
+        """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
+        cannot be read right now is left out (its Redis error is counted)."""
+        out: list[QueueStatus] = []
+        for sink in self.sinks.values():
+            queue = getattr(sink, "queue", None)
+            if queue is None:
+                continue
+            started = time.perf_counter()
+            try:
+                out.append(await queue.status())
+            except Exception:
+                ok = False
+            else:
+                ok = True
+            if self.redis is not None:
+                self.metrics.redis_command("outbox_status", time.perf_counter() - started, ok)
+        return out
 
 
 @contextlib.asynccontextmanager
-async def open_services(settings: Settings) -> AsyncIterator[Services]:
+async def open_services(
+    settings: Settings, tracing: Tracing | None = None
+) -> AsyncIterator[Services]:
     async with contextlib.AsyncExitStack() as stack:
         client: aioredis.Redis | None = None
         listener: aioredis.Redis | None = None
@@ -76,30 +110,33 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
             store = FileKeyStore(settings.data_dir)
         stack.push_async_callback(store.close)
+        metrics = Metrics(__version__)
+        tracing = tracing or Tracing()
+        store = InstrumentedKeyStore(store, metrics, tracing, redis=client is not None)
         keys = KeyCache(store, ttl=settings.key_cache_ttl)
         stack.push_async_callback(keys.close)
         if listener is not None:
             keys.start_listening(listener)
         limiter = Limiter(settings, str(settings.redis_url) if settings.redis_url else None)
         stack.push_async_callback(limiter.close)
-        sinks = build_sinks(settings, client)
+        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
+        signing = Signing(list(secrets))
+        records = await open_records(settings, stack)
+        sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
         # Its worker stops before the Redis client it uses is closed.
         mailer = open_mailer(settings, client)
         stack.push_async_callback(mailer.close)
-        metrics = Metrics()
-        metrics.on_collect(lambda: metrics.degraded.set(float(limiter.degraded), part="limiter"))
         # The OAuth2 side reads time through the services, so tests that move it move it there too.
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
-        secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         services = Services(
             settings=settings,
             store=store,
             keys=keys,
             limiter=limiter,
-            signing=Signing(list(secrets)),
+            signing=signing,
             sinks=sinks,
             metrics=metrics,
             audit=open_audit_log(settings, client),
@@ -107,8 +144,35 @@ async def open_services(settings: Settings) -> AsyncIterator[Services]:
             oauth=oauth,
             mailer=mailer,
             redis=client,
+            records=records,
+            tracing=tracing,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         services.delivery = start_delivery(sinks, secrets, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
+
+
+async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:
+    """The records store, its database migrated to the newest schema; None without one."""
+    url = records_url(settings)
+    if url is None:
+        return None
+    if settings.database_url is None:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    await migrate.upgrade(url)
+    engine = create_engine(url)
+    stack.push_async_callback(engine.dispose)
+    return RecordStore(engine)
+
+
+def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:
+    """What makes each service's ``database`` sink, consent records kept with a receipt."""
+    if records is None:
+        return None
+    store = records
+
+    def make(service: str) -> Sink:
+        return DatabaseSink(service, store, receipt=lambda record: receipts.issue(signing, record))
+
+    return make

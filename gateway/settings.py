@@ -18,6 +18,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 from gateway.durable import create_once
+from gateway.operations import OperationsSettings, markdown_table
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -36,7 +37,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings:
+class Settings(OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -89,15 +90,14 @@ class Settings:
     key_cache_ttl: float = _setting(
         30.0, "Seconds a key stays in the in-process cache (invalidations drop it sooner)."
     )
+    database_url: Secret | None = _setting(
+        None, "The records store: `sqlite:///…` or `postgresql://…` (see records.md).", secret=True
+    )
     consent_sink: str | None = _setting(
-        None,
-        "Where consent records go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `consent.jsonl` in the data folder.",
+        None, "Where consent records go, comma-separated: `database`, `file://`, `https://`, …"
     )
     rights_sink: str | None = _setting(
-        None,
-        "Where rights requests go: `file:///path.jsonl`, `redis-stream://NAME` or "
-        "`http(s)://…`. Unset: `rights.jsonl` in the data folder.",
+        None, "Where rights requests go: as `GATEWAY_CONSENT_SINK` (the file: `rights.jsonl`)."
     )
     sink_rotate_bytes: int = _setting(
         64 * 1024 * 1024, "A `file://` sink starts a new file past this size (0: never)."
@@ -203,6 +203,7 @@ class Settings:
             if raw is None or raw.strip() == "":
                 continue
             values[f.name] = _parse(f.name, name, raw.strip())
+        values.update(cls.standard_variables(environ, values))
         settings = cls(**values)
         settings.validate()
         return settings
@@ -237,6 +238,8 @@ class Settings:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
         if self.admin_token is not None and len(str(self.admin_token)) < 24:
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
+        for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
+            raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")
         if not 0 <= self.rights_token_min_age < self.rights_token_max_age:
@@ -257,11 +260,10 @@ class Settings:
         if not (0 < self.mail_timeout <= 300 and self.mail_max_age > 0):
             raise SettingsError("MAIL_TIMEOUT", "0 to 300 s; and GATEWAY_MAIL_MAX_AGE above 0")
         for attr in ("consent_sink", "rights_sink"):
-            problem = sink_url_problem(getattr(self, attr))
-            if problem:
-                raise SettingsError(attr.upper(), problem)
-            if (getattr(self, attr) or "").startswith("redis-stream://") and self.redis_url is None:
-                raise SettingsError(attr.upper(), "a redis-stream:// sink needs GATEWAY_REDIS_URL")
+            for url in (u.strip() for u in (getattr(self, attr) or "").split(",") if u.strip()):
+                problem = sink_url_problem(url, self.redis_url, self.database_url)
+                if problem:
+                    raise SettingsError(attr.upper(), problem)
         if self.sink_rotate_bytes < 0:
             raise SettingsError("SINK_ROTATE_BYTES", "must be 0 (never) or a positive size")
         if not 0 < self.delivery_timeout <= 120:
@@ -320,6 +322,8 @@ class Settings:
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
+
+
 LIMIT_ENGINES = ("script", "limits")
 
 
@@ -349,7 +353,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
             raise ValueError("must be true or false")
         if kind == "float":
             return float(raw)
-        if kind == "int":
+        if kind in ("int", "int | None"):
             return int(raw)
         return raw
     except ValueError as exc:
@@ -358,6 +362,7 @@ def _parse(attr: str, name: str, raw: str) -> Any:
 
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://", "redis+sentinel://", "redis+cluster://")
 URL_SCHEMES = {"redis_url": REDIS_SCHEMES, "smtp_url": ("smtp://", "smtps://")}
+URL_SCHEMES["database_url"] = ("sqlite:///", "postgresql://", "postgres://")
 # With postponed annotations, field types are strings such as "float" or "Secret | None".
 _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 
@@ -365,12 +370,16 @@ _FIELD_TYPES = {f.name: str(f.type) for f in fields(Settings)}
 SINK_SCHEMES = ("file://", "redis-stream://", "http://", "https://")
 
 
-def sink_url_problem(url: str | None) -> str | None:
-    """What is wrong with a sink URL, or None when it is usable (None: the embedded default)."""
-    if url is None:
+def sink_url_problem(url: str | None, redis: object = None, database: object = None) -> str | None:
+    """What is wrong with one sink URL given the Redis and database URLs set, or None."""
+    if url == "database" and database is None and redis is not None:
+        return "a database sink needs GATEWAY_DATABASE_URL (with Redis)"
+    if url is None or url == "database":
         return None
+    if url.startswith("redis-stream://") and redis is None:
+        return "a redis-stream:// sink needs GATEWAY_REDIS_URL"
     if not url.startswith(SINK_SCHEMES):
-        return "must start with file://, redis-stream://, http:// or https://"
+        return "each sink must be database, or start with file://, redis-stream://, http(s)://"
     scheme, _, rest = url.partition("://")
     if scheme == "file" and not rest.startswith("/"):
         return "a file:// sink needs an absolute path (file:///var/lib/gateway/consent.jsonl)"
@@ -383,15 +392,4 @@ def sink_url_problem(url: str | None) -> str | None:
 
 def settings_table() -> str:
     """Every setting as a Markdown table, for ``docs/settings.md`` (a test keeps them equal)."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for f in fields(Settings):
-        name = ENV_PREFIX + (f.metadata.get("env") or f.name.upper())
-        default = f.default
-        if default is None or default == ():
-            shown = "unset"
-        elif isinstance(default, bool):
-            shown = "`true`" if default else "`false`"
-        else:
-            shown = f"`{default}`"
-        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
-    return "\n".join(rows) + "\n"
+    return markdown_table(fields(Settings), ENV_PREFIX)

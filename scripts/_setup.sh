@@ -21,6 +21,14 @@ need_apt() {
     fi
 }
 
+need_postgres() {
+    # PostgreSQL's server programs (initdb, pg_ctl) for the tests' private database. Debian
+    # keeps them off PATH, in /usr/lib/postgresql/VERSION/bin.
+    command -v initdb >/dev/null 2>&1 && return 0
+    compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null && return 0
+    need_apt initdb postgresql
+}
+
 setup_venv() {
     # $1: the extras to install, e.g. "test"
     local extras="$1" stamp want

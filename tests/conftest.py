@@ -1,15 +1,21 @@
-"""Fixtures shared by the whole suite: a private Redis, settings, the event loop under test."""
+"""Fixtures shared by the whole suite: a private Redis, a private PostgreSQL, databases, the event
+loop under test."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import cast
+from typing import Any, TypeVar, cast
 
 import pytest
 
 from tests.support.aio import LOOPS, LoopKind, use_loop
+from tests.support.aio import run as run_async
+from tests.support.postgres import PostgresServer
 from tests.support.processes import RedisServer
+
+T = TypeVar("T")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -21,12 +27,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Every test that talks to Redis (it uses the private Redis, or is marked ``redis``) runs
-    once per event loop: asyncio's own, and uvloop, which production runs on."""
+    """Every test that talks to Redis (it uses the private Redis, or is marked ``redis``) or to a
+    database (the ``database`` fixture) runs once per event loop: asyncio's own, and uvloop,
+    which production runs on."""
     names = metafunc.fixturenames
     talks_to_redis = (
         "redis_url" in names
         or "redis_server" in names
+        or "database" in names  # the records store's drivers (asyncpg, aiosqlite) too
         or metafunc.definition.get_closest_marker("redis") is not None
     )
     if talks_to_redis and "loop_kind" in names:
@@ -71,6 +79,43 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "gateway-data"
     path.mkdir()
     return path
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One private PostgreSQL cluster for the session; each test gets its own database."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database: the same test runs on SQLite and on the private PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'records.db'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    return server.create_database()
+
+
+@dataclass(frozen=True)
+class Database:
+    """An empty database of one dialect, and the event loop its async code runs on."""
+
+    url: str
+    dialect: str
+    loop: LoopKind
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return run_async(coro, self.loop)
+
+
+@pytest.fixture
+def database(database_url: str, loop_kind: LoopKind) -> Database:
+    """An empty database of each dialect, on each event loop (see ``pytest_generate_tests``)."""
+    dialect = "sqlite" if database_url.startswith("sqlite") else "postgresql"
+    return Database(database_url, dialect, loop_kind)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -89,7 +89,7 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
                 )
             response = await endpoint(request, services)
         except GatewayError as exc:
-            services.metrics.errors.inc(code=exc.code)
+            services.metrics.error(exc.code)
             return problem_response(exc, headers)
         response.headers.update(headers)
         return response

@@ -34,7 +34,8 @@ class KeyCommandError(Exception):
     """A problem to report (one or more lines), with exit status 2."""
 
 
-def add_parser(sub: Any) -> None:
+def add_parser(sub: Any) -> Any:
+    """Add ``keys …``; returns its subcommands, for commands defined elsewhere."""
     keys = sub.add_parser("keys", help="manage keys").add_subparsers(dest="keys_cmd", required=True)
 
     def command(
@@ -71,6 +72,7 @@ def add_parser(sub: Any) -> None:
     )
     command("revoke", cmd_revoke, "revoke a key on every gateway instance")
     command("audit", cmd_audit, "show a key's audit trail")
+    return keys
 
 
 def _settings_options(p: argparse.ArgumentParser) -> None:

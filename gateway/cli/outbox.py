@@ -16,7 +16,7 @@ from typing import Any
 
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import DeliveryQueue
-from gateway.delivery.sinks import SERVICES, build_sinks
+from gateway.delivery.sinks import SERVICES, build_sinks, each_sink
 from gateway.settings import Settings
 
 
@@ -55,9 +55,9 @@ async def with_queues(
     try:
         sinks = build_sinks(settings, client)
         queues = {
-            name: sink.queue
-            for name, sink in sinks.items()
-            if isinstance(sink, HttpSink) and service in (None, name)
+            sink.service: sink.queue
+            for sink in each_sink(sinks.values())
+            if isinstance(sink, HttpSink) and service in (None, sink.service)
         }
         if not queues:
             print("no HTTP sink configured: records are written directly, nothing is queued")

@@ -112,7 +112,8 @@ async def post_consent(call: WidgetCall) -> Response:
         now=now,
     )
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
-    await services.sinks["consent"].write(record.envelope())
+    with services.tracing.span("gateway.sink.write", {"gateway.sink": "consent"}):
+        await services.sinks["consent"].write(record.envelope())
     body = {
         "record_id": record.record_id,
         "receipt": receipts.issue(services.signing, record),
@@ -147,7 +148,7 @@ async def verify_receipt(request: Request) -> Response:
             )
         check = receipts.verify(services.signing, receipt, key.public_key)
     except GatewayError as exc:
-        services.metrics.errors.inc(code=exc.code)
+        services.metrics.error(exc.code)
         return problem_response(exc)
     return Response(
         _dumps(check.to_json()),

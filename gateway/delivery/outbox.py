@@ -72,6 +72,8 @@ class RedisOutbox:
         self.clock = clock
         self._promote = redis.register_script(_PROMOTE)
         self._claim_cursor = "0-0"
+        # The consumer names this process took entries as, to hand them back on release().
+        self._consumers: set[str] = set()
 
     async def add(self, record: Envelope) -> str:
         entry = Entry.new(record, self.clock())
@@ -88,6 +90,7 @@ class RedisOutbox:
                 raise
 
     async def take(self, consumer: str, count: int) -> list[Entry]:
+        self._consumers.add(consumer)
         now_ms = int(self.clock() * 1000)
         await self._promote(keys=[self.retry_key, self.stream], args=[now_ms, count])
         try:
@@ -150,8 +153,36 @@ class RedisOutbox:
             await pipe.execute()
 
     async def release(self) -> None:
-        # Pending entries stay in the group; another instance claims them after claim_idle.
-        return None
+        """Hand back at once what this process's consumers hold (on a graceful stop).
+
+        Each held entry is added again as a new stream entry (same record, same attempts) and
+        the old one acknowledged and deleted in one transaction, so another instance reads it
+        straight away instead of claiming it after ``claim_idle``. A delivery cut short may
+        have reached the service: the idempotency key absorbs the second post.
+        """
+        try:
+            await self._hand_back()
+        except ResponseError as exc:
+            # A Redis restarted without persistence has no group, so nothing is held in it.
+            if "NOGROUP" not in str(exc):
+                raise
+        self._consumers.clear()
+
+    async def _hand_back(self) -> None:
+        for consumer in sorted(self._consumers):
+            held: Any = await self.redis.xpending_range(
+                self.stream, GROUP, min="-", max="+", count=10_000, consumername=consumer
+            )
+            for item in held:
+                entry_id = _text(item["message_id"])
+                found: Any = await self.redis.xrange(self.stream, entry_id, entry_id)
+                async with self.redis.pipeline(transaction=True) as pipe:
+                    if found and found[0][1]:
+                        pipe.xadd(self.stream, {"e": _field(found[0][1], "e")})
+                    pipe.xack(self.stream, GROUP, entry_id)
+                    pipe.xdel(self.stream, entry_id)
+                    await pipe.execute()
+            await self.redis.xgroup_delconsumer(self.stream, GROUP, consumer)
 
     async def status(self) -> QueueStatus:
         await self.ensure_group()

@@ -36,7 +36,7 @@ from itsdangerous import URLSafeTimedSerializer
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import Entry
-from gateway.delivery.sinks import Sink
+from gateway.delivery.sinks import Sink, each_sink
 from gateway.settings import Settings
 from gateway.web.metrics import Metrics
 
@@ -135,16 +135,13 @@ class Counters:
 
     def __init__(self, metrics: Metrics | None = None) -> None:
         self.values: dict[tuple[str, str], int] = {}
-        self.metric = (
-            metrics.counter("gateway_delivery_total", "Delivery attempts by sink and outcome.")
-            if metrics is not None
-            else None
-        )
+        self.metrics = metrics
 
-    def add(self, service: str, outcome: str) -> None:
+    def add(self, service: str, outcome: str, lag: float | None = None) -> None:
+        """Count one outcome; ``lag``: seconds from acceptance to delivery, when delivered."""
         self.values[(service, outcome)] = self.values.get((service, outcome), 0) + 1
-        if self.metric is not None:
-            self.metric.inc(service=service, outcome=outcome)
+        if self.metrics is not None:
+            self.metrics.delivered(service, outcome, lag)
 
     def snapshot(self) -> dict[str, dict[str, int]]:
         out: dict[str, dict[str, int]] = {}
@@ -200,7 +197,7 @@ class Worker:
                     await asyncio.sleep(self.policy.poll_interval)
                     continue
             if self.stopping.is_set():
-                # Not posted: they stay held until release() (in Redis: claim_idle) frees them.
+                # Not posted: they stay held until stop() hands them back with release().
                 return
             for entry in taken:
                 task = asyncio.create_task(self.deliver(entry))
@@ -246,7 +243,7 @@ class Worker:
         service = self.sink.service
         if result.outcome is Outcome.DELIVERED:
             await self.queue.done(entry)
-            self.counters.add(service, "delivered")
+            self.counters.add(service, "delivered", lag=self.clock() - entry.queued_at)
             return
         failed = entry.failed(result.detail)
         if result.outcome is Outcome.DEAD:
@@ -280,7 +277,11 @@ class Worker:
         # A delivery whose cancellation is lost still ends: it has no loop, only one post (with
         # a timeout) and its bookkeeping.
         await asyncio.gather(*self.in_flight, return_exceptions=True)
-        await self.queue.release()
+        try:
+            await self.queue.release()
+        except Exception as exc:
+            # Redis gone at shutdown: the entries stay held and are claimed after claim_idle.
+            log.warning("%s outbox: could not hand entries back: %s", self.sink.service, exc)
 
 
 class DeliveryHandle:
@@ -343,7 +344,7 @@ def start_delivery(
 ) -> DeliveryHandle:
     """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
     return start_workers(
-        sinks.values(),
+        each_sink(sinks.values()),
         list(secrets),
         DeliveryPolicy.from_settings(settings),
         counters=Counters(metrics),

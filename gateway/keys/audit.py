@@ -27,7 +27,7 @@ from gateway.settings import Settings
 if TYPE_CHECKING:
     from gateway.services import Services
 
-Action = Literal["created", "updated", "rolled", "revoked", "exposed"]
+Action = Literal["created", "updated", "rolled", "revoked", "exposed", "imported"]
 STREAM_MAXLEN = 10_000  # events kept per key in Redis (approximate trim)
 
 

@@ -43,9 +43,7 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
     from gateway.keys import changes as key_admin
     from gateway.keys.audit import AuditEvent, audit_log
 
-    services.metrics.counter(
-        "gateway_private_key_exposed_total", "Private keys seen in a browser context."
-    ).inc(where=where)
+    services.metrics.private_key_exposed.labels(where=where).inc()
     try:
         key = await services.store.find_by_private_key(private_key)
         if key is None:

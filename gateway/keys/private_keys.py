@@ -78,7 +78,7 @@ async def key_info(request: Request) -> Response:
     try:
         key = await authenticate(request, services)
     except GatewayError as exc:
-        services.metrics.errors.inc(code=exc.code)
+        services.metrics.error(exc.code)
         return problem_response(exc)
     view = key.public_view()
     view.pop("consent_config", None)

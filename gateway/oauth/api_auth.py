@@ -128,7 +128,7 @@ def api_route(
                 caller.require(scope)
             response = await endpoint(request, services, caller)
         except GatewayError as exc:
-            services.metrics.errors.inc(code=exc.code)
+            services.metrics.error(exc.code)
             return problem_response(exc, headers)
         guard.add_headers(response, headers)
         return response

@@ -60,9 +60,7 @@ async def token(request: Request) -> Response:
         response = edge.gateway_error_response(services, ctx, exc)
     if ctx.error == "invalid_client":
         await _count_failure(services, request)
-    services.metrics.counter("gateway_oauth_token_total", "Token endpoint answers.").inc(
-        outcome=ctx.error or "issued"
-    )
+    services.metrics.oauth_tokens.labels(outcome=ctx.error or "issued").inc()
     for name, value in headers.items():
         response.headers.setdefault(name, value)
     return response

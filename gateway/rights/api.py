@@ -111,9 +111,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     duplicates = _duplicates(call)
     earlier = await duplicates.get(fp)
     if earlier is not None:
-        services.metrics.counter(
-            "gateway_rights_duplicates_total", "Rights requests sent again within the window."
-        ).inc()
+        services.metrics.rights_duplicates.inc()
         await call.admit()
         return JSONResponse(earlier, status_code=202, headers=NO_STORE)
 
@@ -141,16 +139,15 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     if other is not None:  # the same submission, sent concurrently, won the race
         return JSONResponse(other, status_code=202, headers=NO_STORE)
     try:
-        await services.sinks["rights"].write(accepted.envelope())
+        with services.tracing.span("gateway.sink.write", {"gateway.sink": "rights"}):
+            await services.sinks["rights"].write(accepted.envelope())
     except Exception as exc:
         await duplicates.release(fp)
         if isinstance(exc, GatewayError):
             raise
         log.error("rights sink failed: %s", type(exc).__name__)
         raise SinkUnavailable("the request could not be stored; please send it again") from None
-    services.metrics.counter(
-        "gateway_rights_requests_total", "Rights requests accepted, by regime."
-    ).inc(regime=submission.regime)
+    services.metrics.rights_requests.labels(regime=submission.regime).inc()
     return JSONResponse(answer, status_code=202, headers=NO_STORE)
 
 

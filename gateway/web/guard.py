@@ -23,14 +23,17 @@ from gateway.errors import (
     KeyMalformed,
     KeyRevoked,
     KeyUnknown,
+    LimiterUnavailable,
     OriginNotAllowed,
     OriginRequired,
     PrivateKeyExposed,
+    RateLimited,
     WidgetDisabled,
     problem_response,
 )
 from gateway.keys.cache import CachedKey
 from gateway.keys.exposure import report_exposed_key, scan_for_private_key
+from gateway.keys.instrumented import cached_lookup
 from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
@@ -52,14 +55,36 @@ class Admission:
     limiter: Limiter
     limits: list[LimitRequest]
     decision: LimitDecision | None = None
+    services: Services | None = None
 
     async def admit(self, extra: Sequence[LimitRequest] = ()) -> LimitDecision:
         if self.decision is not None:
             raise RuntimeError("a request's limits are checked once")
         # Marked first: a refusal raised below still counts as the one check.
         self.decision = LimitDecision(True, {}, None)
-        self.decision = await self.limiter.enforce([*self.limits, *extra])
+        if self.services is None:
+            self.decision = await self.limiter.enforce([*self.limits, *extra])
+            return self.decision
+        outcome = "allowed"
+        with self.services.tracing.span("gateway.limiter", {"gateway.limits": len(self.limits)}):
+            try:
+                self.decision = await self.limiter.enforce([*self.limits, *extra])
+            except RateLimited:
+                outcome = "refused"
+                raise
+            except LimiterUnavailable:
+                outcome = "unavailable"
+                raise
+            finally:
+                self._observe(self.services, outcome)
         return self.decision
+
+    def _observe(self, services: Services, outcome: str) -> None:
+        degraded = self.limiter.degraded
+        services.metrics.limiter_decision(
+            outcome, fallback=degraded, shared=services.redis is not None
+        )
+        services.metrics.set_degraded("limiter", degraded)
 
 
 @dataclass(frozen=True)
@@ -93,7 +118,8 @@ async def load_key(request: Request, services: Services) -> CachedKey:
         )
     if not is_well_formed(public_key, PUBLIC_PREFIX):
         raise KeyMalformed("the public key in the path is malformed")
-    cached = await services.keys.get(public_key)
+    with services.tracing.span("gateway.key_lookup"):
+        cached = await cached_lookup(services.keys, public_key, services.metrics)
     if cached is None:
         raise KeyUnknown("no key with this public key exists")
     return cached
@@ -132,16 +158,17 @@ def widget_route(
         headers: dict[str, str] = {}
         call: WidgetCall | None = None
         try:
-            cached = await load_key(request, services)
-            origin = check_origin(request, cached)
-            headers.update(cors.response_headers(origin))
-            key = cached.key
-            if not key.active:
-                raise KeyRevoked("this key has been revoked")
-            if widget not in key.widgets:
-                raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
+            with services.tracing.span("gateway.guard", {"gateway.widget": widget}):
+                cached = await load_key(request, services)
+                origin = check_origin(request, cached)
+                headers.update(cors.response_headers(origin))
+                key = cached.key
+                if not key.active:
+                    raise KeyRevoked("this key has been revoked")
+                if widget not in key.widgets:
+                    raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
             ip = client_ip(request.scope, services.settings.trusted_proxies)
-            admission = Admission(services.limiter, base_limits(services, key, ip))
+            admission = Admission(services.limiter, base_limits(services, key, ip), None, services)
             call = WidgetCall(request, services, key, origin, ip, admission)
             if limits is not None:
                 admission.limits.extend(limits(call))
@@ -156,18 +183,16 @@ def widget_route(
                 exc = await _counted(call, exc)
             if call is not None and call.admission.decision is not None:
                 headers.update(call.admission.decision.headers)
-            services.metrics.errors.inc(code=exc.code)
-            if exc.status == 429:
-                services.metrics.rate_limited.inc(widget=widget)
-            services.metrics.requests.inc(widget=widget, status=str(exc.status))
+            services.metrics.error(exc.code)
+            services.metrics.answered(widget, exc.status)
             return problem_response(exc, headers)
         except Exception:
             log.exception("unexpected error in %s %s endpoint", widget, request.method)
             error = GatewayError("the gateway could not answer this request")
-            services.metrics.errors.inc(code=error.code)
-            services.metrics.requests.inc(widget=widget, status="500")
+            services.metrics.error(error.code)
+            services.metrics.answered(widget, 500)
             return problem_response(error, headers)
-        services.metrics.requests.inc(widget=widget, status=str(response.status_code))
+        services.metrics.answered(widget, response.status_code)
         add_headers(response, headers)
         return response
 
@@ -227,7 +252,7 @@ async def preflight(request: Request) -> Response:
             request.headers.get("access-control-request-headers"),
         )
     except GatewayError as exc:
-        services.metrics.errors.inc(code=exc.code)
+        services.metrics.error(exc.code)
         return problem_response(exc)
     return Response(status_code=204, headers=headers)
 

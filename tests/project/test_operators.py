@@ -6,6 +6,7 @@ from pathlib import Path
 
 from starlette.routing import Route
 
+from gateway import __version__
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 
 
@@ -13,7 +14,7 @@ def test_health_readiness_and_metrics_on_the_embedded_default(data_dir: Path) ->
     settings = settings_for(data_dir)
     key = stored_key(settings)
     with client_for(settings) as gw:
-        assert gw.get("/healthz").json() == {"status": "ok"}
+        assert gw.get("/healthz").json() == {"status": "ok", "version": __version__}
         ready = gw.get("/readyz")
         assert ready.status_code == 200 and ready.json()["status"] == "ok"
         gw.get(
@@ -21,10 +22,10 @@ def test_health_readiness_and_metrics_on_the_embedded_default(data_dir: Path) ->
         )
         text = gw.get("/metrics").text
         assert "# TYPE gateway_errors_total counter" in text
-        assert 'gateway_errors_total{code="origin_not_allowed"} 1' in text
+        assert 'gateway_errors_total{code="origin_not_allowed"} 1.0' in text
         gw.get(f"/v1/{key.key.public_key}/consent/config", headers={"Origin": SITE})
         text = gw.get("/metrics").text
-        assert 'gateway_requests_total{status="200",widget="consent"} 1' in text
+        assert 'gateway_requests_total{status="200",widget="consent"} 1.0' in text
         assert key.key.public_key not in text
 
 

@@ -1,0 +1,95 @@
+"""The settings of the gateway as a running service: ports, logs, tracing, stopping.
+
+:class:`OperationsSettings` is the base of :class:`~gateway.settings.Settings` (its fields are
+read from ``GATEWAY_*`` variables and listed in ``docs/settings.md`` like every other), kept here
+so that the settings of the product and those of its operation each stay a readable size.
+:meth:`~OperationsSettings.operations_problems` also refuses the example secrets shipped in
+``deploy/`` and the docs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import Field, dataclass, field
+from typing import Any
+
+LOG_FORMATS = ("json", "text")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# How the example secrets in the files shipped with the gateway begin: an instance started with
+# one of them would sign with a secret anyone can read.
+PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
+
+
+def _setting(default: Any, doc: str) -> Any:
+    return field(default=default, metadata={"doc": doc, "env": None, "secret": False})
+
+
+@dataclass(frozen=True)
+class OperationsSettings:
+    operator_port: int | None = _setting(
+        None,
+        "A second port for `/metrics`, `/readyz`, the admin API and the key-manager page (which "
+        "then answer 404 on the public port). Unset: everything on the one port.",
+    )
+    log_format: str = _setting("json", "`json` (one object per line) or `text` (for a terminal).")
+    log_level: str = _setting("INFO", "`DEBUG`, `INFO`, `WARNING` or `ERROR`.")
+    otel_endpoint: str | None = _setting(
+        None,
+        "OTLP/HTTP endpoint for traces (`http://collector:4318`); the standard "
+        "`OTEL_EXPORTER_OTLP_ENDPOINT` is read too. Unset: no tracing.",
+    )
+    otel_service_name: str = _setting("widget-gateway", "The service name on exported spans.")
+    shutdown_timeout: float = _setting(
+        20.0,
+        "Seconds `serve` waits for requests in flight after SIGTERM before closing them (keep "
+        "below the orchestrator's grace period).",
+    )
+
+    @staticmethod
+    def standard_variables(environ: Mapping[str, str], values: Mapping[str, Any]) -> dict[str, Any]:
+        """Settings taken from standard variables when no ``GATEWAY_*`` one is given."""
+        standard = environ.get("OTEL_EXPORTER_OTLP_ENDPOINT", "").strip()
+        return {"otel_endpoint": standard} if standard and "otel_endpoint" not in values else {}
+
+    def operations_problems(
+        self, secret_keys: Iterable[object], admin_token: object
+    ) -> Iterator[tuple[str, str]]:
+        """``(variable, problem)`` for each operations setting that is wrong, and for a secret
+        that is an example shipped with the gateway."""
+        given = {"SECRET_KEY": secret_keys, "ADMIN_TOKEN": (admin_token,)}
+        for variable, values in given.items():
+            if any(v is not None and is_placeholder(str(v)) for v in values):
+                yield variable, "is an example value shipped with the gateway; generate your own"
+        if self.operator_port is not None and not 1 <= self.operator_port <= 65535:
+            yield "OPERATOR_PORT", "must be a port number (1-65535)"
+        if self.log_format not in LOG_FORMATS:
+            yield "LOG_FORMAT", f"must be one of {', '.join(LOG_FORMATS)}"
+        if self.log_level.upper() not in LOG_LEVELS:
+            yield "LOG_LEVEL", f"must be one of {', '.join(LOG_LEVELS)}"
+        if self.otel_endpoint is not None and not self.otel_endpoint.startswith(
+            ("http://", "https://")
+        ):
+            yield "OTEL_ENDPOINT", "must be an http:// or https:// URL"
+        if not 0 < self.shutdown_timeout <= 600:
+            yield "SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds"
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether ``value`` is one of the example secrets shipped in deploy/ or the docs."""
+    return value.strip().lower().startswith(PLACEHOLDER_PREFIXES)
+
+
+def markdown_table(settings_fields: Iterable[Field[Any]], prefix: str) -> str:
+    """Settings fields as a Markdown table: variable, default, meaning."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for f in settings_fields:
+        name = prefix + (f.metadata.get("env") or f.name.upper())
+        default = f.default
+        if default is None or default == ():
+            shown = "unset"
+        elif isinstance(default, bool):
+            shown = "`true`" if default else "`false`"
+        else:
+            shown = f"`{default}`"
+        rows.append(f"| `{name}` | {shown} | {f.metadata['doc']} |")
+    return "\n".join(rows) + "\n"

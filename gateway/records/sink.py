@@ -1,0 +1,85 @@
+"""The ``database`` sink: records go into the records store, the built-in consent and rights
+service.
+
+``write`` returns once the record is committed (durable before the widget's ``201``/``202``);
+concurrent writes share transactions (:class:`~gateway.records.batch.GroupCommit`). The store's
+``ON CONFLICT DO NOTHING`` makes a record written twice (a widget retrying after a lost answer)
+one row. Consent records are kept with a receipt signed for them as they are stored, which
+``POST /v1/receipts/verify`` accepts like the one the visitor got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from gateway.consent.records import ConsentRecord
+from gateway.delivery.envelope import Envelope
+from gateway.errors import InvalidPayload, SinkUnavailable, StoreUnavailable
+from gateway.records.batch import GroupCommit
+from gateway.records.convert import consent_record, rights_request
+from gateway.records.store import NewConsent, RecordStore
+from gateway.rights.requests import RightsRequest
+
+LABEL = "database"
+
+
+class DatabaseSink:
+    """Writes one service's records (``consent`` or ``rights``) into the records store."""
+
+    def __init__(
+        self,
+        service: str,
+        store: RecordStore,
+        *,
+        receipt: Callable[[ConsentRecord], str] | None = None,
+        max_batch: int = 500,
+    ) -> None:
+        if service not in ("consent", "rights"):
+            raise ValueError(f"no database sink for {service!r}")
+        self.service = service
+        self.store = store
+        self.receipt = receipt
+        self._batches: GroupCommit[Any] = GroupCommit(
+            self._add_consents if service == "consent" else self._add_rights, max_batch=max_batch
+        )
+
+    @property
+    def label(self) -> str:
+        return LABEL
+
+    async def write(self, record: Envelope) -> None:
+        try:
+            item: NewConsent | RightsRequest
+            if self.service == "consent":
+                typed = consent_record(record.body)
+                item = NewConsent(typed, self.receipt(typed) if self.receipt else None)
+            else:
+                item = rights_request(record.body)
+        except InvalidPayload:
+            raise SinkUnavailable(f"the {self.service} record cannot be stored") from None
+        try:
+            await self._batches.submit(item)
+        except StoreUnavailable:
+            raise SinkUnavailable(f"the {self.service} records store is unavailable") from None
+
+    async def _add_consents(self, batch: Sequence[NewConsent]) -> None:
+        await self.store.add_consents(batch)
+
+    async def _add_rights(self, batch: Sequence[RightsRequest]) -> None:
+        await self.store.add_rights(batch)
+
+    async def check(self) -> bool:
+        try:
+            async with self.store.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            return False
+        return True
+
+    async def close(self) -> None:
+        # The engine belongs to the app; only the writes in flight are ours.
+        await self._batches.close()

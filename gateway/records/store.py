@@ -1,0 +1,335 @@
+"""The records store: consent records and rights requests in SQLite or PostgreSQL.
+
+Writes are idempotent by record id (``INSERT … ON CONFLICT DO NOTHING`` on both dialects), so a
+record delivered twice, retried by a widget, or imported again is stored once; the daily rollups
+are updated in the same transaction, for the new rows only. Listings are newest first with
+keyset cursors (:mod:`gateway.records.cursor`). Database errors become
+:class:`~gateway.errors.StoreUnavailable`.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Row, Select, Table, func, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from gateway.consent.records import ConsentRecord
+from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
+from gateway.records import cursor, rights
+from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
+from gateway.records.model import (
+    ACTIONS,
+    CategoryStats,
+    ConsentFilter,
+    DayStats,
+    Page,
+    RightsEvent,
+    RightsFilter,
+    StoredConsent,
+    StoredRightsRequest,
+)
+from gateway.records.tables import (
+    consent_daily,
+    consent_daily_categories,
+    consent_records,
+    rights_events,
+    rights_requests,
+)
+from gateway.rights.requests import RightsRequest
+
+MAX_PAGE = 500
+EVERY_CONSENT = ConsentFilter()
+EVERY_REQUEST = RightsFilter()
+
+
+@dataclass(frozen=True)
+class NewConsent:
+    """A consent record to store, with the receipt issued for it (None: none kept)."""
+
+    record: ConsentRecord
+    receipt: str | None = None
+
+
+class RecordStore:
+    """Reads and writes the record tables through one async engine (owned by the caller)."""
+
+    def __init__(
+        self, engine: AsyncEngine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self.engine = engine
+        self.clock = clock
+        dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+        self._insert: Any = dialect.insert
+
+    # --- writing -------------------------------------------------------------------------------
+
+    async def add_consents(self, batch: Sequence[NewConsent]) -> int:
+        """Store every record not stored yet, in one transaction; how many were new."""
+        rows = list({c.record.record_id: consent_row(c.record, c.receipt) for c in batch}.values())
+        async with self.writing() as conn:
+            new_ids = await self._insert_new(conn, consent_records, "record_id", rows)
+            fresh = [row for row in rows if row["record_id"] in new_ids]
+            await self._roll_up(conn, fresh)
+        return len(new_ids)
+
+    async def add_rights(self, batch: Sequence[RightsRequest]) -> int:
+        """Store every request not stored yet (status ``received``), in one transaction."""
+        rows = list({r.reference: rights_row(r) for r in batch}.values())
+        async with self.writing() as conn:
+            new_refs = await self._insert_new(conn, rights_requests, "reference", rows)
+            arrivals = [
+                {
+                    "reference": row["reference"],
+                    "from_status": None,
+                    "to_status": row["status"],
+                    "actor": "gateway",
+                    "note": None,
+                    "at": row["received_at"],
+                }
+                for row in rows
+                if row["reference"] in new_refs
+            ]
+            if arrivals:
+                await conn.execute(rights_events.insert(), arrivals)
+        return len(new_refs)
+
+    async def _insert_new(
+        self, conn: AsyncConnection, table: Table, key: str, rows: list[dict[str, Any]]
+    ) -> set[str]:
+        """Insert ``rows``, skipping ids already stored; the ids that were new."""
+        if not rows:
+            return set()
+        # One cached statement, executed for many rows: SQLAlchemy batches it into multi-row
+        # INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
+        statement = (
+            self._insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
+        )
+        return set((await conn.execute(statement, rows)).scalars())
+
+    async def _roll_up(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        days: dict[tuple[date, str], Counter[str]] = {}
+        accounts: dict[str, str] = {}
+        categories: dict[tuple[date, str, str], Counter[str]] = {}
+        for row in rows:
+            day = row["received_at"].astimezone(UTC).date()
+            accounts[row["public_key"]] = row["account"]
+            counts = days.setdefault((day, row["public_key"]), Counter())
+            counts["records"] += 1
+            counts[row["action"]] += 1
+            for category, granted in row["choices"]["categories"].items():
+                per = categories.setdefault((day, row["public_key"], category), Counter())
+                per["records"] += 1
+                per["granted"] += bool(granted)
+        # Sorted, so concurrent writers lock rollup rows in one order and never deadlock.
+        day_rows = [
+            {"day": d, "public_key": k, "account": accounts[k], "records": c["records"]}
+            | {a: c[a] for a in ACTIONS}
+            for (d, k), c in sorted(days.items())
+        ]
+        await self._add_counts(conn, consent_daily, ["day", "public_key"], day_rows)
+        category_rows = [
+            {"day": d, "public_key": k, "category": cat, "records": c["records"]}
+            | {"granted": c["granted"]}
+            for (d, k, cat), c in sorted(categories.items())
+        ]
+        keys = ["day", "public_key", "category"]
+        await self._add_counts(conn, consent_daily_categories, keys, category_rows)
+
+    async def _add_counts(
+        self, conn: AsyncConnection, table: Table, keys: list[str], rows: list[dict[str, Any]]
+    ) -> None:
+        counters = [c for c in rows[0] if c not in keys and c != "account"]
+        statement = self._insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=keys,
+            set_={c: table.c[c] + statement.excluded[c] for c in counters},
+        )
+        await conn.execute(statement, rows)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self.engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError:
+            raise StoreUnavailable("The records store could not be written.") from None
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        try:
+            async with self.engine.connect() as conn:
+                yield conn
+        except SQLAlchemyError:
+            raise StoreUnavailable("The records store could not be read.") from None
+
+    # --- consent records -----------------------------------------------------------------------
+
+    async def consent_proof(
+        self, consent_id: str, public_key: str | None = None
+    ) -> tuple[StoredConsent, ...]:
+        """Every record of one visitor's consent id, oldest first: the history of their choice."""
+        query = select(consent_records).where(consent_records.c.consent_id == consent_id)
+        if public_key is not None:
+            query = query.where(consent_records.c.public_key == public_key)
+        query = query.order_by(consent_records.c.received_at, consent_records.c.record_id)
+        async with self.reading() as conn:
+            return tuple(stored_consent(row) for row in await conn.execute(query))
+
+    async def get_consent(self, record_id: str) -> StoredConsent:
+        query = select(consent_records).where(consent_records.c.record_id == record_id)
+        async with self.reading() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFound("No consent record with that id.")
+        return stored_consent(row)
+
+    async def list_consents(
+        self, where: ConsentFilter = EVERY_CONSENT, after: str | None = None, limit: int = 100
+    ) -> Page[StoredConsent]:
+        t = consent_records
+        conditions: list[ColumnElement[bool]] = []
+        for name in ("account", "public_key", "action", "origin"):
+            value = getattr(where, name)
+            if value is not None:
+                conditions.append(t.c[name] == value)
+        if where.since is not None:
+            conditions.append(t.c.received_at >= where.since)
+        if where.until is not None:
+            conditions.append(t.c.received_at < where.until)
+        if where.category is not None:
+            conditions.append(t.c.choices[("categories", where.category)].as_boolean())
+        query = select(t).where(*conditions)
+        page = await self._page(query, t.c.received_at, t.c.record_id, "consents", after, limit)
+        items = tuple(stored_consent(row) for row in page)
+        return _paged(items, limit, "consents", lambda c: (c.received_at, c.record_id))
+
+    async def _page(
+        self,
+        query: Select[Any],
+        at: ColumnElement[datetime],
+        key: ColumnElement[str],
+        listing: str,
+        after: str | None,
+        limit: int,
+    ) -> list[Row[Any]]:
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidQuery(f"limit must be between 1 and {MAX_PAGE}")
+        if after is not None:
+            position = cursor.decode(listing, after)
+            query = query.where(tuple_(at, key) < tuple_(*position))
+        query = query.order_by(at.desc(), key.desc()).limit(limit + 1)
+        async with self.reading() as conn:
+            return list(await conn.execute(query))
+
+    async def stats(
+        self,
+        since: date,
+        until: date,
+        *,
+        account: str | None = None,
+        public_key: str | None = None,
+    ) -> list[DayStats]:
+        """Per UTC day (``since`` to ``until``, both included) and key, from the rollups."""
+        days, cats = consent_daily, consent_daily_categories
+        day_query = select(days).where(days.c.day >= since, days.c.day <= until)
+        cat_query = select(cats).where(cats.c.day >= since, cats.c.day <= until)
+        if public_key is not None:
+            day_query = day_query.where(days.c.public_key == public_key)
+            cat_query = cat_query.where(cats.c.public_key == public_key)
+        if account is not None:
+            day_query = day_query.where(days.c.account == account)
+            keys = select(days.c.public_key).where(days.c.account == account).distinct()
+            cat_query = cat_query.where(cats.c.public_key.in_(keys.scalar_subquery()))
+        async with self.reading() as conn:
+            day_rows = list(await conn.execute(day_query.order_by(days.c.day, days.c.public_key)))
+            per_category: dict[tuple[date, str], dict[str, CategoryStats]] = {}
+            for row in await conn.execute(cat_query):
+                per_category.setdefault((row.day, row.public_key), {})[row.category] = (
+                    CategoryStats(records=row.records, granted=row.granted)
+                )
+        return [
+            DayStats(
+                day=row.day,
+                public_key=row.public_key,
+                account=row.account,
+                records=row.records,
+                accept_all=row.accept_all,
+                reject_all=row.reject_all,
+                custom=row.custom,
+                withdraw=row.withdraw,
+                categories=per_category.get((row.day, row.public_key), {}),
+            )
+            for row in day_rows
+        ]
+
+    async def count_consents(self) -> int:
+        async with self.reading() as conn:
+            return int(
+                (await conn.execute(select(func.count()).select_from(consent_records))).scalar_one()
+            )
+
+    # --- rights requests -----------------------------------------------------------------------
+
+    async def get_rights(self, reference: str) -> StoredRightsRequest:
+        query = select(rights_requests).where(rights_requests.c.reference == reference)
+        async with self.reading() as conn:
+            row = (await conn.execute(query)).first()
+        if row is None:
+            raise NotFound("No rights request with that reference.")
+        return stored_rights(row)
+
+    async def rights_history(self, reference: str) -> tuple[RightsEvent, ...]:
+        """The request's status changes, oldest first."""
+        query = (
+            select(rights_events)
+            .where(rights_events.c.reference == reference)
+            .order_by(rights_events.c.id)
+        )
+        async with self.reading() as conn:
+            rows = list(await conn.execute(query))
+        return tuple(
+            RightsEvent(r.reference, r.from_status, r.to_status, r.actor, r.note, r.at)
+            for r in rows
+        )
+
+    async def list_rights(
+        self, where: RightsFilter = EVERY_REQUEST, after: str | None = None, limit: int = 100
+    ) -> Page[StoredRightsRequest]:
+        t = rights_requests
+        query = select(t).where(*rights.conditions(where, self.clock().date()))
+        page = await self._page(query, t.c.received_at, t.c.reference, "rights", after, limit)
+        items = tuple(stored_rights(row) for row in page)
+        return _paged(items, limit, "rights", lambda r: (r.received_at, r.reference))
+
+    async def change_status(
+        self, reference: str, to_status: str, *, actor: str, note: str | None = None
+    ) -> StoredRightsRequest:
+        """Move a request to ``to_status``, recording who did it and why.
+
+        Raises :class:`~gateway.errors.NotFound` or
+        :class:`~gateway.records.rights.InvalidStatusTransition`.
+        """
+        await rights.change_status(self, reference, to_status, actor=actor, note=note)
+        return await self.get_rights(reference)
+
+
+def _paged(
+    items: tuple[Any, ...],
+    limit: int,
+    listing: str,
+    position: Callable[[Any], tuple[datetime, str]],
+) -> Page[Any]:
+    if len(items) <= limit:
+        return Page(items, None)
+    kept = items[:limit]
+    return Page(kept, cursor.encode(listing, *position(kept[-1])))

@@ -1,0 +1,119 @@
+"""The record tables, declared on the shared :data:`~gateway.db.metadata.metadata`.
+
+Indexes follow the queries of :mod:`gateway.records.store`: the consent log is read newest first
+by ``(received_at, record_id)``, overall or for one key; a proof is looked up by consent id;
+statistics come from the daily rollups, kept up to date in the same transaction as the records,
+so a 30-day figure reads 30 rows per key instead of every record.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+)
+
+from gateway.db.metadata import Json, UtcDateTime, metadata
+
+consent_records = Table(
+    "consent_records",
+    metadata,
+    Column("record_id", String(64), primary_key=True),
+    Column("consent_id", String(64), nullable=False),
+    Column("account", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("action", String(16), nullable=False),
+    # {"categories": {id: bool}, "services": {id: bool}}
+    Column("choices", Json, nullable=False),
+    Column("policy_version", String(40), nullable=False),
+    Column("language", String(35)),
+    Column("gpc", Boolean, nullable=False),
+    Column("page_url", Text, nullable=False),
+    Column("origin", String(255), nullable=False),
+    Column("given_at", UtcDateTime()),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("ip_truncated", String(45), nullable=False),
+    Column("user_agent", String(300), nullable=False),
+    Column("receipt", Text),
+    Index(None, "consent_id", "received_at"),
+    Index(None, "received_at", "record_id"),
+    Index(None, "public_key", "received_at", "record_id"),
+    Index(None, "account", "received_at", "record_id"),
+)
+
+# One row per UTC day and key: how many records of each action.
+consent_daily = Table(
+    "consent_daily",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("public_key", String(64), primary_key=True),
+    Column("account", String(128), nullable=False),
+    Column("records", Integer, nullable=False),
+    Column("accept_all", Integer, nullable=False),
+    Column("reject_all", Integer, nullable=False),
+    Column("custom", Integer, nullable=False),
+    Column("withdraw", Integer, nullable=False),
+    Index(None, "public_key", "day"),
+)
+
+# One row per UTC day, key and category: of the records that chose it, how many opted in.
+consent_daily_categories = Table(
+    "consent_daily_categories",
+    metadata,
+    Column("day", Date, primary_key=True),
+    Column("public_key", String(64), primary_key=True),
+    Column("category", String(64), primary_key=True),
+    Column("records", Integer, nullable=False),
+    Column("granted", Integer, nullable=False),
+    Index(None, "public_key", "day"),
+)
+
+rights_requests = Table(
+    "rights_requests",
+    metadata,
+    Column("reference", String(16), primary_key=True),
+    Column("account", String(128), nullable=False),
+    Column("public_key", String(64), nullable=False),
+    Column("type", String(40), nullable=False),
+    # Trimmed and lower-cased, to find every request of one person.
+    Column("email", String(254), nullable=False),
+    # Every field as the visitor filled it in (email as typed, names, custom fields).
+    Column("identity", Json, nullable=False),
+    Column("message", Text),
+    Column("language", String(35), nullable=False),
+    Column("law", String(16), nullable=False),
+    Column("origin", String(255), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("received_at", UtcDateTime(), nullable=False),
+    Column("due_at", Date, nullable=False),
+    Column("closed_at", UtcDateTime()),
+    Index(None, "received_at", "reference"),
+    Index(None, "public_key", "received_at", "reference"),
+    Index(None, "status", "due_at"),
+    Index(None, "email"),
+)
+
+rights_events = Table(
+    "rights_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("from_status", String(16)),
+    Column("to_status", String(16), nullable=False),
+    Column("actor", String(128), nullable=False),
+    Column("note", Text),
+    Column("at", UtcDateTime(), nullable=False),
+    Index(None, "reference", "id"),
+)

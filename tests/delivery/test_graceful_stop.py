@@ -1,0 +1,119 @@
+"""A graceful stop (SIGTERM): no request lost, held deliveries handed back at once."""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from pathlib import Path
+
+from redis.asyncio import Redis
+
+from gateway.delivery.http import HttpSink
+from gateway.delivery.outbox import RedisOutbox
+from gateway.delivery.workers import DeliveryPolicy, start_workers
+from tests.gwclient import SITE, settings_for, stored_key
+from tests.support.aio import run as run_sync
+from tests.support.gateway_process import GatewayProcess
+from tests.support.processes import free_port
+from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.servers import ServerThread
+
+
+def test_a_stopping_instance_hands_its_deliveries_to_another_at_once(
+    redis_url: str, tmp_path: Path
+) -> None:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/records"
+    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver.mode, receiver.delay = "slow", 60.0
+    # Ten minutes before an abandoned entry may be claimed: only a hand-back explains a quick
+    # takeover.
+    claim_idle = 600.0
+
+    async def scenario() -> None:
+        client = Redis.from_url(redis_url)
+        first = HttpSink("consent", url, RedisOutbox(client, "consent", claim_idle=claim_idle))
+        for n in range(5):
+            await first.write(envelope(record(n)))
+        policy = DeliveryPolicy(timeout=60, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
+        stopping = start_workers([first], SECRETS, policy, consumer="a")
+        await wait_until(lambda: receiver.holding == 5, timeout=30)
+        await stopping.stop()
+        receiver.mode = "ok"
+        other = HttpSink("consent", url, RedisOutbox(client, "consent", claim_idle=claim_idle))
+        taking_over = start_workers([other], SECRETS, policy, consumer="b")
+        try:
+            await wait_until(lambda: len(receiver.stored) == 5, timeout=10)
+            assert sorted(receiver.stored) == [f"rec_{n:05d}" for n in range(5)]
+            await wait_until(lambda: taking_over.snapshot()["consent"]["delivered"] == 5)
+            status = await other.queue.status()
+            assert (status.depth, status.in_flight) == (0, 0)
+        finally:
+            await taking_over.stop()
+            await client.aclose()
+
+    with ServerThread(receiver, port=port):
+        run_sync(scenario())
+
+
+def test_requests_in_flight_at_sigterm_are_answered(tmp_path: Path) -> None:
+    """Consent records half sent when SIGTERM arrives are still received and stored, and the
+    listener stops at once: a new connection is refused."""
+    settings = settings_for(tmp_path / "data")
+    key = stored_key(settings)
+    body = json.dumps(
+        {
+            "consent_id": "c0ffee0123456789",
+            "action": "accept_all",
+            "categories": {"necessary": True, "analytics": True},
+            "policy_version": "1",
+            "language": "en",
+            "page_url": SITE + "/",
+        }
+    ).encode()
+    head = (
+        f"POST /v1/{key.key.public_key}/consent HTTP/1.1\r\nHost: gw\r\nOrigin: {SITE}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n"
+    ).encode()
+    with GatewayProcess(tmp_path, {}) as gw:
+        senders = [socket.create_connection(("127.0.0.1", gw.port)) for _ in range(4)]
+        for s in senders:
+            s.sendall(head + body[:10])
+        time.sleep(0.2)  # the requests have reached the app, which waits for their bodies
+        gw.terminate()
+        assert _wait(lambda: _refused(gw.port))
+        for s in senders:
+            s.sendall(body[10:])
+        answers = [_read_all(s) for s in senders]
+        assert gw.wait(timeout=30) in (0, -15)  # uvicorn re-raises SIGTERM after a clean stop
+    assert all(a.startswith(b"HTTP/1.1 201") for a in answers), answers
+    assert "Application shutdown complete" in gw.output()
+    stored = (tmp_path / "data" / "consent.jsonl").read_text().splitlines()
+    assert len(stored) == 4
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return True
+    return False
+
+
+def _read_all(sock: socket.socket) -> bytes:
+    sock.settimeout(10)
+    data = b""
+    while chunk := sock.recv(65536):
+        data += chunk
+    sock.close()
+    return data
+
+
+def _wait(condition: object, within: float = 20.0) -> bool:
+    deadline = time.monotonic() + within
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return True
+        time.sleep(0.02)
+    return False

@@ -1,0 +1,146 @@
+"""Writing records: once per id, concurrent writes sharing transactions, durable on return."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from gateway.delivery.envelope import Envelope, Kind
+from gateway.errors import SinkUnavailable
+from gateway.records.sink import DatabaseSink
+from tests.conftest import Database
+from tests.support.records import KEY, consent, day, new, open_store, rights
+
+
+def test_the_same_record_twice_is_one_row_and_counted_once(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            assert await store.add_consents([new(consent(1)), new(consent(2))]) == 2
+            # Again, alone and inside a batch with a new one: only the new one is added.
+            assert await store.add_consents([new(consent(1))]) == 0
+            assert await store.add_consents([new(consent(2)), new(consent(3))]) == 1
+            assert await store.add_consents([new(consent(4)), new(consent(4))]) == 1
+            assert await store.count_consents() == 4
+            [stats] = await store.stats(day(0), day(0))
+            assert stats.records == 4 and stats.accept_all == 4
+            assert await store.add_rights([rights(1)]) == 1
+            assert await store.add_rights([rights(1), rights(1)]) == 0
+            history = await store.rights_history(rights(1).reference)
+            assert [e.to_status for e in history] == ["received"]
+
+    database.run(scenario())
+
+
+def test_the_sink_stores_a_record_sent_twice_once(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            sink = DatabaseSink("consent", store, receipt=lambda r: f"receipt-of-{r.record_id}")
+            record = consent(7).envelope()
+            await sink.write(record)
+            await sink.write(record)
+            await sink.close()
+            [stored] = await store.consent_proof(consent(7).consent_id)
+            assert stored.record_id == consent(7).record_id
+            assert stored.receipt == f"receipt-of-{stored.record_id}"
+
+    database.run(scenario())
+
+
+def watch(engine: Any) -> list[tuple[str, object]]:
+    """What the engine does, in order: ``("commit", None)`` and ``("insert", table)``."""
+    log: list[tuple[str, object]] = []
+
+    def on_commit(_conn: Any) -> None:
+        log.append(("commit", None))
+
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        if statement.startswith("INSERT INTO consent_records"):
+            log.append(("insert", "consent_records"))
+
+    event.listen(engine.sync_engine, "commit", on_commit)
+    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    return log
+
+
+def test_concurrent_writes_share_one_transaction_and_return_after_its_commit(
+    database: Database,
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            log = watch(store.engine)
+            sink = DatabaseSink("consent", store)
+
+            async def write(n: int) -> None:
+                await sink.write(consent(n).envelope())
+                log.append(("returned", n))
+
+            await asyncio.gather(*(write(n) for n in range(50)))
+            await sink.close()
+            commits = [i for i, (what, _) in enumerate(log) if what == "commit"]
+            inserts = [what for what, _ in log if what == "insert"]
+            returned = [i for i, (what, _) in enumerate(log) if what == "returned"]
+            # Fifty writers, one transaction with one INSERT statement.
+            assert len(commits) == 1
+            assert len(inserts) == 1
+            assert len(returned) == 50
+            # Nobody heard "stored" before the commit.
+            assert commits[0] < min(returned)
+            # And it is visible to everyone else: another engine counts every record.
+            async with open_store(database.url) as reader:
+                assert await reader.count_consents() == 50
+
+    database.run(scenario())
+
+
+def test_writes_arriving_during_a_transaction_share_the_next_one(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            log = watch(store.engine)
+            sink = DatabaseSink("consent", store)
+            first = asyncio.ensure_future(sink.write(consent(0).envelope()))
+            # Wait until the first record's transaction has started, then send 30 more.
+            while not any(what == "insert" for what, _ in log):
+                await asyncio.sleep(0)
+            rest = [asyncio.ensure_future(sink.write(consent(n).envelope())) for n in range(1, 31)]
+            await asyncio.gather(first, *rest)
+            assert [what for what, _ in log if what == "commit"] == ["commit", "commit"]
+            assert await store.count_consents() == 31
+
+    database.run(scenario())
+
+
+def test_a_record_the_database_refuses_fails_only_its_own_writer(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            sink = DatabaseSink("consent", store)
+            broken = replace(consent(5), page_url=None)  # type: ignore[arg-type]
+            records = [consent(n) for n in range(10) if n != 5] + [broken]
+            results = await asyncio.gather(
+                *(sink.write(r.envelope()) for r in records), return_exceptions=True
+            )
+            assert isinstance(results[-1], SinkUnavailable)
+            assert results[:-1] == [None] * 9
+            assert await store.count_consents() == 9
+            [stats] = await store.stats(day(0), day(0), public_key=KEY)
+            assert stats.records == 9
+
+    database.run(scenario())
+
+
+@pytest.mark.parametrize("service", ["consent", "rights"])
+def test_a_malformed_record_is_refused_before_the_database(
+    database: Database, service: str
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            sink = DatabaseSink(service, store)
+            kind: Kind = "consent" if service == "consent" else "rights_request"
+            half = Envelope(kind, "cr_1", "2025-03-01T10:00:00.000Z", KEY, "a", "o", {"x": 1})
+            with pytest.raises(SinkUnavailable):
+                await sink.write(half)
+
+    database.run(scenario())
