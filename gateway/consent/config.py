@@ -33,6 +33,7 @@ POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
 TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
 MAX_CATEGORIES = 12
 MAX_SERVICES = 20
+MAX_DECLARED = 30  # cookie names or hosts declared per service
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
@@ -40,6 +41,10 @@ _CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# What a service declares it stores (cookie names or storage keys, ``*`` for any run of
+# characters: ``_ga_*``) and the hosts it talks to (each also covers its subdomains).
+_DECLARED_COOKIE = re.compile(r"[A-Za-z0-9_.:*-]{1,64}")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
@@ -49,6 +54,8 @@ class Service:
     id: str
     name: str
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
+    cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
+    hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
 
 
 @dataclass(frozen=True)
@@ -273,8 +280,9 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
         problems.add(where, rule.WRONG_TYPE, f"a list of at most {MAX_SERVICES} services")
         return ()
     out = []
+    fields = {"id", "name", "texts", "cookies", "hosts"}
     for i, item in enumerate(value):
-        ok = isinstance(item, dict) and not set(item) - {"id", "name", "texts"}
+        ok = isinstance(item, dict) and not set(item) - fields
         sid = item.get("id") if ok else None
         name = item.get("name") if ok else None
         if not (isinstance(sid, str) and _ID.fullmatch(sid) and sid not in seen):
@@ -289,8 +297,25 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
             continue
         seen.add(sid)
         texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, problems)
-        out.append(Service(sid, name, texts))
+        cookies = _declared(
+            item.get("cookies", []), f"{where}.{i}.cookies", _DECLARED_COOKIE, problems
+        )
+        hosts = _declared(item.get("hosts", []), f"{where}.{i}.hosts", _HOST, problems)
+        out.append(Service(sid, name, texts, cookies, hosts))
     return tuple(out)
+
+
+def _declared(
+    value: Any, where: str, pattern: re.Pattern[str], problems: Problems
+) -> tuple[str, ...]:
+    ok = isinstance(value, list) and len(value) <= MAX_DECLARED
+    if not ok or not all(isinstance(v, str) and pattern.fullmatch(v) for v in value):
+        what = "cookie names (letters, digits, _ . : - and * as a wildcard)"
+        if pattern is _HOST:
+            what = "lower-case host names such as www.google-analytics.com"
+        problems.add(where, rule.INVALID_FORMAT, f"a list of at most {MAX_DECLARED} {what}")
+        return ()
+    return tuple(value)
 
 
 def parse_languages(value: str | None) -> list[str]:

@@ -50,6 +50,8 @@ ALLOWED: dict[str, set[str]] = {
     # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts"},
+    # The cookie scanner matches what it sees against the consent config's schema.
+    "scanner": {"consent.config"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
