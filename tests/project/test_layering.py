@@ -19,6 +19,7 @@ CORE = {
     "operations",
     "owner_settings",
     "errors",
+    "problems",
     "signing",
     "redis_client",
     "durable",
@@ -50,6 +51,8 @@ ALLOWED: dict[str, set[str]] = {
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
     # the console's session cookie.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
+    # The cookie scanner matches what it sees against the consent config's schema.
+    "scanner": {"consent.config"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
