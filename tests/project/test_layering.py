@@ -161,3 +161,13 @@ def test_no_import_cycle_between_modules() -> None:
 def test_module_is_small(path: Path) -> None:
     lines = len(path.read_text(encoding="utf-8").splitlines())
     assert lines <= MAX_LINES, f"{dotted(path)} has {lines} lines; split it by concern"
+
+
+@pytest.mark.parametrize("path", modules(), ids=lambda p: dotted(p))
+def test_the_time_of_day_is_read_through_the_one_clock(path: Path) -> None:
+    # gateway.clock is the one place that asks the system; everything else is handed a clock,
+    # so tests can move in time without sleeping.
+    if dotted(path) == "gateway.clock":
+        return
+    text = path.read_text(encoding="utf-8")
+    assert "time.time()" not in text and "datetime.now(" not in text and "utcnow(" not in text
