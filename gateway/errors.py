@@ -163,11 +163,8 @@ class InvalidJson(GatewayError):
 
 
 class InvalidPayload(GatewayError):
-    """The JSON is well formed but does not say what the endpoint accepts.
-
-    ``errors`` lists the problems as ``{"field": "...", "message": "..."}`` so a form can show them
-    next to the field.
-    """
+    """Well-formed JSON that is not what the endpoint accepts; ``errors`` lists each problem as
+    ``{"field", "message"}`` (and ``code``) so a form can show it next to its field."""
 
     status = 422
     code = "invalid_payload"
@@ -197,6 +194,14 @@ class FormTokenExpired(GatewayError):
     title = "Form token expired"
 
 
+class FormTokenUsed(GatewayError):
+    """The form token already sent a request; the widget fetches a fresh one for another."""
+
+    status = 422
+    code = "form_token_used"
+    title = "Form token already used"
+
+
 class SubmittedTooFast(GatewayError):
     """The form was sent sooner after it was shown than a person could fill it in."""
 
@@ -211,6 +216,33 @@ class SpamSuspected(GatewayError):
     status = 422
     code = "spam_suspected"
     title = "Request looks automated"
+
+
+# --- the wire (answered by the HTTP server, before the app) -------------------------------------
+
+
+class MalformedRequest(GatewayError):
+    """The bytes on the connection are not an HTTP/1.1 request."""
+
+    status = 400
+    code = "malformed_request"
+    title = "Malformed HTTP request"
+
+
+class RequestTimeout(GatewayError):
+    """The client took longer than allowed to send a request's head or body."""
+
+    status = 408
+    code = "request_timeout"
+    title = "Request not received in time"
+
+
+class HeadersTooLarge(GatewayError):
+    """The request head is longer, or has more fields, than the server accepts."""
+
+    status = 431
+    code = "headers_too_large"
+    title = "Request header fields too large"
 
 
 # --- routing ------------------------------------------------------------------------------------
@@ -279,71 +311,6 @@ class InvalidQuery(GatewayError):
     title = "Invalid query parameter"
 
 
-class MissingField(InvalidPayload):
-    code = "missing_field"
-    title = "Required field missing"
-
-
-class UnknownField(InvalidPayload):
-    code = "unknown_field"
-    title = "Unknown field"
-
-
-class InvalidFieldType(InvalidPayload):
-    code = "invalid_field_type"
-    title = "Field has the wrong type"
-
-
-class ValueTooLong(InvalidPayload):
-    code = "value_too_long"
-    title = "Value too long"
-
-
-class TooManyEntries(InvalidPayload):
-    code = "too_many_entries"
-    title = "Too many entries"
-
-
-class DuplicateEntry(InvalidPayload):
-    code = "duplicate_entry"
-    title = "Duplicate entry"
-
-
-class InvalidAccount(InvalidPayload):
-    code = "invalid_account"
-    title = "Invalid account id"
-
-
-class InvalidRedirectUri(InvalidPayload):
-    code = "invalid_redirect_uri"
-    title = "Invalid redirect URI"
-
-
-class UnknownWidget(InvalidPayload):
-    code = "unknown_widget"
-    title = "Unknown widget"
-
-
-class InvalidLimit(InvalidPayload):
-    code = "invalid_limit"
-    title = "Invalid rate limit"
-
-
-class InvalidWidgetConfig(InvalidPayload):
-    code = "invalid_widget_config"
-    title = "Invalid widget config"
-
-
-class UnknownScope(InvalidPayload):
-    code = "unknown_scope"
-    title = "Unknown scope"
-
-
-class InvalidGracePeriod(InvalidPayload):
-    code = "invalid_grace_period"
-    title = "Invalid grace period"
-
-
 # --- dependencies -------------------------------------------------------------------------------
 
 
@@ -367,9 +334,8 @@ class SinkUnavailable(GatewayError):
 
 
 class AssertionRefused(GatewayError):
-    """A gateway assertion is missing, malformed, signed with an unknown secret, or does not match
-    the body it came with. Raised by :func:`gateway.delivery.assertion.verify_assertion` in a
-    receiving service."""
+    """A gateway assertion is missing, malformed, signed with an unknown secret, or not for the
+    body it came with (raised by :func:`gateway.delivery.assertion.verify_assertion`)."""
 
     status = 401
     code = "assertion_invalid"

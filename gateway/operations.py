@@ -1,4 +1,5 @@
-"""The settings of the gateway as a running service: ports, logs, tracing, stopping.
+"""The settings of the gateway as a running service: ports, logs, tracing, stopping, and the
+HTTP server's bounds on what one connection may send.
 
 :class:`OperationsSettings` is the base of :class:`~gateway.settings.Settings` (its fields are
 read from ``GATEWAY_*`` variables and listed in ``docs/settings.md`` like every other), kept here
@@ -20,6 +21,17 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
 
 
+# Bounds of the HTTP server's settings (gateway.web.server), inclusive.
+SERVER_RANGES: dict[str, tuple[float, float]] = {
+    "max_header_bytes": (1024, 1_048_576),
+    "max_header_fields": (10, 1000),
+    "header_timeout": (0.1, 600),
+    "body_timeout": (0.1, 600),
+    "limit_concurrency": (1, 1_000_000),
+    "keep_alive_timeout": (1, 600),
+}
+
+
 def _setting(default: Any, doc: str) -> Any:
     return field(default=default, metadata={"doc": doc, "env": None, "secret": False})
 
@@ -39,6 +51,13 @@ class OperationsSettings:
         "`OTEL_EXPORTER_OTLP_ENDPOINT` is read too. Unset: no tracing.",
     )
     otel_service_name: str = _setting("widget-gateway", "The service name on exported spans.")
+    # The HTTP server's bounds (gateway.web.server); past each, the answer it names.
+    max_header_bytes: int = _setting(16_384, "Largest request head (line + fields); `431`.")
+    max_header_fields: int = _setting(100, "Most header fields in one request; `431`.")
+    header_timeout: float = _setting(10.0, "Seconds to send a request's head; `408`.")
+    body_timeout: float = _setting(30.0, "Seconds to send a body once the head is in; `408`.")
+    limit_concurrency: int = _setting(1000, "Connections + running requests per process; `503`.")
+    keep_alive_timeout: int = _setting(5, "Seconds an idle keep-alive connection stays open.")
     shutdown_timeout: float = _setting(
         20.0,
         "Seconds `serve` waits for requests in flight after SIGTERM before closing them (keep "
@@ -72,6 +91,9 @@ class OperationsSettings:
             yield "OTEL_ENDPOINT", "must be an http:// or https:// URL"
         if not 0 < self.shutdown_timeout <= 600:
             yield "SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds"
+        for name, (low, high) in SERVER_RANGES.items():
+            if not low <= getattr(self, name) <= high:
+                yield name.upper(), f"must be between {low} and {high}"
 
 
 def is_placeholder(value: str) -> bool:

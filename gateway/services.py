@@ -35,6 +35,7 @@ from gateway.ratelimit.limiter import Limiter
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
+from gateway.rights.nonces import UsedNonces
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
@@ -56,6 +57,7 @@ class Services:
     metrics: Metrics
     audit: AuditLog
     duplicates: Duplicates
+    nonces: UsedNonces
     oauth: OAuth
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
@@ -146,6 +148,8 @@ async def open_services(
             metrics=metrics,
             audit=open_audit_log(settings, client),
             duplicates=Duplicates(client, settings.rights_duplicate_window),
+            # Form-token nonces: in Redis, or in the data folder shared by worker processes.
+            nonces=UsedNonces(client, None if client else settings.data_dir / "form-tokens"),
             oauth=oauth,
             mailer=mailer,
             accounts=accounts,

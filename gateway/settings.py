@@ -140,6 +140,7 @@ class Settings(OwnerSettings, OperationsSettings):
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
     )
+    ipv6_limit_prefix: int = _setting(64, "Per-IP limits count an IPv6 client per /N network.")
     revoke_exposed_keys: bool = _setting(
         False, "Revoke a key at once when its private key is seen in a browser context."
     )
@@ -256,6 +257,8 @@ class Settings(OwnerSettings, OperationsSettings):
             raise SettingsError("ROLL_GRACE_SECONDS", "must be between 0 and 2592000 (30 days)")
         if not 256 <= self.max_body_bytes <= 1_048_576:
             raise SettingsError("MAX_BODY_BYTES", "must be between 256 and 1048576")
+        if not 32 <= self.ipv6_limit_prefix <= 128:
+            raise SettingsError("IPV6_LIMIT_PREFIX", "must be between 32 and 128")
         self._validate_oauth()
         if self.smtp_url is not None and self.mail_from is None:
             raise SettingsError("MAIL_FROM", "required when GATEWAY_SMTP_URL is set")

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from itsdangerous import URLSafeTimedSerializer
+from itsdangerous.encoding import base64_decode, base64_encode
 
 SALT_PREFIX = "widget-gateway."
 
@@ -30,3 +31,17 @@ class Signing:
             found = URLSafeTimedSerializer(list(reversed(self.secrets)), salt=SALT_PREFIX + purpose)
             self._serializers[purpose] = found
         return found
+
+
+def is_canonical(signed: str) -> bool:
+    """Whether every part of a signed value is in its one canonical base64 form.
+
+    Unpadded base64 leaves spare bits in a part's last character, so several strings decode to
+    the same bytes and verify alike; a receipt or token must be accepted in one spelling only,
+    or a value seen once could be told apart from "the same" value seen again.
+    """
+    parts = signed.removeprefix(".").split(".")
+    try:
+        return all(base64_encode(base64_decode(part)).decode() == part for part in parts)
+    except Exception:  # itsdangerous raises BadData for characters outside the alphabet
+        return False

@@ -260,7 +260,7 @@
         return r.json().catch(function () { return {}; }).then(function (j) {
           if (r.status === 202) return done(j);
           var t = cfg.texts, again = tries < 1;
-          if (again && (j.code === "form_token_expired" || j.code === "form_token_invalid")) {
+          if (again && (j.code === "form_token_expired" || j.code === "form_token_invalid" || j.code === "form_token_used")) {
             return load().then(function () { b.form_token = cfg.form_token; return send(b, tries + 1); });
           }
           if (again && j.code === "submitted_too_fast") return sleep(j.retry_after_ms || 1000).then(function () { return send(b, tries + 1); });

@@ -15,8 +15,8 @@ from starlette.routing import Route
 
 from gateway.accounts import operators
 from gateway.admin.api import ACTOR, admin_route, read_admin_body
-from gateway.errors import UnknownField
 from gateway.keys.audit import audit_log
+from gateway.keys.problems import UnknownField
 from gateway.web import openapi
 
 if TYPE_CHECKING:

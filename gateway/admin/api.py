@@ -32,11 +32,11 @@ from gateway.errors import (
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, is_well_formed
-from gateway.keys.validation import validate_create, validate_roll, validate_update
+from gateway.keys.validation import CREATABLE, validate_create, validate_roll, validate_update
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip
+from gateway.web.clientip import client_ip, limit_identity
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -70,7 +70,9 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
         try:
             if settings.admin_token is None:
                 raise AdminDisabled("the admin API is disabled: no admin token is configured")
-            ip = client_ip(request.scope, settings.trusted_proxies)
+            ip = limit_identity(
+                client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+            )
             decision = await services.limiter.enforce(
                 [LimitRequest("admin", settings.limit_admin, ("admin", ip))]
             )
@@ -107,7 +109,7 @@ async def read_admin_body(request: Request, optional: bool = False) -> dict[str,
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type != "application/json":
         raise UnsupportedMediaType("send the body as application/json")
-    return await read_json(request, MAX_BODY)
+    return await read_json(request, MAX_BODY, (*CREATABLE, "grace_seconds"))
 
 
 def _json(data: dict[str, Any], status: int = 200) -> JSONResponse:

@@ -2,6 +2,9 @@
 
 What this adds to a bare ``uvicorn gateway.app:create_app --factory``:
 
+- the gateway's HTTP/1.1 protocols (:mod:`gateway.web.server`): request heads bounded in bytes
+  and fields (``431``), deadlines for heads and bodies (``408``), concurrency and keep-alive
+  limits, problem+json for every refusal;
 - the operator port (``--operator-port`` / ``GATEWAY_OPERATOR_PORT``): a second socket served by
   the same uvicorn server, so ``--workers`` share it too (see :mod:`gateway.web.ports`);
 - logs as the gateway writes them (JSON lines by default), uvicorn's access log off and replaced
@@ -28,6 +31,7 @@ from typing import Any
 from gateway.settings import Settings, SettingsError
 from gateway.web.logs import logging_config
 from gateway.web.metrics import MULTIPROC_ENV
+from gateway.web.server import GatewayServerConfig, bounded_options
 
 
 def add_arguments(serve: argparse.ArgumentParser) -> None:
@@ -72,14 +76,15 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         f"widget-gateway: serving on {where} — {mode} ({args.loop}, {args.http})",
         file=sys.stderr,
     )
-    config = uvicorn.Config(
+    config = GatewayServerConfig(
         "gateway.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
         loop=args.loop,
-        http=args.http,
+        # The gateway's own protocols: bounded heads, deadlines, problem+json refusals.
+        **bounded_options(settings, args.http),
         log_config=logging_config(settings.log_format, settings.log_level.upper()),
         access_log=False,
         proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only

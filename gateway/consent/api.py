@@ -19,7 +19,7 @@ from starlette.routing import Route
 from gateway.clock import utc
 from gateway.consent import config as consent_config
 from gateway.consent import receipts
-from gateway.consent.records import build_record, parse_choice
+from gateway.consent.records import FIELDS, build_record, parse_choice
 from gateway.errors import (
     GatewayError,
     InvalidPayload,
@@ -31,10 +31,12 @@ from gateway.ratelimit.limiter import LimitRequest
 from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip, truncate_ip
+from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
 
-CONFIG_CACHE = "public, max-age=60"
+# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore: no
+# cache may keep it. The ETag still lets a client that kept the body ask for a 304.
+CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
 
 
@@ -97,7 +99,7 @@ async def get_config(call: WidgetCall) -> Response:
 
 async def post_consent(call: WidgetCall) -> Response:
     services = call.services
-    data = await read_json(call.request, services.settings.max_body_bytes)
+    data = await read_json(call.request, services.settings.max_body_bytes, FIELDS)
     config = load_config(services, call.key)
     now = services.clock()
     choice = parse_choice(data, config, call.origin, utc(now))
@@ -129,17 +131,20 @@ async def post_consent(call: WidgetCall) -> Response:
 
 def consent_limits(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("consent_per_ip", call.services.settings.limit_consent_per_ip)
-    return [LimitRequest("consent", limit, (call.key.public_key, call.client_ip))]
+    return [LimitRequest("consent", limit, (call.key.public_key, call.limit_ip))]
 
 
 async def verify_receipt(request: Request) -> Response:
     """``POST /v1/receipts/verify``: is this receipt genuine, and what does it say."""
     services: Services = request.app.state.services
     try:
-        ip = client_ip(request.scope, services.settings.trusted_proxies)
+        settings = services.settings
+        ip = limit_identity(
+            client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+        )
         await services.limiter.enforce([LimitRequest("ip", services.settings.limit_per_ip, (ip,))])
         key = await authenticate(request, services)
-        data = await read_json(request, services.settings.max_body_bytes)
+        data = await read_json(request, services.settings.max_body_bytes, ("receipt",))
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
             raise InvalidPayload(
@@ -194,6 +199,23 @@ openapi.describe(
             "201",
             params=[openapi.PK],
             body=True,
+            request_schema={
+                "type": "object",
+                "required": ["consent_id", "action", "categories", "policy_version", "page_url"],
+                "additionalProperties": False,
+                "properties": {
+                    "consent_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                    "action": {"enum": ["accept_all", "reject_all", "custom", "withdraw"]},
+                    "categories": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                    "services": {"type": "object", "additionalProperties": {"type": "boolean"}},
+                    "policy_version": {"type": "string", "pattern": "^[A-Za-z0-9._-]{1,40}$"},
+                    "language": {"type": "string"},
+                    "gpc": {"type": "boolean"},
+                    "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
+                    "given_at": {"type": "string", "format": "date-time"},
+                    "record_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                },
+            },
             errors=(401, 403, 413, 415, 422, 429, 503),
         )
     },
@@ -205,6 +227,12 @@ openapi.describe(
             "Is this receipt genuine for the key, and what does it say",
             "200",
             body=True,
+            request_schema={
+                "type": "object",
+                "required": ["receipt"],
+                "additionalProperties": False,
+                "properties": {"receipt": {"type": "string", "maxLength": 4096}},
+            },
             errors=(401, 403, 422, 429),
             tags=("site backends",),
             security=[{"privateKey": []}],

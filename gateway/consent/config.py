@@ -95,6 +95,9 @@ _DEFAULT_CATEGORIES: tuple[dict[str, Any], ...] = (
 )
 
 
+_BUILTIN_BY_ID = {c["id"]: c for c in _DEFAULT_CATEGORIES}
+
+
 class _Errors:
     """Collects every problem of a config, so one answer lists them all."""
 
@@ -223,10 +226,15 @@ def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
             err.add(f"{where}.id", "a unique id: lower-case letters, digits, '_' or '-'")
             continue
         seen.add(cid)
-        required, gpc = item.get("required", False), item.get("gpc", False)
+        # A built-in category keeps its defaults (GPC flag, Consent Mode types, required) for
+        # whatever the config does not set: listing "marketing" to add a service must not turn
+        # Global Privacy Control off for it.
+        builtin = _BUILTIN_BY_ID.get(cid, {})
+        required = item.get("required", builtin.get("required", False))
+        gpc = item.get("gpc", builtin.get("gpc", False))
         if not isinstance(required, bool) or not isinstance(gpc, bool):
             err.add(where, "required and gpc are true or false")
-        modes = item.get("consent_mode", [])
+        modes = item.get("consent_mode", list(builtin.get("consent_mode", [])))
         if not isinstance(modes, list) or any(m not in CONSENT_MODE_TYPES for m in modes):
             err.add(f"{where}.consent_mode", f"a list of: {', '.join(CONSENT_MODE_TYPES)}")
             modes = []

@@ -15,7 +15,7 @@ from typing import Any
 from itsdangerous import BadData, BadSignature, SignatureExpired
 
 from gateway.consent.records import ConsentRecord
-from gateway.signing import Signing
+from gateway.signing import Signing, is_canonical
 
 PURPOSE = "receipt"
 MAX_RECEIPT = 4096
@@ -60,7 +60,7 @@ def verify(
     signing: Signing, receipt: str, public_key: str, max_age: int | None = None
 ) -> ReceiptCheck:
     """Whether ``receipt`` is genuine and was issued for ``public_key``."""
-    if not receipt or len(receipt) > MAX_RECEIPT:
+    if not receipt or len(receipt) > MAX_RECEIPT or not is_canonical(receipt):
         return ReceiptCheck(False, "malformed")
     try:
         content, signed_at = signing.serializer(PURPOSE).loads(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -22,6 +23,7 @@ from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
 from gateway.delivery.envelope import Envelope
 from gateway.errors import InvalidPayload
+from gateway.web.text import url_has_control
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
 FIELDS = frozenset(
@@ -132,6 +134,9 @@ def parse_choice(
     for category in config.categories:
         if category.required and categories.get(category.id) is False:
             bad(f"categories.{category.id}", "a required category cannot be refused")
+    gpc = data.get("gpc", False)
+    if action == "accept_all":
+        categories, services = _accept_all(config, categories, services, gpc is True, bad)
     chosen = {c.id: categories.get(c.id, c.required) for c in config.categories}
     optional_on = any(chosen[c.id] for c in config.categories if not c.required)
     if action in ("reject_all", "withdraw") and optional_on:
@@ -142,7 +147,6 @@ def parse_choice(
     language = data.get("language")
     if language is not None and not (isinstance(language, str) and _LANG.fullmatch(language)):
         bad("language", "a language tag such as 'en' or 'pt-BR'")
-    gpc = data.get("gpc", False)
     if not isinstance(gpc, bool):
         bad("gpc", "true or false")
     page_url = _page_url(data.get("page_url"), origin, bad)
@@ -168,6 +172,35 @@ def parse_choice(
     )
 
 
+def _accept_all(
+    config: ConsentConfig,
+    categories: dict[str, bool],
+    services: dict[str, bool],
+    gpc: bool,
+    bad: Any,
+) -> tuple[dict[str, bool], dict[str, bool]]:
+    """``accept_all`` means every category and service on; a map saying otherwise is refused.
+
+    The one exception is Global Privacy Control: with ``gpc`` the widget leaves the categories
+    flagged ``gpc`` (sale and sharing) off when the visitor accepts all, as the signal asks.
+    Categories and services left out of the map are filled in the same way.
+    """
+    on: dict[str, bool] = {}
+    on_services: dict[str, bool] = {}
+    for category in config.categories:
+        expected = not (gpc and category.gpc and not category.required)
+        given = categories.get(category.id)
+        if given is False and expected:
+            bad(f"categories.{category.id}", "accept_all with this category refused")
+        on[category.id] = expected if given is None else given
+        for service in category.services:
+            given_service = services.get(service.id)
+            if given_service is False and on[category.id]:
+                bad(f"services.{service.id}", "accept_all with this service refused")
+            on_services[service.id] = on[category.id] if given_service is None else given_service
+    return on, on_services
+
+
 def _choices(value: Any, field: str, known: frozenset[str], bad: Any) -> dict[str, bool]:
     if not isinstance(value, dict) or len(value) > 100:
         bad(field, "an object of ids to true or false")
@@ -186,6 +219,9 @@ def _choices(value: Any, field: str, known: frozenset[str], bad: Any) -> dict[st
 def _page_url(value: Any, origin: str, bad: Any) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_URL:
         bad("page_url", f"a URL of at most {MAX_URL} characters")
+        return ""
+    if url_has_control(value):
+        bad("page_url", "no spaces or control characters")
         return ""
     try:
         parts = urlsplit(value)
@@ -223,13 +259,24 @@ def new_record_id(now: float | None = None) -> str:
     return f"cr_{ms:012x}{secrets.token_hex(8)}"
 
 
-def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:
-    """The same id for the same record sent again: keyed on the widget's ``record_key``.
+def choice_digest(choice: ConsentChoice) -> str:
+    """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
+    content = {k: v for k, v in asdict(choice).items() if k != "record_key"}
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
+
+def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:
+    """The same id for the same record sent again, another id for any other content.
+
+    Keyed on the widget's ``record_key`` *and* the digest of what was chosen: a retry of one
+    record keeps its id (services drop it as a duplicate), while a different choice sent under
+    the same ``consent_id`` and ``record_key`` gets an id of its own instead of being dropped.
     Keyed with a server secret, so a page cannot choose another visitor's record id.
     """
     assert choice.record_key is not None
-    message = "\x1f".join((public_key, choice.consent_id, choice.record_key)).encode()
+    parts = (public_key, choice.consent_id, choice.record_key, choice_digest(choice))
+    message = "\x1f".join(parts).encode()
     return "cr_" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:28]
 
 

@@ -11,10 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.console.routing import ConsoleCall, console_route, json
-from gateway.errors import InvalidQuery, KeyNotFound, UnknownField
+from gateway.errors import InvalidQuery, KeyNotFound
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import audit_log
 from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
+from gateway.keys.problems import UnknownField
 from gateway.keys.validation import validate_create, validate_roll, validate_update
 
 PAGE = 200

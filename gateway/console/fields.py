@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from gateway.accounts.errors import InvalidRole
 from gateway.accounts.records import ROLES, Role
-from gateway.errors import InvalidFieldType, MissingField, UnknownField
+from gateway.keys.problems import InvalidFieldType, MissingField, UnknownField
 
 MAX_TEXT = 1024
 

@@ -87,7 +87,11 @@ class FileSink:
                         waiter.set_result(None)
 
     async def check(self) -> bool:
+        # A folder not made yet is fine when it can be: the first record creates it (a Redis
+        # instance keeps nothing else in its data folder, so it may not exist before then).
         folder = self.path.parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
         return folder.is_dir() and os.access(folder, os.W_OK)
 
     async def close(self) -> None:

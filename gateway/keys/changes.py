@@ -8,16 +8,18 @@ the time a Redis pub/sub message takes.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import replace
 from typing import Any
 
-from gateway.errors import KeyAlreadyRevoked, KeyNotFound
+from gateway.errors import GatewayError, InvalidPayload, KeyAlreadyRevoked, KeyNotFound
 from gateway.keys.audit import AuditEvent, AuditLog
 from gateway.keys.model import (
     PUBLIC_PREFIX,
     ApiKey,
     NewKey,
     create_key,
+    decode_record,
     is_well_formed,
     revoke_key,
     roll_key,
@@ -45,7 +47,7 @@ async def create(
     """A new key for ``account``; its private key is in the result, and nowhere else."""
     blank = create_key(account, fields.values.get("name", ""), now=now)
     new = NewKey(fields.apply(blank.key), blank.private_key)
-    await store.put(new.key)
+    _require_readable(new.key)
     snapshot = {name: _plain(getattr(new.key, name)) for name in _DIFFED}
     snapshot.update(
         {
@@ -54,7 +56,10 @@ async def create(
             if getattr(new.key, name) is not None
         }
     )
+    # The trail first: a key whose creation could not be audited is never written, and a trail
+    # entry for a key whose write then failed names a key nobody holds.
     await audit.record(_event(new.key, "created", actor, now, snapshot))
+    await store.put(new.key)
     return new
 
 
@@ -75,8 +80,7 @@ async def update(
     if not changes:
         return key  # nothing to write, nothing to audit
     changed = replace(changed, updated_at=now)
-    await store.put(changed, replaces=key)
-    await audit.record(_event(changed, "updated", actor, now, changes))
+    await _commit(store, audit, changed, key, _event(changed, "updated", actor, now, changes))
     return changed
 
 
@@ -86,8 +90,11 @@ async def roll(
     """A new private key; the ones valid now stay valid for ``grace_seconds`` more."""
     _require_active(key)
     new = roll_key(key, grace_seconds, now=now)
-    await store.put(new.key, replaces=key)
-    await audit.record(
+    await _commit(
+        store,
+        audit,
+        new.key,
+        key,
         _event(
             new.key,
             "rolled",
@@ -98,7 +105,7 @@ async def roll(
                 "previous_expire_at": now + grace_seconds,
                 "valid_private_keys": len(new.key.private_keys),
             },
-        )
+        ),
     )
     return new
 
@@ -110,8 +117,8 @@ async def revoke(
     if not key.active:
         return key
     revoked = revoke_key(key, now=now)
-    await store.put(revoked, replaces=key)
-    await audit.record(_event(revoked, "revoked", actor, now, {"reason": reason} if reason else {}))
+    event = _event(revoked, "revoked", actor, now, {"reason": reason} if reason else {})
+    await _commit(store, audit, revoked, key, event)
     return revoked
 
 
@@ -122,10 +129,36 @@ async def set_account_suspended(
     if (key.account_suspended_at is not None) == suspended:
         return key
     changed = replace(key, account_suspended_at=now if suspended else None, updated_at=now)
-    await store.put(changed, replaces=key)
     change = {"from": not suspended, "to": suspended}
-    await audit.record(_event(changed, "updated", actor, now, {"account_suspended": change}))
+    await _commit(
+        store,
+        audit,
+        changed,
+        key,
+        _event(changed, "updated", actor, now, {"account_suspended": change}),
+    )
     return changed
+
+
+async def _commit(
+    store: KeyStore, audit: AuditLog, key: ApiKey, replaces: ApiKey, event: AuditEvent
+) -> None:
+    """Write ``key`` over ``replaces`` and audit it, or neither: a change whose trail entry cannot
+    be written is undone, so a 5xx never leaves a change applied but unrecorded."""
+    _require_readable(key)
+    await store.put(key, replaces=replaces)
+    try:
+        await audit.record(event)
+    except GatewayError:
+        with contextlib.suppress(GatewayError):
+            await store.put(replaces, replaces=key)
+        raise
+
+
+def _require_readable(key: ApiKey) -> None:
+    # Validation refuses what would break; this is the last line before the store.
+    if decode_record(key.to_json()) is None:
+        raise InvalidPayload("the key would not be readable once stored")
 
 
 def _require_active(key: ApiKey) -> None:

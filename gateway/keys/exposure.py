@@ -43,11 +43,11 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
     from gateway.keys import changes as key_admin
     from gateway.keys.audit import AuditEvent, audit_log
 
-    services.metrics.private_key_exposed.labels(where=where).inc()
     try:
         key = await services.store.find_by_private_key(private_key)
         if key is None:
-            return
+            return  # well formed but nobody's: anyone can make one, so it counts nothing
+        services.metrics.private_key_exposed.labels(where=where).inc()
         log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
         if key.exposed_at is None:
             now = services.clock()

@@ -12,6 +12,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import json
 import re
 import secrets
 from dataclasses import dataclass, field, replace
@@ -179,6 +180,22 @@ class ApiKey:
         ]
         data["exposed"] = self.exposed_at is not None
         return data
+
+
+def decode_record(data: Any) -> ApiKey | None:
+    """A stored record as a key, or None when it cannot be one: malformed (a hand edit, an older
+    writer), or holding text that no answer could carry (a lone surrogate, NUL). The stores skip
+    such a record rather than fail every listing, and log its public key only."""
+    from gateway.web.text import tree_problems
+
+    try:
+        key = ApiKey.from_json(data)
+        json.dumps(key.to_json(), ensure_ascii=False).encode()
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if tree_problems(key.to_json()):
+        return None
+    return key
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,12 @@ class AllowList:
             origin = parse_origin(origin_header)
         except InvalidOrigin:
             return False
-        if origin.serialize() in self._exact:
+        # Browsers send the canonical serialisation and nothing else. A spelling that only
+        # normalises to it (upper case, ":0443", a Unicode host) comes from a script, and would
+        # be echoed back in Access-Control-Allow-Origin as written: refused.
+        if origin.serialize() != origin_header:
+            return False
+        if origin_header in self._exact:
             return True
         suffixes = self._wildcards.get((origin.scheme, origin.port), ())
         return any(origin.host.endswith(s) for s in suffixes)

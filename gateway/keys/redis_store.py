@@ -15,9 +15,21 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError, WatchError
 
 from gateway.errors import KeyChanged, StoreUnavailable
-from gateway.keys.model import ApiKey, hash_private_key
+from gateway.keys.model import ApiKey, decode_record, hash_private_key
+from gateway.keys.store import skip_record
 
 INVALIDATE_CHANNEL = "wg:keys:invalidate"
+
+
+def _decode(public_key: str, raw: bytes | str) -> ApiKey | None:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        data = None
+    key = decode_record(data)
+    if key is None:
+        skip_record(public_key)
+    return key
 
 
 class RedisKeyStore:
@@ -30,7 +42,7 @@ class RedisKeyStore:
             raw = await self.redis.get(f"wg:key:{public_key}")
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
-        return None if raw is None else ApiKey.from_json(json.loads(raw))
+        return None if raw is None else _decode(public_key, raw)
 
     async def put(self, key: ApiKey, replaces: ApiKey | None = None) -> None:
         name = f"wg:key:{key.public_key}"
@@ -39,7 +51,7 @@ class RedisKeyStore:
                 # WATCH: a write by anyone else between this read and EXEC aborts ours.
                 await pipe.watch(name)
                 raw = await pipe.get(name)
-                old = None if raw is None else ApiKey.from_json(json.loads(raw))
+                old = None if raw is None else _decode(key.public_key, raw)
                 if replaces is not None and old != replaces:
                     raise KeyChanged("the key was changed meanwhile; load it again and retry")
                 pipe.multi()  # type: ignore[no-untyped-call]
@@ -78,8 +90,10 @@ class RedisKeyStore:
             raws = await self.redis.mget([f"wg:key:{m}" for m in members]) if members else []
         except RedisError as exc:
             raise StoreUnavailable("the key store is unreachable") from exc
-        keys = [ApiKey.from_json(json.loads(r)) for r in raws if r is not None]
-        return keys, (keys[-1].public_key if more and keys else None)
+        decoded = [_decode(m, r) for m, r in zip(members, raws, strict=True) if r is not None]
+        keys = [k for k in decoded if k is not None]
+        # The cursor is the last member of the page, readable or not, so paging goes on past it.
+        return keys, (members[-1] if more and members else None)
 
     async def find_by_private_key(self, private_key: str) -> ApiKey | None:
         try:

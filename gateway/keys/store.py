@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -19,9 +20,16 @@ from typing import Any, Protocol
 
 from gateway.durable import locked, write_atomic
 from gateway.errors import KeyChanged, StoreUnavailable
-from gateway.keys.model import ApiKey, hash_private_key
+from gateway.keys.model import ApiKey, decode_record, hash_private_key
 
 RELOAD_INTERVAL = 0.5
+log = logging.getLogger("gateway.keys")
+
+
+def skip_record(public_key: object) -> None:
+    """Log a stored record that is not a readable key: by its public key, nothing else of it."""
+    shown = public_key if isinstance(public_key, str) and public_key.isascii() else "?"
+    log.warning("skipped unreadable key record %.60s", shown)
 
 
 class KeyStore(Protocol):
@@ -152,7 +160,14 @@ class FileKeyStore:
             return {}
         except (OSError, ValueError) as exc:
             raise StoreUnavailable("the key file could not be read") from exc
-        return {pk: ApiKey.from_json(data) for pk, data in raw.get("keys", {}).items()}
+        keys: dict[str, ApiKey] = {}
+        for pk, data in raw.get("keys", {}).items():
+            key = decode_record(data)
+            if key is None:
+                skip_record(pk)
+            else:
+                keys[pk] = key
+        return keys
 
     def _write(self, keys: dict[str, ApiKey]) -> None:
         doc = {"version": 1, "keys": {pk: k.to_json() for pk, k in keys.items()}}

@@ -18,8 +18,10 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from gateway import errors
+from gateway.keys import problems
 from gateway.keys.model import LIMIT_NAMES, SCOPES, WIDGETS, ApiKey
 from gateway.keys.origins import InvalidOrigin, parse_rule
+from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 MAX_NAME = 100
 MAX_ORIGINS = 100
@@ -45,19 +47,20 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _ERRORS: dict[str, type[errors.GatewayError]] = {
     cls.code: cls
     for cls in (
-        errors.MissingField,
-        errors.UnknownField,
-        errors.InvalidFieldType,
-        errors.ValueTooLong,
-        errors.TooManyEntries,
-        errors.DuplicateEntry,
-        errors.InvalidAccount,
+        errors.InvalidJson,
+        problems.MissingField,
+        problems.UnknownField,
+        problems.InvalidFieldType,
+        problems.ValueTooLong,
+        problems.TooManyEntries,
+        problems.DuplicateEntry,
+        problems.InvalidAccount,
         errors.InvalidOriginRule,
-        errors.InvalidRedirectUri,
-        errors.UnknownWidget,
-        errors.InvalidLimit,
-        errors.InvalidWidgetConfig,
-        errors.UnknownScope,
+        problems.InvalidRedirectUri,
+        problems.UnknownWidget,
+        problems.InvalidLimit,
+        problems.InvalidWidgetConfig,
+        problems.UnknownScope,
     )
 }
 
@@ -83,15 +86,26 @@ class _Problems:
     def raise_if_any(self, detail: str) -> None:
         if not self.items:
             return
-        cls = _ERRORS[self.items[0]["code"]]
+        cls = _ERRORS.get(self.items[0]["code"], errors.InvalidPayload)
         if issubclass(cls, errors.InvalidPayload):
             raise cls(detail, errors=self.items)
         raise cls(detail, extra={"errors": self.items})
 
 
+def _check_text(payload: Mapping[str, Any], problems: _Problems) -> None:
+    # The CLI hands payloads here without the body reader: the same text rules, checked again.
+    if too_deep(payload):
+        problems.add("invalid_json", "", f"nests deeper than {MAX_DEPTH} levels")
+        problems.raise_if_any("The settings nest too deeply.")
+    for item in tree_problems(payload, CREATABLE):
+        problems.add(item["code"], item["field"], item["message"])
+    problems.raise_if_any("Some text in the settings is not valid.")
+
+
 def validate_create(payload: Mapping[str, Any]) -> tuple[str, KeyFields]:
     """The account and settings of a new key; raises a problem naming every rule broken."""
     problems = _Problems()
+    _check_text(payload, problems)
     for name in ("account", "name", "origins"):
         if name not in payload:
             problems.add("missing_field", name, "required")
@@ -111,6 +125,7 @@ def validate_create(payload: Mapping[str, Any]) -> tuple[str, KeyFields]:
 def validate_update(payload: Mapping[str, Any]) -> KeyFields:
     """The settings to change on an existing key (at least one)."""
     problems = _Problems()
+    _check_text(payload, problems)
     if not payload:
         problems.add("missing_field", "", f"send at least one of {', '.join(UPDATABLE)}")
     fields = _check_fields(payload, UPDATABLE, problems)
@@ -126,7 +141,7 @@ def validate_roll(payload: Mapping[str, Any], default: float) -> float:
     grace = payload.get("grace_seconds", default)
     unknown = set(payload) - {"grace_seconds"}
     if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
-        raise errors.InvalidGracePeriod(
+        raise problems.InvalidGracePeriod(
             "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
             errors=[
                 {

@@ -49,7 +49,14 @@ _FORM = {"application/x-www-form-urlencoded": {"schema": {"type": "object"}}}
 
 
 def _oauth_op(summary: str, *, security: list[Any] | None = None) -> dict[str, Any]:
-    op = openapi.operation(summary, "200", errors=(400, 401, 429), tags=("oauth",))
+    # RFC 6749 errors: application/json documents with an `error` member, not problem+json.
+    op = openapi.operation(
+        summary,
+        "200",
+        errors=(400, 401, 429),
+        tags=("oauth",),
+        error_media_type="application/json",
+    )
     op["requestBody"] = {"required": True, "content": _FORM}
     if security is not None:
         op["security"] = security
@@ -68,7 +75,11 @@ openapi.describe(
     metadata.JWKS_PATH,
     {
         "get": openapi.operation(
-            "Public keys that sign access tokens", "200", errors=(), tags=("oauth",)
+            "Public keys that sign access tokens",
+            "200",
+            errors=(),
+            tags=("oauth",),
+            media_type="application/jwk-set+json",
         )
     },
 )
@@ -82,12 +93,19 @@ openapi.describe(
         "get": {
             "summary": "Authorization page: sign in, then allow or deny (HTML)",
             "tags": ["oauth"],
-            "responses": {"200": {"description": "Consent page"}, "302": {"description": "Back"}},
+            "responses": {
+                "200": {"description": "Consent page"},
+                "302": {"description": "Back"},
+                **openapi.problems(400, media_type="text/html"),
+            },
         },
         "post": {
             "summary": "The consent page's form",
             "tags": ["oauth"],
-            "responses": {"302": {"description": "Back to the application"}},
+            "responses": {
+                "302": {"description": "Back to the application"},
+                **openapi.problems(400, 403, media_type="text/html"),
+            },
         },
     },
 )

@@ -17,12 +17,20 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.clock import utc
-from gateway.errors import GatewayError, InvalidPayload, SinkUnavailable, SpamSuspected
+from gateway.errors import (
+    FormTokenUsed,
+    GatewayError,
+    InvalidPayload,
+    SinkUnavailable,
+    SpamSuspected,
+)
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.rights.config import RightsConfig, parse_rights_config, public_config, resolve_language
 from gateway.rights.duplicates import Duplicates, fingerprint
 from gateway.rights.form_tokens import PURPOSE, FormTokens
+from gateway.rights.nonces import UsedNonces
 from gateway.rights.requests import (
+    BODY_FIELDS,
     RightsRequest,
     new_reference,
     normalise_email,
@@ -54,7 +62,7 @@ def routes() -> list[Route]:
 
 def ip_limit(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("rights_per_ip", call.services.settings.limit_rights_per_ip)
-    return [LimitRequest("rights_ip", limit, (call.key.public_key, call.client_ip))]
+    return [LimitRequest("rights_ip", limit, (call.key.public_key, call.limit_ip))]
 
 
 def form_tokens(call: WidgetCall) -> FormTokens:
@@ -97,13 +105,13 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     """Validate, deduplicate, limit, store durably, then answer ``202`` with the reference."""
     services = call.services
     settings = services.settings
-    data = await read_json(call.request, settings.max_body_bytes)
+    data = await read_json(call.request, settings.max_body_bytes, BODY_FIELDS)
     honeypot = data.get(HONEYPOT)
     if honeypot not in (None, ""):
         # A typed refusal, not a fake success: a person whose browser autofilled the hidden
         # field must learn that nothing was sent, since this is a legal request.
         raise SpamSuspected("the request was not stored")
-    form_tokens(call).check(data.get("form_token"), call.key.public_key, services.clock())
+    token = form_tokens(call).check(data.get("form_token"), call.key.public_key, services.clock())
     submission = validate_submission(data, key_config(call))
 
     secret = services.signing.secrets[0]
@@ -114,6 +122,11 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         services.metrics.rights_duplicates.inc()
         await call.admit()
         return JSONResponse(earlier, status_code=202, headers=NO_STORE)
+
+    # Claimed before the per-email limit, so replaying one token burns no one's email budget.
+    nonces = _used_nonces(call)
+    if not await nonces.claim(token.nonce, token.expires_at):
+        raise FormTokenUsed("this form was sent already; load the form again to send another")
 
     email_id = hmac.new(
         secret.encode(),
@@ -143,12 +156,17 @@ async def submit_rights_request(call: WidgetCall) -> Response:
             await services.sinks["rights"].write(accepted.envelope())
     except Exception as exc:
         await duplicates.release(fp)
+        await nonces.release(token.nonce)
         if isinstance(exc, GatewayError):
             raise
         log.error("rights sink failed: %s", type(exc).__name__)
         raise SinkUnavailable("the request could not be stored; please send it again") from None
     services.metrics.rights_requests.labels(regime=submission.regime).inc()
     return JSONResponse(answer, status_code=202, headers=NO_STORE)
+
+
+def _used_nonces(call: WidgetCall) -> UsedNonces:
+    return call.services.nonces
 
 
 def _duplicates(call: WidgetCall) -> Duplicates:
@@ -176,6 +194,24 @@ openapi.describe(
             "202",
             params=[openapi.PK],
             body=True,
+            request_schema={
+                "type": "object",
+                "required": ["type", "email", "form_token"],
+                "additionalProperties": False,
+                "properties": {
+                    "type": {"type": "string"},
+                    "email": {"type": "string", "format": "email", "maxLength": 254},
+                    "given_name": {"type": "string", "maxLength": 100},
+                    "family_name": {"type": "string", "maxLength": 100},
+                    "customer_reference": {"type": "string", "maxLength": 100},
+                    "requester_type": {"enum": ["self", "agent"]},
+                    "message": {"type": "string", "maxLength": 5000},
+                    "custom": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "language": {"type": "string"},
+                    "form_token": {"type": "string", "maxLength": 512},
+                    "website": {"type": "string", "description": "honeypot: leave empty"},
+                },
+            },
             errors=(401, 403, 413, 415, 422, 429, 503),
         )
     },

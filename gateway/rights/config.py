@@ -115,10 +115,12 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     if not isinstance(types_raw, list) or not types_raw:
         bad("types", "must be a non-empty list of request types")
     else:
-        for t in types_raw:
-            if t not in REQUEST_TYPES:
-                bad("types", f"unknown request type {str(t)[:40]!r}")
-        types = tuple(dict.fromkeys(t for t in types_raw if t in REQUEST_TYPES))
+        # isinstance first: a list or an object is no dict key, and `in` would raise.
+        offered = [t for t in types_raw if isinstance(t, str) and t in REQUEST_TYPES]
+        for i, t in enumerate(types_raw):
+            if not (isinstance(t, str) and t in REQUEST_TYPES):
+                bad("types", f"entry {i} is not a known request type")
+        types = tuple(dict.fromkeys(offered))
 
     modes = dict(DEFAULT_FIELD_MODES)
     fields_raw = raw.get("fields", {})

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import idna
+
 from gateway.delivery.envelope import Envelope, timestamp
 from gateway.errors import InvalidPayload
 from gateway.mail.address import email_problem
@@ -35,6 +37,7 @@ CCPA_DAYS = 45
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
+BODY_FIELDS = frozenset({"type", "custom", *ENVELOPE, *STANDARD_FIELDS})
 # Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -139,8 +142,15 @@ def respond_by(regime: str, received_at: datetime) -> date:
 
 
 def normalise_email(email: str) -> str:
-    """The form of an address used to recognise the same person: trimmed and lower-cased."""
-    return email.strip().lower()
+    """The one form of an address that is limited on and stored: NFKC, the domain in IDNA
+    (punycode), all lower-cased. Full-width letters, Unicode domains and letter case are how one
+    address could otherwise pass for many."""
+    local, _, domain = unicodedata.normalize("NFKC", email.strip()).rpartition("@")
+    try:
+        domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
+    except idna.IDNAError:
+        domain = domain.lower()
+    return f"{local.lower()}@{domain}"
 
 
 def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submission:
@@ -164,7 +174,8 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
             problem = "required"
         if problem is None and value is not None:
             if name == "email":
-                problem = email_problem(value)
+                # NFKC first: a full-width address is the same address, not a wrong one.
+                problem = email_problem(unicodedata.normalize("NFKC", value))
             elif name == "requester_type" and value not in REQUESTER_TYPES:
                 problem = "must be self or agent"
         if problem:
@@ -183,7 +194,7 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
         )
     return Submission(
         type=str(type_),
-        email=_domain_lowered(str(values["email"])),
+        email=normalise_email(str(values["email"])),
         given_name=values.get("given_name"),
         family_name=values.get("family_name"),
         customer_reference=values.get("customer_reference"),
@@ -237,9 +248,3 @@ def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, 
     if len(value) > max_length:
         return None, f"too long (at most {max_length} characters)"
     return value, None
-
-
-def _domain_lowered(email: str) -> str:
-    # The domain is case-insensitive; the local part may not be, so it is kept as typed.
-    local, _, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"

@@ -180,6 +180,7 @@ openapi.describe(
             params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
             errors=(404,),
             tags=("assets",),
+            media_type="text/javascript",
         )
     },
 )

@@ -2,23 +2,39 @@
 
 Widgets send ``text/plain`` bodies holding JSON, so their ``POST`` needs no CORS preflight; tools
 send ``application/json``. A body over the limit is refused from its ``Content-Length`` before a
-byte is read, or as soon as the stream passes the limit when no length is given.
+byte is read, or as soon as the stream passes the limit when no length is given. What it decodes
+is checked once here for every endpoint (:mod:`gateway.web.text`): nesting depth, lone
+surrogates, NUL and ESC, so no validator behind it meets them.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from typing import Any
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
-from gateway.errors import InvalidJson, InvalidPayload, PayloadTooLarge, UnsupportedMediaType
+from gateway.errors import (
+    InvalidJson,
+    InvalidPayload,
+    MalformedRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 ACCEPTED_TYPES = ("text/plain", "application/json")
 
 
-async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
-    """The request's body as a JSON object, or a typed error."""
+async def read_json(
+    request: Request, max_bytes: int, fields: Collection[str] = ()
+) -> dict[str, Any]:
+    """The request's body as a JSON object, or a typed error.
+
+    ``fields`` are the endpoint's own top-level names: a problem found under one of them names
+    it; under any other name, it names nothing.
+    """
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if media_type not in ACCEPTED_TYPES:
         raise UnsupportedMediaType("send the body as application/json or text/plain")
@@ -32,15 +48,25 @@ async def read_json(request: Request, max_bytes: int) -> dict[str, Any]:
             raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > max_bytes:
-            raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > max_bytes:
+                raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
+            chunks.append(chunk)
+    except ClientDisconnect:
+        raise MalformedRequest("the connection closed before the whole body arrived") from None
     try:
         data = json.loads(b"".join(chunks).decode("utf-8"))
+    except RecursionError:
+        raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels") from None
     except (UnicodeDecodeError, ValueError):
         raise InvalidJson("the body is not valid UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise InvalidPayload("the body must be a JSON object")
+    if too_deep(data):
+        raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels")
+    problems = tree_problems(data, fields)
+    if problems:
+        raise InvalidPayload("Some text in the body is not valid.", errors=problems)
     return data

@@ -7,7 +7,9 @@ that is not a trusted proxy is the client. Anything to the left of that was writ
 itself and is ignored, which is what makes the address safe to rate-limit on.
 
 :func:`truncate_ip` shortens an address for records (IPv4 /24, IPv6 /48), so stored records say
-roughly where a request came from without identifying a visitor.
+roughly where a request came from without identifying a visitor. :func:`limit_identity` is what
+per-IP limits count: an IPv4 address, or the IPv6 network it belongs to, since one home or phone
+is handed a whole /64 and could otherwise take a fresh budget with each of its addresses.
 """
 
 from __future__ import annotations
@@ -115,3 +117,15 @@ def truncate_ip(ip: str) -> str:
         return UNKNOWN
     prefix = 24 if parsed.version == 4 else 48
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)
+
+
+def limit_identity(ip: str, ipv6_prefix: int = 64) -> str:
+    """What per-IP limits count for ``ip``: an IPv4 address itself, an IPv6 one by its network.
+
+    ``"2001:db8:1:2:aaaa::1"`` → ``"2001:db8:1:2::/64"``; a peer that is no address (a unix
+    socket, a test transport) is counted under its name.
+    """
+    parsed = parse_ip(ip)
+    if parsed is None or parsed.version == 4:
+        return ip
+    return str(ipaddress.ip_network(f"{parsed}/{ipv6_prefix}", strict=False))

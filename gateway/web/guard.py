@@ -38,7 +38,7 @@ from gateway.keys.instrumented import cached_lookup
 from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
-from gateway.web.clientip import client_ip
+from gateway.web.clientip import client_ip, limit_identity
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -103,6 +103,8 @@ class WidgetCall:
     origin: str
     client_ip: str
     admission: Admission
+    # What per-IP limits count: the address (IPv4) or its network (IPv6), see clientip.
+    limit_ip: str = ""
 
     async def admit(self, extra: Sequence[LimitRequest] = ()) -> LimitDecision:
         return await self.admission.admit(extra)
@@ -135,10 +137,10 @@ def check_origin(request: Request, cached: CachedKey) -> str:
     return origin
 
 
-def base_limits(services: Services, key: ApiKey, ip: str) -> list[LimitRequest]:
+def base_limits(services: Services, key: ApiKey, limit_ip: str) -> list[LimitRequest]:
     settings = services.settings
     return [
-        LimitRequest("ip", key.limit("per_ip", settings.limit_per_ip), (ip,)),
+        LimitRequest("ip", key.limit("per_ip", settings.limit_per_ip), (limit_ip,)),
         LimitRequest("key", key.limit("per_key", settings.limit_per_key), (key.public_key,)),
     ]
 
@@ -170,9 +172,12 @@ def widget_route(
                     raise AccountSuspended("this key's account is suspended")
                 if widget not in key.widgets:
                     raise WidgetDisabled(f"the {widget} widget is not enabled for this key")
-            ip = client_ip(request.scope, services.settings.trusted_proxies)
-            admission = Admission(services.limiter, base_limits(services, key, ip), None, services)
-            call = WidgetCall(request, services, key, origin, ip, admission)
+            settings = services.settings
+            ip = client_ip(request.scope, settings.trusted_proxies)
+            counted = limit_identity(ip, settings.ipv6_limit_prefix)
+            limits_now = base_limits(services, key, counted)
+            admission = Admission(services.limiter, limits_now, None, services)
+            call = WidgetCall(request, services, key, origin, ip, admission, counted)
             if limits is not None:
                 admission.limits.extend(limits(call))
             if not defer_limits:
@@ -239,6 +244,10 @@ def add_headers(response: Response, headers: dict[str, str]) -> None:
                 raw.append((field, encoded))
         else:
             raw.append((field, encoded))
+    if any(name == b"ratelimit" for name, _ in raw):
+        # RateLimit fields describe this client now: no cache may keep them for anyone later.
+        raw[:] = [(n, v) for n, v in raw if n != b"cache-control"]
+        raw.append((b"cache-control", b"no-store"))
 
 
 async def preflight(request: Request) -> Response:

@@ -20,6 +20,24 @@ PK = {
 }
 PROBLEM = {"$ref": "#/components/schemas/Problem"}
 JSON_OBJECT = {"type": "object", "additionalProperties": True}
+# What the HTTP server answers for any request before the app sees it (see gateway.web.server):
+# a request it cannot read, a head or body too slow, a head too large.
+WIRE_ERRORS = (400, 408, 431)
+# What any operation that reads a body can answer besides its own errors.
+BODY_ERRORS = (400, 413, 415, 422)
+_PROBLEM_RESPONSE = {
+    "description": "Problem",
+    "content": {"application/problem+json": {"schema": PROBLEM}},
+}
+
+
+def problems(*statuses: int, media_type: str = "application/problem+json") -> dict[str, Any]:
+    """Error responses for ``statuses`` (problem+json unless said otherwise; the wire-level ones
+    always are), sorted."""
+    own = {"description": "Error", "content": {media_type: {"schema": JSON_OBJECT}}}
+    out = {str(s): own for s in statuses}
+    out.update({str(s): _PROBLEM_RESPONSE for s in WIRE_ERRORS if str(s) not in out})
+    return dict(sorted(out.items()))
 
 
 def operation(
@@ -31,26 +49,32 @@ def operation(
     errors: tuple[int, ...] = (401, 403, 429),
     tags: tuple[str, ...] = ("widgets",),
     security: list[Any] | None = None,
+    media_type: str = "application/json",
+    request_schema: dict[str, Any] | None = None,
+    error_media_type: str = "application/problem+json",
 ) -> dict[str, Any]:
+    """One operation: its success answer (of ``media_type``), every problem it can answer, and,
+    with ``body``, the bodies it accepts (``request_schema``, as JSON or as text/plain)."""
+    schema = JSON_OBJECT if media_type.endswith("json") else {"type": "string"}
     responses: dict[str, Any] = {
-        ok: {"description": "Success", "content": {"application/json": {"schema": JSON_OBJECT}}}
+        ok: {"description": "Success", "content": {media_type: {"schema": schema}}}
     }
-    for status in errors:
-        responses[str(status)] = {
-            "description": "Problem",
-            "content": {"application/problem+json": {"schema": PROBLEM}},
-        }
+    all_errors = (*errors, *(BODY_ERRORS if body else ()))
+    if error_media_type == "application/problem+json":
+        responses.update(problems(*all_errors))
+    else:
+        responses.update(problems(*all_errors, media_type=error_media_type))
     op: dict[str, Any] = {"summary": summary, "tags": list(tags), "responses": responses}
     if params:
         op["parameters"] = params
     if body:
-        op["requestBody"] = {
-            "required": True,
-            "content": {
-                "text/plain": {"schema": {"type": "string", "description": "JSON"}},
-                "application/json": {"schema": JSON_OBJECT},
-            },
-        }
+        accepted = request_schema or JSON_OBJECT
+        content: dict[str, Any] = {"application/json": {"schema": accepted}}
+        if "admin" not in tags:  # widgets send text/plain (no CORS preflight) holding the JSON
+            content["text/plain"] = {
+                "schema": {"type": "string", "contentMediaType": "application/json"}
+            }
+        op["requestBody"] = {"required": True, "content": content}
     if security is not None:
         op["security"] = security
     return op
@@ -61,13 +85,7 @@ def _preflight() -> dict[str, Any]:
         "summary": "CORS preflight, answered from the key's allowed origins",
         "tags": ["widgets"],
         "parameters": [PK],
-        "responses": {
-            "204": {"description": "Allowed"},
-            "403": {
-                "description": "Problem",
-                "content": {"application/problem+json": {"schema": PROBLEM}},
-            },
-        },
+        "responses": {"204": {"description": "Allowed"}, **problems(401, 403, 404, 503)},
     }
 
 
@@ -79,11 +97,9 @@ PATHS: dict[str, dict[str, Any]] = {
         )
     },
     "/metrics": {
-        "get": {
-            "summary": "Prometheus metrics",
-            "tags": ["operators"],
-            "responses": {"200": {"description": "Prometheus text format"}},
-        }
+        "get": operation(
+            "Prometheus metrics", "200", errors=(), tags=("operators",), media_type="text/plain"
+        )
     },
     "/openapi.json": {"get": operation("This schema", "200", errors=(), tags=("operators",))},
     "/v1/{public_key}/{rest}": {"options": _preflight()},

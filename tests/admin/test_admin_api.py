@@ -527,3 +527,11 @@ def test_key_manager_page_is_served_with_a_strict_policy(admin: TestClient) -> N
     assert admin.get("/admin/admin.js").headers["content-type"].startswith("text/javascript")
     assert admin.get("/admin", follow_redirects=False).headers["location"] == "/admin/"
     is_problem(admin.get("/admin/secrets.txt"), 404, "not_found")
+
+
+def test_a_made_up_private_key_counts_no_exposure(admin: TestClient) -> None:
+    """Anyone can make a well-formed sk_…: only a real key's sighting is counted."""
+    made_up = new_key_string(PRIVATE_PREFIX)
+    r = admin.get("/v1/key", headers={"X-API-Key": made_up, "Origin": SITE})
+    is_problem(r, 403, "private_key_exposed")
+    assert "gateway_private_key_exposed_total{" not in admin.get("/metrics").text

@@ -97,6 +97,30 @@ def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], fi
     assert field in [e["field"] for e in caught.value.errors]
 
 
+def test_a_listed_built_in_category_keeps_its_defaults() -> None:
+    """Listing marketing to add a service keeps its GPC flag and Consent Mode types."""
+    from gateway.consent.config import parse_config as parse
+
+    config = parse(
+        {
+            "categories": [
+                {"id": "necessary"},
+                {"id": "analytics", "services": [{"id": "matomo", "name": "Matomo"}]},
+                {"id": "marketing", "services": [{"id": "ads", "name": "Ads"}]},
+                {"id": "functional", "consent_mode": ["functionality_storage"], "gpc": True},
+            ]
+        }
+    )
+    by_id = {c.id: c for c in config.categories}
+    assert by_id["necessary"].required is True
+    assert by_id["analytics"].consent_mode == ("analytics_storage",)
+    assert by_id["marketing"].gpc is True
+    assert by_id["marketing"].consent_mode == ("ad_storage", "ad_user_data", "ad_personalization")
+    # What the config sets wins.
+    assert by_id["functional"].consent_mode == ("functionality_storage",)
+    assert by_id["functional"].gpc is True
+
+
 def test_a_configs_language_tags_match_the_built_in_ones_in_any_case() -> None:
     # The config writes tags in lower case ("pt-br"); the built-in locale is "pt-BR".
     config = parse_config({"texts": {"pt-br": {"title": "Sua privacidade"}}})

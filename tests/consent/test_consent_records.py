@@ -141,3 +141,71 @@ def test_receipt_verifies_for_its_key_only_and_survives_rotation() -> None:
     assert verify(rotated, tampered, "pk_a").reason == "bad_signature"
     assert verify(Signing(["n" * 40]), receipt, "pk_a").reason == "bad_signature"
     assert verify(rotated, "nonsense", "pk_a").valid is False
+
+
+def test_two_different_choices_under_one_record_key_get_different_ids() -> None:
+    """Same consent_id and record_key, different content: the second is not a duplicate."""
+    accepted = record(record_key="k-12345678", categories={"analytics": True})
+    refused = record(record_key="k-12345678", categories={"analytics": False})
+    retried = record(record_key="k-12345678", categories={"analytics": True})
+    assert accepted.record_id != refused.record_id
+    assert accepted.record_id == retried.record_id
+
+
+@pytest.mark.parametrize(
+    ("changes", "categories", "services"),
+    [
+        (
+            {"gpc": False, "categories": {}, "services": {}},
+            {"necessary": True, "analytics": True, "marketing": True},
+            {"matomo": True},
+        ),
+        (
+            {"gpc": True, "categories": {"analytics": True, "marketing": False}},
+            {"necessary": True, "analytics": True, "marketing": False},
+            {"matomo": True},
+        ),
+    ],
+    ids=["missing-filled-in", "gpc-keeps-sale-off"],
+)
+def test_accept_all_turns_every_category_on(
+    changes: dict[str, Any], categories: dict[str, bool], services: dict[str, bool]
+) -> None:
+    r = record(action="accept_all", **changes)
+    assert dict(r.categories) == categories
+    assert dict(r.services) == services
+
+
+@pytest.mark.parametrize(
+    ("changes", "field"),
+    [
+        ({"gpc": False, "categories": {"analytics": False}}, "categories.analytics"),
+        ({"gpc": False, "categories": {"marketing": False}}, "categories.marketing"),
+        ({"gpc": True, "services": {"matomo": False}}, "services.matomo"),
+    ],
+    ids=["optional-off", "gpc-category-off-without-gpc", "service-off"],
+)
+def test_accept_all_contradicted_by_its_map_is_refused(changes: dict[str, Any], field: str) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        record(action="accept_all", **changes)
+    assert field in {e["field"] for e in caught.value.errors}
+
+
+def test_a_receipt_verifies_in_one_spelling_only() -> None:
+    """Unpadded base64 has spare bits: respelt receipts decode alike but must not verify."""
+    from itsdangerous.encoding import base64_decode, base64_encode
+
+    signing = Signing(["s" * 40])
+    receipt = issue(signing, record())
+    assert verify(signing, receipt, "pk_a").valid
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    parts = receipt.split(".")
+    respelt = []
+    for i, part in enumerate(parts):
+        for char in alphabet if len(part) > 1 else ():
+            other = part[:-1] + char
+            if other != part and base64_decode(other) == base64_decode(part):
+                respelt.append(".".join([*parts[:i], other, *parts[i + 1 :]]))
+    assert respelt, "no spare bits in this receipt's parts"
+    assert base64_encode(base64_decode(parts[-1])).decode() == parts[-1]
+    assert all(verify(signing, r, "pk_a").reason == "malformed" for r in respelt)

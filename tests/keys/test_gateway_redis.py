@@ -93,3 +93,14 @@ def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> 
             assert poll(lambda: gw.get("/readyz").json()["status"] == "ok", within=5.0)
     finally:
         server.close()
+
+
+def test_a_redis_instance_is_ready_before_its_data_folder_exists(
+    redis_url: str, tmp_path: Path
+) -> None:
+    """The default rights file sink's folder is made by the first record: not a degradation."""
+    settings = settings_for(tmp_path / "not-made-yet", redis_url)
+    with client_for(settings) as gw:
+        ready = gw.get("/readyz").json()
+    assert not (tmp_path / "not-made-yet").exists()
+    assert ready["status"] == "ok", ready["checks"]

@@ -39,6 +39,13 @@ def k8s_documents(folder: Path = DEPLOY / "kubernetes") -> list[dict[str, Any]]:
     return docs
 
 
+def assert_narrow(settings: Settings) -> None:
+    """A shipped manifest never trusts a private range whole: anyone inside it could claim any
+    client address and escape per-IP limits."""
+    for network in settings.trusted_proxies:
+        assert network.num_addresses <= 256, f"{network} is wider than one proxy's range"
+
+
 def generated_secret() -> dict[str, str]:
     return {
         "GATEWAY_SECRET_KEY": secrets.token_urlsafe(48),
@@ -58,6 +65,7 @@ def test_kubernetes_settings_are_real_and_valid() -> None:
     container = deployment["spec"]["template"]["spec"]["containers"][0]
     env.update({e["name"]: e["value"] for e in container.get("env", [])})
     settings = Settings.from_env(env)  # raises with the variable's name if any value is wrong
+    assert_narrow(settings)
     ports = {p["name"]: p["containerPort"] for p in container["ports"]}
     assert ports["operator"] == settings.operator_port
     assert container["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "operator"}
@@ -95,6 +103,9 @@ def test_compose_settings_are_real_and_valid() -> None:
         env[name] = re.sub(r"\$\{(\w+):\?[^}]*\}", lambda m: "x" * 40, str(value))
     settings = Settings.from_env(env)
     assert settings.redis_url is not None
+    assert_narrow(settings)
+    balancer = compose["services"]["balancer"]["networks"]["default"]["ipv4_address"]
+    assert [str(n) for n in settings.trusted_proxies] == [f"{balancer}/32"]
     command = compose["services"]["redis"]["command"]
     assert command[command.index("--appendfsync") + 1] == "always"
 
@@ -107,6 +118,10 @@ def test_the_image_copies_what_the_package_needs() -> None:
 
 def chart_values() -> dict[str, Any]:
     return dict(yaml.safe_load((CHART / "values.yaml").read_text()))
+
+
+def test_the_chart_trusts_no_proxy_range_by_default() -> None:
+    assert chart_values()["ingress"]["trustedProxies"] == []
 
 
 def test_chart_values_match_their_schema() -> None:

@@ -124,7 +124,7 @@ def test_a_request_is_stored_with_everything_typed_then_answered_202(
     assert record["respond_by"] == answer["respond_by"]
     expected = {
         "type": "gdpr_erasure",
-        "email": "Grace.Hopper@example.com",
+        "email": "grace.hopper@example.com",
         "given_name": "Grace",
         "family_name": "Hopper",
         "customer_reference": "C-1906",
@@ -296,6 +296,51 @@ def test_a_request_that_could_not_be_stored_is_not_answered_as_accepted(
         again = gw.post(gw.body(form_token=gw.token(age=30)))
         assert again.status_code == 503
         assert "Grace" not in first.text + again.text
+
+
+@pytest.mark.parametrize("backend", ["embedded", "redis"])
+def test_a_form_token_sends_one_request_only(
+    data_dir: Path, backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue("redis_url") if backend == "redis" else None
+    for gw in make(data_dir, url):
+        token = gw.token(age=30)
+        first = gw.post(gw.body(form_token=token, message="first"))
+        resent = gw.post(gw.body(form_token=token, message="first"))  # a double click
+        replayed = gw.post(gw.body(form_token=token, message="something else"))
+        assert first.status_code == 202
+        assert resent.json()["reference"] == first.json()["reference"]
+        assert replayed.status_code == 422 and replayed.json()["code"] == "form_token_used"
+        # Another instance (Redis) or worker process (the same data folder) knows it too.
+        other_dir = tmp_path / "other" if url else data_dir
+        settings = settings_for(other_dir, url)
+        with client_for(settings) as client:
+            two = Gw(client, gw.key, settings)
+            again = two.post(two.body(form_token=token, message="from elsewhere"))
+        assert again.status_code == 422 and again.json()["code"] == "form_token_used"
+        assert gw.post(gw.body(message="with a fresh token")).status_code == 202
+        assert len(gw.records()) == 2
+
+
+@pytest.mark.parametrize(
+    "spelling",
+    [
+        "GRACE@EXAMPLE.COM",
+        "".join(chr(ord(c) + 0xFEE0) for c in "grace") + "@example.com",
+        "Grace@Example.Com",
+    ],
+    ids=["upper", "full-width", "mixed"],
+)
+def test_one_address_spelt_many_ways_is_one_address(data_dir: Path, spelling: str) -> None:
+    for gw in make(data_dir, limit_rights_per_email="1/hour"):
+        assert gw.post(gw.body(email="grace@example.com", message="one")).status_code == 202
+        r = gw.post(gw.body(email=spelling, message="two"))
+        assert r.status_code == 429 and r.json()["code"] == "rate_limited"
+
+
+def test_an_idn_address_is_stored_in_one_form(gw: Gw) -> None:
+    assert gw.post(gw.body(email="Jürgen@Bücher.Example")).status_code == 202
+    assert gw.records()[0]["email"] == "jürgen@xn--bcher-kva.example"
 
 
 def test_a_rights_request_checks_all_its_limits_in_one_redis_call(

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.web.clientip import client_ip, parse_ip, truncate_ip
+from gateway.web.clientip import client_ip, limit_identity, parse_ip, truncate_ip
 from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.servers import ServerThread
 
@@ -123,3 +123,39 @@ def test_clients_behind_a_trusted_proxy_each_get_their_own_budget(
     assert first == [200, 200]
     assert spoofed == 429
     assert other == 200
+
+
+@pytest.mark.parametrize(
+    ("ip", "prefix", "expected"),
+    [
+        ("203.0.113.7", 64, "203.0.113.7"),
+        ("2001:db8:1:2:aaaa:bbbb:cccc:dddd", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 64, "2001:db8:1:2::/64"),
+        ("2001:db8:1:2::1", 56, "2001:db8:1::/56"),
+        ("2001:db8:1:2::1", 128, "2001:db8:1:2::1/128"),
+        ("testclient", 64, "testclient"),
+    ],
+    ids=["ipv4", "ipv6-64", "ipv6-same-64", "ipv6-56", "ipv6-128", "not-an-ip"],
+)
+def test_limit_identity(ip: str, prefix: int, expected: str) -> None:
+    assert limit_identity(ip, prefix) == expected
+
+
+def test_ipv6_clients_share_a_budget_per_64_and_ipv4_per_address(data_dir: Path) -> None:
+    """A client rotating through its /64 cannot take a fresh per-IP budget with each address."""
+    settings = settings_for(
+        data_dir, limit_per_ip="2/minute", trusted_proxies=(ipaddress.ip_network("127.0.0.0/8"),)
+    )
+    pk = stored_key(settings).key.public_key
+    with ServerThread(create_app(settings)) as server, httpx.Client(base_url=server.url) as http:
+
+        def status(forwarded_for: str) -> int:
+            headers = {"Origin": SITE, "X-Forwarded-For": forwarded_for}
+            return http.get(f"/v1/{pk}/consent/config", headers=headers).status_code
+
+        rotating = [status(f"2001:db8:1:2::{n:x}") for n in range(1, 4)]
+        neighbour_network = status("2001:db8:1:3::1")
+        ipv4 = [status("198.51.100.1"), status("198.51.100.1"), status("198.51.100.2")]
+    assert rotating == [200, 200, 429]
+    assert neighbour_network == 200
+    assert ipv4 == [200, 200, 200]

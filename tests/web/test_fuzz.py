@@ -1,5 +1,8 @@
 """No client input gets a 500: random requests against every kind of endpoint.
 
+Besides mutations of valid bodies, hostile ones: lone surrogates, control characters and bidi
+overrides in any field (and in field names), nesting deep enough to exhaust recursion.
+
 Hypothesis builds requests from real paths (with the key, a typo of it, a private key, garbage),
 methods, origins, content types and bodies (valid records mutated, random JSON, random bytes). Every
 answer must be below 500, and every error a problem+json document with a stable code.
@@ -15,10 +18,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from starlette.datastructures import Secret
 from starlette.testclient import TestClient
 
 from gateway.keys.model import NewKey
 from tests.gwclient import SITE, client_for, settings_for, stored_key
+
+ADMIN_TOKEN = "admin-token-" + "Zq8w" * 8
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -38,6 +44,39 @@ CONSENT = {
     "gpc": False,
 }
 RIGHTS = {"type": "gdpr_access", "email": "person@example.org", "form_token": "x"}
+RECEIPT = {"receipt": "x"}
+ADMIN = {"account": "acct-2", "name": "Shop", "origins": [SITE]}
+
+# What breaks code behind a lenient reader: lone surrogates, NUL, ESC and other C0/C1 controls,
+# bidi overrides, mixed into otherwise ordinary text.
+hostile_chars = st.characters(categories=["Cs", "Cc"]) | st.sampled_from("\u202e\u2066\ufeff")
+hostile_text = st.lists(
+    st.text(max_size=8) | st.text(alphabet=hostile_chars, min_size=1, max_size=3), max_size=4
+).map("".join)
+
+
+def nested(depth: int, leaf: Any) -> Any:
+    for _ in range(depth):
+        leaf = [leaf]
+    return leaf
+
+
+hostile_values = (
+    hostile_text
+    | st.builds(nested, st.integers(30, 200), hostile_text)
+    | st.dictionaries(hostile_text, hostile_text, max_size=3)
+)
+# Nesting far past what json's recursion allows, written out as JSON text.
+deep_raw = st.integers(500, 5000).map(lambda n: b'{"x":' + b"[" * n + b"]" * n + b"}")
+
+
+def hostile(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
+    return st.builds(
+        lambda changes: {**base, **changes},
+        st.dictionaries(
+            st.sampled_from([*base, "extra"]) | hostile_text, hostile_values, min_size=1, max_size=3
+        ),
+    )
 
 
 def mutated(base: dict[str, Any]) -> st.SearchStrategy[dict[str, Any]]:
@@ -54,6 +93,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
     data_dir: Path = tmp_path_factory.mktemp("fuzz")
     config = settings_for(
         data_dir,
+        admin_token=Secret(ADMIN_TOKEN),
+        limit_admin="100000/minute",
         limit_per_ip="100000/minute",
         limit_per_key="100000/minute",
         limit_consent_per_ip="100000/minute",
@@ -66,7 +107,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
 
 
 @settings(
-    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=500, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_no_request_gets_a_500(app: tuple[TestClient, NewKey], data: st.DataObject) -> None:
@@ -89,6 +130,8 @@ def test_no_request_gets_a_500(app: tuple[TestClient, NewKey], data: st.DataObje
                 ("GET", "/widgets/consent.js"),
                 ("GET", "/widgets/nope.js"),
                 ("GET", "/admin/v1/keys"),
+                ("POST", "/admin/v1/keys"),
+                ("PATCH", "/admin/v1/keys/{k}"),
                 ("PUT", "/v1/{k}/consent"),
                 ("GET", "/nope"),
             ]
@@ -109,10 +152,21 @@ def test_no_request_gets_a_500(app: tuple[TestClient, NewKey], data: st.DataObje
     )
     if method == "OPTIONS" or data.draw(st.booleans()):
         headers["Access-Control-Request-Method"] = data.draw(st.sampled_from(["POST", "TRACE"]))
+    if path.startswith("/admin/"):
+        headers["Authorization"] = f"Bearer {ADMIN_TOKEN}"
+        headers["Content-Type"] = "application/json"
     if path.startswith("/v1/receipts") or data.draw(st.booleans()):
         headers["X-API-Key"] = data.draw(st.sampled_from([key.private_key, "sk_bad", pk]))
-    body_kind = data.draw(st.sampled_from(["consent", "rights", "json", "bytes", "none"]))
-    if body_kind == "consent":
+    body_kind = data.draw(
+        st.sampled_from(["consent", "rights", "json", "bytes", "none", "hostile", "deep"])
+    )
+    if body_kind == "hostile":
+        base = {"/v1/receipts/verify": RECEIPT, "/admin/v1/keys": ADMIN}.get(path)
+        base = base or data.draw(st.sampled_from([CONSENT, RIGHTS]))
+        body = json.dumps(data.draw(hostile(base))).encode()
+    elif body_kind == "deep":
+        body = data.draw(deep_raw)
+    elif body_kind == "consent":
         body = json.dumps(data.draw(mutated(CONSENT))).encode()
     elif body_kind == "rights":
         body = json.dumps(data.draw(mutated(RIGHTS))).encode()

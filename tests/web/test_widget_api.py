@@ -241,3 +241,18 @@ def test_unknown_routes_and_methods_are_problems(gw) -> None:  # type: ignore[no
         405,
         "method_not_allowed",
     )
+
+
+def test_no_answer_carrying_ratelimit_fields_may_be_cached(data_dir: Path) -> None:
+    """An endpoint that asks for caching still answers no-store once RateLimit fields join."""
+
+    async def cacheable(call: WidgetCall) -> Response:
+        return Response("x", headers={"Cache-Control": "public, max-age=600"})
+
+    settings = settings_for(data_dir)
+    key = stored_key(settings)
+    route = widget_route("/cacheable", cacheable, widget="consent", methods=["GET"])
+    with client_for(settings, [route]) as client:
+        r = client.get(f"/v1/{key.key.public_key}/cacheable", headers={"Origin": SITE})
+    assert r.status_code == 200 and "ratelimit" in r.headers
+    assert r.headers.get_list("cache-control") == ["no-store"]
