@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.errors import InvalidFieldType, MissingField, NotFound, UnknownField
+from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
 from gateway.records.api import params, render
 from gateway.records.api.common import store_of
@@ -80,21 +80,21 @@ async def change(request: Request, services: Services, caller: ApiCaller) -> Res
     body = await read_json(request, MAX_BODY)
     unknown = sorted(set(body) - set(CHANGE_FIELDS))
     if unknown:
-        raise UnknownField(
+        raise InvalidPayload(
             f"unknown field {unknown[0][:40]!r}",
             errors=[{"field": unknown[0][:40], "message": "not accepted here"}],
         )
     status, note = body.get("status"), body.get("note")
     if status is None:
-        raise MissingField(
+        raise InvalidPayload(
             "status is required", errors=[{"field": "status", "message": "required"}]
         )
     if not isinstance(status, str):
-        raise InvalidFieldType(
+        raise InvalidPayload(
             "status must be a string", errors=[{"field": "status", "message": "a string"}]
         )
     if note is not None and not isinstance(note, str):
-        raise InvalidFieldType(
+        raise InvalidPayload(
             "note must be a string", errors=[{"field": "note", "message": "a string"}]
         )
     changed = await store.change_status(found.reference, status, actor=caller.subject, note=note)
