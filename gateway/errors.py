@@ -163,8 +163,11 @@ class InvalidJson(GatewayError):
 
 
 class InvalidPayload(GatewayError):
-    """Well-formed JSON that is not what the endpoint accepts; ``errors`` lists each problem as
-    ``{"field", "message"}`` (and ``code``) so a form can show it next to its field."""
+    """The JSON is well formed but does not say what the endpoint accepts.
+
+    ``errors`` lists the problems as ``{"field", "code", "message"}`` (``gateway.problems``) so a
+    form can show each next to its field.
+    """
 
     status = 422
     code = "invalid_payload"

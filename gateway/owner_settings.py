@@ -1,4 +1,5 @@
-"""The settings of the owner's side: the console's address, sign-in, sessions, invitations.
+"""The settings of the owner's side: the console's address, sign-in, sessions, invitations, and
+the services an owner's API calls may be forwarded to.
 
 :class:`OwnerSettings` is a base of :class:`~gateway.settings.Settings` (its fields are read from
 ``GATEWAY_*`` variables and listed in ``docs/settings.md`` like every other), kept apart so that
@@ -35,6 +36,15 @@ class OwnerSettings:
     )
     invitation_ttl_seconds: float = _setting(
         7 * 86_400.0, "Seconds an invitation link stays valid."
+    )
+    api_upstream_consents: str | None = _setting(
+        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_rights: str | None = _setting(
+        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
+    )
+    api_upstream_webhooks: str | None = _setting(
+        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
     )
 
     def owner_problems(self) -> Iterator[tuple[str, str]]:

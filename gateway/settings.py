@@ -166,15 +166,6 @@ class Settings(OwnerSettings, OperationsSettings):
         "10/minute;50/hour",
         "Failed client authentications per client IP before OAuth2 endpoints refuse it (429).",
     )
-    api_upstream_consents: str | None = _setting(
-        None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
-    )
-    api_upstream_rights: str | None = _setting(
-        None, "Service that answers `/api/v1/rights…` (forwarded with the gateway assertion)."
-    )
-    api_upstream_webhooks: str | None = _setting(
-        None, "Service that answers `/api/v1/webhooks…` (forwarded with the gateway assertion)."
-    )
     api_upstream_timeout: float = _setting(
         30.0, "Seconds an API upstream may take to connect, answer, or send the next chunk."
     )

@@ -19,9 +19,11 @@ from gateway.cli import db as cli_db
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
+from gateway.cli import scan as cli_scan
 from gateway.cli import serve as cli_serve
 from gateway.cli import token as cli_token
 from gateway.errors import GatewayError
+from gateway.scanner.model import ScanError
 from gateway.settings import Settings, SettingsError
 
 
@@ -41,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_outbox.add_parser(sub)
     cli_db.add_parser(sub)
     cli_token.add_parser(sub)
+    cli_scan.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
@@ -61,6 +64,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         cli_token.TokenCommandError,
         GatewayError,
         demo.DemoError,
+        ScanError,
     ) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2

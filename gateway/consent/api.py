@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway import problems as rule
 from gateway.clock import utc
 from gateway.consent import config as consent_config
 from gateway.consent import receipts
@@ -27,6 +28,7 @@ from gateway.errors import (
 )
 from gateway.keys.model import ApiKey
 from gateway.keys.private_keys import authenticate
+from gateway.problems import Problems
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.services import Services
 from gateway.web import openapi
@@ -147,10 +149,15 @@ async def verify_receipt(request: Request) -> Response:
         data = await read_json(request, services.settings.max_body_bytes, ("receipt",))
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
-            raise InvalidPayload(
-                'send {"receipt": "…"}',
-                errors=[{"field": "receipt", "message": "required, a string; nothing else"}],
-            )
+            problems = Problems()
+            for name in sorted(set(data) - {"receipt"}):
+                problems.add(str(name)[:40], rule.UNKNOWN, "nothing but the receipt")
+            if "receipt" not in data:
+                problems.add("receipt", rule.MISSING, "required")
+            elif not isinstance(receipt, str):
+                problems.add("receipt", rule.WRONG_TYPE, "a string")
+            problems.raise_if_any('send {"receipt": "…"}')
+        assert isinstance(receipt, str)
         check = receipts.verify(services.signing, receipt, key.public_key)
     except GatewayError as exc:
         services.metrics.error(exc.code)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway import locales
+from gateway import problems as rule
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
-from gateway.errors import InvalidPayload
+from gateway.problems import Problems
 
 CONSENT_MODE_TYPES = (
     "ad_storage",
@@ -32,6 +33,7 @@ POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
 TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
 MAX_CATEGORIES = 12
 MAX_SERVICES = 20
+MAX_DECLARED = 30  # cookie names or hosts declared per service
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
@@ -39,6 +41,10 @@ _CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# What a service declares it stores (cookie names or storage keys, ``*`` for any run of
+# characters: ``_ga_*``) and the hosts it talks to (each also covers its subdomains).
+_DECLARED_COOKIE = re.compile(r"[A-Za-z0-9_.:*-]{1,64}")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
@@ -48,6 +54,8 @@ class Service:
     id: str
     name: str
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
+    cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
+    hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
 
 
 @dataclass(frozen=True)
@@ -98,20 +106,10 @@ _DEFAULT_CATEGORIES: tuple[dict[str, Any], ...] = (
 _BUILTIN_BY_ID = {c["id"]: c for c in _DEFAULT_CATEGORIES}
 
 
-class _Errors:
-    """Collects every problem of a config, so one answer lists them all."""
-
-    def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
-
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": message})
-
-
 def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
     """Validate a stored consent config (``None``: the defaults); raises ``InvalidPayload``."""
     raw = dict(raw or {})
-    err = _Errors()
+    problems = Problems()
     known = {
         "policy_version",
         "lifetime_days",
@@ -124,41 +122,52 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         "texts",
     }
     for name in sorted(set(raw) - known):
-        err.add(name, "unknown field")
+        problems.add(name, rule.UNKNOWN, "unknown field")
     version = raw.get("policy_version", "1")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        err.add("policy_version", "1-40 characters: letters, digits, '.', '_' or '-'")
+        problems.add(
+            "policy_version",
+            rule.INVALID_FORMAT,
+            "1-40 characters: letters, digits, '.', '_' or '-'",
+        )
     lifetime = raw.get("lifetime_days", 182)
     if type(lifetime) is not int or not 1 <= lifetime <= MAX_LIFETIME_DAYS:
-        err.add("lifetime_days", f"an integer from 1 to {MAX_LIFETIME_DAYS}")
+        problems.add(
+            "lifetime_days", rule.OUT_OF_RANGE, f"an integer from 1 to {MAX_LIFETIME_DAYS}"
+        )
     default_language = raw.get("default_language", "en")
     if not isinstance(default_language, str) or not _LANG.fullmatch(default_language):
-        err.add("default_language", "a lower-case language tag such as 'en' or 'pt-br'")
+        problems.add(
+            "default_language",
+            rule.INVALID_FORMAT,
+            "a lower-case language tag such as 'en' or 'pt-br'",
+        )
     cookie = raw.get("cookie_name", "wg_consent")
     if not isinstance(cookie, str) or not _COOKIE.fullmatch(cookie):
-        err.add("cookie_name", "1-64 characters: letters, digits, '_' or '-'")
+        problems.add(
+            "cookie_name", rule.INVALID_FORMAT, "1-64 characters: letters, digits, '_' or '-'"
+        )
     reopen = raw.get("reopen_button", True)
     if not isinstance(reopen, bool):
-        err.add("reopen_button", "true or false")
+        problems.add("reopen_button", rule.WRONG_TYPE, "true or false")
     theme = raw.get("theme", {})
     mode, position, accent = "auto", "bottom", None
     if not isinstance(theme, dict) or set(theme) - {"mode", "position", "accent"}:
-        err.add("theme", "an object with mode, position and accent")
+        problems.add("theme", rule.WRONG_TYPE, "an object with mode, position and accent")
     else:
         mode = theme.get("mode", mode)
         position = theme.get("position", position)
         accent = theme.get("accent")
         if mode not in THEME_MODES:
-            err.add("theme.mode", f"one of {', '.join(THEME_MODES)}")
+            problems.add("theme.mode", rule.NOT_AN_OPTION, f"one of {', '.join(THEME_MODES)}")
         if position not in POSITIONS:
-            err.add("theme.position", f"one of {', '.join(POSITIONS)}")
+            problems.add("theme.position", rule.NOT_AN_OPTION, f"one of {', '.join(POSITIONS)}")
         if accent is not None and not (isinstance(accent, str) and _COLOR.fullmatch(accent)):
-            err.add("theme.accent", "a colour like #1d4ed8")
-    policy_url = _policy_urls(raw.get("policy_url"), err)
-    texts = _texts(raw.get("texts", {}), "texts", set(TEXT_KEYS), err)
-    categories = _categories(raw.get("categories"), err)
-    if err.items:
-        raise InvalidPayload("The consent config is not valid.", errors=err.items)
+            problems.add("theme.accent", rule.INVALID_FORMAT, "a colour like #1d4ed8")
+    policy_url = _policy_urls(raw.get("policy_url"), problems)
+    texts = _texts(raw.get("texts", {}), "texts", set(TEXT_KEYS), problems)
+    categories = _categories(raw.get("categories"), problems)
+    problems.raise_if_any("The consent config is not valid.")
     return ConsentConfig(
         policy_version=version,
         lifetime_days=lifetime,
@@ -174,56 +183,72 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
     )
 
 
-def _policy_urls(value: Any, err: _Errors) -> dict[str, str]:
+def _policy_urls(value: Any, problems: Problems) -> dict[str, str]:
     if value is None:
         return {}
     urls = {"*": value} if isinstance(value, str) else value
     if not isinstance(urls, dict):
-        err.add("policy_url", "a URL, or an object of URLs by language")
+        problems.add("policy_url", rule.WRONG_TYPE, "a URL, or an object of URLs by language")
         return {}
     for lang, url in urls.items():
         ok = isinstance(url, str) and url.startswith(("https://", "http://"))
         if not ok or len(url) >= 500:
-            err.add(f"policy_url.{lang}", "an http(s) URL under 500 characters")
+            problems.add(
+                f"policy_url.{lang}", rule.INVALID_FORMAT, "an http(s) URL under 500 characters"
+            )
     return dict(urls)
 
 
-def _texts(value: Any, where: str, allowed: set[str], err: _Errors) -> dict[str, dict[str, str]]:
+def _texts(
+    value: Any, where: str, allowed: set[str], problems: Problems
+) -> dict[str, dict[str, str]]:
     if not isinstance(value, dict):
-        err.add(where, "an object of texts by language")
+        problems.add(where, rule.WRONG_TYPE, "an object of texts by language")
         return {}
     out: dict[str, dict[str, str]] = {}
     for lang, entries in value.items():
         if not (isinstance(lang, str) and _LANG.fullmatch(lang)) or not isinstance(entries, dict):
-            err.add(f"{where}.{lang}", "a lower-case language tag mapping to an object of texts")
+            problems.add(
+                f"{where}.{lang}",
+                rule.INVALID_FORMAT,
+                "a lower-case language tag mapping to an object of texts",
+            )
             continue
         for key, text in entries.items():
             if key not in allowed:
-                err.add(f"{where}.{lang}.{key}", "unknown text")
+                problems.add(f"{where}.{lang}.{key}", rule.UNKNOWN, "unknown text")
             elif not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
-                err.add(f"{where}.{lang}.{key}", f"a string of 1-{MAX_TEXT} characters")
+                problems.add(
+                    f"{where}.{lang}.{key}",
+                    rule.INVALID_FORMAT,
+                    f"a string of 1-{MAX_TEXT} characters",
+                )
         out[lang] = dict(entries)
     return out
 
 
-def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
+def _categories(value: Any, problems: Problems) -> tuple[Category, ...]:
     if value is None:
         value = _DEFAULT_CATEGORIES
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= MAX_CATEGORIES:
-        err.add("categories", f"a list of 1-{MAX_CATEGORIES} categories")
+        problems.add("categories", rule.WRONG_TYPE, f"a list of 1-{MAX_CATEGORIES} categories")
         return ()
     seen: set[str] = set()
     out = []
     for i, item in enumerate(value):
         where = f"categories.{i}"
         if not isinstance(item, dict):
-            err.add(where, "an object")
+            problems.add(where, rule.WRONG_TYPE, "an object")
             continue
         for name in sorted(set(item) - _CATEGORY_FIELDS):
-            err.add(f"{where}.{name}", "unknown field")
+            problems.add(f"{where}.{name}", rule.UNKNOWN, "unknown field")
         cid = item.get("id")
         if not isinstance(cid, str) or not _ID.fullmatch(cid) or cid in seen:
-            err.add(f"{where}.id", "a unique id: lower-case letters, digits, '_' or '-'")
+            problems.add(
+                f"{where}.id",
+                rule.INVALID_FORMAT,
+                "a unique id: lower-case letters, digits, '_' or '-'",
+            )
             continue
         seen.add(cid)
         # A built-in category keeps its defaults (GPC flag, Consent Mode types, required) for
@@ -233,38 +258,64 @@ def _categories(value: Any, err: _Errors) -> tuple[Category, ...]:
         required = item.get("required", builtin.get("required", False))
         gpc = item.get("gpc", builtin.get("gpc", False))
         if not isinstance(required, bool) or not isinstance(gpc, bool):
-            err.add(where, "required and gpc are true or false")
+            problems.add(where, rule.WRONG_TYPE, "required and gpc are true or false")
         modes = item.get("consent_mode", list(builtin.get("consent_mode", [])))
         if not isinstance(modes, list) or any(m not in CONSENT_MODE_TYPES for m in modes):
-            err.add(f"{where}.consent_mode", f"a list of: {', '.join(CONSENT_MODE_TYPES)}")
+            problems.add(
+                f"{where}.consent_mode",
+                rule.NOT_AN_OPTION,
+                f"a list of: {', '.join(CONSENT_MODE_TYPES)}",
+            )
             modes = []
-        texts = _texts(item.get("texts", {}), f"{where}.texts", {"title", "description"}, err)
+        texts = _texts(item.get("texts", {}), f"{where}.texts", {"title", "description"}, problems)
         if cid not in CATEGORY_TEXTS["en"] and not any("title" in t for t in texts.values()):
-            err.add(f"{where}.texts", "a custom category needs a title")
-        services = _services(item.get("services", []), f"{where}.services", seen, err)
+            problems.add(f"{where}.texts", rule.MISSING, "a custom category needs a title")
+        services = _services(item.get("services", []), f"{where}.services", seen, problems)
         out.append(Category(cid, required is True, gpc is True, tuple(modes), services, texts))
     return tuple(out)
 
 
-def _services(value: Any, where: str, seen: set[str], err: _Errors) -> tuple[Service, ...]:
+def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tuple[Service, ...]:
     if not isinstance(value, list) or len(value) > MAX_SERVICES:
-        err.add(where, f"a list of at most {MAX_SERVICES} services")
+        problems.add(where, rule.WRONG_TYPE, f"a list of at most {MAX_SERVICES} services")
         return ()
     out = []
+    fields = {"id", "name", "texts", "cookies", "hosts"}
     for i, item in enumerate(value):
-        ok = isinstance(item, dict) and not set(item) - {"id", "name", "texts"}
+        ok = isinstance(item, dict) and not set(item) - fields
         sid = item.get("id") if ok else None
         name = item.get("name") if ok else None
         if not (isinstance(sid, str) and _ID.fullmatch(sid) and sid not in seen):
-            err.add(f"{where}.{i}", "a service with a unique id, a name and optional texts")
+            problems.add(
+                f"{where}.{i}",
+                rule.INVALID_FORMAT,
+                "a service with a unique id, a name and optional texts",
+            )
             continue
         if not isinstance(name, str) or not 0 < len(name) <= 100:
-            err.add(f"{where}.{i}.name", "a name of 1-100 characters")
+            problems.add(f"{where}.{i}.name", rule.INVALID_FORMAT, "a name of 1-100 characters")
             continue
         seen.add(sid)
-        texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, err)
-        out.append(Service(sid, name, texts))
+        texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, problems)
+        cookies = _declared(
+            item.get("cookies", []), f"{where}.{i}.cookies", _DECLARED_COOKIE, problems
+        )
+        hosts = _declared(item.get("hosts", []), f"{where}.{i}.hosts", _HOST, problems)
+        out.append(Service(sid, name, texts, cookies, hosts))
     return tuple(out)
+
+
+def _declared(
+    value: Any, where: str, pattern: re.Pattern[str], problems: Problems
+) -> tuple[str, ...]:
+    ok = isinstance(value, list) and len(value) <= MAX_DECLARED
+    if not ok or not all(isinstance(v, str) and pattern.fullmatch(v) for v in value):
+        what = "cookie names (letters, digits, _ . : - and * as a wildcard)"
+        if pattern is _HOST:
+            what = "lower-case host names such as www.google-analytics.com"
+        problems.add(where, rule.INVALID_FORMAT, f"a list of at most {MAX_DECLARED} {what}")
+        return ()
+    return tuple(value)
 
 
 def parse_languages(value: str | None) -> list[str]:

@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from gateway import problems as rule
 from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
 from gateway.delivery.envelope import Envelope
-from gateway.errors import InvalidPayload
+from gateway.problems import Problems
 from gateway.web.text import url_has_control
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
@@ -113,51 +114,58 @@ def parse_choice(
     data: Mapping[str, Any], config: ConsentConfig, origin: str, now: datetime | None = None
 ) -> ConsentChoice:
     """Validate the widget's body against the key's config; raises ``InvalidPayload``."""
-    errors: list[dict[str, str]] = []
-
-    def bad(field: str, message: str) -> None:
-        errors.append({"field": field, "message": message})
-
+    problems = Problems()
     for name in sorted(set(data) - FIELDS):
-        bad(name, "unknown field")
+        problems.add(str(name)[:40], rule.UNKNOWN, "unknown field")
     for name in REQUIRED:
         if name not in data:
-            bad(name, "required")
+            problems.add(name, rule.MISSING, "required")
     consent_id = data.get("consent_id", "")
-    if not isinstance(consent_id, str) or not _CONSENT_ID.fullmatch(consent_id):
-        bad("consent_id", "8-64 characters: letters, digits, '_' or '-'")
+    if "consent_id" in data and not (
+        isinstance(consent_id, str) and _CONSENT_ID.fullmatch(consent_id)
+    ):
+        problems.add(
+            "consent_id", rule.INVALID_FORMAT, "8-64 characters: letters, digits, '_' or '-'"
+        )
     action = data.get("action")
-    if action not in ACTIONS:
-        bad("action", f"one of {', '.join(ACTIONS)}")
-    categories = _choices(data.get("categories", {}), "categories", config.category_ids, bad)
-    services = _choices(data.get("services", {}), "services", config.service_ids, bad)
+    if "action" in data and action not in ACTIONS:
+        problems.add("action", rule.NOT_AN_OPTION, f"one of {', '.join(ACTIONS)}")
+    categories = _choices(data.get("categories", {}), "categories", config.category_ids, problems)
+    services = _choices(data.get("services", {}), "services", config.service_ids, problems)
     for category in config.categories:
         if category.required and categories.get(category.id) is False:
-            bad(f"categories.{category.id}", "a required category cannot be refused")
+            problems.add(
+                f"categories.{category.id}", rule.CONFLICT, "a required category cannot be refused"
+            )
     gpc = data.get("gpc", False)
     if action == "accept_all":
-        categories, services = _accept_all(config, categories, services, gpc is True, bad)
+        categories, services = _accept_all(config, categories, services, gpc is True, problems)
     chosen = {c.id: categories.get(c.id, c.required) for c in config.categories}
     optional_on = any(chosen[c.id] for c in config.categories if not c.required)
     if action in ("reject_all", "withdraw") and optional_on:
-        bad("action", f"{action} with an optional category accepted")
+        problems.add("action", rule.CONFLICT, f"{action} with an optional category accepted")
     version = data.get("policy_version", "")
-    if not isinstance(version, str) or not _VERSION.fullmatch(version):
-        bad("policy_version", "1-40 characters: letters, digits, '.', '_' or '-'")
+    if "policy_version" in data and not (isinstance(version, str) and _VERSION.fullmatch(version)):
+        problems.add(
+            "policy_version",
+            rule.INVALID_FORMAT,
+            "1-40 characters: letters, digits, '.', '_' or '-'",
+        )
     language = data.get("language")
     if language is not None and not (isinstance(language, str) and _LANG.fullmatch(language)):
-        bad("language", "a language tag such as 'en' or 'pt-BR'")
+        problems.add("language", rule.INVALID_FORMAT, "a language tag such as 'en' or 'pt-BR'")
     if not isinstance(gpc, bool):
-        bad("gpc", "true or false")
-    page_url = _page_url(data.get("page_url"), origin, bad)
-    given_at = _given_at(data.get("given_at"), now or utc(system_clock()), bad)
+        problems.add("gpc", rule.WRONG_TYPE, "true or false")
+    page_url = _page_url(data.get("page_url"), origin, problems)
+    given_at = _given_at(data.get("given_at"), now or utc(system_clock()), problems)
     record_key = data.get("record_key")
     if record_key is not None and not (
         isinstance(record_key, str) and _CONSENT_ID.fullmatch(record_key)
     ):
-        bad("record_key", "8-64 characters: letters, digits, '_' or '-'")
-    if errors:
-        raise InvalidPayload("The consent record is not valid.", errors=errors)
+        problems.add(
+            "record_key", rule.INVALID_FORMAT, "8-64 characters: letters, digits, '_' or '-'"
+        )
+    problems.raise_if_any("The consent record is not valid.")
     return ConsentChoice(
         consent_id=consent_id,
         action=str(action),
@@ -177,7 +185,7 @@ def _accept_all(
     categories: dict[str, bool],
     services: dict[str, bool],
     gpc: bool,
-    bad: Any,
+    problems: Problems,
 ) -> tuple[dict[str, bool], dict[str, bool]]:
     """``accept_all`` means every category and service on; a map saying otherwise is refused.
 
@@ -191,53 +199,65 @@ def _accept_all(
         expected = not (gpc and category.gpc and not category.required)
         given = categories.get(category.id)
         if given is False and expected:
-            bad(f"categories.{category.id}", "accept_all with this category refused")
+            problems.add(
+                f"categories.{category.id}", rule.CONFLICT, "accept_all with this category refused"
+            )
         on[category.id] = expected if given is None else given
         for service in category.services:
             given_service = services.get(service.id)
             if given_service is False and on[category.id]:
-                bad(f"services.{service.id}", "accept_all with this service refused")
+                problems.add(
+                    f"services.{service.id}", rule.CONFLICT, "accept_all with this service refused"
+                )
             on_services[service.id] = on[category.id] if given_service is None else given_service
     return on, on_services
 
 
-def _choices(value: Any, field: str, known: frozenset[str], bad: Any) -> dict[str, bool]:
-    if not isinstance(value, dict) or len(value) > 100:
-        bad(field, "an object of ids to true or false")
+def _choices(value: Any, field: str, known: frozenset[str], problems: Problems) -> dict[str, bool]:
+    if not isinstance(value, dict):
+        problems.add(field, rule.WRONG_TYPE, "an object of ids to true or false")
+        return {}
+    if len(value) > 100:
+        problems.add(field, rule.TOO_MANY, "at most 100 ids")
         return {}
     out = {}
     for name, on in value.items():
         if name not in known:
-            bad(f"{field}.{str(name)[:40]}", "unknown id for this key")
+            problems.add(f"{field}.{str(name)[:40]}", rule.UNKNOWN, "unknown id for this key")
         elif not isinstance(on, bool):
-            bad(f"{field}.{name}", "true or false")
+            problems.add(f"{field}.{name}", rule.WRONG_TYPE, "true or false")
         else:
             out[name] = on
     return out
 
 
-def _page_url(value: Any, origin: str, bad: Any) -> str:
-    if not isinstance(value, str) or not value or len(value) > MAX_URL:
-        bad("page_url", f"a URL of at most {MAX_URL} characters")
+def _page_url(value: Any, origin: str, problems: Problems) -> str:
+    if value is None:
+        return ""  # reported as missing
+    if not isinstance(value, str) or not value:
+        problems.add("page_url", rule.WRONG_TYPE, "a URL")
+        return ""
+    if len(value) > MAX_URL:
+        problems.add("page_url", rule.TOO_LONG, f"a URL of at most {MAX_URL} characters")
         return ""
     if url_has_control(value):
-        bad("page_url", "no spaces or control characters")
+        problems.add("page_url", rule.CONTROL_CHARACTERS, "no spaces or control characters")
         return ""
     try:
         parts = urlsplit(value)
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        bad("page_url", "an http(s) URL")
+        problems.add("page_url", rule.INVALID_FORMAT, "an http(s) URL")
         return ""
     if f"{parts.scheme}://{parts.netloc}".lower() != origin.lower():
-        bad("page_url", "not a page of the calling origin")
+        problems.add("page_url", rule.CONFLICT, "not a page of the calling origin")
         return ""
     # The query string and fragment may hold personal data (emails, tokens): never kept.
     return urlunsplit((parts.scheme, parts.netloc.lower(), parts.path or "/", "", ""))
 
 
-def _given_at(value: Any, now: datetime, bad: Any) -> str | None:
+def _given_at(value: Any, now: datetime, problems: Problems) -> str | None:
     if value is None:
         return None
     try:
@@ -245,10 +265,10 @@ def _given_at(value: Any, now: datetime, bad: Any) -> str | None:
     except ValueError:
         when = None
     if when is None or when.tzinfo is None:
-        bad("given_at", "an ISO 8601 time with a time zone")
+        problems.add("given_at", rule.INVALID_FORMAT, "an ISO 8601 time with a time zone")
         return None
     if not now - MAX_AGE <= when <= now + MAX_CLOCK_SKEW:
-        bad("given_at", "too far in the past or the future")
+        problems.add("given_at", rule.OUT_OF_RANGE, "too far in the past or the future")
         return None
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
 

@@ -18,9 +18,10 @@ from urllib.parse import urlsplit
 from limits import parse_many
 
 from gateway import errors
-from gateway.keys import problems
+from gateway.keys import problems as key_problems
 from gateway.keys.model import LIMIT_NAMES, SCOPES, WIDGETS, ApiKey
 from gateway.keys.origins import InvalidOrigin, parse_rule
+from gateway.problems import Problems
 from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 MAX_NAME = 100
@@ -48,19 +49,19 @@ _ERRORS: dict[str, type[errors.GatewayError]] = {
     cls.code: cls
     for cls in (
         errors.InvalidJson,
-        problems.MissingField,
-        problems.UnknownField,
-        problems.InvalidFieldType,
-        problems.ValueTooLong,
-        problems.TooManyEntries,
-        problems.DuplicateEntry,
-        problems.InvalidAccount,
+        key_problems.MissingField,
+        key_problems.UnknownField,
+        key_problems.InvalidFieldType,
+        key_problems.ValueTooLong,
+        key_problems.TooManyEntries,
+        key_problems.DuplicateEntry,
+        key_problems.InvalidAccount,
         errors.InvalidOriginRule,
-        problems.InvalidRedirectUri,
-        problems.UnknownWidget,
-        problems.InvalidLimit,
-        problems.InvalidWidgetConfig,
-        problems.UnknownScope,
+        key_problems.InvalidRedirectUri,
+        key_problems.UnknownWidget,
+        key_problems.InvalidLimit,
+        key_problems.InvalidWidgetConfig,
+        key_problems.UnknownScope,
     )
 }
 
@@ -76,60 +77,50 @@ class KeyFields:
         return replace(key, **{name: self.values[name] for name in self.given})
 
 
-class _Problems:
-    def __init__(self) -> None:
-        self.items: list[dict[str, str]] = []
-
-    def add(self, code: str, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": message, "code": code})
-
-    def raise_if_any(self, detail: str) -> None:
-        if not self.items:
-            return
-        cls = _ERRORS.get(self.items[0]["code"], errors.InvalidPayload)
-        if issubclass(cls, errors.InvalidPayload):
-            raise cls(detail, errors=self.items)
-        raise cls(detail, extra={"errors": self.items})
+def _raise_if_any(problems: Problems, detail: str) -> None:
+    """The answer's own code is its first problem's."""
+    if problems:
+        problems.raise_if_any(detail, _ERRORS.get(problems.found[0].code, errors.InvalidPayload))
 
 
-def _check_text(payload: Mapping[str, Any], problems: _Problems) -> None:
+def _check_text(payload: Mapping[str, Any], problems: Problems) -> None:
     # The CLI hands payloads here without the body reader: the same text rules, checked again.
     if too_deep(payload):
-        problems.add("invalid_json", "", f"nests deeper than {MAX_DEPTH} levels")
-        problems.raise_if_any("The settings nest too deeply.")
+        problems.add("", errors.InvalidJson.code, f"nests deeper than {MAX_DEPTH} levels")
+        _raise_if_any(problems, "The settings nest too deeply.")
     for item in tree_problems(payload, CREATABLE):
-        problems.add(item["code"], item["field"], item["message"])
-    problems.raise_if_any("Some text in the settings is not valid.")
+        problems.add(item["field"], item["code"], item["message"])
+    _raise_if_any(problems, "Some text in the settings is not valid.")
 
 
 def validate_create(payload: Mapping[str, Any]) -> tuple[str, KeyFields]:
     """The account and settings of a new key; raises a problem naming every rule broken."""
-    problems = _Problems()
+    problems = Problems()
     _check_text(payload, problems)
     for name in ("account", "name", "origins"):
         if name not in payload:
-            problems.add("missing_field", name, "required")
+            problems.add(name, "missing_field", "required")
     account = payload.get("account")
     if "account" in payload and (
         not isinstance(account, str) or _ACCOUNT.fullmatch(account) is None
     ):
         problems.add(
-            "invalid_account", "account", "1-100 characters: letters, digits, '.', '_', ':' or '-'"
+            "account", "invalid_account", "1-100 characters: letters, digits, '.', '_', ':' or '-'"
         )
     fields = _check_fields(payload, CREATABLE, problems)
-    problems.raise_if_any("The key cannot be created as described.")
+    _raise_if_any(problems, "The key cannot be created as described.")
     assert isinstance(account, str)
     return account, fields
 
 
 def validate_update(payload: Mapping[str, Any]) -> KeyFields:
     """The settings to change on an existing key (at least one)."""
-    problems = _Problems()
+    problems = Problems()
     _check_text(payload, problems)
     if not payload:
-        problems.add("missing_field", "", f"send at least one of {', '.join(UPDATABLE)}")
+        problems.add("", "missing_field", f"send at least one of {', '.join(UPDATABLE)}")
     fields = _check_fields(payload, UPDATABLE, problems)
-    problems.raise_if_any("The key cannot be changed as described.")
+    _raise_if_any(problems, "The key cannot be changed as described.")
     return fields
 
 
@@ -141,7 +132,7 @@ def validate_roll(payload: Mapping[str, Any], default: float) -> float:
     grace = payload.get("grace_seconds", default)
     unknown = set(payload) - {"grace_seconds"}
     if unknown or type(grace) not in (int, float) or not 0 <= grace <= MAX_GRACE:
-        raise problems.InvalidGracePeriod(
+        raise key_problems.InvalidGracePeriod(
             "grace_seconds must be a number of seconds from 0 to 2592000 (30 days)",
             errors=[
                 {
@@ -155,12 +146,12 @@ def validate_roll(payload: Mapping[str, Any], default: float) -> float:
 
 
 def _check_fields(
-    payload: Mapping[str, Any], allowed: tuple[str, ...], problems: _Problems
+    payload: Mapping[str, Any], allowed: tuple[str, ...], problems: Problems
 ) -> KeyFields:
     for name in payload:
         if name not in allowed:
-            problems.add("unknown_field", str(name)[:40], "not a setting of a key")
-    checks: dict[str, Callable[[Any, _Problems], Any]] = {
+            problems.add(str(name)[:40], "unknown_field", "not a setting of a key")
+    checks: dict[str, Callable[[Any, Problems], Any]] = {
         "name": _name,
         "origins": _origins,
         "redirect_uris": _redirect_uris,
@@ -177,41 +168,41 @@ def _check_fields(
     return KeyFields(tuple(values), values)
 
 
-def _name(value: Any, problems: _Problems) -> str:
+def _name(value: Any, problems: Problems) -> str:
     if not isinstance(value, str):
-        problems.add("invalid_field_type", "name", "a string")
+        problems.add("name", "invalid_field_type", "a string")
         return ""
     text = value.strip()
     if not text:
-        problems.add("missing_field", "name", "must not be empty")
+        problems.add("name", "missing_field", "must not be empty")
     elif len(text) > MAX_NAME:
-        problems.add("value_too_long", "name", f"at most {MAX_NAME} characters")
+        problems.add("name", "value_too_long", f"at most {MAX_NAME} characters")
     elif _CONTROL.search(text):
-        problems.add("invalid_field_type", "name", "no control characters")
+        problems.add("name", "invalid_field_type", "no control characters")
     return text
 
 
-def _string_list(name: str, value: Any, most: int, problems: _Problems) -> list[str] | None:
+def _string_list(name: str, value: Any, most: int, problems: Problems) -> list[str] | None:
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        problems.add("invalid_field_type", name, "a list of strings")
+        problems.add(name, "invalid_field_type", "a list of strings")
         return None
     if len(value) > most:
-        problems.add("too_many_entries", name, f"at most {most} entries")
+        problems.add(name, "too_many_entries", f"at most {most} entries")
         return None
     return value
 
 
-def _origins(value: Any, problems: _Problems) -> tuple[str, ...]:
+def _origins(value: Any, problems: Problems) -> tuple[str, ...]:
     entries = _string_list("origins", value, MAX_ORIGINS, problems)
     rules: list[str] = []
     for i, entry in enumerate(entries or ()):
         try:
             rule = str(parse_rule(entry))
         except InvalidOrigin as exc:
-            problems.add("invalid_origin_rule", f"origins[{i}]", f"invalid origin: {exc}")
+            problems.add(f"origins[{i}]", "invalid_origin_rule", f"invalid origin: {exc}")
             continue
         if rule in rules:
-            problems.add("duplicate_entry", f"origins[{i}]", "the same origin is listed twice")
+            problems.add(f"origins[{i}]", "duplicate_entry", "the same origin is listed twice")
         rules.append(rule)
     return tuple(dict.fromkeys(rules))
 
@@ -241,7 +232,7 @@ def redirect_uri_problem(uri: str) -> str | None:
     return "must use https (http only for localhost, 127.0.0.1 or [::1])"
 
 
-def _redirect_uris(value: Any, problems: _Problems) -> tuple[str, ...]:
+def _redirect_uris(value: Any, problems: Problems) -> tuple[str, ...]:
     entries = _string_list("redirect_uris", value, MAX_REDIRECT_URIS, problems)
     seen: list[str] = []
     for i, entry in enumerate(entries or ()):
@@ -249,73 +240,73 @@ def _redirect_uris(value: Any, problems: _Problems) -> tuple[str, ...]:
         problem = redirect_uri_problem(entry)
         if problem is not None:
             code = "value_too_long" if len(entry) > MAX_URI_LENGTH else "invalid_redirect_uri"
-            problems.add(code, f"redirect_uris[{i}]", problem)
+            problems.add(f"redirect_uris[{i}]", code, problem)
             continue
         parts = urlsplit(entry)
         normal = parts._replace(scheme=parts.scheme.lower(), netloc=parts.netloc.lower()).geturl()
         if normal in seen:
-            problems.add("duplicate_entry", f"redirect_uris[{i}]", "the same URL is listed twice")
+            problems.add(f"redirect_uris[{i}]", "duplicate_entry", "the same URL is listed twice")
         seen.append(normal)
     return tuple(dict.fromkeys(seen))
 
 
-def _widgets(value: Any, problems: _Problems) -> tuple[str, ...]:
+def _widgets(value: Any, problems: Problems) -> tuple[str, ...]:
     entries = _string_list("widgets", value, len(WIDGETS) * 2, problems)
     found: list[str] = []
     for i, entry in enumerate(entries or ()):
         if entry not in WIDGETS:
-            problems.add("unknown_widget", f"widgets[{i}]", f"one of {', '.join(WIDGETS)}")
+            problems.add(f"widgets[{i}]", "unknown_widget", f"one of {', '.join(WIDGETS)}")
         elif entry in found:
-            problems.add("duplicate_entry", f"widgets[{i}]", "the same widget is listed twice")
+            problems.add(f"widgets[{i}]", "duplicate_entry", "the same widget is listed twice")
         else:
             found.append(entry)
     return tuple(found)
 
 
-def _scopes(value: Any, problems: _Problems) -> tuple[str, ...]:
+def _scopes(value: Any, problems: Problems) -> tuple[str, ...]:
     entries = _string_list("scopes", value, len(SCOPES) * 2, problems)
     found: list[str] = []
     for i, entry in enumerate(entries or ()):
         if entry not in SCOPES:
-            problems.add("unknown_scope", f"scopes[{i}]", f"one of {', '.join(SCOPES)}")
+            problems.add(f"scopes[{i}]", "unknown_scope", f"one of {', '.join(SCOPES)}")
         elif entry in found:
-            problems.add("duplicate_entry", f"scopes[{i}]", "the same scope is listed twice")
+            problems.add(f"scopes[{i}]", "duplicate_entry", "the same scope is listed twice")
         else:
             found.append(entry)
     return tuple(found)
 
 
-def _limits(value: Any, problems: _Problems) -> dict[str, str]:
+def _limits(value: Any, problems: Problems) -> dict[str, str]:
     if not isinstance(value, dict):
-        problems.add("invalid_field_type", "limits", "an object of limit name: limit")
+        problems.add("limits", "invalid_field_type", "an object of limit name: limit")
         return {}
     out: dict[str, str] = {}
     for name, limit in value.items():
         where = f"limits.{str(name)[:40]}"
         if name not in LIMIT_NAMES:
-            problems.add("invalid_limit", where, f"one of {', '.join(LIMIT_NAMES)}")
+            problems.add(where, "invalid_limit", f"one of {', '.join(LIMIT_NAMES)}")
         elif limit is None or limit == "":
             continue  # no override: the gateway's setting applies
         elif not isinstance(limit, str) or len(limit) > MAX_LIMIT_LENGTH:
-            problems.add("invalid_limit", where, 'a limit like "10/minute;100/hour"')
+            problems.add(where, "invalid_limit", 'a limit like "10/minute;100/hour"')
         else:
             try:
                 parse_many(limit)
             except ValueError:
-                problems.add("invalid_limit", where, 'a limit like "10/minute;100/hour"')
+                problems.add(where, "invalid_limit", 'a limit like "10/minute;100/hour"')
             else:
                 out[name] = limit
     return out
 
 
-def _config(name: str, value: Any, problems: _Problems) -> dict[str, Any] | None:
+def _config(name: str, value: Any, problems: Problems) -> dict[str, Any] | None:
     if value is None:
         return None  # back to the widget's defaults
     if not isinstance(value, dict):
-        problems.add("invalid_field_type", name, "an object, or null for the defaults")
+        problems.add(name, "invalid_field_type", "an object, or null for the defaults")
         return None
     if len(json.dumps(value, separators=(",", ":"))) > MAX_CONFIG_BYTES:
-        problems.add("value_too_long", name, f"at most {MAX_CONFIG_BYTES} bytes of JSON")
+        problems.add(name, "value_too_long", f"at most {MAX_CONFIG_BYTES} bytes of JSON")
         return None
     validator = _config_validator(name)
     if validator is not None:
@@ -326,7 +317,7 @@ def _config(name: str, value: Any, problems: _Problems) -> dict[str, Any] | None
                 field_name = str(item.get("field", ""))
                 if not field_name.startswith(name):
                     field_name = f"{name}.{field_name}" if field_name else name
-                problems.add("invalid_widget_config", field_name, str(item.get("message", "")))
+                problems.add(field_name, "invalid_widget_config", str(item.get("message", "")))
     return value
 
 

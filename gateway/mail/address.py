@@ -8,7 +8,9 @@ import re
 
 import idna
 
+from gateway import problems as rule
 from gateway.errors import InvalidPayload
+from gateway.problems import Problems
 
 MAX_ADDRESS = 254
 LOCAL_PART = re.compile(r"^[\w!#$%&'*+/=?^`{|}~-]+(\.[\w!#$%&'*+/=?^`{|}~-]+)*$")
@@ -47,9 +49,12 @@ def email_problem(email: str) -> str | None:
     return None
 
 
-def invalid(field: str, message: str) -> InvalidPayload:
-    """A malformed message: ``422 invalid_payload`` naming the field, never its value."""
-    return InvalidPayload(message, errors=[{"field": field, "message": message}])
+def invalid(field: str, code: str, message: str) -> InvalidPayload:
+    """A malformed message: ``422 invalid_payload`` naming the field and the rule's code, never
+    the value."""
+    problems = Problems()
+    problems.add(field, code, message)
+    return InvalidPayload(message, errors=problems.items())
 
 
 def has_control(value: str) -> bool:
@@ -61,12 +66,17 @@ def address(value: str, what: str = "recipient") -> str:
     ASCII (IDNA) and lower case. Raises :class:`~gateway.errors.InvalidPayload` (never quoting
     the value)."""
     if has_control(value):
-        raise invalid(what, f"the {what} address contains a line break or control character")
+        raise invalid(
+            what,
+            rule.CONTROL_CHARACTERS,
+            f"the {what} address contains a line break or control character",
+        )
     value = value.strip()
     problem = email_problem(value)
     if problem is not None:
         # The problems are worded without the value, which may be personal data.
-        raise invalid(what, f"the {what} address: {problem}")
+        code = rule.TOO_LONG if len(value) > MAX_ADDRESS else rule.INVALID_EMAIL
+        raise invalid(what, code, f"the {what} address: {problem}")
     local, _, domain = value.rpartition("@")
     return f"{local}@{idna.encode(domain.lower(), uts46=True).decode('ascii')}"
 
@@ -74,9 +84,15 @@ def address(value: str, what: str = "recipient") -> str:
 def sender(value: str) -> tuple[str, str]:
     """A sender written ``Name <addr>`` or ``addr``, as ``(name, address)``."""
     if has_control(value):
-        raise invalid("sender", "the sender contains a line break or control character")
+        raise invalid(
+            "sender",
+            rule.CONTROL_CHARACTERS,
+            "the sender contains a line break or control character",
+        )
     match = _SENDER.match(value)
     if match is None:
-        raise invalid("sender", "the sender is not an address or 'Name <address>'")
+        raise invalid(
+            "sender", rule.INVALID_FORMAT, "the sender is not an address or 'Name <address>'"
+        )
     name, bracketed, bare = match.groups()
     return (name or "").strip(), address(bracketed or bare, "sender")

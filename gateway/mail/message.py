@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 
+from gateway import problems as rule
 from gateway.clock import utc
 from gateway.delivery.envelope import Envelope, timestamp
 from gateway.mail.address import address, has_control, invalid
@@ -58,21 +59,38 @@ class Mail:
     def __post_init__(self) -> None:
         object.__setattr__(self, "to", address(self.to))
         if has_control(self.subject):
-            raise invalid("subject", "the subject contains a line break or control character")
+            raise invalid(
+                "subject",
+                rule.CONTROL_CHARACTERS,
+                "the subject contains a line break or control character",
+            )
         if not self.subject.strip() or len(self.subject) > MAX_SUBJECT:
-            raise invalid("subject", f"the subject must have 1 to {MAX_SUBJECT} characters")
+            code = rule.TOO_LONG if self.subject.strip() else rule.MISSING
+            raise invalid("subject", code, f"the subject must have 1 to {MAX_SUBJECT} characters")
         if not LANGUAGE.match(self.language):
-            raise invalid("language", "the language must be a language tag such as en or pt-BR")
+            raise invalid(
+                "language",
+                rule.INVALID_FORMAT,
+                "the language must be a language tag such as en or pt-BR",
+            )
         if self.message_id and not MESSAGE_ID.match(self.message_id):
-            raise invalid("message_id", "the Message-ID must look like <unique@domain>")
+            raise invalid(
+                "message_id", rule.INVALID_FORMAT, "the Message-ID must look like <unique@domain>"
+            )
         for name, value in self.headers:
             if not HEADER_NAME.match(name):
-                raise invalid("headers", "an extra header name must be letters, digits and dashes")
+                raise invalid(
+                    "headers",
+                    rule.INVALID_FORMAT,
+                    "an extra header name must be letters, digits and dashes",
+                )
             if name.lower() in OWN_HEADERS:
-                raise invalid("headers", f"the {name} header is set by the gateway")
+                raise invalid("headers", rule.CONFLICT, f"the {name} header is set by the gateway")
             if has_control(value):
                 raise invalid(
-                    "headers", f"the {name} header contains a line break or control character"
+                    "headers",
+                    rule.CONTROL_CHARACTERS,
+                    f"the {name} header contains a line break or control character",
                 )
 
     def envelope(self, at: float) -> Envelope:
@@ -102,7 +120,7 @@ class Mail:
                 message_id=envelope.id,
             )
         except (KeyError, TypeError, ValueError):
-            raise invalid("record", "the queued message is incomplete") from None
+            raise invalid("record", rule.MISSING, "the queued message is incomplete") from None
 
 
 def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMessage:

@@ -18,6 +18,7 @@ import asyncio
 import logging
 import random
 
+from gateway import problems as rule
 from gateway.clock import Clock, system_clock
 from gateway.delivery.queue import DeliveryQueue, Entry
 from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
@@ -43,7 +44,7 @@ class MailQueue:
         """Make ``mail`` (which has its Message-ID) durable; returns the Message-ID. Raises
         :class:`~gateway.errors.SinkUnavailable` (a 503) when it cannot be stored."""
         if not mail.message_id:
-            raise invalid("message_id", "a queued message needs its Message-ID")
+            raise invalid("message_id", rule.MISSING, "a queued message needs its Message-ID")
         await self.queue.add(mail.envelope(self.clock()))
         self.wakeup.set()
         return mail.message_id

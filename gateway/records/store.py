@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, rights
@@ -61,9 +62,7 @@ class NewConsent:
 class RecordStore:
     """Reads and writes the record tables through one async engine (owned by the caller)."""
 
-    def __init__(
-        self, engine: AsyncEngine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
         self.clock = clock
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gateway import locales
-from gateway.errors import InvalidPayload
+from gateway import problems as rule
+from gateway.problems import Problems
 from gateway.rights.texts import TEXTS
 
 # Request types, with the regime whose deadline applies (GDPR Art. 12(3): one month;
@@ -101,103 +102,128 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     ``None`` gives the default form: GDPR types and "other", every standard field.
     """
     raw = raw or {}
-    errors: list[dict[str, str]] = []
-
-    def bad(field: str, message: str) -> None:
-        errors.append({"field": f"rights_config.{field}", "message": message})
+    problems = Problems(prefix="rights_config")
 
     known = {"types", "fields", "custom_fields", "default_language", "texts"}
     for name in sorted(set(raw) - known):
-        bad(name, "unknown setting")
+        problems.add(name, rule.UNKNOWN, "unknown setting")
 
     types_raw = raw.get("types", list(DEFAULT_TYPES))
     types: tuple[str, ...] = ()
     if not isinstance(types_raw, list) or not types_raw:
-        bad("types", "must be a non-empty list of request types")
+        problems.add("types", rule.WRONG_TYPE, "must be a non-empty list of request types")
     else:
-        # isinstance first: a list or an object is no dict key, and `in` would raise.
-        offered = [t for t in types_raw if isinstance(t, str) and t in REQUEST_TYPES]
-        for i, t in enumerate(types_raw):
+        for t in types_raw:
+            # isinstance first: a list or an object is no dict key, and `in` would raise.
             if not (isinstance(t, str) and t in REQUEST_TYPES):
-                bad("types", f"entry {i} is not a known request type")
-        types = tuple(dict.fromkeys(offered))
+                problems.add("types", rule.NOT_AN_OPTION, f"unknown request type {str(t)[:40]!r}")
+        types = tuple(
+            dict.fromkeys(t for t in types_raw if isinstance(t, str) and t in REQUEST_TYPES)
+        )
 
     modes = dict(DEFAULT_FIELD_MODES)
     fields_raw = raw.get("fields", {})
     if not isinstance(fields_raw, dict):
-        bad("fields", "must be an object of field: required|optional|off")
+        problems.add("fields", rule.WRONG_TYPE, "must be an object of field: required|optional|off")
     else:
         for name, mode in fields_raw.items():
             if name not in STANDARD_FIELDS:
-                bad(f"fields.{str(name)[:40]}", "unknown field")
+                problems.add(f"fields.{str(name)[:40]}", rule.UNKNOWN, "unknown field")
             elif mode not in FIELD_MODES:
-                bad(f"fields.{name}", "must be required, optional or off")
+                problems.add(
+                    f"fields.{name}", rule.NOT_AN_OPTION, "must be required, optional or off"
+                )
             elif name == "email" and mode != "required":
-                bad("fields.email", "email is always required")
+                problems.add("fields.email", rule.CONFLICT, "email is always required")
             else:
                 modes[name] = mode
 
-    customs = _parse_custom_fields(raw.get("custom_fields", []), bad)
+    customs = _parse_custom_fields(raw.get("custom_fields", []), problems)
 
     default_language = raw.get("default_language", DEFAULT_LANGUAGE)
     if default_language not in LANGUAGES:
-        bad("default_language", f"must be one of {', '.join(LANGUAGES)}")
+        problems.add(
+            "default_language", rule.NOT_AN_OPTION, f"must be one of {', '.join(LANGUAGES)}"
+        )
         default_language = DEFAULT_LANGUAGE
 
     texts: dict[str, dict[str, str]] = {}
     texts_raw = raw.get("texts", {})
     if not isinstance(texts_raw, dict):
-        bad("texts", "must be an object of language: {text id: text}")
+        problems.add("texts", rule.WRONG_TYPE, "must be an object of language: {text id: text}")
     else:
         for lang, overrides in texts_raw.items():
             if lang not in LANGUAGES or not isinstance(overrides, dict):
-                bad(f"texts.{str(lang)[:10]}", "unknown language or not an object")
+                problems.add(
+                    f"texts.{str(lang)[:10]}",
+                    rule.NOT_AN_OPTION,
+                    "unknown language or not an object",
+                )
                 continue
             for tid, text in overrides.items():
                 if tid not in TEXTS[DEFAULT_LANGUAGE] or not _is_label(text, 2000):
-                    bad(f"texts.{lang}.{str(tid)[:40]}", "unknown text id or not a short text")
+                    problems.add(
+                        f"texts.{lang}.{str(tid)[:40]}",
+                        rule.INVALID_FORMAT,
+                        "unknown text id or not a short text",
+                    )
             texts[lang] = {k: v for k, v in overrides.items() if isinstance(v, str)}
 
-    if errors:
-        raise InvalidPayload("The rights form configuration is not valid.", errors=errors)
+    problems.raise_if_any("The rights form configuration is not valid.")
     return RightsConfig(types, modes, customs, default_language, texts)
 
 
-def _parse_custom_fields(raw: Any, bad: Any) -> tuple[CustomField, ...]:
+def _parse_custom_fields(raw: Any, problems: Problems) -> tuple[CustomField, ...]:
     if not isinstance(raw, list) or len(raw) > MAX_CUSTOM_FIELDS:
-        bad("custom_fields", f"must be a list of at most {MAX_CUSTOM_FIELDS} fields")
+        problems.add(
+            "custom_fields",
+            rule.WRONG_TYPE,
+            f"must be a list of at most {MAX_CUSTOM_FIELDS} fields",
+        )
         return ()
     out: list[CustomField] = []
     seen: set[str] = set()
     for i, item in enumerate(raw):
         where = f"custom_fields.{i}"
         if not isinstance(item, dict):
-            bad(where, "must be an object")
+            problems.add(where, rule.WRONG_TYPE, "must be an object")
             continue
         fid, kind = item.get("id"), item.get("type", "text")
         if not isinstance(fid, str) or not CUSTOM_ID.match(fid) or fid in STANDARD_FIELDS:
-            bad(f"{where}.id", "must be a new lower-case id like order_number")
+            problems.add(
+                f"{where}.id", rule.INVALID_FORMAT, "must be a new lower-case id like order_number"
+            )
             continue
         if fid in seen:
-            bad(f"{where}.id", "duplicate id")
+            problems.add(f"{where}.id", rule.DUPLICATE, "duplicate id")
             continue
         seen.add(fid)
         if kind not in ("text", "select"):
-            bad(f"{where}.type", "must be text or select")
+            problems.add(f"{where}.type", rule.NOT_AN_OPTION, "must be text or select")
             continue
         labels: Any = item.get("label")
         if not _is_labels(labels):
-            bad(f"{where}.label", "must be an object of language: label")
+            problems.add(
+                f"{where}.label", rule.INVALID_FORMAT, "must be an object of language: label"
+            )
             continue
         max_length = item.get("max_length", 200)
         if not isinstance(max_length, int) or not 1 <= max_length <= CUSTOM_MAX_LENGTH:
-            bad(f"{where}.max_length", f"must be between 1 and {CUSTOM_MAX_LENGTH}")
+            problems.add(
+                f"{where}.max_length",
+                rule.OUT_OF_RANGE,
+                f"must be between 1 and {CUSTOM_MAX_LENGTH}",
+            )
             continue
         options: list[tuple[str, Mapping[str, str]]] = []
         if kind == "select":
             opts = item.get("options")
             if not isinstance(opts, list) or not 1 <= len(opts) <= MAX_OPTIONS:
-                bad(f"{where}.options", f"a select needs 1 to {MAX_OPTIONS} options")
+                problems.add(
+                    f"{where}.options",
+                    rule.WRONG_TYPE,
+                    f"a select needs 1 to {MAX_OPTIONS} options",
+                )
                 continue
             for opt in opts:
                 if (
@@ -205,7 +231,11 @@ def _parse_custom_fields(raw: Any, bad: Any) -> tuple[CustomField, ...]:
                     or not _is_label(opt.get("value"), 100)
                     or not _is_labels(opt.get("label"))
                 ):
-                    bad(f"{where}.options", "each option needs a value and a label object")
+                    problems.add(
+                        f"{where}.options",
+                        rule.INVALID_FORMAT,
+                        "each option needs a value and a label object",
+                    )
                     break
                 options.append((opt["value"], dict(opt["label"])))
             else:

@@ -1,9 +1,9 @@
 """A rights request: strict validation of what a visitor sent, its reference and its deadline.
 
 :func:`validate_submission` checks a decoded JSON body against a key's :class:`RightsConfig` and
-collects every problem as ``{"field", "message"}`` (so the form can show each next to its field)
-before raising one :class:`InvalidPayload`. Messages never quote what was sent: that may be
-personal data, and error answers end up in logs.
+collects every problem as ``{"field", "code", "message"}`` (so the form can show each next to its
+field, in the visitor's language, from its ``code``) before raising one :class:`InvalidPayload`.
+Messages never quote what was sent: that may be personal data, and error answers end up in logs.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from typing import Any
 
 import idna
 
+from gateway import problems as rule
 from gateway.delivery.envelope import Envelope, timestamp
-from gateway.errors import InvalidPayload
-from gateway.mail.address import email_problem
+from gateway.mail.address import MAX_ADDRESS, email_problem
+from gateway.problems import Problems
 from gateway.rights.config import (
     LANGUAGES,
     REQUEST_TYPES,
@@ -155,43 +156,39 @@ def normalise_email(email: str) -> str:
 
 def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submission:
     """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
-    errors: dict[str, str] = {}
+    problems = Problems()
     allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
     for name in sorted(set(data) - allowed):
-        errors[name[:40]] = "not accepted"
+        problems.add(name[:40], rule.UNKNOWN, "not accepted")
 
     values: dict[str, str | None] = {}
     type_ = data.get("type")
     if type_ in (None, ""):
-        errors["type"] = "required"
+        problems.add("type", rule.MISSING, "required")
     elif type_ not in config.types:
-        errors["type"] = "not one of the offered request types"
+        problems.add("type", rule.NOT_AN_OPTION, "not one of the offered request types")
     for name, (kind, max_length) in STANDARD_FIELDS.items():
         if not config.enabled(name):
             continue
         value, problem = _text(data.get(name), max_length, multiline=kind == "textarea")
         if problem is None and value is None and config.required(name):
-            problem = "required"
+            problem = (rule.MISSING, "required")
         if problem is None and value is not None:
             if name == "email":
                 # NFKC first: a full-width address is the same address, not a wrong one.
-                problem = email_problem(unicodedata.normalize("NFKC", value))
+                problem = _email_problem(unicodedata.normalize("NFKC", value))
             elif name == "requester_type" and value not in REQUESTER_TYPES:
-                problem = "must be self or agent"
+                problem = (rule.NOT_AN_OPTION, "must be self or agent")
         if problem:
-            errors[name] = problem
+            problems.add(name, *problem)
         values[name] = value
 
-    custom = _validate_custom(data.get("custom", {}), config, errors)
+    custom = _validate_custom(data.get("custom", {}), config, problems)
 
     language = data.get("language", config.default_language)
     if language not in LANGUAGES:
-        errors["language"] = f"must be one of {', '.join(LANGUAGES)}"
-    if errors:
-        raise InvalidPayload(
-            "Some fields need attention.",
-            errors=[{"field": f, "message": m} for f, m in errors.items()],
-        )
+        problems.add("language", rule.NOT_AN_OPTION, f"must be one of {', '.join(LANGUAGES)}")
+    problems.raise_if_any("Some fields need attention.")
     return Submission(
         type=str(type_),
         email=normalise_email(str(values["email"])),
@@ -206,45 +203,57 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
 
 
 def _validate_custom(
-    raw: Any, config: RightsConfig, errors: dict[str, str]
+    raw: Any, config: RightsConfig, problems: Problems
 ) -> tuple[tuple[str, str], ...]:
     if not isinstance(raw, dict):
-        errors["custom"] = "must be an object"
+        problems.add("custom", rule.WRONG_TYPE, "must be an object")
         return ()
     out: list[tuple[str, str]] = []
     for name in sorted(raw):
         if config.custom(name) is None:
-            errors[f"custom.{name[:40]}"] = "not accepted"
+            problems.add(f"custom.{name[:40]}", rule.UNKNOWN, "not accepted")
     for field in config.custom_fields:
-        where = f"custom.{field.id}"
         value, problem = _text(raw.get(field.id), field.max_length, multiline=False)
         if problem is None and value is None and field.required:
-            problem = "required"
-        if problem is None and field.options and value not in {v for v, _ in field.options}:
-            problem = None if value is None else "not one of the options"
+            problem = (rule.MISSING, "required")
+        offered = {v for v, _ in field.options}
+        if problem is None and value is not None and offered and value not in offered:
+            problem = (rule.NOT_AN_OPTION, "not one of the options")
         if problem:
-            errors[where] = problem
+            problems.add(f"custom.{field.id}", *problem)
         elif value is not None:
             out.append((field.id, value))
     return tuple(out)
 
 
-def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, str | None]:
+# A problem of one value: (code, message).
+Problem = tuple[str, str]
+
+
+def _text(value: Any, max_length: int, *, multiline: bool) -> tuple[str | None, Problem | None]:
     """(normalised value or None when empty, problem or None)."""
     if value is None:
         return None, None
     if not isinstance(value, str):
-        return None, "must be text"
+        return None, (rule.WRONG_TYPE, "must be text")
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     for ch in value:
         if ch in BIDI_CONTROLS or (
             unicodedata.category(ch) in ("Cc", "Cs") and not (multiline and ch in "\n\t")
         ):
-            return None, "contains control characters"
+            return None, (rule.CONTROL_CHARACTERS, "contains control characters")
     value = value.strip()
     if not value:
         return None, None
     if len(value) > max_length:
-        return None, f"too long (at most {max_length} characters)"
+        return None, (rule.TOO_LONG, f"too long (at most {max_length} characters)")
     return value, None
+
+
+def _email_problem(email: str) -> Problem | None:
+    """The shared address rule (``gateway.mail.address``), with its code."""
+    message = email_problem(email)
+    if message is None:
+        return None
+    return (rule.TOO_LONG if len(email) > MAX_ADDRESS else rule.INVALID_EMAIL), message

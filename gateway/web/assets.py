@@ -1,9 +1,13 @@
 """Serving the widgets: ``GET /widgets/{name}.js``, its content-hashed twin, and a manifest.
 
-Every ``*.js`` file in ``static/`` is a widget. Its bytes are read and compressed once, when the
-routes are built (gzip level 9, and brotli when the optional ``brotli`` package is installed), and
-answers are picked from memory by ``Accept-Encoding``: compressing per request, or serving files
-through ``StaticFiles``, costs about ten times as much CPU on the hot path.
+Every ``static/src/*.js`` file but the prelude is a widget. What is served is assembled once, in
+memory, when the routes are built: the shared prelude (``static/src/prelude.js``) and the widget's
+own source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
+"consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is exactly what
+the gateway sends. The assembled bytes are compressed once too (gzip level 9, and brotli when the
+optional ``brotli`` package is installed), and answers are picked from memory by
+``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
+about ten times as much CPU on the hot path.
 
 The stable URL is cached briefly (so a new release reaches pages within minutes) and revalidated
 with ``ETag``; the hashed URL never changes and is cached for a year. The manifest publishes the
@@ -33,8 +37,11 @@ try:  # optional: brotli saves another ~12% on the widgets
     import brotli  # type: ignore[import-untyped]
 except ImportError:  # pragma: no cover - depends on the installation
     brotli = None
+import rjsmin  # type: ignore[import-untyped]
 
 STATIC_DIR = static_dir()
+SOURCE_DIR = STATIC_DIR / "src"
+PRELUDE = "prelude.js"
 STABLE_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 HASHED_CACHE = "public, max-age=31536000, immutable"
 CONTENT_TYPE = "text/javascript; charset=utf-8"
@@ -105,13 +112,31 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
     return out
 
 
-def load_assets(directory: Path = STATIC_DIR) -> dict[str, Asset]:
-    """Every widget in ``directory``, read and compressed once."""
+def assemble(name: str, prelude: str, source: str) -> bytes:
+    """One widget as served: the prelude and its source inside one function, in strict mode.
+
+    Comments and indentation are stripped (``rjsmin``, which renames nothing): the sources explain
+    themselves at length, and a visitor's browser need not download the explanation.
+    """
+    script = (
+        f"/*! Widget Gateway {name} | Apache-2.0 | docs/{name}-widget.md */\n"
+        '(function (window, document, WIDGET) {\n"use strict";\n'
+        f"{prelude.rstrip()}\n\n{source.rstrip()}\n"
+        f'}})(window, document, "{name}");\n'
+    )
+    return f"{rjsmin.jsmin(script, keep_bang_comments=True)}\n".encode()
+
+
+def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
+    """Every widget whose source is in ``directory``, assembled and compressed once."""
+    prelude = (directory / PRELUDE).read_text(encoding="utf-8")
     assets = {}
     for path in sorted(directory.glob("*.js")):
         match = _NAME.fullmatch(path.name)
-        if match and match.group(2) is None:
-            assets[match.group(1)] = Asset.from_bytes(match.group(1), path.read_bytes())
+        if path.name != PRELUDE and match and match.group(2) is None:
+            name = match.group(1)
+            body = assemble(name, prelude, path.read_text(encoding="utf-8"))
+            assets[name] = Asset.from_bytes(name, body)
     return assets
 
 
@@ -135,7 +160,7 @@ def manifest(assets: Mapping[str, Asset]) -> dict[str, dict[str, object]]:
     }
 
 
-def routes(directory: Path = STATIC_DIR) -> list[Route]:
+def routes(directory: Path = SOURCE_DIR) -> list[Route]:
     """The asset routes, with the widgets in ``directory`` loaded now."""
     assets = load_assets(directory)
     manifest_body = json.dumps(manifest(assets), separators=(",", ":"), sort_keys=True).encode()

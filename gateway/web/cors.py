@@ -26,8 +26,10 @@ EXPOSED_HEADERS: tuple[str, ...] = (
 ALLOWED_METHODS: tuple[str, ...] = ("GET", "HEAD", "POST")
 
 # Request headers a widget may send beyond the safelisted ones. Content-Type appears because a
-# preflight names it when the value is application/json. Authorization is deliberately absent:
-# the API takes no credentials from browsers.
+# preflight names it when the value is application/json. The tracing headers are there because a
+# host page's monitoring (OpenTelemetry, Sentry) wraps fetch and adds them to every request, the
+# widgets' included: refusing them would leave that page without a banner. They carry no
+# credential. Authorization is deliberately absent: the API takes no credentials from browsers.
 ALLOWED_REQUEST_HEADERS: tuple[str, ...] = (
     "Accept",
     "Accept-Language",
@@ -35,6 +37,10 @@ ALLOWED_REQUEST_HEADERS: tuple[str, ...] = (
     "Content-Type",
     "If-None-Match",
     "Idempotency-Key",
+    "traceparent",
+    "tracestate",
+    "baggage",
+    "sentry-trace",
 )
 
 # Browsers cap this (Chromium at 2 hours, Firefox at 24); the higher value lets each keep its

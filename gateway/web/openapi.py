@@ -12,6 +12,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.problems import FIELD_CODES
+
 PK = {
     "name": "public_key",
     "in": "path",
@@ -131,9 +133,27 @@ def document() -> dict[str, Any]:
                         "status": {"type": "integer"},
                         "detail": {"type": "string"},
                         "code": {"type": "string", "description": "Stable machine code"},
-                        "errors": {"type": "array", "items": {"type": "object"}},
+                        "errors": {
+                            "type": "array",
+                            "description": "Every validation problem (422)",
+                            "items": {"$ref": "#/components/schemas/FieldProblem"},
+                        },
                     },
-                }
+                },
+                "FieldProblem": {
+                    "type": "object",
+                    "required": ["field", "code", "message"],
+                    "properties": {
+                        "field": {"type": "string", "description": "Dotted path in the payload"},
+                        "code": {
+                            "type": "string",
+                            "description": "Stable code of the rule broken: "
+                            + ", ".join(FIELD_CODES)
+                            + " (key settings add their own)",
+                        },
+                        "message": {"type": "string", "description": "The rule, in English"},
+                    },
+                },
             },
             "securitySchemes": {
                 "adminToken": {"type": "http", "scheme": "bearer"},

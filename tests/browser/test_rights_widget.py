@@ -270,3 +270,24 @@ def test_form_is_styled_and_submits_under_a_strict_csp(page: Page, site: Site, g
     assert page.evaluate("violations") == []
     console = page.console.texts()  # type: ignore[attr-defined]
     assert [t for t in console if "Content Security Policy" in t] == []
+
+
+def test_a_problem_only_the_gateway_finds_is_shown_from_its_code(
+    page: Page, site: Site, gw: Gateway
+) -> None:
+    # "xn--zz" looks like a domain label to the form but is no valid A-label: only the gateway's
+    # IDNA check refuses it, answering the field's code (invalid_email), from which the form
+    # picks its own text.
+    open_page(page, site, gw, "server-check")
+    field(page, "type").select_option("gdpr_access")
+    field(page, "email").fill("ada@xn--zz.org")
+    page.locator("[data-wg-rights] button[type=submit]").click()
+    expect(page.locator("[data-wg-rights] #e-email")).to_have_text(
+        "Please enter a valid email address, like name@example.com."
+    )
+    expect(field(page, "email")).to_have_attribute("aria-invalid", "true")
+    expect(field(page, "email")).to_be_focused()
+    expect(page.locator("[data-wg-rights] [role=alert]")).to_have_text(
+        "Please correct the highlighted fields."
+    )
+    assert all(r["email"] != "ada@xn--zz.org" for r in records(gw))

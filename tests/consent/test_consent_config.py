@@ -8,6 +8,7 @@ import pytest
 
 from gateway.consent.config import parse_config, parse_languages, resolve
 from gateway.errors import InvalidPayload
+from tests.support.problems import assert_typed
 
 
 def test_defaults_give_four_categories_with_only_necessary_required() -> None:
@@ -79,6 +80,26 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         ({"categories": [{"id": "x", "consent_mode": ["cookies"]}]}, "categories.0.consent_mode"),
         ({"texts": {"en": {"titel": "x"}}}, "texts.en.titel"),
         ({"cookie_name": "a;b"}, "cookie_name"),
+        (
+            {
+                "categories": [
+                    {"id": "a", "services": [{"id": "s", "name": "S", "cookies": ["a b"]}]}
+                ]
+            },
+            "categories.0.services.0.cookies",
+        ),
+        (
+            {
+                "categories": [
+                    {"id": "a", "services": [{"id": "s", "name": "S", "hosts": ["A.com"]}]}
+                ]
+            },
+            "categories.0.services.0.hosts",
+        ),
+        (
+            {"categories": [{"id": "a", "services": [{"id": "s", "name": "S", "hosts": "x.com"}]}]},
+            "categories.0.services.0.hosts",
+        ),
     ],
     ids=[
         "unknown-field",
@@ -89,12 +110,16 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         "consent-mode",
         "unknown-text",
         "cookie-name",
+        "declared-cookie-with-space",
+        "declared-host-upper-case",
+        "declared-hosts-not-a-list",
     ],
 )
 def test_invalid_configs_are_refused_naming_the_field(config: dict[str, Any], field: str) -> None:
     with pytest.raises(InvalidPayload) as caught:
         parse_config(config)
     assert field in [e["field"] for e in caught.value.errors]
+    assert_typed(caught.value.errors)
 
 
 def test_a_listed_built_in_category_keeps_its_defaults() -> None:
@@ -135,3 +160,20 @@ def test_a_language_only_the_config_speaks_borrows_the_nearest_built_in_texts() 
     assert widget["lang"] == "fr-ca"
     assert widget["texts"]["title"] == "Votre vie privée"
     assert widget["texts"]["reject_all"] == "Tout refuser"
+
+
+def test_services_may_declare_their_cookies_and_hosts_which_the_widget_is_not_sent() -> None:
+    service = {
+        "id": "ga",
+        "name": "Google Analytics",
+        "cookies": ["_ga", "_ga_*"],
+        "hosts": ["google-analytics.com", "www.googletagmanager.com"],
+    }
+    config = parse_config({"categories": [{"id": "analytics", "services": [service]}]})
+    parsed = config.categories[0].services[0]
+    assert parsed.cookies == ("_ga", "_ga_*")
+    assert parsed.hosts == ("google-analytics.com", "www.googletagmanager.com")
+    # The banner needs neither: its config answer stays as small as before.
+    assert resolve(config, ["en"])["categories"][0]["services"] == [
+        {"id": "ga", "name": "Google Analytics", "description": ""}
+    ]

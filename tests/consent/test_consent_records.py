@@ -12,6 +12,7 @@ from gateway.consent.receipts import issue, verify
 from gateway.consent.records import build_record, parse_choice
 from gateway.errors import InvalidPayload
 from gateway.signing import Signing
+from tests.support.problems import assert_typed
 
 ORIGIN = "https://shop.example"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
@@ -125,6 +126,7 @@ def test_invalid_records_are_refused_naming_the_field(changes: dict[str, Any], f
     with pytest.raises(InvalidPayload) as caught:
         parse_choice(body(**changes), CONFIG, ORIGIN, now=NOW)
     assert field in [e["field"] for e in caught.value.errors]
+    assert_typed(caught.value.errors)
 
 
 def test_receipt_verifies_for_its_key_only_and_survives_rotation() -> None:

@@ -98,9 +98,9 @@ def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> 
 def test_a_redis_instance_is_ready_before_its_data_folder_exists(
     redis_url: str, tmp_path: Path
 ) -> None:
-    """The default rights file sink's folder is made by the first record: not a degradation."""
+    """The default rights file sink's folder, made by the first record at the latest, is no
+    reason to report degraded on a fresh instance."""
     settings = settings_for(tmp_path / "not-made-yet", redis_url)
     with client_for(settings) as gw:
         ready = gw.get("/readyz").json()
-    assert not (tmp_path / "not-made-yet").exists()
     assert ready["status"] == "ok", ready["checks"]

@@ -7,6 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from gateway.web import assets
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -19,8 +21,10 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     )
     wheel = next(tmp_path.glob("widget_gateway-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for widget in sorted(p.name for p in (ROOT / "static").glob("*.js")):
-        assert f"gateway/static/{widget}" in names
+    sources = sorted(p.name for p in (ROOT / "static" / "src").glob("*.js"))
+    assert {"prelude.js", "consent.js", "rights.js"} <= set(sources)
+    for source in sources:
+        assert f"gateway/static/src/{source}" in names
     # The widgets' built-in texts: without them an installed gateway cannot answer a config.
     for locale in sorted(p.name for p in (ROOT / "gateway" / "locales").glob("*.json")):
         assert f"gateway/locales/{locale}" in names
@@ -34,6 +38,13 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
         "gateway/db/migrations/script.py.mako",
         "gateway/db/migrations/versions/0001_records.py",
     } <= names
-    # The installed copy is byte for byte the file the tests load in the browser.
+    # An installed gateway assembles, from its copy of the sources, byte for byte the widgets
+    # that the tests load in the browser.
+    installed = tmp_path / "installed"
     with zipfile.ZipFile(wheel) as zf:
-        assert zf.read("gateway/static/consent.js") == (ROOT / "static" / "consent.js").read_bytes()
+        zf.extractall(installed, [f"gateway/static/src/{source}" for source in sources])
+    served = assets.load_assets(installed / "gateway" / "static" / "src")
+    checkout = assets.load_assets(ROOT / "static" / "src")
+    assert {name: a.body for name, a in served.items()} == {
+        name: a.body for name, a in checkout.items()
+    }

@@ -14,6 +14,7 @@ from gateway.rights.config import (
     resolve_language,
 )
 from gateway.rights.texts import TEXTS
+from tests.support.problems import assert_typed
 
 
 def test_the_default_form_offers_gdpr_types_and_every_field() -> None:
@@ -99,6 +100,7 @@ def test_bad_configs_are_refused_with_the_setting_named(raw: dict[str, Any], fie
     with pytest.raises(InvalidPayload) as exc:
         parse_rights_config(raw)
     assert field in [e["field"] for e in exc.value.errors]
+    assert_typed(exc.value.errors)
 
 
 LANGS = [

@@ -15,6 +15,7 @@ from gateway.rights.requests import (
     respond_by,
     validate_submission,
 )
+from tests.support.problems import assert_typed
 
 CONFIG = parse_rights_config(
     {
@@ -124,6 +125,7 @@ def test_each_rule_names_its_field(change: dict[str, Any], field: str, message: 
     body = {**GOOD, **change}
     with pytest.raises(InvalidPayload) as exc:
         validate_submission(body, CONFIG)
+    assert_typed(exc.value.errors)
     errors = {e["field"]: e["message"] for e in exc.value.errors}
     assert field in errors, errors
     assert message in errors[field]
@@ -168,3 +170,27 @@ DEADLINES = [
 )
 def test_respond_by(regime: str, received: datetime, expected: date) -> None:
     assert respond_by(regime, received) == expected
+
+
+# The codes the rights form decides by (it shows its own text in the visitor's language).
+CODES = [
+    ("type-missing", {"type": ""}, "type", "missing_field"),
+    ("type-not-offered", {"type": "gdpr_portability"}, "type", "not_an_option"),
+    ("name-too-long", {"given_name": "A" * 101}, "given_name", "value_too_long"),
+    ("email-no-tld", {"email": "ada@localhost"}, "email", "invalid_email"),
+    ("email-too-long", {"email": "a@" + "b" * 250 + ".org"}, "email", "value_too_long"),
+    ("name-control", {"given_name": "Ada\x00"}, "given_name", "control_characters"),
+    ("name-number", {"family_name": 42}, "family_name", "invalid_field_type"),
+    ("unknown-field", {"password": "x"}, "password", "unknown_field"),
+    ("custom-option", {"custom": {"country": "de"}}, "custom.country", "not_an_option"),
+    ("custom-required", {"custom": {}}, "custom.country", "missing_field"),
+]
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "code"), [c[1:] for c in CODES], ids=[c[0] for c in CODES]
+)
+def test_each_problem_carries_a_stable_code(change: dict[str, Any], field: str, code: str) -> None:
+    with pytest.raises(InvalidPayload) as exc:
+        validate_submission({**GOOD, **change}, CONFIG)
+    assert {e["field"]: e["code"] for e in exc.value.errors} == {field: code}

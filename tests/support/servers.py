@@ -13,24 +13,28 @@ from tests.support.processes import free_port, wait_for_port
 
 
 class ServerThread:
-    """Serve ``app`` with uvicorn on ``127.0.0.1`` and a free port, in a background thread.
+    """Serve ``app`` with uvicorn on ``127.0.0.1`` (or another loopback ``host``, such as
+    ``127.0.0.2`` for a second site) and a free port, in a background thread.
 
     Runs on the test's kind of event loop (see tests/support/aio.py) unless ``loop`` is given.
     Use as a context manager, or call :meth:`start` and :meth:`stop`.
     """
 
-    def __init__(self, app: Any, port: int | None = None, **config: Any) -> None:
+    def __init__(
+        self, app: Any, port: int | None = None, host: str = "127.0.0.1", **config: Any
+    ) -> None:
         self.port = port or free_port()
+        self.host = host
         config.setdefault("loop", current_loop())
         self.config = uvicorn.Config(
-            app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on", **config
+            app, host=host, port=self.port, log_level="warning", lifespan="on", **config
         )
         self.server = uvicorn.Server(self.config)
         self.thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def start(self) -> ServerThread:
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -42,7 +46,7 @@ class ServerThread:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"server on port {self.port} did not start")
             time.sleep(0.01)
-        wait_for_port(self.port)
+        wait_for_port(self.port, host=self.host)
         return self
 
     def stop(self) -> None:

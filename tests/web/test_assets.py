@@ -6,6 +6,7 @@ import base64
 import gzip
 import hashlib
 from collections.abc import Iterator
+from pathlib import Path
 
 import brotli
 import httpx
@@ -27,7 +28,8 @@ def server() -> Iterator[ServerThread]:
 
 @pytest.fixture(scope="module")
 def source() -> bytes:
-    return (assets.STATIC_DIR / "consent.js").read_bytes()
+    """consent.js as the gateway assembles it: the prelude and the widget's source."""
+    return assets.load_assets()["consent"].body
 
 
 def get(server: ServerThread, path: str, **headers: str) -> httpx.Response:
@@ -38,6 +40,30 @@ def get(server: ServerThread, path: str, **headers: str) -> httpx.Response:
     ):
         response.raw_body = b"".join(response.iter_raw())  # type: ignore[attr-defined]
         return response
+
+
+def test_each_widget_is_its_source_after_the_shared_prelude(tmp_path: Path) -> None:
+    (tmp_path / "prelude.js").write_text("// shared\nvar shared = 1;\n")
+    (tmp_path / "first.js").write_text("/* the first */\nnamespace.first = shared;\n")
+    (tmp_path / "second.js").write_text("namespace.second = shared + 1;\n")
+    loaded = assets.load_assets(tmp_path)
+    assert sorted(loaded) == ["first", "second"]  # the prelude is no widget of its own
+    body = loaded["first"].body.decode()
+    assert body.startswith("/*! Widget Gateway first | Apache-2.0 | docs/first-widget.md */")
+    # One function around both, called with the widget's name; comments are not sent.
+    assert "var shared=1;" in body and "namespace.first=shared;" in body
+    assert body.index("var shared") < body.index("namespace.first")
+    assert body.rstrip().endswith('})(window,document,"first");')
+    assert "// shared" not in body and "the first" not in body
+    assert loaded["first"].digest != loaded["second"].digest
+
+
+def test_both_widgets_are_served_with_the_same_prelude(server: ServerThread) -> None:
+    for name in ("consent", "rights"):
+        body = get(server, f"/widgets/{name}.js", **{"Accept-Encoding": "identity"}).raw_body  # type: ignore[attr-defined]
+        assert body == assets.load_assets()[name].body
+        assert b"function baseUrl(scriptUrl,pageUrl)" in body
+        assert body.count(b"function adoptStyles(") == 1
 
 
 def test_consent_widget_fits_the_size_budget(server: ServerThread) -> None:

@@ -91,6 +91,12 @@ ACCEPTED = {
     "sloppy-list": ("POST", " content-type ,, if-none-match ", ["content-type", "if-none-match"]),
     "empty-headers": ("GET", "", []),
     "head": ("HEAD", "accept-language", ["accept-language"]),
+    # A host page's monitoring (OpenTelemetry, Sentry) adds these to every fetch, the widgets' too.
+    "tracing": (
+        "GET",
+        "baggage,sentry-trace,traceparent,tracestate",
+        ["baggage", "sentry-trace", "traceparent", "tracestate"],
+    ),
 }
 
 
