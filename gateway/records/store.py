@@ -174,12 +174,14 @@ class RecordStore:
     # --- consent records -----------------------------------------------------------------------
 
     async def consent_proof(
-        self, consent_id: str, public_key: str | None = None
+        self, consent_id: str, public_key: str | None = None, *, account: str | None = None
     ) -> tuple[StoredConsent, ...]:
         """Every record of one visitor's consent id, oldest first: the history of their choice."""
         query = select(consent_records).where(consent_records.c.consent_id == consent_id)
         if public_key is not None:
             query = query.where(consent_records.c.public_key == public_key)
+        if account is not None:
+            query = query.where(consent_records.c.account == account)
         query = query.order_by(consent_records.c.received_at, consent_records.c.record_id)
         async with self.reading() as conn:
             return tuple(stored_consent(row) for row in await conn.execute(query))
