@@ -17,10 +17,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.web.static_files import static_dir
+from gateway.web.assets import load_assets
 
 CONFIG = {"categories": ["necessary", "analytics", "marketing"], "policy_version": "1"}
-SCRIPT = gzip.compress((static_dir() / "consent.js").read_bytes(), 9)
+# The same bytes the gateway serves, compressed once at start as the gateway does.
+SCRIPT = gzip.compress(load_assets()["consent"].body, 9)
 ETAG = '"' + hashlib.sha256(SCRIPT).hexdigest()[:16] + '"'
 
 

@@ -224,7 +224,18 @@ class Path_:
 
 
 def load(wrk: str, base: str, path: Path_, pid: int, args: argparse.Namespace) -> Result:
-    cmd = [*pin(1), wrk, "-t1", f"-c{args.connections}", "--latency", "-s", str(path.script)]
+    # The rights form's script keeps the form token it read between two requests: one Lua state
+    # (one wrk thread) per connection, so no connection sends another's single-use token.
+    threads = args.connections if path.script.name == "rights_post.lua" else 1
+    cmd = [
+        *pin(1),
+        wrk,
+        f"-t{threads}",
+        f"-c{args.connections}",
+        "--latency",
+        "-s",
+        str(path.script),
+    ]
     env = {**os.environ, "BENCH_ORIGIN": ORIGIN, **path.env}
     subprocess.run([*cmd, "-d2s", base + path.url], check=True, capture_output=True, env=env)
     before = cpu_seconds(pid)

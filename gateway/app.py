@@ -26,6 +26,7 @@ from gateway.console import page as console_page
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
 from gateway.oauth import routes as oauth_routes
+from gateway.records.api import routes as records_api
 from gateway.rights import api as rights_api
 from gateway.services import open_services
 from gateway.settings import Settings
@@ -53,6 +54,8 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *openapi.routes(),
         *private_keys.routes(),
         *oauth_routes.routes(settings),
+        # After the API's forwarders: a family with an upstream goes there instead.
+        *records_api.routes(),
         *console_api.routes(),
         *console_page.routes(),
     ]

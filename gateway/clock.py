@@ -23,3 +23,8 @@ def system_clock() -> float:
 def utc(at: float) -> datetime:
     """A clock reading as an aware UTC datetime, to the second."""
     return datetime.fromtimestamp(int(at), UTC)
+
+
+def now_utc() -> datetime:
+    """The system clock as an aware UTC datetime, with its fraction of a second."""
+    return datetime.fromtimestamp(system_clock(), UTC)

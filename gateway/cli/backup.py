@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
 from gateway.cli.keys import KeyCommandError, _run, actor, every_page
+from gateway.clock import system_clock
 from gateway.keys.audit import AuditEvent, AuditLog
 from gateway.keys.model import ApiKey
 from gateway.keys.store import KeyStore
@@ -46,7 +46,7 @@ async def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
         document = {
             "format": FORMAT,
             "version": VERSION,
-            "exported_at": time.time(),
+            "exported_at": system_clock(),
             "keys": [key.to_json() for key in keys],
         }
         text = json.dumps(document, indent=1, sort_keys=True) + "\n"
@@ -90,7 +90,7 @@ async def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         for key in keys:
             await store.put(key)
             await audit.record(
-                AuditEvent(time.time(), key.public_key, key.account, "imported", who)
+                AuditEvent(system_clock(), key.public_key, key.account, "imported", who)
             )
         replaced = f", {len(existing)} replaced" if existing else ""
         print(f"imported {len(keys)} keys{replaced}", file=sys.stderr)

@@ -19,7 +19,6 @@ import errno
 import signal
 import socket
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -28,6 +27,7 @@ from typing import Any, Literal
 import uvicorn
 
 from gateway.cli.demo_site import DemoSite, create_site_app
+from gateway.clock import system_clock
 from gateway.keys.model import ApiKey, create_key
 from gateway.keys.origins import parse_rule
 from gateway.keys.store import FileKeyStore, KeyStore
@@ -127,7 +127,7 @@ async def demo_key(store: KeyStore, site_origin: str) -> tuple[ApiKey, bool]:
     for key in found:
         if key.active and key.name == DEMO_NAME:
             if key.origins != (site_origin,):
-                key = replace(key, origins=(site_origin,), updated_at=time.time())
+                key = replace(key, origins=(site_origin,), updated_at=system_clock())
                 await store.put(key)
             return key, False
     new = create_key(DEMO_ACCOUNT, DEMO_NAME, (site_origin,))

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from gateway.clock import system_clock
 from gateway.errors import GatewayError
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import AuditLog, open_audit_log
@@ -211,7 +212,7 @@ async def cmd_create(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(store: KeyStore, audit: AuditLog) -> int:
         account, fields = validate_create(payload)
-        new = await key_admin.create(store, audit, account, fields, actor(), time.time())
+        new = await key_admin.create(store, audit, account, fields, actor(), system_clock())
         print_key(new.key, args.json, {"private_key": new.private_key} if args.json else None)
         _secret_notice(new.private_key, args.json)
         return 0
@@ -262,7 +263,7 @@ async def cmd_update(args: argparse.Namespace, settings: Settings) -> int:
         key = await key_admin.load_key(store, args.public_key)
         fields = validate_update(payload)
         print_key(
-            await key_admin.update(store, audit, key, fields, actor(), time.time()), args.json
+            await key_admin.update(store, audit, key, fields, actor(), system_clock()), args.json
         )
         return 0
 
@@ -276,7 +277,7 @@ async def cmd_roll(args: argparse.Namespace, settings: Settings) -> int:
 
     async def run(store: KeyStore, audit: AuditLog) -> int:
         key = await key_admin.load_key(store, args.public_key)
-        now = time.time()
+        now = system_clock()
         new = await key_admin.roll(store, audit, key, grace, actor(), now)
         expires = now + grace
         print_key(
@@ -300,7 +301,7 @@ async def cmd_roll(args: argparse.Namespace, settings: Settings) -> int:
 async def cmd_revoke(args: argparse.Namespace, settings: Settings) -> int:
     async def run(store: KeyStore, audit: AuditLog) -> int:
         key = await key_admin.load_key(store, args.public_key)
-        print_key(await key_admin.revoke(store, audit, key, actor(), time.time()), args.json)
+        print_key(await key_admin.revoke(store, audit, key, actor(), system_clock()), args.json)
         return 0
 
     return await _run(settings, run)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from typing import Any
 
+from gateway.clock import system_clock
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import DeliveryQueue
 from gateway.delivery.sinks import SERVICES, build_sinks, each_sink
@@ -98,7 +98,7 @@ async def cmd_dead(args: argparse.Namespace, settings: Settings) -> int:
         if args.json:
             print(json.dumps([asdict(e) for e in entries]))
             return 0
-        now = time.time()
+        now = system_clock()
         for e in entries:
             print(
                 f"{e.service:8} {e.dead_id}  record {e.record_id}  attempts {e.attempts}  "

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gateway.clock import system_clock
 from gateway.consent.config import parse_config
 from gateway.errors import GatewayError, InvalidPayload
 from gateway.keys import changes as key_admin
@@ -118,7 +118,7 @@ async def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
     used = await load_config(args, settings)
     timing = Timing(timeout=args.timeout, idle=min(5.0, args.timeout), wait=args.wait)
     observations = await scan(url, Options(args.pages, timing, args.browser))
-    report = scan_report.build(observations, used, time.time())
+    report = scan_report.build(observations, used, system_clock())
     saved = scan_report.save(report, settings.data_dir)
     if args.json:
         print(json.dumps(report.to_json(), indent=2))

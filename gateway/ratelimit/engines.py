@@ -18,7 +18,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -34,6 +33,8 @@ from limits.storage import storage_from_string
 from redis import exceptions as redis_errors
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
+
+from gateway.clock import system_clock
 
 # At most this many checks of one process talk to Redis at once through ``limits`` (each holds one
 # pooled connection at a time), so a burst queues here instead of opening a connection per request.
@@ -192,7 +193,7 @@ class LimitsEngine:
                     refused.add(i)
                     break
         states = []
-        now = time.time()
+        now = system_clock()
         for i, w in enumerate(windows):
             stats = await self.strategy.get_window_stats(w.item, *w.identity)
             reset_after = max(0, math.ceil(stats.reset_time - now))

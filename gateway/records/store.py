@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, rights
@@ -61,9 +62,7 @@ class NewConsent:
 class RecordStore:
     """Reads and writes the record tables through one async engine (owned by the caller)."""
 
-    def __init__(
-        self, engine: AsyncEngine, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
-    ) -> None:
+    def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
         self.clock = clock
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
@@ -175,12 +174,14 @@ class RecordStore:
     # --- consent records -----------------------------------------------------------------------
 
     async def consent_proof(
-        self, consent_id: str, public_key: str | None = None
+        self, consent_id: str, public_key: str | None = None, *, account: str | None = None
     ) -> tuple[StoredConsent, ...]:
         """Every record of one visitor's consent id, oldest first: the history of their choice."""
         query = select(consent_records).where(consent_records.c.consent_id == consent_id)
         if public_key is not None:
             query = query.where(consent_records.c.public_key == public_key)
+        if account is not None:
+            query = query.where(consent_records.c.account == account)
         query = query.order_by(consent_records.c.received_at, consent_records.c.record_id)
         async with self.reading() as conn:
             return tuple(stored_consent(row) for row in await conn.execute(query))

@@ -1,0 +1,116 @@
+"""The records API in the OpenAPI document (``GET /openapi.json``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.oauth.api_auth import API_PREFIX
+from gateway.records.model import ACTIONS, STATUSES
+from gateway.records.store import MAX_PAGE
+from gateway.web import openapi
+
+SECURITY: list[dict[str, list[str]]] = [{"bearerToken": []}, {"privateKey": []}]
+ERRORS = (401, 403, 404, 422, 429, 503)
+
+
+def _query(name: str, description: str, **schema: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string", **schema},
+    }
+
+
+def _path(name: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+KEY = _query("key", "only this public key (of the caller's account)")
+CONSENT_FILTERS = [
+    _query("from", "received at or after (date, or date and time; UTC)"),
+    _query("to", "received before (a date alone includes that day)"),
+    KEY,
+    _query("action", "one action", enum=list(ACTIONS)),
+    _query("category", "records that opted in to this category"),
+    _query("origin", "records sent from this origin"),
+]
+PAGING = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE, "default": 100},
+    },
+    _query("cursor", "next_cursor of the previous page"),
+]
+RIGHTS_FILTERS = [
+    _query("status", "one status", enum=list(STATUSES)),
+    _query("type", "one request type"),
+    _query("due_before", "due before this date", format="date"),
+    _query("overdue", "open and past due", enum=["true", "false"]),
+    KEY,
+]
+
+
+def _op(summary: str, params: list[Any], errors: tuple[int, ...] = ERRORS) -> dict[str, Any]:
+    return openapi.operation(
+        summary, "200", params=params, errors=errors, tags=("records",), security=SECURITY
+    )
+
+
+def register() -> None:
+    export = _op(
+        "Export consent records (CSV with a header row, or JSON lines), streamed",
+        [*CONSENT_FILTERS, _query("format", "csv (default) or jsonl", enum=["csv", "jsonl"])],
+    )
+    export["responses"]["200"]["content"] = {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/x-ndjson": {"schema": {"type": "string"}},
+    }
+    change = _op("Change a rights request's status", [_path("reference")], (*ERRORS, 409))
+    change["requestBody"] = {
+        "required": True,
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": ["status"],
+                    "properties": {
+                        "status": {"type": "string", "enum": list(STATUSES)},
+                        "note": {"type": "string", "maxLength": 2000},
+                    },
+                    "additionalProperties": False,
+                }
+            }
+        },
+    }
+    paths = {
+        "/consents": {"get": _op("List consent records, newest first", CONSENT_FILTERS + PAGING)},
+        "/consents/export": {"get": export},
+        "/consents/stats": {
+            "get": _op(
+                "Per day and key: records per action, opt-in rate per category",
+                [
+                    _query("from", "first day (default: 29 days before to)", format="date"),
+                    _query("to", "last day, included (default: today, UTC)", format="date"),
+                    KEY,
+                ],
+            )
+        },
+        "/consents/{consent_id}": {
+            "get": _op(
+                "Proof of one visitor's consent: every choice, oldest first", [_path("consent_id")]
+            )
+        },
+        "/rights-requests": {
+            "get": _op("List rights requests, newest first", RIGHTS_FILTERS + PAGING)
+        },
+        "/rights-requests/{reference}": {
+            "get": _op("One rights request and its history", [_path("reference")]),
+            "patch": change,
+        },
+    }
+    for path, methods in paths.items():
+        openapi.describe(API_PREFIX + path, methods)

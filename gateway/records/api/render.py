@@ -1,0 +1,115 @@
+"""The JSON (and CSV) shapes of stored records, as the API answers them."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from gateway.records.model import (
+    ACTIONS,
+    DayStats,
+    RightsEvent,
+    StoredConsent,
+    StoredRightsRequest,
+)
+
+CSV_COLUMNS = (
+    "record_id",
+    "consent_id",
+    "public_key",
+    "action",
+    "categories",
+    "services",
+    "policy_version",
+    "language",
+    "gpc",
+    "origin",
+    "page_url",
+    "given_at",
+    "received_at",
+    "ip_truncated",
+    "user_agent",
+    "receipt",
+)
+
+
+def _when(at: datetime | date | None) -> str | None:
+    return None if at is None else at.isoformat()
+
+
+def consent(record: StoredConsent) -> dict[str, Any]:
+    return {
+        "record_id": record.record_id,
+        "consent_id": record.consent_id,
+        "public_key": record.public_key,
+        "action": record.action,
+        "categories": dict(record.categories),
+        "services": dict(record.services),
+        "policy_version": record.policy_version,
+        "language": record.language,
+        "gpc": record.gpc,
+        "origin": record.origin,
+        "page_url": record.page_url,
+        "given_at": _when(record.given_at),
+        "received_at": _when(record.received_at),
+        "ip_truncated": record.ip_truncated,
+        "user_agent": record.user_agent,
+        "receipt": record.receipt,
+    }
+
+
+def consent_csv_row(record: StoredConsent) -> list[str]:
+    """One CSV row; the category and service choices as compact JSON objects."""
+    data = consent(record)
+    cells: list[str] = []
+    for column in CSV_COLUMNS:
+        value = data[column]
+        if isinstance(value, dict):
+            cells.append(json.dumps(value, separators=(",", ":"), sort_keys=True))
+        elif isinstance(value, bool):
+            cells.append("true" if value else "false")
+        else:
+            cells.append("" if value is None else str(value))
+    return cells
+
+
+def day_stats(row: DayStats) -> dict[str, Any]:
+    return {
+        "day": row.day.isoformat(),
+        "public_key": row.public_key,
+        "records": row.records,
+        "actions": {action: getattr(row, action) for action in ACTIONS},
+        "categories": {
+            name: {"records": c.records, "granted": c.granted, "opt_in_rate": c.opt_in_rate}
+            for name, c in sorted(row.categories.items())
+        },
+    }
+
+
+def rights_request(request: StoredRightsRequest) -> dict[str, Any]:
+    return {
+        "reference": request.reference,
+        "public_key": request.public_key,
+        "type": request.type,
+        "status": request.status,
+        "email": request.email,
+        "identity": dict(request.identity),
+        "message": request.message,
+        "language": request.language,
+        "law": request.law,
+        "origin": request.origin,
+        "received_at": _when(request.received_at),
+        "due_at": _when(request.due_at),
+        "closed_at": _when(request.closed_at),
+    }
+
+
+def rights_event(event: RightsEvent) -> dict[str, Any]:
+    return {
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "actor": event.actor,
+        "note": event.note,
+        "at": _when(event.at),
+    }

@@ -1,0 +1,12 @@
+"""Every route of the records API, in one list for the app."""
+
+from __future__ import annotations
+
+from starlette.routing import Route
+
+from gateway.records.api import consents, describe, rights
+
+
+def routes() -> list[Route]:
+    describe.register()
+    return [*consents.routes(), *rights.routes()]
