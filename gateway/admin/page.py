@@ -22,7 +22,7 @@ PAGE_DIR = static_dir() / "admin"
 
 def routes(directory: Path = PAGE_DIR) -> list[Route]:
     """Routes for the page, its files read now (the page changes only with a release)."""
-    return page_routes("/admin", directory, ("index.html", "admin.js", "admin.css"))
+    return page_routes("/admin", directory, ("index.html", "admin.js"))
 
 
 _PAGE = {

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
+from gateway.web.static_files import static_dir
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -28,6 +29,8 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
+# What every such page shares (its stylesheet), served under each page's own prefix.
+SHARED_DIR = static_dir() / "pages"
 MEDIA = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -37,15 +40,14 @@ MEDIA = {
 
 def page_routes(prefix: str, directory: Path, names: tuple[str, ...]) -> list[Route]:
     """``prefix`` redirecting to ``prefix/``, which serves ``index.html``, and
-    ``prefix/{file}`` for the other ``names``; the files are read now (they change only with a
-    release)."""
+    ``prefix/{file}`` for the other ``names`` and the pages' shared ``base.css``; the files are
+    read now (they change only with a release)."""
+    paths = {name: directory / name for name in names}
+    paths["base.css"] = SHARED_DIR / "base.css"
     files = {
-        ("" if name == "index.html" else name): (
-            (directory / name).read_bytes(),
-            MEDIA[Path(name).suffix],
-        )
-        for name in names
-        if (directory / name).is_file()
+        ("" if name == "index.html" else name): (path.read_bytes(), MEDIA[path.suffix])
+        for name, path in paths.items()
+        if path.is_file()
     }
 
     async def serve(request: Request) -> Response:
