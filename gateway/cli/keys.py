@@ -16,13 +16,13 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from gateway.cli.stores import open_key_store
 from gateway.clock import system_clock
 from gateway.errors import GatewayError
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.model import SCOPES, ApiKey
-from gateway.keys.redis_store import RedisKeyStore
-from gateway.keys.store import FileKeyStore, KeyStore
+from gateway.keys.store import KeyStore
 from gateway.keys.validation import validate_create, validate_update
 from gateway.settings import Settings
 
@@ -140,23 +140,11 @@ def _payload(args: argparse.Namespace) -> dict[str, Any]:
 
 
 async def _run(settings: Settings, fn: Run) -> int:
-    client = None
-    store: KeyStore
-    if settings.redis_url is None:
-        store = FileKeyStore(settings.data_dir)
-    else:
-        from gateway import redis_client
-
-        client = redis_client.connect(settings)
-        store = RedisKeyStore(client)
-    try:
-        return await fn(store, open_audit_log(settings, client))
-    except GatewayError as exc:
-        raise KeyCommandError(describe_problem(exc)) from None
-    finally:
-        await store.close()
-        if client is not None:
-            await client.aclose()
+    async with open_key_store(settings) as (store, client):
+        try:
+            return await fn(store, open_audit_log(settings, client))
+        except GatewayError as exc:
+            raise KeyCommandError(describe_problem(exc)) from None
 
 
 def describe_problem(exc: GatewayError) -> str:

@@ -16,12 +16,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from gateway.cli.stores import open_key_store
 from gateway.clock import system_clock
 from gateway.consent.config import parse_config
 from gateway.errors import GatewayError, InvalidPayload
 from gateway.keys import changes as key_admin
-from gateway.keys.redis_store import RedisKeyStore
-from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.scanner import report as scan_report
 from gateway.scanner.crawl import Timing, origin_of
 from gateway.scanner.model import ScanError
@@ -90,23 +89,11 @@ def _parsed(raw: dict[str, Any] | None) -> Any:
 
 
 async def _read_key(settings: Settings, public_key: str) -> Any:
-    client = None
-    store: KeyStore
-    if settings.redis_url is None:
-        store = FileKeyStore(settings.data_dir)
-    else:
-        from gateway import redis_client
-
-        client = redis_client.connect(settings)
-        store = RedisKeyStore(client)
-    try:
-        return await key_admin.load_key(store, public_key)
-    except GatewayError as exc:
-        raise ScanError(f"{exc.detail} [{exc.code}]") from None
-    finally:
-        await store.close()
-        if client is not None:
-            await client.aclose()
+    async with open_key_store(settings) as (store, _client):
+        try:
+            return await key_admin.load_key(store, public_key)
+        except GatewayError as exc:
+            raise ScanError(f"{exc.detail} [{exc.code}]") from None
 
 
 async def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
