@@ -36,6 +36,7 @@ from gateway.web.access import AccessMiddleware
 from gateway.web.ports import OperatorPort
 from gateway.web.redact import route_template
 from gateway.web.tracing import Tracing, otlp_provider, traced_app
+from gateway.webhooks.api import routes as webhooks_api
 
 if TYPE_CHECKING:
     from opentelemetry.sdk.trace import TracerProvider
@@ -56,6 +57,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *oauth_routes.routes(settings),
         # After the API's forwarders: a family with an upstream goes there instead.
         *records_api.routes(),
+        *webhooks_api.routes(),
         *console_api.routes(),
         *console_page.routes(),
     ]

@@ -33,6 +33,7 @@ from gateway.mail.mailer import Mailer, open_mailer
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
+from gateway.records.events import announce_due_soon
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
@@ -41,6 +42,7 @@ from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.metrics import Metrics
 from gateway.web.tracing import Tracing
+from gateway.webhooks.runtime import Webhooks, open_webhooks
 
 log = logging.getLogger("gateway")
 
@@ -67,6 +69,8 @@ class Services:
     redis: aioredis.Redis | None = None
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
     records: RecordStore | None = None
+    # Webhook endpoints and their worker; beside the records store, in its database.
+    webhooks: Webhooks | None = None
     delivery: DeliveryHandle | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
@@ -140,6 +144,9 @@ async def open_services(
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         oauth.sign_in = ConsoleSignIn(accounts, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
+        webhooks = open_records_webhooks(settings, records, lambda: services.clock())
+        if webhooks is not None:
+            stack.push_async_callback(webhooks.close)
         services = Services(
             settings=settings,
             store=store,
@@ -157,6 +164,7 @@ async def open_services(
             accounts=accounts,
             redis=client,
             records=records,
+            webhooks=webhooks,
             tracing=tracing,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
@@ -176,6 +184,21 @@ async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
     return RecordStore(engine)
+
+
+def open_records_webhooks(
+    settings: Settings, records: RecordStore | None, clock: Clock
+) -> Webhooks | None:
+    """The webhooks beside the records store, its worker started; None without a store."""
+    if records is None:
+        return None
+    store = records
+    days = settings.webhook_overdue_soon_days
+    webhooks = open_webhooks(
+        settings, store.engine, clock=clock, jobs=[lambda: announce_due_soon(store, days)]
+    )
+    store.on_queued = webhooks.queued
+    return webhooks
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:

@@ -20,6 +20,7 @@ from starlette.datastructures import Secret
 from gateway.durable import create_once
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
+from gateway.webhook_settings import WebhookSettings
 
 ENV_PREFIX = "GATEWAY_"
 SECRET_FILE = "secret_key"
@@ -38,7 +39,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(OwnerSettings, OperationsSettings):
+class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -234,7 +235,7 @@ class Settings(OwnerSettings, OperationsSettings):
             raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
             raise SettingsError(variable, text)
-        for variable, text in self.owner_problems():
+        for variable, text in (*self.owner_problems(), *self.webhook_problems()):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")

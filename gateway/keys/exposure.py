@@ -3,7 +3,8 @@
 A private key (``sk_…``) in a widget path, a query string, or a request carrying an ``Origin``
 header has been put into a web page, where anyone can read it. The gateway refuses it, never
 answers it with CORS headers, marks the key exposed (visible to its owner), counts it, and logs the
-event with the public key only — never the secret.
+event with the public key only — never the secret. The first sighting is announced to the
+account's webhook endpoints that want ``key.exposed``.
 """
 
 from __future__ import annotations
@@ -49,7 +50,8 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
             return  # well formed but nobody's: anyone can make one, so it counts nothing
         services.metrics.private_key_exposed.labels(where=where).inc()
         log.warning("private key of %s seen in a %s; key flagged as exposed", key.public_key, where)
-        if key.exposed_at is None:
+        first_sighting = key.exposed_at is None
+        if first_sighting:
             now = services.clock()
             flagged = dataclasses.replace(key, exposed_at=now, updated_at=now)
             # Conditional: a revocation written meanwhile must not be undone by this flag.
@@ -65,7 +67,8 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
                     changes={"where": where},
                 )
             )
-        if services.settings.revoke_exposed_keys and key.active:
+        revoke = services.settings.revoke_exposed_keys and key.active
+        if revoke:
             await key_admin.revoke(
                 services.store,
                 audit_log(services),
@@ -75,6 +78,11 @@ async def report_exposed_key(services: Services, private_key: str, where: str) -
                 reason="private key exposed",
             )
             log.warning("key %s revoked: its private key was exposed", key.public_key)
+        if first_sighting and services.webhooks is not None:
+            at = key.exposed_at or services.clock()
+            await services.webhooks.key_exposed(
+                key.account, key.public_key, where, at, revoked=revoke
+            )
     except KeyChanged:
         log.warning("a private key was seen in a %s; its key changed meanwhile", where)
     except GatewayError:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import ColumnElement, select, update
 
 from gateway.errors import Conflict, InvalidPayload, NotFound
+from gateway.records.events import announce_status_change
 from gateway.records.model import CLOSED, STATUSES, TRANSITIONS, RightsFilter
 from gateway.records.tables import rights_events, rights_requests
 
@@ -93,5 +94,8 @@ async def change_status(
                     at=now,
                 )
             )
-            return
+            queued = await announce_status_change(conn, reference, current, to_status, actor, now)
+        if queued:
+            store.queued()
+        return
     raise InvalidStatusTransition("The request kept changing meanwhile; try again.")

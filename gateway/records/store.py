@@ -5,6 +5,10 @@ record delivered twice, retried by a widget, or imported again is stored once; t
 are updated in the same transaction, for the new rows only. Listings are newest first with
 keyset cursors (:mod:`gateway.records.cursor`). Database errors become
 :class:`~gateway.errors.StoreUnavailable`.
+
+The webhook events of a change (a request stored, a withdrawal, a status change) are queued in
+the change's own transaction (:mod:`gateway.records.events`); ``on_queued``, when set, is told
+after the commit so this instance's webhook worker sends them at once.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
-from gateway.records import cursor, rights
+from gateway.records import cursor, events, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.model import (
     ACTIONS,
@@ -45,6 +49,7 @@ from gateway.records.tables import (
     rights_requests,
 )
 from gateway.rights.requests import RightsRequest
+from gateway.webhooks.outbox import emit
 
 MAX_PAGE = 500
 EVERY_CONSENT = ConsentFilter()
@@ -65,6 +70,7 @@ class RecordStore:
     def __init__(self, engine: AsyncEngine, clock: Callable[[], datetime] = now_utc) -> None:
         self.engine = engine
         self.clock = clock
+        self.on_queued: Callable[[], None] | None = None
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._insert: Any = dialect.insert
 
@@ -77,6 +83,10 @@ class RecordStore:
             new_ids = await self._insert_new(conn, consent_records, "record_id", rows)
             fresh = [row for row in rows if row["record_id"] in new_ids]
             await self._roll_up(conn, fresh)
+            withdrawn = [events.consent_withdrawn(r) for r in fresh if r["action"] == "withdraw"]
+            made = await emit(conn, withdrawn)
+        if made:
+            self.queued()
         return len(new_ids)
 
     async def add_rights(self, batch: Sequence[RightsRequest]) -> int:
@@ -98,7 +108,16 @@ class RecordStore:
             ]
             if arrivals:
                 await conn.execute(rights_events.insert(), arrivals)
+            created = [events.rights_created(r) for r in rows if r["reference"] in new_refs]
+            made = await emit(conn, created)
+        if made:
+            self.queued()
         return len(new_refs)
+
+    def queued(self) -> None:
+        """Webhook deliveries were committed: wake this instance's worker."""
+        if self.on_queued is not None:
+            self.on_queued()
 
     async def _insert_new(
         self, conn: AsyncConnection, table: Table, key: str, rows: list[dict[str, Any]]

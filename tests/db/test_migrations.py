@@ -12,11 +12,15 @@ from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
 from gateway.db.migrate import current, downgrade, upgrade
 from gateway.records import tables
+from gateway.records.store import RecordStore
+from gateway.webhooks.store import WebhookStore
 from tests.conftest import Database
 from tests.support.records import consent, new, open_store
 
-# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts).
-HEAD = "0002_accounts"
+# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
+# 0003_webhooks: gateway.webhooks).
+HEAD = "0003_webhooks"
+PREVIOUS = "0002_accounts"
 ACCOUNT_TABLES = {
     "accounts",
     "people",
@@ -26,6 +30,7 @@ ACCOUNT_TABLES = {
     "password_resets",
     "console_sessions",
 }
+WEBHOOK_TABLES = {"webhook_endpoints", "webhook_messages", "webhook_deliveries", "webhook_attempts"}
 RECORD_TABLES = {
     "consent_records",
     "consent_daily",
@@ -57,7 +62,7 @@ def test_an_empty_database_migrates_to_exactly_the_declared_schema(database: Dat
         await upgrade(database.url)
         assert await current(database.url) == HEAD
         names, differences = await schema(database.url)
-        assert names == RECORD_TABLES | ACCOUNT_TABLES
+        assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES
         assert differences == []
         # A second run (another instance starting) finds nothing to do.
         await upgrade(database.url)
@@ -96,5 +101,36 @@ def test_instances_starting_together_migrate_once(database: Database) -> None:
         await asyncio.gather(*(upgrade(database.url) for _ in range(3)))
         assert await current(database.url) == HEAD
         assert (await schema(database.url))[1] == []
+
+    database.run(scenario())
+
+
+def test_a_database_of_the_previous_release_gains_the_webhook_tables(database: Database) -> None:
+    async def scenario() -> None:
+        await upgrade(database.url, PREVIOUS)
+        assert (await schema(database.url))[0] == RECORD_TABLES | ACCOUNT_TABLES
+        engine = create_engine(database.url)
+        try:
+            store = RecordStore(engine)
+            # Written by the previous release, before there was any webhook table.
+            assert await store.add_consents([new(consent(1))]) == 1
+            await upgrade(database.url)
+            assert await current(database.url) == HEAD
+            names, differences = await schema(database.url)
+            assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES
+            assert differences == []
+            # What was there is still there, and the new tables work beside it.
+            assert await store.count_consents() == 1
+            hooks = WebhookStore(engine)
+            made = await hooks.create(
+                "acct-1", "https://hooks.example/in", ["key.exposed"], "", True
+            )
+            assert [e.id for e in await hooks.endpoints("acct-1")] == [made.id]
+            # And back down to the previous release: the webhook tables go, the records stay.
+            await downgrade(database.url, PREVIOUS)
+            assert (await schema(database.url))[0] == RECORD_TABLES | ACCOUNT_TABLES
+            assert await store.count_consents() == 1
+        finally:
+            await engine.dispose()
 
     database.run(scenario())

@@ -18,6 +18,7 @@ CORE = {
     "settings",
     "operations",
     "owner_settings",
+    "webhook_settings",
     "errors",
     "problems",
     "signing",
@@ -44,9 +45,21 @@ ALLOWED: dict[str, set[str]] = {
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
     "console": {"web", "keys", "accounts"},
     # Alembic's env.py loads every room's tables, to compare them with the database.
-    "db": {"records.tables", "accounts.tables"},
-    # The records store keeps the widgets' typed records.
-    "records": {"db", "consent.records", "rights.requests", "delivery.envelope"},
+    "db": {"records.tables", "accounts.tables", "webhooks.tables"},
+    # The records store keeps the widgets' typed records; the webhook events of its changes go
+    # into the webhook outbox in the change's own transaction (never lost, never premature).
+    "records": {
+        "db",
+        "consent.records",
+        "rights.requests",
+        "delivery.envelope",
+        "webhooks.outbox",
+        "webhooks.model",
+    },
+    # Webhook endpoints, their outbox and workers, in the records store's database.
+    "webhooks": {"db"},
+    # The webhooks API rides on the OAuth2 API's route wrapper, like the records API.
+    "webhooks.api": {"webhooks", "oauth.api_auth", "web"},
     # The site owner's API over the store rides on the OAuth2 API's route wrapper.
     "records.api": {"records", "oauth.api_auth", "web"},
     # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
@@ -58,9 +71,19 @@ ALLOWED: dict[str, set[str]] = {
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.
-ROUTE_ROOMS = {"web", "keys", "consent", "rights", "admin", "oauth", "console", "records.api"}
+ROUTE_ROOMS = {
+    "web",
+    "keys",
+    "consent",
+    "rights",
+    "admin",
+    "oauth",
+    "console",
+    "records.api",
+    "webhooks.api",
+}
 # Packages inside a room that are rooms of their own, with their own rule.
-SUB_ROOMS = {"records.api"}
+SUB_ROOMS = {"records.api", "webhooks.api"}
 MAX_LINES = 400
 
 

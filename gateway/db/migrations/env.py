@@ -12,9 +12,10 @@ from gateway.accounts.tables import accounts as accounts_table
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
 from gateway.records.tables import consent_records
+from gateway.webhooks.tables import webhook_endpoints
 
 # Every table must be declared before autogenerate compares them with the database.
-DECLARED = (accounts_table, consent_records)
+DECLARED = (accounts_table, consent_records, webhook_endpoints)
 
 config = context.config
 
