@@ -25,7 +25,7 @@ from gateway.webhooks.model import (
     RIGHTS_STATUS_CHANGED,
     Event,
 )
-from gateway.webhooks.outbox import emit, when
+from gateway.webhooks.outbox import emit, lock_for_writing, when
 
 if TYPE_CHECKING:
     from gateway.records.store import RecordStore
@@ -133,6 +133,7 @@ async def announce_due_soon(store: RecordStore, days: int) -> int:
     if not events:
         return 0
     async with store.writing() as conn:
+        await lock_for_writing(conn)
         made = await emit(conn, events)
     if made:
         store.queued()

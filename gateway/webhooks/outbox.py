@@ -7,6 +7,8 @@ for a change that rolled back. It writes one message per event that some enabled
 the account wants, and one pending delivery per such endpoint; the workers
 (:mod:`gateway.webhooks.dispatcher`) take it from there.
 
+A transaction of its own (not one that already wrote) calls :func:`lock_for_writing` first.
+
 The body is the Standard Webhooks payload: ``{"type", "timestamp", "data"}``, compact JSON, kept
 as text so every attempt signs and sends the same bytes.
 """
@@ -19,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import false, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -38,6 +40,19 @@ def when(at: datetime) -> str:
 def body_of(event: Event) -> str:
     payload = {"type": event.type, "timestamp": when(event.at), "data": dict(event.data)}
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+
+
+async def lock_for_writing(conn: AsyncConnection) -> None:
+    """Take SQLite's write lock now, in a transaction that would otherwise read first.
+
+    A WAL transaction that reads and then writes cannot wait for the lock: when another writer
+    committed in between, its write fails at once ("database is locked"). A write that changes
+    nothing takes the lock (waiting the busy timeout) before anything is read. PostgreSQL needs
+    nothing of the kind.
+    """
+    if conn.dialect.name == "sqlite":
+        t = webhook_endpoints
+        await conn.execute(update(t).where(false()).values(enabled=t.c.enabled))
 
 
 async def subscribers(conn: AsyncConnection, accounts: Sequence[str]) -> dict[str, list[Any]]:

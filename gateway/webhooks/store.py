@@ -213,6 +213,7 @@ class WebhookStore:
         """Queue ``events`` in a transaction of their own (for changes outside the records
         store, such as a key's exposure); the deliveries made."""
         async with self.writing() as conn:
+            await outbox.lock_for_writing(conn)
             return await outbox.emit(conn, events)
 
     async def send_test(self, account: str, endpoint_id: str) -> Delivery:
@@ -225,6 +226,7 @@ class WebhookStore:
             self.clock(),
         )
         async with self.writing() as conn:
+            await outbox.lock_for_writing(conn)
             made = await outbox.emit(conn, [event], only_endpoint=endpoint.id)
         if not made:
             raise Conflict("A disabled endpoint receives no test event; enable it first.")
