@@ -1,9 +1,10 @@
 """One attempt to deliver a message to an endpoint: resolve, check, connect, post, classify.
 
 The host is resolved for every attempt and each address checked against the URL policy
-(:mod:`gateway.webhooks.urls`); the request goes to the first checked address, with the host name
-kept for ``Host`` and for TLS (SNI and certificate), so DNS cannot move it elsewhere meanwhile.
-Only the status code of the answer is read: its body is never read, kept or logged.
+(:mod:`gateway.webhooks.urls`); the request goes to a checked address (the next one when a
+connection is refused), with the host name kept for ``Host`` and for TLS (SNI and certificate),
+so DNS cannot move it elsewhere meanwhile. Only the status code of the answer is read: its body
+is never read, kept or logged.
 """
 
 from __future__ import annotations
@@ -50,25 +51,32 @@ async def attempt(
         # The address is no longer one the policy allows (or does not resolve right now):
         # retried, since DNS may come back; dead after the last attempt like any failure.
         return Result(RETRY, took(), error="address_refused")
-    url = httpx.URL(endpoint.url).copy_with(host=str(addresses[0]))
     headers: Mapping[str, str] = {
         **signature.headers(claimed.message_id, now, claimed.body, endpoint.secrets_at(now)),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
         "Host": httpx.URL(endpoint.url).netloc.decode("ascii"),
     }
-    try:
+    response: httpx.Response | None = None
+    for index, address in enumerate(addresses):
         request = client.build_request(
             "POST",
-            url,
+            httpx.URL(endpoint.url).copy_with(host=str(address)),
             content=claimed.body.encode(),
             headers=headers,
             extensions={"sni_hostname": target.host},
         )
-        response = await client.send(request, stream=True)
-        await response.aclose()  # the body is not read: it may hold anything
-    except (httpx.HTTPError, OSError) as exc:
-        return Result(RETRY, took(), error=_error_class(exc))
+        try:
+            response = await client.send(request, stream=True)
+            await response.aclose()  # the body is not read: it may hold anything
+            break
+        except httpx.ConnectError as exc:
+            if index == len(addresses) - 1:
+                return Result(RETRY, took(), error=_error_class(exc))
+            # Nothing was sent: the host's next address (IPv4 after IPv6, say) may answer.
+        except (httpx.HTTPError, OSError) as exc:
+            return Result(RETRY, took(), error=_error_class(exc))
+    assert response is not None
     status = response.status_code
     if 200 <= status < 300:
         return Result(DELIVERED, took(), status)
