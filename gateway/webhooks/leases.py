@@ -44,11 +44,13 @@ async def claim(store: WebhookStore, limit: int, lease: float) -> list[Claimed]:
     token = secrets.token_hex(16)
     d, e = webhook_deliveries, webhook_endpoints
     free = or_(d.c.lease_until.is_(None), d.c.lease_until < now)
-    due = (
+    candidates = (
         select(d.c.id)
         .join(e, e.c.id == d.c.endpoint_id)
         .where(d.c.status == PENDING, d.c.next_attempt_at <= now, free, e.c.enabled.is_(True))
-        .order_by(d.c.next_attempt_at)
+    )
+    due = (
+        candidates.order_by(d.c.next_attempt_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=d)
     )
@@ -58,6 +60,10 @@ async def claim(store: WebhookStore, limit: int, lease: float) -> list[Claimed]:
         .values(lease_owner=token, lease_until=now + timedelta(seconds=lease))
         .returning(d.c.id)
     )
+    # A read first: an idle outbox costs no write (and takes no SQLite write lock) per poll.
+    async with store.reading() as conn:
+        if (await conn.execute(candidates.limit(1))).first() is None:
+            return []
     async with store.writing() as conn:
         ids = list((await conn.execute(statement)).scalars())
         if not ids:

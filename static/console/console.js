@@ -101,6 +101,7 @@
     $("detail").hidden = true;
     loadKeys();
     loadMembers();
+    loadWebhooks();
   }
 
   /* Keys */
@@ -160,6 +161,61 @@
     var done = function () { var t = b.textContent; b.textContent = "Copied"; setTimeout(function () { b.textContent = t; }, 1500); status("Copied."); };
     if (navigator.clipboard && window.isSecureContext) return navigator.clipboard.writeText(text).then(done, function () { status("Copy failed: select the text and copy it.", true); });
     status("Select the text and copy it (the clipboard is not available here).", true);
+  }
+
+  /* Webhooks */
+
+  function stamp(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+
+  function loadWebhooks() {
+    return api("GET", accountPath() + "/webhooks").then(function (r) {
+      var box = $("webhooks"); box.textContent = "";
+      if (!r.ok) { $("no-webhooks").hidden = true; return; }
+      $("no-webhooks").hidden = r.data.endpoints.length > 0;
+      r.data.endpoints.forEach(function (ep) { box.appendChild(webhookView(ep)); });
+    });
+  }
+
+  function webhookView(ep) {
+    var wrap = el("section", undefined, "webhook");
+    wrap.setAttribute("data-endpoint", ep.id);
+    wrap.appendChild(el("h3")).appendChild(el("code", ep.url));
+    wrap.appendChild(el("p", (ep.description ? ep.description + " · " : "") + (ep.enabled ? "enabled" : "disabled") + " · " + ep.events.join(", ")));
+    var path = accountPath() + "/webhooks/" + encodeURIComponent(ep.id);
+    if (canChangeKeys() && ep.enabled) {
+      wrap.appendChild(button("Send test event", "Send a test event to " + ep.url, function () {
+        api("POST", path + "/test").then(function (d) {
+          status(d.ok ? "Test event queued." : d.data.detail, !d.ok);
+          if (d.ok) setTimeout(loadWebhooks, 1000);
+        });
+      }));
+    }
+    var table = el("table", undefined, "deliveries");
+    var cap = el("caption", "Recent deliveries"); table.appendChild(cap);
+    var head = table.appendChild(el("thead")).appendChild(el("tr"));
+    ["Event", "Status", "Attempts", "Last answer", "Queued", ""].forEach(function (t) { var th = el("th", t); th.scope = "col"; head.appendChild(th); });
+    var body = table.appendChild(el("tbody"));
+    ep.deliveries.forEach(function (d) {
+      var tr = el("tr"); tr.setAttribute("data-delivery", d.id);
+      tr.appendChild(el("td")).appendChild(el("code", d.event_type));
+      tr.appendChild(el("td")).appendChild(el("span", d.status, "badge " + d.status));
+      tr.appendChild(el("td", String(d.history.length)));
+      tr.appendChild(el("td", d.last_status_code ? "HTTP " + d.last_status_code : (d.last_error || "")));
+      tr.appendChild(el("td", stamp(d.created_at)));
+      var cell = tr.appendChild(el("td"));
+      if (canChangeKeys() && d.status !== "pending") {
+        cell.appendChild(button("Replay", "Replay the " + d.event_type + " delivery", function () {
+          api("POST", path + "/deliveries/" + encodeURIComponent(d.id) + "/replay").then(function (x) {
+            status(x.ok ? "Delivery queued again." : x.data.detail, !x.ok);
+            if (x.ok) setTimeout(loadWebhooks, 1000);
+          });
+        }));
+      }
+      body.appendChild(tr);
+    });
+    if (!ep.deliveries.length) wrap.appendChild(el("p", "Nothing sent yet."));
+    else wrap.appendChild(table);
+    return wrap;
   }
 
   /* Members */

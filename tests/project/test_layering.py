@@ -43,7 +43,15 @@ ALLOWED: dict[str, set[str]] = {
     "admin": {"web", "keys", "ratelimit", "accounts"},
     # People, sessions and roles; keys are changed only through keys.changes.
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
-    "console": {"web", "keys", "accounts"},
+    # The console shows an account's webhook endpoints and deliveries as the webhooks API does.
+    "console": {
+        "web",
+        "keys",
+        "accounts",
+        "webhooks.store",
+        "webhooks.runtime",
+        "webhooks.api.render",
+    },
     # Alembic's env.py loads every room's tables, to compare them with the database.
     "db": {"records.tables", "accounts.tables", "webhooks.tables"},
     # The records store keeps the widgets' typed records; the webhook events of its changes go
