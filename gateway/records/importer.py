@@ -4,7 +4,8 @@ Each line is a consent record (``"type": "consent"``) or a rights request
 (``"kind": "rights_request"``). Lines are stored in batches, idempotently, so a file imported
 twice, or one that overlaps records the ``database`` sink already stored, adds each record once.
 A torn last line (a crash mid-write) or a line that is not a record is counted and skipped;
-nothing about its content is printed.
+nothing about its content is printed. Imported records are history: they queue no webhook
+events.
 """
 
 from __future__ import annotations
@@ -47,10 +48,10 @@ async def import_jsonl(store: RecordStore, path: Path) -> ImportResult:
     async def flush() -> None:
         nonlocal consents_added, rights_added
         if consents:
-            consents_added += await store.add_consents(consents)
+            consents_added += await store.add_consents(consents, announce=False)
             consents.clear()
         if requests:
-            rights_added += await store.add_rights(requests)
+            rights_added += await store.add_rights(requests, announce=False)
             requests.clear()
 
     for data in _objects(path):

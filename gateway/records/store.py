@@ -76,21 +76,27 @@ class RecordStore:
 
     # --- writing -------------------------------------------------------------------------------
 
-    async def add_consents(self, batch: Sequence[NewConsent]) -> int:
-        """Store every record not stored yet, in one transaction; how many were new."""
+    async def add_consents(self, batch: Sequence[NewConsent], *, announce: bool = True) -> int:
+        """Store every record not stored yet, in one transaction; how many were new.
+
+        ``announce`` queues the webhook events of new withdrawals (an import of old records
+        does not)."""
         rows = list({c.record.record_id: consent_row(c.record, c.receipt) for c in batch}.values())
         async with self.writing() as conn:
             new_ids = await self._insert_new(conn, consent_records, "record_id", rows)
             fresh = [row for row in rows if row["record_id"] in new_ids]
             await self._roll_up(conn, fresh)
-            withdrawn = [events.consent_withdrawn(r) for r in fresh if r["action"] == "withdraw"]
+            withdrawn = [
+                events.consent_withdrawn(r) for r in fresh if announce and r["action"] == "withdraw"
+            ]
             made = await emit(conn, withdrawn)
         if made:
             self.queued()
         return len(new_ids)
 
-    async def add_rights(self, batch: Sequence[RightsRequest]) -> int:
-        """Store every request not stored yet (status ``received``), in one transaction."""
+    async def add_rights(self, batch: Sequence[RightsRequest], *, announce: bool = True) -> int:
+        """Store every request not stored yet (status ``received``), in one transaction;
+        ``announce`` queues their ``rights_request.created`` events."""
         rows = list({r.reference: rights_row(r) for r in batch}.values())
         async with self.writing() as conn:
             new_refs = await self._insert_new(conn, rights_requests, "reference", rows)
@@ -108,7 +114,9 @@ class RecordStore:
             ]
             if arrivals:
                 await conn.execute(rights_events.insert(), arrivals)
-            created = [events.rights_created(r) for r in rows if r["reference"] in new_refs]
+            created = [
+                events.rights_created(r) for r in rows if announce and r["reference"] in new_refs
+            ]
             made = await emit(conn, created)
         if made:
             self.queued()
