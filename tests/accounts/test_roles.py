@@ -35,6 +35,20 @@ class World:
         assert r.status_code == 201, r.text
         return str(r.json()["public_key"])
 
+    def endpoint(self) -> tuple[str, str]:
+        """A webhook endpoint of the account, and a delivery to it still pending."""
+        hooks = self.console.services.webhooks
+        assert hooks is not None
+
+        async def make() -> tuple[str, str]:
+            made = await hooks.store.create(
+                self.account, "https://h.example/", ["key.exposed"], "", True
+            )
+            sent = await hooks.store.send_test(self.account, made.id)
+            return made.id, sent.id
+
+        return self.console.client.portal.call(make)  # type: ignore[union-attr]
+
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
@@ -63,6 +77,15 @@ def fixed(method: str, path: str, body: dict[str, Any] | None = None) -> Request
 
 def on_new_key(method: str, suffix: str, body: dict[str, Any] | None = None) -> Request:
     return lambda w: (method, f"/console/api/accounts/{w.account}/keys/{w.key()}{suffix}", body)
+
+
+def on_endpoint(method: str, suffix: str) -> Request:
+    def make(w: World) -> tuple[str, str, dict[str, Any] | None]:
+        endpoint, delivery = w.endpoint()
+        rest = suffix.format(delivery=delivery)
+        return method, f"/console/api/accounts/{w.account}/webhooks/{endpoint}{rest}", None
+
+    return make
 
 
 def fresh_member(w: World) -> tuple[str, str, dict[str, Any] | None]:
@@ -99,6 +122,14 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("key-roll", on_new_key("POST", "/roll", {"grace_seconds": 60}), KEY_CHANGE),
     ("key-revoke", on_new_key("POST", "/revoke"), KEY_CHANGE),
     ("key-audit", on_new_key("GET", "/audit"), READ),
+    ("webhooks", fixed("GET", A + "/webhooks"), READ),
+    ("webhook-test", on_endpoint("POST", "/test"), (202, 202, 403, 404, 401)),
+    # The delivery is still pending: replaying it is a conflict, past the role check.
+    (
+        "webhook-replay",
+        on_endpoint("POST", "/deliveries/{delivery}/replay"),
+        (409, 409, 403, 404, 401),
+    ),
 ]
 
 
@@ -136,10 +167,12 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
         for _, make, _ in CASES
         if make is not fresh_member
     }
-    normalised = {
-        "/".join("{public_key}" if part.startswith("pk_") else part for part in p.split("/"))
-        for p in table
-    }
+    placeholders = {"pk_": "{public_key}", "ep_": "{endpoint_id}", "dlv_": "{delivery_id}"}
+
+    def general(part: str) -> str:
+        return next((v for k, v in placeholders.items() if part.startswith(k)), part)
+
+    normalised = {"/".join(general(part) for part in p.split("/")) for p in table}
     assert walked - normalised - {"/console/api/accounts/{account}/members/{person}"} == set()
 
 
