@@ -290,7 +290,7 @@ class RecordStore:
         return stored_rights(row)
 
     async def rights_history(self, reference: str) -> tuple[RightsEvent, ...]:
-        """The request's status changes, oldest first."""
+        """The request's history, oldest first: status changes, extension, pauses, messages."""
         query = (
             select(rights_events)
             .where(rights_events.c.reference == reference)
@@ -299,7 +299,7 @@ class RecordStore:
         async with self.reading() as conn:
             rows = list(await conn.execute(query))
         return tuple(
-            RightsEvent(r.reference, r.from_status, r.to_status, r.actor, r.note, r.at)
+            RightsEvent(r.reference, r.from_status, r.to_status, r.actor, r.note, r.at, r.kind)
             for r in rows
         )
 
