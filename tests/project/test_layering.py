@@ -38,7 +38,8 @@ ALLOWED: dict[str, set[str]] = {
     "keys": {"web", "consent.config", "rights.config"},
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
-    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail"},
+    # The form's answer shows the due date by the same per-law rules the records store keeps.
+    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail", "records.deadlines"},
     "admin": {"web", "keys", "ratelimit", "accounts"},
     # People, sessions and roles; keys are changed only through keys.changes.
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
