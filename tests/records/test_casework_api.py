@@ -19,7 +19,6 @@ from tests.gwclient import client_for, settings_for, stored_key
 from tests.oauth.helpers import client_credentials
 from tests.records.test_api import RIGHTS_CONFIG, WIDGET, Site, key_of_account, problem
 
-
 FILED = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)
 
 
