@@ -30,9 +30,12 @@ from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
+from gateway.records.jobs import RecordsJobs
+from gateway.records.notices import OwnerNotice, OwnerNotices
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
@@ -159,6 +162,8 @@ async def open_services(
             records=records,
             tracing=tracing,
         )
+        if records is not None:
+            await start_records_jobs(services, records, stack)
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
         services.delivery = start_delivery(sinks, secrets, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
@@ -176,6 +181,25 @@ async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
     return RecordStore(engine)
+
+
+async def start_records_jobs(
+    services: Services, records: RecordStore, stack: contextlib.AsyncExitStack
+) -> None:
+    """The owners' e-mails about rights requests, and the periodic purge and due-soon check."""
+    console = f"{services.settings.public_url.rstrip('/')}/console/"
+
+    async def send(notice: OwnerNotice) -> None:
+        members = await services.accounts.store.members(notice.request.account)
+        for owner in (m for m in members if m.role == "owner"):
+            mail = Mail(to=owner.email, subject=notice.subject(), text=notice.text(console))
+            await services.mailer.send(mail)
+
+    notices = OwnerNotices(records, send)
+    records.on_new_rights = notices.arrived
+    jobs = RecordsJobs(records, services.settings.records_jobs_interval, notices.catch_up)
+    jobs.start()
+    stack.push_async_callback(jobs.stop)
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:
