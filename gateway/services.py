@@ -71,6 +71,8 @@ class Services:
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
     records: RecordStore | None = None
     delivery: DeliveryHandle | None = None
+    # The records store's periodic jobs (retention purge, due-soon e-mails), where there is one.
+    records_jobs: RecordsJobs | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -200,6 +202,7 @@ async def start_records_jobs(
     jobs = RecordsJobs(records, services.settings.records_jobs_interval, notices.catch_up)
     jobs.start()
     stack.push_async_callback(jobs.stop)
+    services.records_jobs = jobs
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:
