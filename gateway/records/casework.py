@@ -10,6 +10,7 @@ paused the due date shown is computed for the day it is read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -159,7 +160,10 @@ async def add_message(store: RecordStore, reference: str, *, author: str, body: 
 _CLOCK = ("status", "extended_at", "paused_at", "paused_days")
 
 
-async def _change(store: RecordStore, reference: str, actor: str, plan: Any) -> None:
+Plan = Callable[[StoredRightsRequest, datetime], "_Plan"]
+
+
+async def _change(store: RecordStore, reference: str, actor: str, plan: Plan) -> None:
     """Read, decide with ``plan``, write if the clock's columns are still as read, with its
     event; retried when someone else changed them meanwhile."""
     t = rights_requests
@@ -168,7 +172,7 @@ async def _change(store: RecordStore, reference: str, actor: str, plan: Any) -> 
         if found.status in CLOSED or found.anonymised_at is not None:
             raise RequestClosed(f"The request is {found.status}; its deadline no longer runs.")
         now = store.clock()
-        decided: _Plan = plan(found, now)
+        decided = plan(found, now)
         guards = [t.c.reference == reference]
         for column in _CLOCK:
             value = getattr(found, column)
