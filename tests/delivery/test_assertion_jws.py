@@ -43,6 +43,17 @@ RECORD = envelope(
 )
 BODY = RECORD.wire()
 SECRET = "legacy-secret-0123456789abcdef0123456789"
+CONSENT = json.dumps(
+    {
+        "consent_id": "consent-jws-0001",
+        "action": "accept_all",
+        "categories": {"necessary": True},
+        "policy_version": "1",
+        "language": "en",
+        "gpc": False,
+        "page_url": SITE + "/shop",
+    }
+)
 
 
 def signer_for(*keys: SigningKey, legacy: bool = False) -> AssertionSigner:
@@ -168,23 +179,14 @@ def test_a_receiving_service_on_loopback_checks_deliveries_with_the_gateway_jwks
         with ServerThread(service_a, port=port_a), ServerThread(service_b, port=port_b) as b:
             answer = httpx.post(
                 f"{gateway.url}/v1/{key.key.public_key}/consent",
-                content=json.dumps(
-                    {
-                        "consent_id": "consent-jws-0001",
-                        "action": "accept_all",
-                        "categories": {"necessary": True},
-                        "policy_version": "1",
-                        "language": "en",
-                        "gpc": False,
-                        "page_url": SITE + "/shop",
-                    }
-                ),
+                content=CONSENT,
                 headers={"Origin": SITE, "Content-Type": "text/plain"},
             )
             assert answer.status_code == 201, answer.text
             record_id = answer.json()["record_id"]
             run_sync(wait_until(lambda: service_a.stored == [record_id]))
             headers, body = next(s for s in service_a.seen if s[0].get("idempotency-key"))
+            assert LEGACY_HEADER.lower() not in headers  # no shared secret anywhere
             replayed = httpx.post(
                 b.url + "/records",
                 content=body,
@@ -197,3 +199,30 @@ def test_a_receiving_service_on_loopback_checks_deliveries_with_the_gateway_jwks
             assert replayed.status_code == 401
             assert "another service" in replayed.json()["detail"]
             assert service_b.stored == []
+
+
+def test_with_the_legacy_setting_deliveries_also_carry_the_shared_secret_form(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    port = free_port()
+    settings = settings_for(
+        data_dir,
+        consent_sink=f"http://127.0.0.1:{port}/records",
+        delivery_backoff=0.05,
+        assertion_legacy_hmac=True,
+    )
+    key = stored_key(settings)
+    with ServerThread(create_app(settings)) as gateway:
+        service = Receiver(gateway_jwks(gateway.url), tmp_path / "service.db")
+        with ServerThread(service, port=port):
+            answer = httpx.post(
+                f"{gateway.url}/v1/{key.key.public_key}/consent",
+                content=CONSENT,
+                headers={"Origin": SITE, "Content-Type": "text/plain"},
+            )
+            assert answer.status_code == 201, answer.text
+            run_sync(wait_until(lambda: len(service.stored) == 1))
+    headers, body = next(s for s in service.seen if s[0].get("idempotency-key"))
+    secrets = list(settings.signing_secrets())
+    legacy = verify_assertion(headers[LEGACY_HEADER.lower()], secrets, max_age=60, body=body)
+    assert legacy.record_id == answer.json()["record_id"] == headers["idempotency-key"]
