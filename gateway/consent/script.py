@@ -32,7 +32,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.consent.api import rendered_config
+from gateway.consent import config as consent_config
+from gateway.consent.api import load_config, rendered_config
 from gateway.errors import (
     AccountSuspended,
     GatewayError,
@@ -88,16 +89,21 @@ def routes() -> list[Route]:
     def render(services: Services, cached: CachedKey, lang: str | None) -> Rendered:
         widget = assets.served_assets()["consent"]
         key = cached.key
-        found = rendered.get((key.public_key, key.updated_at, lang or "", widget.digest))
+        # Kept per language picked, not per value sent: a made-up ?lang= costs a lookup, and
+        # there are only as many renderings per key version as the languages it speaks.
+        parsed = load_config(services, key)
+        picked = consent_config.pick_language(parsed, consent_config.parse_languages(lang))
+        cache_key = (key.public_key, key.updated_at, picked, widget.digest)
+        found = rendered.get(cache_key)
         if found is None:
-            config, config_etag = rendered_config(services, key, lang)
+            config, config_etag = rendered_config(services, key, picked)
             inline = '{"key":' + json.dumps(key.public_key) + ',"config":' + config.decode() + "}"
             body = widget.called_with(inline)
             tag = hashlib.sha256(f"{widget.digest}{config_etag}".encode()).hexdigest()[:20]
             found = (body, gzip.compress(body, compresslevel=6, mtime=0), f'"{tag}"')
             if len(rendered) >= _CACHE_SIZE:
                 rendered.clear()
-            rendered[(key.public_key, key.updated_at, lang or "", widget.digest)] = found
+            rendered[cache_key] = found
         return found
 
     async def serve(request: Request) -> Response:
@@ -105,8 +111,7 @@ def routes() -> list[Route]:
         try:
             cached = await load_key(request, services)
             check_script_request(request, cached)
-            lang = request.query_params.get("lang")
-            body, compressed, etag = render(services, cached, lang[:200] if lang else None)
+            body, compressed, etag = render(services, cached, request.query_params.get("lang"))
         except GatewayError as exc:
             services.metrics.error(exc.code)
             services.metrics.answered("consent", exc.status)

@@ -62,6 +62,14 @@ def test_the_script_is_the_widget_called_with_the_keys_config(gw: Gw) -> None:
     assert r.headers["x-content-type-options"] == "nosniff"
 
 
+def test_the_first_language_the_key_speaks_is_carried(gw: Gw) -> None:
+    listed = gw.client.get(gw.url + "?lang=tlh,pt-BR,en")
+    config = inline_config(listed.content)["config"]
+    assert isinstance(config, dict) and config["lang"] == "pt-BR"
+    # The same script as for the language alone: one rendering per language, whatever is sent.
+    assert listed.content == gw.client.get(gw.url + "?lang=pt-br").content
+
+
 def test_without_a_language_it_carries_the_keys_default_language(gw: Gw) -> None:
     gw.put(
         dataclasses.replace(
