@@ -82,8 +82,12 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
     cache_key = (key.public_key, key.updated_at, wanted)
     found = cache.get(cache_key)
     if found is None:
-        body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
-        found = (body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+        resolved = consent_config.resolve(load_config(services, key), list(wanted))
+        # The digest of exactly what the visitor is shown (version, language, texts, categories):
+        # the widget sends it back in each record, as the proof of what the choice was made on.
+        digest = hashlib.sha256(_dumps(resolved)).hexdigest()[:20]
+        body = _dumps({**resolved, "digest": digest})
+        found = (body, f'"{digest}"')
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         cache[cache_key] = found
@@ -221,6 +225,7 @@ openapi.describe(
                     "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
                     "given_at": {"type": "string", "format": "date-time"},
                     "record_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                    "config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
                 },
             },
             errors=(401, 403, 413, 415, 422, 429, 503),

@@ -54,6 +54,7 @@ class StoredConsent:
     ip_truncated: str
     user_agent: str
     receipt: str | None
+    config_digest: str | None = None  # which config and texts the visitor was shown
 
 
 @dataclass(frozen=True)

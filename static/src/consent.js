@@ -242,7 +242,7 @@ function recordOf(current, action) {
     page_url: location.origin + location.pathname,
     given_at: new Date(current.given * 1000).toISOString(),
     // the same on every retry, so the gateway gives a resent record the same id
-    record_key: randomId() };
+    record_key: randomId(), config_digest: config.digest };
   forEach(config.categories, function (category) {
     record.categories[category.id] = accepted(current.categories, category.id);
     forEach(category.services, function (service) {

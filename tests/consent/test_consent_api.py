@@ -172,3 +172,17 @@ def test_records_are_limited_per_key_and_ip_with_the_key_override(gw: Gw) -> Non
     statuses = [gw.post(choice()).status_code for _ in range(4)]
     assert statuses == [201, 201, 201, 429]
     assert len(gw.records()) == 3
+
+
+def test_a_record_carries_the_digest_of_the_config_answer_the_visitor_was_shown(gw: Gw) -> None:
+    shown = gw.client.get(f"/v1/{gw.pk}/consent/config?lang=fr", headers={"Origin": SITE})
+    digest = shown.json()["digest"]
+    assert shown.headers["etag"] == f'"{digest}"'
+    other = gw.client.get(f"/v1/{gw.pk}/consent/config?lang=de", headers={"Origin": SITE})
+    assert other.json()["digest"] != digest  # other texts, another digest
+    assert gw.post(choice(config_digest=digest)).status_code == 201
+    [record] = gw.records()
+    assert record["config_digest"] == digest
+    refused = gw.post(choice(config_digest="not-a-digest"))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "config_digest"

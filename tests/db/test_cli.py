@@ -33,9 +33,9 @@ def test_upgrade_then_current(
     assert main(["db", "current"]) == 0
     assert "never migrated" in capsys.readouterr().out
     assert main(["db", "upgrade"]) == 0
-    assert "at revision 0002_accounts" in capsys.readouterr().out
+    assert "at revision 0003_consent_config_digest" in capsys.readouterr().out
     assert main(["db", "current"]) == 0
-    assert capsys.readouterr().out.strip() == "0002_accounts"
+    assert capsys.readouterr().out.strip() == "0003_consent_config_digest"
 
 
 def test_import_jsonl_adds_each_record_once_and_counts_what_it_skipped(

@@ -15,8 +15,9 @@ from gateway.records import tables
 from tests.conftest import Database
 from tests.support.records import consent, new, open_store
 
-# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts).
-HEAD = "0002_accounts"
+# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts); 0003 adds the
+# consent records' config digest.
+HEAD = "0003_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
     "people",

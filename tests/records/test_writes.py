@@ -144,3 +144,23 @@ def test_a_malformed_record_is_refused_before_the_database(
                 await sink.write(half)
 
     database.run(scenario())
+
+
+def test_the_digest_of_the_config_shown_is_kept_and_older_records_have_none(
+    database: Database,
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            sink = DatabaseSink("consent", store)
+            await sink.write(consent(8, config_digest="0123456789abcdef0123").envelope())
+            # A record from before the widget sent the digest (a file import, say) lacks the field.
+            old = consent(9).envelope()
+            body = {k: v for k, v in old.body.items() if k != "config_digest"}
+            await sink.write(replace(old, body=body))
+            await sink.close()
+            [shown] = await store.consent_proof(consent(8).consent_id)
+            assert shown.config_digest == "0123456789abcdef0123"
+            [older] = await store.consent_proof(consent(9).consent_id)
+            assert older.config_digest is None
+
+    database.run(scenario())

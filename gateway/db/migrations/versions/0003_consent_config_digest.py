@@ -1,0 +1,27 @@
+"""consent records: the digest of the config answer the visitor was shown.
+
+Revision ID: 0003_consent_config_digest
+Revises: 0002_accounts
+Create Date: 2026-12-02
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0003_consent_config_digest"
+down_revision: str | None = "0002_accounts"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Nullable: records from before the widget sent it, and from widgets cached since, have none.
+    op.add_column("consent_records", sa.Column("config_digest", sa.String(64), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("consent_records", "config_digest")
