@@ -105,6 +105,7 @@ class DayStats:
     custom: int
     withdraw: int
     categories: Mapping[str, CategoryStats] = field(default_factory=dict)
+    shown: int = 0  # banners shown to visitors without a choice
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,8 @@ consent_daily = Table(
     Column("reject_all", Integer, nullable=False),
     Column("custom", Integer, nullable=False),
     Column("withdraw", Integer, nullable=False),
+    # How often the banner was shown to a visitor without a choice (the widget's impressions).
+    Column("shown", Integer, nullable=False, server_default="0"),
     Index(None, "public_key", "day"),
 )
 

@@ -311,6 +311,15 @@ function sendPending(force) {
   after(after(sent, onAnswer), null, function () { finish(true); });
 }
 
+// Once per page view, when the banner asks a visitor who has not chosen: the site's "banners shown"
+var shownReported = false;
+function reportShown() {
+  if (shownReported) return;
+  shownReported = true;
+  var options = { method: "POST", body: toJson({ config_digest: config.digest }), credentials: "omit", keepalive: true };
+  attempt(function () { after(fetchNow(gateway + "/v1/" + publicKey + "/consent/shown", options), null, function () {}); });
+}
+
 // --- the UI, in a Shadow DOM ------------------------------------------------------------------------
 function mount() {
   if (host || !document.body) return;
@@ -458,7 +467,7 @@ function ready(fresh) {
   config = fresh;
   writeStored(CONFIG_KEY, fresh);
   choice = readChoice(fresh);
-  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else open("banner");
+  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else { open("banner"); reportShown(); }
   sendPending(true);
   if (pendingAccept) api.accept(pendingAccept);
   if (pendingShow) open("preferences");

@@ -13,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.clock import utc
 from gateway.keys.model import NewKey, revoke_key
 from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
@@ -186,3 +187,26 @@ def test_a_record_carries_the_digest_of_the_config_answer_the_visitor_was_shown(
     refused = gw.post(choice(config_digest="not-a-digest"))
     assert refused.status_code == 422
     assert refused.json()["errors"][0]["field"] == "config_digest"
+
+
+def test_each_banner_shown_is_counted_into_the_days_stats(gw: Gw) -> None:
+    services = gw.client.app.state.services  # type: ignore[attr-defined]
+    url = f"/v1/{gw.pk}/consent/shown"
+    headers = {"Origin": SITE, "Content-Type": "text/plain;charset=UTF-8"}
+    for body in ('{"config_digest": "0123456789abcdef0123"}', "{}", "{}"):
+        r = gw.client.post(url, content=body, headers=headers)
+        assert r.status_code == 204 and r.headers["access-control-allow-origin"] == SITE
+    assert gw.post(choice()).status_code == 201
+    bad = gw.client.post(
+        url, content='{"config_digest": "x", "email": "a@b.example"}', headers=headers
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"config_digest", "email"}
+    other_site = gw.client.post(
+        url, content="{}", headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert other_site.status_code == 403
+    gw.client.portal.call(services.impressions.flush)
+    today = services.clock()
+    [day] = gw.client.portal.call(services.records.stats, utc(today).date(), utc(today).date())
+    assert (day.public_key, day.shown, day.records) == (gw.pk, 3, 1)

@@ -81,6 +81,7 @@ def day_stats(row: DayStats) -> dict[str, Any]:
         "day": row.day.isoformat(),
         "public_key": row.public_key,
         "records": row.records,
+        "banners_shown": row.shown,
         "actions": {action: getattr(row, action) for action in ACTIONS},
         "categories": {
             name: {"records": c.records, "granted": c.granted, "opt_in_rate": c.opt_in_rate}

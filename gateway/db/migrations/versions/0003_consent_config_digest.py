@@ -1,4 +1,4 @@
-"""consent records: the digest of the config answer the visitor was shown.
+"""consent records: the digest of the config answer the visitor was shown; banners shown per day.
 
 Revision ID: 0003_consent_config_digest
 Revises: 0002_accounts
@@ -21,7 +21,14 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     # Nullable: records from before the widget sent it, and from widgets cached since, have none.
     op.add_column("consent_records", sa.Column("config_digest", sa.String(64), nullable=True))
+    op.add_column(
+        "consent_daily", sa.Column("shown", sa.Integer(), nullable=False, server_default="0")
+    )
 
 
 def downgrade() -> None:
-    op.drop_column("consent_records", "config_digest")
+    # In batch mode: SQLite before 3.35 cannot drop a column in place.
+    with op.batch_alter_table("consent_daily") as batch:
+        batch.drop_column("shown")
+    with op.batch_alter_table("consent_records") as batch:
+        batch.drop_column("config_digest")
