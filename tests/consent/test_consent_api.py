@@ -14,9 +14,13 @@ from starlette.testclient import TestClient
 
 from gateway.app import create_app
 from gateway.clock import utc
+from gateway.db.engine import records_url
 from gateway.keys.model import NewKey, revoke_key
 from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
+from tests.support.aio import run as run_async
+from tests.support.records import open_store
+from tests.support.wait import poll
 
 PEER = ("198.51.100.23", 40000)
 
@@ -210,3 +214,33 @@ def test_each_banner_shown_is_counted_into_the_days_stats(gw: Gw) -> None:
     today = services.clock()
     [day] = gw.client.portal.call(services.records.stats, utc(today).date(), utc(today).date())
     assert (day.public_key, day.shown, day.records) == (gw.pk, 3, 1)
+
+
+def test_banners_shown_are_written_on_their_own_and_at_shutdown(data_dir: Path) -> None:
+    runs = make(data_dir)
+    gw = next(runs)
+    services = gw.client.app.state.services  # type: ignore[attr-defined]
+    services.impressions.interval = 0.0  # every count is due: the first write happens on its own
+    headers = {"Origin": SITE, "Content-Type": "text/plain;charset=UTF-8"}
+    url = f"/v1/{gw.pk}/consent/shown"
+    today = utc(services.clock()).date()
+
+    def stored() -> int:
+        days = gw.client.portal.call(services.records.stats, today, today)
+        return days[0].shown if days else 0
+
+    assert gw.client.post(url, content="{}", headers=headers).status_code == 204
+    poll(lambda: stored() == 1)
+    services.impressions.interval = 3600.0  # the next ones wait: only the shutdown writes them
+    for _ in range(2):
+        assert gw.client.post(url, content="{}", headers=headers).status_code == 204
+    assert stored() == 1
+    with pytest.raises(StopIteration):
+        next(runs)  # the gateway stops
+
+    async def shown() -> int:
+        async with open_store(str(records_url(gw.settings))) as store:
+            [day] = await store.stats(today, today)
+            return day.shown
+
+    assert run_async(shown()) == 3
