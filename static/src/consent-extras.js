@@ -89,14 +89,15 @@ function cookieRows(service) {
       cell("td", cookie.purpose) + cell("td", cookie.duration) + "</tr>";
   }), "");
 }
+var tables = 0; // for ids unique in the page: the heading names its table
 function renderTable(category) {
-  var words = texts();
+  var words = texts(), id = "wg-cookies-" + ++tables;
   var head = join(map([words.cookie_service, words.cookie_name, words.cookie_provider, words.cookie_purpose,
     words.cookie_duration], function (text) { return cell("th", text, ' scope="col"'); }), "");
   var rows = join(map(category.services, cookieRows), "");
   return '<section class="wg-cookie-category" data-category="' + escapeHtml(category.id) + '">' +
-    cell("h3", category.title) + cell("p", category.description) +
-    (rows ? '<table class="wg-cookie-table">' + cell("caption", category.title) + "<thead><tr>" + head +
+    cell("h3", category.title, ' id="' + id + '"') + cell("p", category.description) +
+    (rows ? '<table class="wg-cookie-table" aria-labelledby="' + id + '"><thead><tr>' + head +
       "</tr></thead><tbody>" + rows + "</tbody></table>" : "") + "</section>";
 }
 function renderTables() {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,6 +19,8 @@ from tests.browser.conftest import Gateway, Site
 from tests.browser.test_consent_widget import collect_csp_violations, records, strict_csp
 
 pytestmark = pytest.mark.browser
+
+IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 YOUTUBE = {
     "id": "youtube",
@@ -91,6 +94,8 @@ def test_a_blocked_video_shows_a_placeholder_in_its_box_and_loads_once(
     assert box is not None and (box["width"], box["height"]) == (564, 319)
     assert page.locator("iframe").get_attribute("src") is None
     expect(page.get_by_role("dialog", name="We value your privacy")).to_be_visible()
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.locator(".wg-embed-placeholder").screenshot(path=str(IMG / "consent-placeholder.png"))
 
     held.get_by_role("button", name="Load once").click()
     expect(page.frame_locator("iframe").locator("#player")).to_have_text("video player")
@@ -145,7 +150,13 @@ def test_the_cookie_table_renders_the_configured_cookies_in_the_visitors_languag
 ) -> None:
     configure(gateway)
     body = "<h2>Cookies</h2><div data-wg-cookie-table>Enable JavaScript to see the cookies.</div>"
-    page.goto(fresh_site.add("/cookies", page_html(gateway.snippet("consent"), body, lang="fr")))
+    # The policy page's own styles: the table comes without any
+    style = (
+        "<style>body{font:15px system-ui}table{border-collapse:collapse}"
+        "th,td{border:1px solid #ccc;padding:4px 8px;text-align:start}</style>"
+    )
+    script = style + gateway.snippet("consent")
+    page.goto(fresh_site.add("/cookies", page_html(script, body, lang="fr")))
     marketing = page.get_by_role("table", name="Marketing")
     expect(marketing).to_be_visible()
     headers = marketing.get_by_role("columnheader").all_inner_texts()
@@ -166,6 +177,9 @@ def test_the_cookie_table_renders_the_configured_cookies_in_the_visitors_languag
     expect(analytics.get_by_role("cell", name="13 months")).to_be_visible()
     assert page.locator("[data-wg-cookie-table]").get_attribute("lang") == "fr"
     expect(page.get_by_text("Enable JavaScript")).to_have_count(0)
+    page.get_by_role("button", name="Tout refuser").click()  # the banner out of the picture
+    IMG.mkdir(parents=True, exist_ok=True)
+    page.locator("[data-wg-cookie-table]").screenshot(path=str(IMG / "cookie-table.png"))
     # Strictly necessary cookies have a table only when declared; the category is still named.
     expect(page.locator("[data-wg-cookie-table] h3").first).to_be_visible()
 
