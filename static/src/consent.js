@@ -187,11 +187,13 @@ function loadExtras() {
   extrasLoaded = true;
   namespace.consentHost = { config: function () { return config; }, allowed: function (element) { return !!choice && allowed(element); },
     release: release, allow: guarded(allowService) };
-  var tag = document.createElement("script");
-  tag.src = gateway + EXTRAS_PATH;
-  // under a nonce-based CSP the widget's own nonce is passed on ('strict-dynamic' needs none)
-  if (script.nonce) tag.nonce = script.nonce;
-  document.head.appendChild(tag);
+  attempt(function () {
+    var tag = document.createElement("script");
+    tag.src = gateway + EXTRAS_PATH;
+    // under a nonce-based CSP the widget's own nonce is passed on ('strict-dynamic' needs none)
+    if (script.nonce) tag.nonce = script.nonce;
+    (document.head || document.documentElement).appendChild(tag);
+  });
 }
 // "Always allow <service>": the visitor's choice so far, plus that service and its category
 function allowService(categoryId, serviceId) {
