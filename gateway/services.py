@@ -19,6 +19,7 @@ from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
+from gateway.consent.impressions import Impressions
 from gateway.db import migrate
 from gateway.db.engine import create_engine, records_url
 from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
@@ -86,6 +87,8 @@ class Services:
     )
     tracing: Tracing = field(default_factory=Tracing)
     version: str = __version__
+    # Banners shown to visitors without a choice, added to the records store's daily rollups.
+    impressions: Impressions = field(default_factory=lambda: Impressions(None, system_clock))
 
     async def delivery_statuses(self) -> list[QueueStatus]:
         """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
@@ -173,6 +176,10 @@ async def open_services(
             records=records,
             tracing=tracing,
         )
+        services.impressions = Impressions(
+            records.add_shown if records is not None else None, lambda: services.clock()
+        )
+        stack.push_async_callback(services.impressions.close)
         if records is not None:
             await start_records_jobs(services, records, stack)
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.

@@ -11,7 +11,7 @@ hand-edited file, say).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -23,14 +23,18 @@ from gateway.records.deadlines import Deadline
 from gateway.records.model import RECEIVED, StoredConsent, StoredRightsRequest
 from gateway.rights.requests import RightsRequest, Submission, normalise_email
 
-_CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord))
+_CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord) if f.default is MISSING)
+# Fields later releases added: records written before them (files, imports) lack them.
+_CONSENT_OPTIONAL = {f.name: f.default for f in fields(ConsentRecord) if f.default is not MISSING}
 _TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_type", "message")
 
 
 def consent_record(data: Mapping[str, Any]) -> ConsentRecord:
     """A consent sink record (its JSON form) as the typed record."""
     try:
-        record = ConsentRecord(**{name: data[name] for name in _CONSENT_FIELDS})
+        given = {name: data[name] for name in _CONSENT_FIELDS}
+        given |= {name: data.get(name, default) for name, default in _CONSENT_OPTIONAL.items()}
+        record = ConsentRecord(**given)
     except KeyError as exc:
         raise InvalidPayload(f"A consent record lacks the field {exc.args[0]!r}.") from None
     for name in ("record_id", "consent_id", "action", "public_key", "account", "received_at"):
@@ -85,6 +89,7 @@ def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
         "ip_truncated": record.client_ip,
         "user_agent": record.user_agent,
         "receipt": receipt,
+        "config_digest": record.config_digest,
     }
 
 
@@ -132,6 +137,7 @@ def stored_consent(row: Row[Any]) -> StoredConsent:
         ip_truncated=row.ip_truncated,
         user_agent=row.user_agent,
         receipt=row.receipt,
+        config_digest=row.config_digest,
     )
 
 

@@ -56,6 +56,7 @@ class StoredConsent:
     ip_truncated: str
     user_agent: str
     receipt: str | None
+    config_digest: str | None = None  # which config and texts the visitor was shown
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class DayStats:
     custom: int
     withdraw: int
     categories: Mapping[str, CategoryStats] = field(default_factory=dict)
+    shown: int = 0  # banners shown to visitors without a choice
 
 
 @dataclass(frozen=True)

@@ -89,6 +89,17 @@ class RecordStore:
             await self._roll_up(conn, fresh)
         return len(new_ids)
 
+    async def add_shown(self, counts: Sequence[tuple[date, str, str, int]]) -> None:
+        """Add banner impressions, ``(day, public_key, account, count)``, to the daily rollups."""
+        rows = [
+            {"day": d, "public_key": k, "account": a, "records": 0, "shown": n}
+            | dict.fromkeys(ACTIONS, 0)
+            for d, k, a, n in sorted(counts)
+        ]
+        if rows:
+            async with self.writing() as conn:
+                await self._add_counts(conn, consent_daily, ["day", "public_key"], rows)
+
     async def add_rights(self, batch: Sequence[RightsRequest]) -> int:
         """Store every request not stored yet (status ``received``), in one transaction."""
         rows = list({r.reference: rights_row(r) for r in batch}.values())
@@ -284,6 +295,7 @@ class RecordStore:
                 custom=row.custom,
                 withdraw=row.withdraw,
                 categories=per_category.get((row.day, row.public_key), {}),
+                shown=row.shown,
             )
             for row in day_rows
         ]

@@ -42,6 +42,8 @@ consent_records = Table(
     Column("ip_truncated", String(45), nullable=False),
     Column("user_agent", String(300), nullable=False),
     Column("receipt", Text),
+    # The digest of the config answer the visitor was shown (version, language and texts).
+    Column("config_digest", String(64)),
     Index(None, "consent_id", "received_at"),
     Index(None, "received_at", "record_id"),
     Index(None, "public_key", "received_at", "record_id"),
@@ -60,6 +62,8 @@ consent_daily = Table(
     Column("reject_all", Integer, nullable=False),
     Column("custom", Integer, nullable=False),
     Column("withdraw", Integer, nullable=False),
+    # How often the banner was shown to a visitor without a choice (the widget's impressions).
+    Column("shown", Integer, nullable=False, server_default="0"),
     Index(None, "public_key", "day"),
 )
 

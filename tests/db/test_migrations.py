@@ -16,8 +16,9 @@ from tests.conftest import Database
 from tests.support.records import consent, new, open_store
 
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts); 0003 adds the
-# rights workflow's deadlines, messages, notices, retention rules and job leases.
-HEAD = "0003_rights_workflow"
+# rights workflow's deadlines, messages, notices, retention rules and job leases; 0004 the consent
+# records' config digest.
+HEAD = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
     "people",

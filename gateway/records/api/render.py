@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "ip_truncated",
     "user_agent",
     "receipt",
+    "config_digest",
 )
 
 
@@ -59,6 +60,7 @@ def consent(record: StoredConsent) -> dict[str, Any]:
         "ip_truncated": record.ip_truncated,
         "user_agent": record.user_agent,
         "receipt": record.receipt,
+        "config_digest": record.config_digest,
     }
 
 
@@ -82,6 +84,7 @@ def day_stats(row: DayStats) -> dict[str, Any]:
         "day": row.day.isoformat(),
         "public_key": row.public_key,
         "records": row.records,
+        "banners_shown": row.shown,
         "actions": {action: getattr(row, action) for action in ACTIONS},
         "categories": {
             name: {"records": c.records, "granted": c.granted, "opt_in_rate": c.opt_in_rate}
