@@ -49,6 +49,7 @@ def receipt_content(record: ConsentRecord) -> dict[str, Any]:
         "origin": record.origin,
         "page_url": record.page_url,
         "received_at": record.received_at,
+        "variant": record.variant,
     }
 
 

@@ -39,6 +39,7 @@ FIELDS = frozenset(
         "page_url",
         "given_at",
         "record_key",
+        "variant",
     }
 )
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
@@ -69,6 +70,9 @@ class ConsentChoice:
     # The widget's own id for this record, the same on every retry: it makes the record id stable,
     # so a record sent again after a lost answer reaches the services under the same id.
     record_key: str | None = None
+    # The id of the geo variant the banner was shown under (None: no geo rule applied). Only the
+    # variant is kept, never the visitor's location.
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class ConsentRecord:
     received_at: str
     client_ip: str  # truncated: IPv4 /24, IPv6 /48
     user_agent: str
+    variant: str | None = None  # the geo variant applied (consent.geo), never the location
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
@@ -165,6 +170,11 @@ def parse_choice(
         problems.add(
             "record_key", rule.INVALID_FORMAT, "8-64 characters: letters, digits, '_' or '-'"
         )
+    variant = data.get("variant")
+    if variant is not None and not (
+        isinstance(variant, str) and variant in {v.id for v in config.variants}
+    ):
+        problems.add("variant", rule.NOT_AN_OPTION, "the id of one of the key's geo variants")
     problems.raise_if_any("The consent record is not valid.")
     return ConsentChoice(
         consent_id=consent_id,
@@ -177,6 +187,7 @@ def parse_choice(
         page_url=page_url,
         given_at=given_at,
         record_key=record_key,
+        variant=variant,
     )
 
 
@@ -281,7 +292,12 @@ def new_record_id(now: float | None = None) -> str:
 
 def choice_digest(choice: ConsentChoice) -> str:
     """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
-    content = {k: v for k, v in asdict(choice).items() if k != "record_key"}
+    # No variant, no field: a choice keeps the digest (and record id) earlier releases gave it.
+    content = {
+        k: v
+        for k, v in asdict(choice).items()
+        if k != "record_key" and not (k == "variant" and v is None)
+    }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -334,4 +350,5 @@ def build_record(
         received_at=received.replace("+00:00", "Z"),
         client_ip=client_ip,
         user_agent=user_agent[:MAX_USER_AGENT],
+        variant=choice.variant,
     )

@@ -29,7 +29,10 @@ _TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_ty
 def consent_record(data: Mapping[str, Any]) -> ConsentRecord:
     """A consent sink record (its JSON form) as the typed record."""
     try:
-        record = ConsentRecord(**{name: data[name] for name in _CONSENT_FIELDS})
+        # A field with a default (variant) came later: records written before it lack it.
+        record = ConsentRecord(
+            **{name: data[name] for name in _CONSENT_FIELDS if name in data or name != "variant"}
+        )
     except KeyError as exc:
         raise InvalidPayload(f"A consent record lacks the field {exc.args[0]!r}.") from None
     for name in ("record_id", "consent_id", "action", "public_key", "account", "received_at"):
@@ -72,7 +75,12 @@ def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
         "account": record.account,
         "public_key": record.public_key,
         "action": record.action,
-        "choices": {"categories": dict(record.categories), "services": dict(record.services)},
+        # The geo variant rides in the choices document: no column, no migration.
+        "choices": {
+            "categories": dict(record.categories),
+            "services": dict(record.services),
+            **({"variant": record.variant} if record.variant else {}),
+        },
         "policy_version": record.policy_version,
         "language": record.language,
         "gpc": bool(record.gpc),
@@ -127,6 +135,7 @@ def stored_consent(row: Row[Any]) -> StoredConsent:
         ip_truncated=row.ip_truncated,
         user_agent=row.user_agent,
         receipt=row.receipt,
+        variant=choices.get("variant"),
     )
 
 

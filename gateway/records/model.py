@@ -54,6 +54,7 @@ class StoredConsent:
     ip_truncated: str
     user_agent: str
     receipt: str | None
+    variant: str | None = None  # the geo variant applied (never the visitor's location)
 
 
 @dataclass(frozen=True)

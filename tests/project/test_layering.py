@@ -18,6 +18,7 @@ CORE = {
     "settings",
     "operations",
     "owner_settings",
+    "geo_settings",
     "errors",
     "problems",
     "signing",

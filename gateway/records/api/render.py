@@ -31,6 +31,7 @@ CSV_COLUMNS = (
     "ip_truncated",
     "user_agent",
     "receipt",
+    "variant",
 )
 
 
@@ -56,6 +57,7 @@ def consent(record: StoredConsent) -> dict[str, Any]:
         "ip_truncated": record.ip_truncated,
         "user_agent": record.user_agent,
         "receipt": record.receipt,
+        "variant": record.variant,
     }
 
 
