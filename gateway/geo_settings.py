@@ -42,9 +42,7 @@ class GeoSettings:
         "visitors by address when no trusted header says where they are.",
     )
 
-    def geo_problems(
-        self, trusted_proxies: Sequence[object]
-    ) -> Iterator[tuple[str, str]]:
+    def geo_problems(self, trusted_proxies: Sequence[object]) -> Iterator[tuple[str, str]]:
         """``(variable, what is wrong)`` for each location setting that cannot work."""
         for variable, name in (
             ("GEO_COUNTRY_HEADER", self.geo_country_header),

@@ -317,7 +317,6 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
     return tuple(out)
 
 
-
 def available_languages(config: ConsentConfig) -> set[str]:
     return set(BUILTIN_TEXTS) | set(config.texts)
 

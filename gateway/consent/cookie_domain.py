@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import Any
 
-from publicsuffixlist import PublicSuffixList  # type: ignore[import-untyped]
+from publicsuffixlist import PublicSuffixList
 
 from gateway import problems as rule
 from gateway.problems import Problems

@@ -38,8 +38,13 @@ MAX_REGIONS = 100
 ANYWHERE = "*"
 UNKNOWN = "unknown"
 
+
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 # ISO 3166-1 alpha-2, every assigned code.
-COUNTRIES = frozenset(
+COUNTRIES = _codes(
     """AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ
     BR BS BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO
     DZ EC EE EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU
@@ -48,22 +53,18 @@ COUNTRIES = frozenset(
     MV MW MX MY MZ NA NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW
     PY QA RE RO RS RU RW SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF
     TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA
-    ZM ZW""".split()
+    ZM ZW"""
 )
-EU = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE".split()
-)
+EU = _codes("AT BE BG HR CY CZ DK EE FI FR DE GR IE IT LV LT LU MT NL PL PT RO SK SI ES SE")
 COUNTRY_GROUPS: Mapping[str, frozenset[str]] = {"EU": EU, "EEA": EU | {"IS", "LI", "NO"}}
-US_STATES = frozenset(
+US_STATES = _codes(
     """AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH
-    NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR UM VI""".split()
+    NJ NM NY NC ND OH OK OR PA RI SC SD TN TX UT VT VA WA WV WI WY AS GU MP PR UM VI"""
 )
-CA_PROVINCES = frozenset("AB BC MB NB NL NS NT NU ON PE QC SK YT".split())
+CA_PROVINCES = _codes("AB BC MB NB NL NS NT NU ON PE QC SK YT")
 # The states with a comprehensive consumer privacy law in force or enacted (December 2026):
 # each gives a right to opt out of the sale or sharing of personal data.
-US_PRIVACY_STATES = frozenset(
-    "CA CO CT DE IA IN KY MD MN MT NE NH NJ OR RI TN TX UT VA".split()
-)
+US_PRIVACY_STATES = _codes("CA CO CT DE IA IN KY MD MN MT NE NH NJ OR RI TN TX UT VA")
 REGION_GROUPS: Mapping[str, frozenset[str]] = {
     "US-PRIVACY": frozenset(f"US-{s}" for s in US_PRIVACY_STATES)
 }

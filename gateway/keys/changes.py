@@ -14,8 +14,8 @@ from typing import Any
 
 from gateway.consent.cookie_domain import origins_problem, parse_cookie_domain
 from gateway.errors import GatewayError, InvalidPayload, KeyAlreadyRevoked, KeyNotFound
-from gateway.keys.audit import AuditEvent, AuditLog
 from gateway.keys import problems as key_problems
+from gateway.keys.audit import AuditEvent, AuditLog
 from gateway.keys.model import (
     PUBLIC_PREFIX,
     ApiKey,

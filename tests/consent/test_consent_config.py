@@ -117,7 +117,10 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         ),
         ({"variants": [{"id": "eu", "regions": ["EU"], "mode": "banner"}]}, "variants.0.mode"),
         ({"variants": [{"id": "x", "regions": ["US-ZZ"], "mode": "none"}]}, "variants.0.regions.0"),
-        ({"variants": [{"id": "x", "regions": ["Europe"], "mode": "none"}]}, "variants.0.regions.0"),
+        (
+            {"variants": [{"id": "x", "regions": ["Europe"], "mode": "none"}]},
+            "variants.0.regions.0",
+        ),
         (
             {
                 "variants": [

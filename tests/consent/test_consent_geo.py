@@ -90,9 +90,7 @@ def test_without_the_header_the_database_locates_the_client_behind_the_edge(
     assert (unknown["mode"], unknown["variant"]) == ("opt_in", None)
 
 
-def test_a_location_header_from_an_untrusted_client_is_ignored(
-    settings: Settings, pk: str
-) -> None:
+def test_a_location_header_from_an_untrusted_client_is_ignored(settings: Settings, pk: str) -> None:
     with client(settings, STRANGER) as direct:
         # It claims California to get the opt-out notice; the database knows it is in France.
         answer = config(direct, pk, **{COUNTRY: "US", REGION: "CA"}).json()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.consent.geo import normalise_region, pick_variant
 from gateway.consent.config import parse_config
+from gateway.consent.geo import normalise_region, pick_variant
 from gateway.web.location import Location, location_of
 
 RULES = parse_config(
