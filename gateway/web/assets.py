@@ -1,10 +1,12 @@
 """Serving the widgets: ``GET /widgets/{name}.js``, its content-hashed twin, and a manifest.
 
 Every ``static/src/*.js`` file but the prelude is a widget. What is served is assembled once, in
-memory, when the routes are built: the shared prelude (``static/src/prelude.js``) and the widget's
-own source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
+memory, when the routes are built: the shared prelude (``static/src/prelude.js``), the widget's
+parts (``static/src/<widget>/*.js``, in name order, if the widget has any) and the widget's own
+source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
 "consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is exactly what
-the gateway sends. The assembled bytes are compressed once too (gzip level 9, and brotli when the
+the gateway sends. A part declares functions and constants the widget's source calls: a concern
+of its own (the opt-out notice, cookie handling) kept in a file of its own. The assembled bytes are compressed once too (gzip level 9, and brotli when the
 optional ``brotli`` package is installed), and answers are picked from memory by
 ``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
 about ten times as much CPU on the hot path.
@@ -21,7 +23,7 @@ import gzip
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -112,8 +114,9 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
     return out
 
 
-def assemble(name: str, prelude: str, source: str) -> bytes:
-    """One widget as served: the prelude and its source inside one function, in strict mode.
+def assemble(name: str, prelude: str, source: str, parts: Sequence[str] = ()) -> bytes:
+    """One widget as served: the prelude, its parts and its source inside one function, in
+    strict mode.
 
     Comments and indentation are stripped (``rjsmin``, which renames nothing): the sources explain
     themselves at length, and a visitor's browser need not download the explanation.
@@ -121,7 +124,9 @@ def assemble(name: str, prelude: str, source: str) -> bytes:
     script = (
         f"/*! Widget Gateway {name} | Apache-2.0 | docs/{name}-widget.md */\n"
         '(function (window, document, WIDGET) {\n"use strict";\n'
-        f"{prelude.rstrip()}\n\n{source.rstrip()}\n"
+        f"{prelude.rstrip()}\n\n"
+        + "".join(f"{part.rstrip()}\n\n" for part in parts)
+        + f"{source.rstrip()}\n"
         f'}})(window, document, "{name}");\n'
     )
     return f"{rjsmin.jsmin(script, keep_bang_comments=True)}\n".encode()
@@ -135,7 +140,8 @@ def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
         match = _NAME.fullmatch(path.name)
         if path.name != PRELUDE and match and match.group(2) is None:
             name = match.group(1)
-            body = assemble(name, prelude, path.read_text(encoding="utf-8"))
+            parts = [p.read_text(encoding="utf-8") for p in sorted(directory.glob(f"{name}/*.js"))]
+            body = assemble(name, prelude, path.read_text(encoding="utf-8"), parts)
             assets[name] = Asset.from_bytes(name, body)
     return assets
 
