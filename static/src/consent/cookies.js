@@ -5,10 +5,10 @@
 // The consent cookie's Domain: the config's cookie_domain when this page's host is under it. A
 // browser refuses a Domain the host is not under (the choice would be lost), so on any other host
 // of the key the cookie stays host-only.
-function cookieDomain() {
-  var domain = config && config.cookie_domain, host = location.hostname;
+function cookieDomainFor(domain, host) {
   return domain && (host == domain || sliceText(host, -domain.length - 1) == "." + domain) ? domain : "";
 }
+function cookieDomain() { return cookieDomainFor(config && config.cookie_domain, location.hostname); }
 function expireCookie(name, path, domain) {
   document.cookie = name + "=;path=" + path + ";max-age=0" + (domain ? ";domain=" + domain : "");
 }
