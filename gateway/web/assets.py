@@ -6,8 +6,9 @@ parts (``static/src/<widget>/*.js``, in name order, if the widget has any) and t
 source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
 "consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is exactly what
 the gateway sends. A part declares functions and constants the widget's source calls: a concern
-of its own (the opt-out notice, cookie handling) kept in a file of its own. The assembled bytes are compressed once too (gzip level 9, and brotli when the
-optional ``brotli`` package is installed), and answers are picked from memory by
+of its own (the opt-out notice, cookie handling) kept in a file of its own. The assembled bytes
+are compressed once too (gzip level 9, and brotli when the optional ``brotli`` package is
+installed), and answers are picked from memory by
 ``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
 about ten times as much CPU on the hot path.
 
