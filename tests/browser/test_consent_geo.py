@@ -24,9 +24,7 @@ pytestmark = pytest.mark.browser
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 COUNTRY, REGION = "CloudFront-Viewer-Country", "CloudFront-Viewer-Country-Region"
 DO_NOT_SELL = "Do Not Sell or Share My Personal Information"
-GPC_SCRIPT = (
-    "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
-)
+GPC_SCRIPT = "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true})"
 SERVICES = [
     {
         "id": "analytics",
