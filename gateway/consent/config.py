@@ -18,12 +18,7 @@ from gateway import locales
 from gateway import problems as rule
 from gateway.consent import geo
 from gateway.consent.cookie_domain import parse_cookie_domain
-from gateway.consent.declared import (
-    DeclaredCookie,
-    parse_cookies,
-    parse_hosts,
-    resolve_cookie,
-)
+from gateway.consent.cookies import DeclaredCookie, parse_cookies, parse_hosts, resolve_cookies
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
 from gateway.problems import Problems
 
@@ -59,8 +54,7 @@ class Service:
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
     cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
     hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
-    # The same cookies with what the declaration shows (see gateway.consent.declared).
-    declared: tuple[DeclaredCookie, ...] = ()
+    declared: tuple[DeclaredCookie, ...] = ()  # the cookies with their texts (consent.cookies)
 
 
 @dataclass(frozen=True)
@@ -353,6 +347,9 @@ def resolve(
                     return value
         return ""
 
+    def pick(texts: Mapping[str, str]) -> str:
+        return text({tag: {"t": t} for tag, t in texts.items()}, {}, "t")
+
     categories = []
     for c in config.categories:
         builtin = {tag: t.get(c.id, {}) for tag, t in CATEGORY_TEXTS.items()}
@@ -369,7 +366,7 @@ def resolve(
                         "id": s.id,
                         "name": s.name,
                         "description": text(s.texts, {}, "description"),
-                        "cookies": [resolve_cookie(cookie, chain) for cookie in s.declared],
+                        **({"cookies": resolve_cookies(s.declared, pick)} if s.declared else {}),
                     }
                     for s in c.services
                 ],

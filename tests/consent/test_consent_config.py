@@ -66,7 +66,7 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
     assert widget["texts"]["accept_all"] == "Alle akzeptieren"
     assert widget["categories"][1]["title"] == "Videos"
     assert widget["categories"][1]["services"] == [
-        {"id": "youtube", "name": "YouTube", "description": "", "cookies": []}
+        {"id": "youtube", "name": "YouTube", "description": ""}
     ]
 
 
