@@ -86,8 +86,10 @@ def parse_cookies(value: Any, where: str, problems: Problems) -> tuple[DeclaredC
         if path is not None and not (isinstance(path, str) and _PATH.fullmatch(path)):
             problems.add(f"{at}.path", rule.INVALID_FORMAT, "a path starting with /")
             path = None
-        texts = [_texts(entry.get(field), f"{at}.{field}", problems) for field in COOKIE_TEXTS]
-        out.append(DeclaredCookie(name, *texts, domain=domain, path=path))
+        provider, purpose, duration = (
+            _texts(entry.get(field), f"{at}.{field}", problems) for field in COOKIE_TEXTS
+        )
+        out.append(DeclaredCookie(name, provider, purpose, duration, domain, path))
     return tuple(out)
 
 

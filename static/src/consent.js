@@ -427,12 +427,8 @@ function ready(fresh) {
   config = fresh;
   writeStored(CONFIG_KEY, fresh);
   choice = readChoice(fresh);
-  if (stillValid(choice, fresh)) {
-    applyChoice();
-    // also where the choice was made on another host under the cookie's domain
-    attempt(function () { deleteRefusedCookies(choice); });
-    render(null);
-  } else if (fresh.mode == "opt_out" || fresh.mode == "none") startWithoutBanner();
+  if (stillValid(choice, fresh)) { applyChoice(); render(null); }
+  else if (fresh.mode == "opt_out" || fresh.mode == "none") startWithoutBanner();
   else open("banner");
   sendPending(true);
   if (pendingAccept) api.accept(pendingAccept);
