@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, Gateway, Site, make_gateway
 from tests.support.wait import poll
@@ -41,12 +41,12 @@ BLOCKED = (
 
 
 @pytest.fixture(scope="module")
-def subdomain_browser() -> Iterator[Browser]:
+def subdomain_browser(browser: Browser) -> Iterator[Browser]:
+    # Another Chromium from the session's Playwright (one per thread), with the resolver rule.
     args = [*CHROMIUM_ARGS, "--host-resolver-rules=MAP *.shop.test 127.0.0.1"]
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
-        yield browser
-        browser.close()
+    launched = browser.browser_type.launch(executable_path=CHROMIUM, args=args, headless=True)
+    yield launched
+    launched.close()
 
 
 @pytest.fixture
