@@ -21,6 +21,8 @@ from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
 from gateway.db import migrate
 from gateway.db.engine import create_engine, records_url
+from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
+from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
@@ -61,6 +63,8 @@ class Services:
     duplicates: Duplicates
     nonces: UsedNonces
     oauth: OAuth
+    # Signs what the gateway tells its services (deliveries, forwarded API calls).
+    assertions: AssertionSigner
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
     # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
@@ -151,6 +155,10 @@ async def open_services(
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         oauth.sign_in = ConsoleSignIn(accounts, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
+        legacy = signing.serializer(ASSERTION_PURPOSE) if settings.assertion_legacy_hmac else None
+        assertions = AssertionSigner(
+            oauth.assertion_keys.signing_key, legacy, clock=lambda: services.clock()
+        )
         services = Services(
             settings=settings,
             store=store,
@@ -164,6 +172,7 @@ async def open_services(
             # Form-token nonces: in Redis, or in the data folder shared by worker processes.
             nonces=UsedNonces(client, None if client else settings.data_dir / "form-tokens"),
             oauth=oauth,
+            assertions=assertions,
             mailer=mailer,
             accounts=accounts,
             redis=client,
@@ -172,7 +181,7 @@ async def open_services(
             locator=locator,
         )
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
-        services.delivery = start_delivery(sinks, secrets, settings, metrics)
+        services.delivery = start_delivery(sinks, assertions, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
 
