@@ -45,6 +45,7 @@ from gateway.rights.duplicates import Duplicates
 from gateway.rights.nonces import UsedNonces
 from gateway.settings import Settings
 from gateway.signing import Signing
+from gateway.web.location import Locator
 from gateway.web.metrics import Metrics
 from gateway.web.tracing import Tracing
 
@@ -82,10 +83,13 @@ class Services:
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
     consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
-    consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
+    consent_rendered: dict[tuple[str, float, tuple[str, ...], str], tuple[bytes, str]] = field(
         default_factory=dict
     )
     tracing: Tracing = field(default_factory=Tracing)
+    # Where visitors are, for the consent banner's geo rules (headers of trusted proxies, or a
+    # MaxMind-format database); never stored.
+    locator: Locator = field(default_factory=lambda: Locator(()))
     version: str = __version__
     # Banners shown to visitors without a choice, added to the records store's daily rollups.
     impressions: Impressions = field(default_factory=lambda: Impressions(None, system_clock))
@@ -140,6 +144,13 @@ async def open_services(
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         signing = Signing(list(secrets))
         records = await open_records(settings, stack)
+        locator = Locator(
+            settings.trusted_proxies,
+            settings.geo_country_header,
+            settings.geo_region_header,
+            settings.geo_database,
+        )
+        stack.callback(locator.close)
         sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
@@ -175,6 +186,7 @@ async def open_services(
             redis=client,
             records=records,
             tracing=tracing,
+            locator=locator,
         )
         services.impressions = Impressions(
             records.add_shown if records is not None else None, lambda: services.clock()

@@ -18,6 +18,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 from gateway.durable import create_once
+from gateway.geo_settings import GeoSettings
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
 
@@ -38,7 +39,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(OwnerSettings, OperationsSettings):
+class Settings(GeoSettings, OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -238,6 +239,8 @@ class Settings(OwnerSettings, OperationsSettings):
         for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
             raise SettingsError(variable, text)
         for variable, text in self.owner_problems():
+            raise SettingsError(variable, text)
+        for variable, text in self.geo_problems(self.trusted_proxies):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")

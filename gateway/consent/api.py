@@ -20,7 +20,8 @@ from starlette.routing import Route
 from gateway import problems as rule
 from gateway.clock import utc
 from gateway.consent import config as consent_config
-from gateway.consent import receipts
+from gateway.consent import geo, receipts
+from gateway.consent.languages import parse_languages
 from gateway.consent.records import FIELDS, build_record, parse_choice
 from gateway.errors import (
     GatewayError,
@@ -37,7 +38,8 @@ from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
 
-# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore: no
+# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore, and
+# with geo rules by the visitor's location (from a database: by address, which no Vary names): no
 # cache may keep it. The ETag still lets a client that kept the body ask for a 304.
 CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
@@ -74,18 +76,21 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
     return found
 
 
-def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[bytes, str]:
-    """The config answer's body and ``ETag`` for one key version and language list.
+def rendered_config(
+    services: Services, key: ApiKey, lang: str | None, variant: geo.Variant | None = None
+) -> tuple[bytes, str]:
+    """The config answer's body and ``ETag`` for one key version, language list and variant.
 
     Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
-    it is done once per key version and language list and kept, bounded like the parsed configs.
+    it is done once per key version, language list and geo variant and kept, bounded like the
+    parsed configs. The variant is part of the body, so each has its own ETag.
     """
-    wanted = tuple(consent_config.parse_languages(lang))
+    wanted = tuple(parse_languages(lang))
     cache = services.consent_rendered
-    cache_key = (key.public_key, key.updated_at, wanted)
+    cache_key = (key.public_key, key.updated_at, wanted, variant.id if variant else "")
     found = cache.get(cache_key)
     if found is None:
-        resolved = consent_config.resolve(load_config(services, key), list(wanted))
+        resolved = consent_config.resolve(load_config(services, key), list(wanted), variant)
         # The digest of exactly what the visitor is shown (version, language, texts, categories):
         # the widget sends it back in each record, as the proof of what the choice was made on.
         digest = hashlib.sha256(_dumps(resolved)).hexdigest()[:20]
@@ -98,8 +103,21 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
 
 
 async def get_config(call: WidgetCall) -> Response:
-    body, etag = rendered_config(call.services, call.key, call.request.query_params.get("lang"))
-    headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE}
+    services = call.services
+    config = load_config(services, call.key)
+    variant = None
+    headers = {"Cache-Control": CONFIG_CACHE}
+    if config.variants:
+        # The location is used for this answer only: neither kept nor logged.
+        where = services.locator.locate(call.request.scope, call.client_ip)
+        variant = geo.pick_variant(config.variants, where)
+        varies = [h for h in (services.settings.geo_country_header,) if h]
+        varies += [h for h in (services.settings.geo_region_header,) if h]
+        if varies:
+            headers["Vary"] = ", ".join(varies)
+    lang = call.request.query_params.get("lang")
+    body, etag = rendered_config(services, call.key, lang, variant)
+    headers["ETag"] = etag
     match = call.request.headers.get("if-none-match", "")
     if etag in (t.strip().removeprefix("W/") for t in match.split(",")):
         return Response(status_code=304, headers=headers)
@@ -244,6 +262,7 @@ openapi.describe(
                     "given_at": {"type": "string", "format": "date-time"},
                     "record_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
                     "config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+                    "variant": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"},
                 },
             },
             errors=(401, 403, 413, 415, 422, 429, 503),

@@ -16,7 +16,9 @@ from typing import Any
 
 from gateway import locales
 from gateway import problems as rule
-from gateway.consent.cookies import DeclaredCookie, parse_cookies, resolve_cookies
+from gateway.consent import geo
+from gateway.consent.cookie_domain import parse_cookie_domain
+from gateway.consent.cookies import DeclaredCookie, parse_cookies, parse_hosts, resolve_cookies
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
 from gateway.problems import Problems
 
@@ -34,7 +36,6 @@ POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
 TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
 MAX_CATEGORIES = 12
 MAX_SERVICES = 20
-MAX_DECLARED = 30  # hosts declared per service
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
@@ -42,8 +43,6 @@ _CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# The hosts a service talks to (each also covers its subdomains); its cookies: consent.cookies.
-_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
@@ -55,7 +54,7 @@ class Service:
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
     cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
     hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
-    declared: tuple[DeclaredCookie, ...] = ()  # the cookies with their texts, for the table
+    declared: tuple[DeclaredCookie, ...] = ()  # the cookies with their texts (consent.cookies)
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ class ConsentConfig:
     policy_url: Mapping[str, str]  # lang -> URL ("*" for every language)
     categories: tuple[Category, ...]
     texts: Mapping[str, Mapping[str, str]]
+    variants: tuple[geo.Variant, ...] = ()  # geo rules (gateway.consent.geo)
+    cookie_domain: str | None = None  # Domain of the consent cookie (consent.cookie_domain)
 
     @property
     def category_ids(self) -> frozenset[str]:
@@ -120,6 +121,8 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         "policy_url",
         "categories",
         "texts",
+        "variants",
+        "cookie_domain",
     }
     for name in sorted(set(raw) - known):
         problems.add(name, rule.UNKNOWN, "unknown field")
@@ -167,6 +170,8 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
     policy_url = _policy_urls(raw.get("policy_url"), problems)
     texts = _texts(raw.get("texts", {}), "texts", set(TEXT_KEYS), problems)
     categories = _categories(raw.get("categories"), problems)
+    variants = geo.parse_variants(raw.get("variants"), problems)
+    cookie_domain = parse_cookie_domain(raw.get("cookie_domain"), problems)
     problems.raise_if_any("The consent config is not valid.")
     return ConsentConfig(
         policy_version=version,
@@ -180,6 +185,8 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         policy_url=policy_url,
         categories=categories,
         texts=texts,
+        variants=variants,
+        cookie_domain=cookie_domain,
     )
 
 
@@ -298,28 +305,10 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
         seen.add(sid)
         texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, problems)
         declared = parse_cookies(item.get("cookies", []), f"{where}.{i}.cookies", problems)
-        hosts = _hosts(item.get("hosts", []), f"{where}.{i}.hosts", problems)
-        out.append(Service(sid, name, texts, tuple(c.name for c in declared), hosts, declared))
+        hosts = parse_hosts(item.get("hosts", []), f"{where}.{i}.hosts", problems)
+        names = tuple(c.name for c in declared)
+        out.append(Service(sid, name, texts, names, hosts, declared))
     return tuple(out)
-
-
-def _hosts(value: Any, where: str, problems: Problems) -> tuple[str, ...]:
-    ok = isinstance(value, list) and len(value) <= MAX_DECLARED
-    if not ok or not all(isinstance(v, str) and _HOST.fullmatch(v) for v in value):
-        what = "lower-case host names such as www.google-analytics.com"
-        problems.add(where, rule.INVALID_FORMAT, f"a list of at most {MAX_DECLARED} {what}")
-        return ()
-    return tuple(value)
-
-
-def parse_languages(value: str | None) -> list[str]:
-    """The visitor's languages, best first, from a comma-separated ``lang`` query value."""
-    out = []
-    for part in (value or "").split(",")[:10]:
-        tag = part.strip().lower().replace("_", "-")
-        if len(tag) <= 35 and _LANG.fullmatch(tag):
-            out.append(tag)
-    return out
 
 
 def available_languages(config: ConsentConfig) -> set[str]:
@@ -333,8 +322,11 @@ def pick_language(config: ConsentConfig, wanted: Sequence[str]) -> str:
     return locales.negotiate(wanted, default, among=have)
 
 
-def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
-    """What the widget fetches: the config with every text resolved for one language."""
+def resolve(
+    config: ConsentConfig, wanted: Sequence[str], variant: geo.Variant | None = None
+) -> dict[str, Any]:
+    """What the widget fetches: the config with every text resolved for one language, for the
+    visitor's geo ``variant`` (None: the opt-in banner)."""
     lang = pick_language(config, wanted)
     # A language only the config speaks ("fr-ca") borrows the built-in texts of the nearest
     # built-in locale ("fr") before those of the default language. Tags are compared in lower
@@ -388,6 +380,9 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
         "dir": locales.direction(lang),
         "lifetime_days": config.lifetime_days,
         "cookie": config.cookie_name,
+        "cookie_domain": config.cookie_domain,
+        "mode": variant.mode if variant else "opt_in",
+        "variant": variant.id if variant else None,
         "reopen": config.reopen_button,
         "theme": {"mode": config.theme_mode, "position": config.position, "accent": config.accent},
         "policy_url": policy_url,

@@ -40,6 +40,7 @@ FIELDS = frozenset(
         "given_at",
         "record_key",
         "config_digest",
+        "variant",
     }
 )
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
@@ -73,6 +74,9 @@ class ConsentChoice:
     record_key: str | None = None
     # The config answer's digest: which version, language and texts the visitor was shown.
     config_digest: str | None = None
+    # The id of the geo variant the banner was shown under (None: no geo rule applied). Only the
+    # variant is kept, never the visitor's location.
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +100,7 @@ class ConsentRecord:
     client_ip: str  # truncated: IPv4 /24, IPv6 /48
     user_agent: str
     config_digest: str | None = None
+    variant: str | None = None  # the geo variant applied (consent.geo), never the location
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
@@ -173,6 +178,11 @@ def parse_choice(
     digest = data.get("config_digest")
     if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
         problems.add("config_digest", rule.INVALID_FORMAT, "20 lower-case hex digits")
+    variant = data.get("variant")
+    if variant is not None and not (
+        isinstance(variant, str) and variant in {v.id for v in config.variants}
+    ):
+        problems.add("variant", rule.NOT_AN_OPTION, "the id of one of the key's geo variants")
     problems.raise_if_any("The consent record is not valid.")
     return ConsentChoice(
         consent_id=consent_id,
@@ -186,6 +196,7 @@ def parse_choice(
         given_at=given_at,
         record_key=record_key,
         config_digest=digest,
+        variant=variant,
     )
 
 
@@ -290,8 +301,13 @@ def new_record_id(now: float | None = None) -> str:
 
 def choice_digest(choice: ConsentChoice) -> str:
     """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
-    # Not the digest of the config shown: ids stay what they were before records carried it.
-    content = {k: v for k, v in asdict(choice).items() if k not in ("record_key", "config_digest")}
+    # Neither the digest of the config shown nor an absent variant: ids stay what they were
+    # before records carried them.
+    content = {
+        k: v
+        for k, v in asdict(choice).items()
+        if k not in ("record_key", "config_digest") and not (k == "variant" and v is None)
+    }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -345,4 +361,5 @@ def build_record(
         client_ip=client_ip,
         user_agent=user_agent[:MAX_USER_AGENT],
         config_digest=choice.config_digest,
+        variant=choice.variant,
     )

@@ -34,6 +34,7 @@ from starlette.routing import Route
 
 from gateway.consent import config as consent_config
 from gateway.consent.api import load_config, rendered_config
+from gateway.consent.languages import parse_languages
 from gateway.errors import (
     AccountSuspended,
     GatewayError,
@@ -92,7 +93,7 @@ def routes() -> list[Route]:
         # Kept per language picked, not per value sent: a made-up ?lang= costs a lookup, and
         # there are only as many renderings per key version as the languages it speaks.
         parsed = load_config(services, key)
-        picked = consent_config.pick_language(parsed, consent_config.parse_languages(lang))
+        picked = consent_config.pick_language(parsed, parse_languages(lang))
         cache_key = (key.public_key, key.updated_at, picked, widget.digest)
         found = rendered.get(cache_key)
         if found is None:

@@ -78,7 +78,12 @@ def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
         "account": record.account,
         "public_key": record.public_key,
         "action": record.action,
-        "choices": {"categories": dict(record.categories), "services": dict(record.services)},
+        # The geo variant rides in the choices document: no column, no migration.
+        "choices": {
+            "categories": dict(record.categories),
+            "services": dict(record.services),
+            **({"variant": record.variant} if record.variant else {}),
+        },
         "policy_version": record.policy_version,
         "language": record.language,
         "gpc": bool(record.gpc),
@@ -138,6 +143,7 @@ def stored_consent(row: Row[Any]) -> StoredConsent:
         user_agent=row.user_agent,
         receipt=row.receipt,
         config_digest=row.config_digest,
+        variant=choices.get("variant"),
     )
 
 

@@ -57,6 +57,7 @@ class StoredConsent:
     user_agent: str
     receipt: str | None
     config_digest: str | None = None  # which config and texts the visitor was shown
+    variant: str | None = None  # the geo variant applied (never the visitor's location)
 
 
 @dataclass(frozen=True)

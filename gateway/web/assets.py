@@ -1,11 +1,14 @@
 """Serving the widgets: ``GET /widgets/{name}.js``, its content-hashed twin, and a manifest.
 
 Every ``static/src/*.js`` file but the prelude is a widget. What is served is assembled once, in
-memory, when the routes are built: the shared prelude (``static/src/prelude.js``) and the widget's
-own source inside one function, ``(function (window, document, WIDGET, INLINE) {…})(window,
+memory, when the routes are built: the shared prelude (``static/src/prelude.js``), the widget's
+parts (``static/src/<widget>/*.js``, in name order, if the widget has any) and the widget's own
+source inside one function, ``(function (window, document, WIDGET, INLINE) {…})(window,
 document, "consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is
-exactly what the gateway sends. The assembled bytes are compressed once too (gzip level 9, and
-brotli when the optional ``brotli`` package is installed), and answers are picked from memory by
+exactly what the gateway sends. A part declares functions and constants the widget's source
+calls: a concern of its own (the opt-out notice, cookie handling) kept in a file of its own. The
+assembled bytes are compressed once too (gzip level 9, and brotli when the optional ``brotli``
+package is installed), and answers are picked from memory by
 ``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
 about ten times as much CPU on the hot path.
 
@@ -27,7 +30,7 @@ import gzip
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -127,8 +130,9 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
     return out
 
 
-def assemble_head(name: str, prelude: str, source: str) -> bytes:
-    """One widget up to its call's arguments: the prelude and its source in one function.
+def assemble_head(name: str, prelude: str, source: str, parts: Sequence[str] = ()) -> bytes:
+    """One widget up to its call's arguments: the prelude, its parts and its source in one
+    function, in strict mode.
 
     Comments and indentation are stripped (``rjsmin``, which renames nothing): the sources explain
     themselves at length, and a visitor's browser need not download the explanation.
@@ -137,15 +141,17 @@ def assemble_head(name: str, prelude: str, source: str) -> bytes:
     script = (
         f"/*! Widget Gateway {name} | Apache-2.0 | docs/{page}-widget.md */\n"
         '(function (window, document, WIDGET, INLINE) {\n"use strict";\n'
-        f"{prelude.rstrip()}\n\n{source.rstrip()}\n"
+        f"{prelude.rstrip()}\n\n"
+        + "".join(f"{part.rstrip()}\n\n" for part in parts)
+        + f"{source.rstrip()}\n"
         "})"
     )
     return f"{rjsmin.jsmin(script, keep_bang_comments=True)}(window,document,".encode()
 
 
-def assemble(name: str, prelude: str, source: str) -> bytes:
+def assemble(name: str, prelude: str, source: str, parts: Sequence[str] = ()) -> bytes:
     """One widget as served: :func:`assemble_head` called with the widget's name."""
-    return assemble_head(name, prelude, source) + f'"{name}");\n'.encode()
+    return assemble_head(name, prelude, source, parts) + f'"{name}");\n'.encode()
 
 
 def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
@@ -154,11 +160,16 @@ def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
     Widgets that load no other come first, so the hashed paths the others name are known.
     """
     prelude = (directory / PRELUDE).read_text(encoding="utf-8")
-    sources = {}
+    sources: dict[str, str] = {}
+    parts: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.js")):
         match = _NAME.fullmatch(path.name)
         if path.name != PRELUDE and match and match.group(2) is None:
-            sources[match.group(1)] = path.read_text(encoding="utf-8")
+            name = match.group(1)
+            sources[name] = path.read_text(encoding="utf-8")
+            parts[name] = [
+                part.read_text(encoding="utf-8") for part in sorted(directory.glob(f"{name}/*.js"))
+            ]
     assets: dict[str, Asset] = {}
     for name, source in sorted(sources.items(), key=lambda kv: bool(_ASSET_URL.search(kv[1]))):
 
@@ -168,7 +179,7 @@ def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
                 raise LookupError(f"{found.group(1)}.js is missing or loads another widget")
             return json.dumps(named.hashed_path)
 
-        head = assemble_head(name, prelude, _ASSET_URL.sub(hashed, source))
+        head = assemble_head(name, prelude, _ASSET_URL.sub(hashed, source), parts[name])
         assets[name] = Asset.from_bytes(name, head + f'"{name}");\n'.encode(), head)
     return dict(sorted(assets.items()))
 

@@ -1,6 +1,7 @@
 /* Widget Gateway — cookie-consent banner (docs/consent-widget.md).
  * <script src="https://GW/widgets/consent.js" data-key="pk_…" async></script>
- * Served after the prelude (static/src/prelude.js), inside the same function. */
+ * Served after the prelude (static/src/prelude.js) and its parts (static/src/consent/), inside the
+ * same function. */
 
 var CONSENT_MODE_TYPES = ["ad_storage", "analytics_storage", "ad_user_data", "ad_personalization",
   "functionality_storage", "personalization_storage", "security_storage"];
@@ -15,8 +16,8 @@ var CSS = PALETTE_CSS +
   // fades in from opacity 0: Chromium skips content painted invisible when it picks the page's
   // Largest Contentful Paint, so the banner's text never becomes the page's LCP
   ".banner,.overlay{animation:wg-in .25s ease-out both}@keyframes wg-in{from{opacity:0}}" +
-  ".bottom-left .banner,.bottom-right .banner{transform:none;left:16px;width:min(26rem,calc(100% - 32px))}" +
-  ".bottom-right .banner{left:auto;right:16px}.center .banner{bottom:50%;transform:translate(-50%,50%)}" +
+  ".bottom-left .banner,.bottom-right .banner{transform:none;left:auto;inset-inline-start:16px;width:min(26rem,calc(100% - 32px))}" +
+  ".bottom-right .banner{inset-inline:auto 16px}.center .banner{bottom:50%;transform:translate(-50%,50%)}" +
   "h2{font-size:1.15em;line-height:1.3;margin:0 0 .4em;font-weight:650}" +
   "p{margin:0 0 1em;color:var(--muted)}a{color:var(--text)}" +
   ".buttons{display:flex;flex-wrap:wrap;gap:8px}" +
@@ -35,14 +36,15 @@ var CSS = PALETTE_CSS +
   "summary{cursor:pointer;color:var(--muted)}details label{font-weight:500;margin-top:.5em}" +
   "input{appearance:none;flex:none;width:2.5em;height:1.45em;margin:0;border-radius:1em;" +
   "background:var(--switch);position:relative;cursor:pointer}" +
-  "input:before{content:'';position:absolute;top:.2em;left:.2em;width:1.05em;height:1.05em;" +
+  "input:before{content:'';position:absolute;top:.2em;inset-inline-start:.2em;width:1.05em;height:1.05em;" +
   "border-radius:50%;background:#fff;transition:transform .15s}" +
   "input:checked{background:var(--accent)}input:checked:before{transform:translateX(1.05em)}" +
+  "[dir=rtl] input:checked:before{transform:translateX(-1.05em)}" +
   "input:disabled{opacity:.6;cursor:default}" +
   ".gpc-notice{font-size:.9em;padding:.5em .8em;border-inline-start:3px solid var(--accent);background:#8882}" +
-  ".reopen{position:fixed;z-index:2147483645;bottom:16px;left:16px;width:44px;height:44px;" +
+  ".reopen{position:fixed;z-index:2147483645;bottom:16px;inset-inline-start:16px;width:44px;height:44px;" +
   "padding:0;border-radius:50%;flex:none;display:grid;place-items:center;box-shadow:0 2px 10px #0005}" +
-  "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{left:0;right:0;bottom:0;" +
+  "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{inset-inline:0;bottom:0;" +
   "transform:none;width:100%;border-radius:12px 12px 0 0}}";
 var REOPEN_ICON = '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" ' +
   'd="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 5a1.5 ' +
@@ -108,8 +110,7 @@ function readChoice(forConfig) {
 }
 function writeChoice(current) {
   attempt(function () {
-    document.cookie = cookieName(config) + "=" + formatConsentCookie(current) + ";path=/;max-age=" +
-      config.lifetime_days * 86400 + ";samesite=lax" + (location.protocol == "https:" ? ";secure" : "");
+    writeConsentCookie(cookieName(config), formatConsentCookie(current), config.lifetime_days * 86400);
   });
 }
 function stillValid(current, forConfig) {
@@ -227,7 +228,7 @@ function choose(categoryIds, action, serviceIds) {
       }
     });
   }
-  if (choice && anyOptional(choice.categories) && !anyOptional(categoryIds)) action = "withdraw";
+  if (choice && !choice.implied && anyOptional(choice.categories) && !anyOptional(categoryIds)) action = "withdraw";
   choice = { id: (choice && choice.id) || randomId(), version: config.version, given: nowSeconds(),
     categories: categoryIds, services: serviceIds, gpc: gpc };
   writeChoice(choice);
@@ -236,11 +237,12 @@ function choose(categoryIds, action, serviceIds) {
   enqueue(recordOf(choice, action));
   close();
   applyChoice();
+  attempt(function () { deleteRefusedCookies(choice); });
   sendPending();
 }
 function recordOf(current, action) {
   var record = { consent_id: current.id, action: action, categories: {}, services: {},
-    policy_version: current.version, language: config.lang, gpc: gpc,
+    policy_version: current.version, language: config.lang, gpc: gpc, variant: config.variant || undefined,
     page_url: location.origin + location.pathname,
     given_at: new Date(current.given * 1000).toISOString(),
     // the same on every retry, so the gateway gives a resent record the same id
@@ -386,7 +388,7 @@ function renderService(category, categoryOn, service) {
     "</label>" + (service.description ? "<p>" + escapeHtml(service.description) + "</p>" : "");
 }
 function renderReopenButton() {
-  var label = escapeHtml(config.texts.reopen);
+  var label = escapeHtml(config.mode == "opt_out" ? config.texts.do_not_sell : config.texts.reopen);
   return '<button type="button" class="reopen" data-action="preferences" aria-label="' + label + '" title="' + label + '">' + REOPEN_ICON + "</button>";
 }
 // view: "banner", "preferences", or null (only the reopen button, if the config wants one)
@@ -401,7 +403,8 @@ function render(nextView) {
   // the key's accent, when the page sets no --wg-accent; its text colour is picked for contrast
   frame.style.cssText = theme.accent ? "--accent:var(--wg-accent," + theme.accent + ");--accent-text:var(--wg-accent-text," + contrastText(theme.accent) + ")" : "";
   frame.innerHTML = nextView == "banner" ? renderBanner() : nextView == "preferences" ? renderPreferences() :
-    choice && config.reopen ? renderReopenButton() : "";
+    nextView == "notice" ? renderNotice() :
+    choice && config.reopen && !(choice.implied && config.mode == "none") ? renderReopenButton() : "";
   view = nextView;
   var dialog = root.querySelector("[role=dialog]");
   if (dialog) attempt(function () { dialog.focus({ preventScroll: true }); });
@@ -434,6 +437,7 @@ function onClick(event) {
   if (action == "accept-all") acceptAll();
   else if (action == "reject-all") choose([], "reject_all");
   else if (action == "preferences") open("preferences");
+  else if (action == "dismiss") dismissNotice();
   else if (action == "close") stillValid(choice, config) ? close() : render("banner");
   else if (action == "save") {
     choose(checkedValues("input[data-category]:checked", "data-category"), "custom",
@@ -469,7 +473,9 @@ function ready(fresh) {
   config = fresh;
   writeStored(CONFIG_KEY, fresh);
   choice = readChoice(fresh);
-  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else { open("banner"); reportShown(); }
+  if (stillValid(choice, fresh)) { applyChoice(); render(null); }
+  else if (fresh.mode == "opt_out" || fresh.mode == "none") startWithoutBanner();
+  else { open("banner"); reportShown(); }
   sendPending(true);
   if (pendingAccept) api.accept(pendingAccept);
   if (pendingShow) open("preferences");

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gateway.consent.config import parse_config, parse_languages, resolve
+from gateway.consent.config import parse_config, resolve
+from gateway.consent.languages import parse_languages
 from gateway.errors import InvalidPayload
 from tests.support.problems import assert_typed
 
@@ -91,6 +92,63 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         (
             {
                 "categories": [
+                    {
+                        "id": "a",
+                        "services": [
+                            {"id": "s", "name": "S", "cookies": [{"name": "_ga", "ttl": "2y"}]}
+                        ],
+                    }
+                ]
+            },
+            "categories.0.services.0.cookies.0.ttl",
+        ),
+        (
+            {
+                "categories": [
+                    {
+                        "id": "a",
+                        "services": [
+                            {"id": "s", "name": "S", "cookies": [{"name": "_ga", "path": "x"}]}
+                        ],
+                    }
+                ]
+            },
+            "categories.0.services.0.cookies.0.path",
+        ),
+        ({"variants": [{"id": "eu", "regions": ["EU"], "mode": "banner"}]}, "variants.0.mode"),
+        ({"variants": [{"id": "x", "regions": ["US-ZZ"], "mode": "none"}]}, "variants.0.regions.0"),
+        (
+            {"variants": [{"id": "x", "regions": ["Europe"], "mode": "none"}]},
+            "variants.0.regions.0",
+        ),
+        (
+            {
+                "variants": [
+                    {"id": "a", "regions": ["FR"], "mode": "opt_in"},
+                    {"id": "b", "regions": ["fr"], "mode": "none"},
+                ]
+            },
+            "variants.1.regions.0",
+        ),
+        (
+            {
+                "variants": [
+                    {"id": "a", "regions": ["FR"], "mode": "opt_in"},
+                    {"id": "a", "regions": ["DE"], "mode": "none"},
+                ]
+            },
+            "variants.1.id",
+        ),
+        ({"variants": [{"id": "a", "regions": [], "mode": "none"}]}, "variants.0.regions"),
+        ({"variants": {"EU": "opt_in"}}, "variants"),
+        ({"cookie_domain": "co.uk"}, "cookie_domain"),
+        ({"cookie_domain": "github.io"}, "cookie_domain"),
+        ({"cookie_domain": "com"}, "cookie_domain"),
+        ({"cookie_domain": "10.0.0.1"}, "cookie_domain"),
+        ({"cookie_domain": "shop example"}, "cookie_domain"),
+        (
+            {
+                "categories": [
                     {"id": "a", "services": [{"id": "s", "name": "S", "hosts": ["A.com"]}]}
                 ]
             },
@@ -111,6 +169,20 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         "unknown-text",
         "cookie-name",
         "declared-cookie-with-space",
+        "declared-cookie-unknown-field",
+        "declared-cookie-bad-path",
+        "variant-unknown-mode",
+        "variant-unknown-us-state",
+        "variant-unknown-place",
+        "variant-place-claimed-twice",
+        "variant-duplicate-id",
+        "variant-without-places",
+        "variants-not-a-list",
+        "cookie-domain-public-suffix",
+        "cookie-domain-private-suffix",
+        "cookie-domain-tld",
+        "cookie-domain-ip",
+        "cookie-domain-space",
         "declared-host-upper-case",
         "declared-hosts-not-a-list",
     ],
@@ -162,7 +234,7 @@ def test_a_language_only_the_config_speaks_borrows_the_nearest_built_in_texts() 
     assert widget["texts"]["reject_all"] == "Tout refuser"
 
 
-def test_services_may_declare_their_cookies_and_hosts_which_the_widget_is_not_sent() -> None:
+def test_services_declare_cookies_the_widget_is_sent_and_hosts_it_is_not() -> None:
     service = {
         "id": "ga",
         "name": "Google Analytics",
@@ -280,3 +352,32 @@ def test_a_bad_cookie_declaration_is_refused_with_a_typed_problem(
     assert {"field": field, "code": code} in [
         {"field": e["field"], "code": e["code"]} for e in caught.value.errors
     ]
+
+
+def test_a_declared_cookie_says_who_why_how_long_in_the_visitors_language() -> None:
+    cookie = {
+        "name": "_ga",
+        "provider": "Google",
+        "purpose": {"en": "Tells visits apart", "fr": "Distingue les visites"},
+        "duration": "2 years",
+        "domain": "shop.example",
+        "path": "/",
+    }
+    service = {"id": "ga", "name": "Google Analytics", "cookies": [cookie, "_gid"]}
+    config = parse_config({"categories": [{"id": "analytics", "services": [service]}]})
+    assert config.categories[0].services[0].cookies == ("_ga", "_gid")
+    french = resolve(config, ["fr-CA"])["categories"][0]["services"][0]["cookies"]
+    assert french == [
+        {
+            "name": "_ga",
+            "provider": "Google",
+            "purpose": "Distingue les visites",
+            "duration": "2 years",
+            "domain": "shop.example",
+            "path": "/",
+        },
+        {"name": "_gid"},
+    ]
+    # A language with no purpose of its own reads the config's default language's.
+    japanese = resolve(config, ["ja"])["categories"][0]["services"][0]["cookies"][0]
+    assert japanese["purpose"] == "Tells visits apart"

@@ -18,6 +18,7 @@ CORE = {
     "settings",
     "operations",
     "owner_settings",
+    "geo_settings",
     "errors",
     "problems",
     "signing",
@@ -34,8 +35,9 @@ ALLOWED: dict[str, set[str]] = {
     "delivery": {"web.metrics"},
     # Outgoing mail rides on the delivery queues; the rights form shares its address rule.
     "mail": {"delivery"},
-    # A key's widget configs are validated with the widgets' own schema parsers when saved.
-    "keys": {"web", "consent.config", "rights.config"},
+    # A key's widget configs are validated with the widgets' own schema parsers when saved,
+    # the consent cookie's domain against the key's origins.
+    "keys": {"web", "consent.config", "consent.cookie_domain", "rights.config"},
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
     # The form's answer shows the due date by the same per-law rules the records store keeps.

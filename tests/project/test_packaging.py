@@ -21,7 +21,9 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     )
     wheel = next(tmp_path.glob("widget_gateway-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    sources = sorted(p.name for p in (ROOT / "static" / "src").glob("*.js"))
+    # The widgets and their parts (static/src/<widget>/*.js).
+    src = ROOT / "static" / "src"
+    sources = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.js"))
     assert {"prelude.js", "consent.js", "rights.js"} <= set(sources)
     for source in sources:
         assert f"gateway/static/src/{source}" in names

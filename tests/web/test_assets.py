@@ -58,6 +58,21 @@ def test_each_widget_is_its_source_after_the_shared_prelude(tmp_path: Path) -> N
     assert loaded["first"].digest != loaded["second"].digest
 
 
+def test_a_widgets_parts_come_between_the_prelude_and_its_source(tmp_path: Path) -> None:
+    (tmp_path / "prelude.js").write_text("var shared = 1;\n")
+    (tmp_path / "first.js").write_text("namespace.first = helper() + later();\n")
+    (tmp_path / "first").mkdir()
+    (tmp_path / "first" / "b-later.js").write_text("function later() { return 2; }\n")
+    (tmp_path / "first" / "a-helper.js").write_text("// a part\nfunction helper() { return 1; }\n")
+    loaded = assets.load_assets(tmp_path)
+    assert sorted(loaded) == ["first"]  # a part is no widget of its own
+    body = loaded["first"].body.decode()
+    order = [body.index(t) for t in ("var shared", "function helper", "function later", "first=")]
+    assert order == sorted(order)
+    assert body.count("(function (window") + body.count("(function(window") == 1
+    assert "a part" not in body
+
+
 def test_both_widgets_are_served_with_the_same_prelude(server: ServerThread) -> None:
     for name in ("consent", "rights"):
         body = get(server, f"/widgets/{name}.js", **{"Accept-Encoding": "identity"}).raw_body  # type: ignore[attr-defined]

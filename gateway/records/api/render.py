@@ -35,6 +35,7 @@ CSV_COLUMNS = (
     "user_agent",
     "receipt",
     "config_digest",
+    "variant",
 )
 
 
@@ -61,6 +62,7 @@ def consent(record: StoredConsent) -> dict[str, Any]:
         "user_agent": record.user_agent,
         "receipt": record.receipt,
         "config_digest": record.config_digest,
+        "variant": record.variant,
     }
 
 
