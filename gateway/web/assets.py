@@ -11,7 +11,10 @@ about ten times as much CPU on the hot path.
 
 The stable URL is cached briefly (so a new release reaches pages within minutes) and revalidated
 with ``ETag``; the hashed URL never changes and is cached for a year. The manifest publishes the
-hashed URLs with their Subresource Integrity hashes for sites that pin a version.
+hashed URLs with their Subresource Integrity hashes for sites that pin a version. A pinned URL
+outlives an upgrade: the widgets of the releases kept in ``static/releases/`` (see
+:mod:`gateway.web.releases`) answer under their own hashes too, listed in
+``/widgets/releases.json``.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from starlette.requests import Request
@@ -30,7 +34,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
-from gateway.web import openapi
+from gateway.web import openapi, releases
 from gateway.web.static_files import static_dir
 
 try:  # optional: brotli saves another ~12% on the widgets
@@ -55,6 +59,11 @@ _COMMON = {
 }
 
 
+def digest_of(body: bytes) -> str:
+    """The hash in a widget's hashed URL: the first 12 hex digits of the bytes' SHA-256."""
+    return hashlib.sha256(body).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Asset:
     """One widget's bytes in every encoding, with its content hash and SRI value."""
@@ -75,7 +84,7 @@ class Asset:
             # mtime=0: the same source gives the same bytes (and ETag) on every instance
             gzip=gzip.compress(body, compresslevel=9, mtime=0),
             br=brotli.compress(body, quality=11) if brotli is not None else None,
-            digest=hashlib.sha256(body).hexdigest()[:12],
+            digest=digest_of(body),
             integrity=f"sha384-{sri}",
         )
 
@@ -140,6 +149,33 @@ def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
     return assets
 
 
+@lru_cache(maxsize=64)
+def _released(name: str, body: bytes) -> Asset:
+    # A release's files never change: compress each once per process, not once per app built.
+    return Asset.from_bytes(name, body)
+
+
+def pinned_assets(
+    current: Mapping[str, Asset], directory: Path = releases.RELEASES_DIR
+) -> tuple[dict[tuple[str, str], Asset], dict[str, dict[str, dict[str, str]]]]:
+    """Every hashed URL served, ``(name, digest)`` → asset, and the listing by version.
+
+    The current build and each kept release: a hash pinned by a site keeps answering its bytes
+    for as long as its release is kept.
+    """
+    by_hash = {(a.name, a.digest): a for a in current.values()}
+    listing: dict[str, dict[str, dict[str, str]]] = {}
+    for release in releases.load(directory):
+        listed = listing.setdefault(release.version, {})
+        for name, body in release.widgets.items():
+            key = (name, digest_of(body))
+            if key not in by_hash:
+                by_hash[key] = _released(name, body)
+            asset = by_hash[key]
+            listed[name] = {"url": asset.hashed_path, "integrity": asset.integrity}
+    return by_hash, listing
+
+
 def _etag_matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -160,10 +196,14 @@ def manifest(assets: Mapping[str, Asset]) -> dict[str, dict[str, object]]:
     }
 
 
-def routes(directory: Path = SOURCE_DIR) -> list[Route]:
-    """The asset routes, with the widgets in ``directory`` loaded now."""
+def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_DIR) -> list[Route]:
+    """The asset routes, with the widgets in ``directory`` and the kept releases loaded now."""
     assets = load_assets(directory)
+    by_hash, listing = pinned_assets(assets, releases_dir)
     manifest_body = json.dumps(manifest(assets), separators=(",", ":"), sort_keys=True).encode()
+    releases_body = json.dumps(
+        {"current": manifest(assets), "releases": listing}, separators=(",", ":"), sort_keys=True
+    ).encode()
 
     async def serve_manifest(request: Request) -> Response:
         return Response(
@@ -172,10 +212,21 @@ def routes(directory: Path = SOURCE_DIR) -> list[Route]:
             headers={"Cache-Control": "public, max-age=300", **_COMMON},
         )
 
+    async def serve_releases(request: Request) -> Response:
+        return Response(
+            releases_body,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=300", **_COMMON},
+        )
+
     async def serve_widget(request: Request) -> Response:
         match = _NAME.fullmatch(request.path_params["file"])
-        asset = assets.get(match.group(1)) if match else None
-        if match is None or asset is None or match.group(2) not in (None, asset.digest):
+        asset: Asset | None = None
+        if match is not None and match.group(2) is None:
+            asset = assets.get(match.group(1))
+        elif match is not None:
+            asset = by_hash.get((match.group(1), match.group(2)))
+        if match is None or asset is None:
             return problem_response(NotFound("No such widget."))
         body, encoding = asset.encoded(request.headers.get("accept-encoding", ""))
         etag = f'"{asset.digest}{"-" + encoding if encoding else ""}"'
@@ -192,6 +243,7 @@ def routes(directory: Path = SOURCE_DIR) -> list[Route]:
 
     return [
         Route("/widgets/manifest.json", serve_manifest, methods=["GET", "HEAD"]),
+        Route("/widgets/releases.json", serve_releases, methods=["GET", "HEAD"]),
         Route("/widgets/{file}", serve_widget, methods=["GET", "HEAD"]),
     ]
 
@@ -200,7 +252,8 @@ openapi.describe(
     "/widgets/{file}",
     {
         "get": openapi.operation(
-            "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable)",
+            "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable;"
+            " the current build's hash or a kept release's)",
             "200",
             params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
             errors=(404,),
@@ -214,6 +267,17 @@ openapi.describe(
     {
         "get": openapi.operation(
             "Hashed widget URLs with their SRI hashes",
+            "200",
+            errors=(),
+            tags=("assets",),
+        )
+    },
+)
+openapi.describe(
+    "/widgets/releases.json",
+    {
+        "get": openapi.operation(
+            "Hashed URLs and SRI hashes of the current widgets and of each kept release",
             "200",
             errors=(),
             tags=("assets",),
