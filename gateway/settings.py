@@ -134,8 +134,12 @@ class Settings(OwnerSettings, OperationsSettings):
         86_400.0, "Seconds during which the same rights request sent again gets the same reference."
     )
     limit_admin: str = _setting(
-        "120/minute;2000/hour",
-        "Requests to `/admin/v1/` per client IP, counted before the token is checked.",
+        "20/minute;200/hour",
+        "Failed admin-token attempts per client IP (the right token is never refused).",
+    )
+    limit_admin_failures: str = _setting(
+        "60/minute;600/hour",
+        "Failed admin-token attempts over all client IPs (shared through Redis by every instance).",
     )
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
@@ -210,6 +214,7 @@ class Settings(OwnerSettings, OperationsSettings):
             "limit_rights_per_ip",
             "limit_rights_per_email",
             "limit_admin",
+            "limit_admin_failures",
             "limit_oauth_token",
             "limit_oauth_token_per_ip",
             "limit_oauth_auth_failures",
@@ -230,8 +235,6 @@ class Settings(OwnerSettings, OperationsSettings):
         for secret in self.secret_keys:
             if len(str(secret)) < 32:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
-        if self.admin_token is not None and len(str(self.admin_token)) < 24:
-            raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
         for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
             raise SettingsError(variable, text)
         for variable, text in self.owner_problems():
