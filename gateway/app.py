@@ -49,6 +49,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *consent_api.routes(),
         *rights_api.routes(),
         *assets.routes(),
+        *assets.favicon_routes(),
         *widget_api.routes(),
         *health.liveness_routes(),
         *openapi.routes(),
@@ -63,6 +64,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
 
 def operator_routes() -> list[BaseRoute]:
     return [
+        *assets.favicon_routes(),
         *health.operator_routes(),
         *admin_api.routes(),
         *admin_accounts.routes(),
