@@ -158,7 +158,11 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
     """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
     problems = Problems()
     allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
-    problems.unknown("", set(data) - allowed)
+    extra = set(data) - allowed
+    # A standard field this key's form does not ask for is the schema's own name: it is named.
+    for name in sorted(extra & set(STANDARD_FIELDS)):
+        problems.add(name, rule.UNKNOWN, "not accepted: this form does not ask for it")
+    problems.unknown("", extra - set(STANDARD_FIELDS))
 
     values: dict[str, str | None] = {}
     type_ = data.get("type")
