@@ -122,7 +122,7 @@ BAD = [
     ({"account": "a", "name": "   ", "origins": []}, "missing_field", "name"),
     ({"account": "a", "name": "x" * 101, "origins": []}, "value_too_long", "name"),
     ({"account": "a", "name": 5, "origins": []}, "invalid_field_type", "name"),
-    ({"account": "a", "name": "x", "origins": [], "colour": "red"}, "unknown_field", "colour"),
+    ({"account": "a", "name": "x", "origins": [], "colour": "red"}, "unknown_field", ""),
     (
         {"account": "a", "name": "x", "origins": "https://a.example"},
         "invalid_field_type",
@@ -217,7 +217,7 @@ BAD = [
     (
         {"account": "a", "name": "x", "origins": [], "limits": {"per_day": "5/day"}},
         "invalid_limit",
-        "limits.per_day",
+        "limits",
     ),
     (
         {"account": "a", "name": "x", "origins": [], "consent_config": []},
