@@ -19,6 +19,7 @@ from sqlalchemy import Row
 
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidPayload
+from gateway.records.deadlines import Deadline
 from gateway.records.model import RECEIVED, StoredConsent, StoredRightsRequest
 from gateway.rights.requests import RightsRequest, Submission, normalise_email
 
@@ -58,6 +59,7 @@ def rights_request(data: Mapping[str, Any]) -> RightsRequest:
             origin=str(data["origin"]),
             received_at=_time(data["received_at"], "received_at"),
             respond_by=date.fromisoformat(str(data["respond_by"])),
+            law=str(data.get("law") or ""),
         )
     except KeyError as exc:
         raise InvalidPayload(f"A rights request lacks the field {exc.args[0]!r}.") from None
@@ -87,6 +89,9 @@ def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
 
 
 def rights_row(request: RightsRequest) -> dict[str, Any]:
+    """The row of a new request; its due date computed from its law, the clock started on the
+    day of receipt."""
+    started = request.received_at.astimezone(UTC).date()
     identity = request.submission.identity()
     del identity["type"], identity["message"]
     return {
@@ -98,11 +103,11 @@ def rights_row(request: RightsRequest) -> dict[str, Any]:
         "identity": identity,
         "message": request.submission.message,
         "language": request.submission.language,
-        "law": request.submission.regime,
+        "law": request.law,
         "origin": request.origin,
         "status": RECEIVED,
         "received_at": request.received_at,
-        "due_at": request.respond_by,
+        "due_at": Deadline(request.law, started).due(started),
         "closed_at": None,
     }
 
@@ -146,6 +151,11 @@ def stored_rights(row: Row[Any]) -> StoredRightsRequest:
         received_at=row.received_at,
         due_at=row.due_at,
         closed_at=row.closed_at,
+        extended_at=row.extended_at,
+        extension_reason=row.extension_reason,
+        paused_days=row.paused_days,
+        paused_at=row.paused_at,
+        anonymised_at=row.anonymised_at,
     )
 
 
