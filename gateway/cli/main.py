@@ -23,9 +23,11 @@ from gateway.cli import records as cli_records
 from gateway.cli import scan as cli_scan
 from gateway.cli import serve as cli_serve
 from gateway.cli import token as cli_token
+from gateway.cli import widgets as cli_widgets
 from gateway.errors import GatewayError
 from gateway.scanner.model import ScanError
 from gateway.settings import Settings, SettingsError
+from gateway.web.releases import ReleaseError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_records.add_parser(sub)
     cli_token.add_parser(sub)
     cli_scan.add_parser(sub)
+    cli_widgets.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
@@ -67,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         GatewayError,
         demo.DemoError,
         ScanError,
+        ReleaseError,
     ) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2

@@ -189,8 +189,7 @@ async def verify_receipt(request: Request) -> Response:
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
             problems = Problems()
-            for name in sorted(set(data) - {"receipt"}):
-                problems.add(str(name)[:40], rule.UNKNOWN, "nothing but the receipt")
+            problems.unknown("", set(data) - {"receipt"})
             if "receipt" not in data:
                 problems.add("receipt", rule.MISSING, "required")
             elif not isinstance(receipt, str):

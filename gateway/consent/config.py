@@ -124,8 +124,7 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         "variants",
         "cookie_domain",
     }
-    for name in sorted(set(raw) - known):
-        problems.add(name, rule.UNKNOWN, "unknown field")
+    problems.unknown("", set(raw) - known)
     version = raw.get("policy_version", "1")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         problems.add(
@@ -214,21 +213,21 @@ def _texts(
         return {}
     out: dict[str, dict[str, str]] = {}
     for lang, entries in value.items():
-        if not (isinstance(lang, str) and _LANG.fullmatch(lang)) or not isinstance(entries, dict):
-            problems.add(
-                f"{where}.{lang}",
-                rule.INVALID_FORMAT,
-                "a lower-case language tag mapping to an object of texts",
-            )
+        if not (isinstance(lang, str) and _LANG.fullmatch(lang)):
+            # Not a language tag: any text at all, so it is counted, never named.
+            problems.unknown(where, [lang], "language (a lower-case language tag)")
             continue
+        if not isinstance(entries, dict):
+            problems.add(where, rule.INVALID_FORMAT, "an object of texts", keys=(lang,))
+            continue
+        problems.unknown(f"{where}.{lang}", (k for k in entries if k not in allowed), "text")
         for key, text in entries.items():
-            if key not in allowed:
-                problems.add(f"{where}.{lang}.{key}", rule.UNKNOWN, "unknown text")
-            elif not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
+            if key in allowed and (not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT):
                 problems.add(
-                    f"{where}.{lang}.{key}",
+                    where,
                     rule.INVALID_FORMAT,
                     f"a string of 1-{MAX_TEXT} characters",
+                    keys=(lang, key),
                 )
         out[lang] = dict(entries)
     return out
@@ -247,8 +246,7 @@ def _categories(value: Any, problems: Problems) -> tuple[Category, ...]:
         if not isinstance(item, dict):
             problems.add(where, rule.WRONG_TYPE, "an object")
             continue
-        for name in sorted(set(item) - _CATEGORY_FIELDS):
-            problems.add(f"{where}.{name}", rule.UNKNOWN, "unknown field")
+        problems.unknown(where, set(item) - _CATEGORY_FIELDS)
         cid = item.get("id")
         if not isinstance(cid, str) or not _ID.fullmatch(cid) or cid in seen:
             problems.add(

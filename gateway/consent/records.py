@@ -125,8 +125,7 @@ def parse_choice(
 ) -> ConsentChoice:
     """Validate the widget's body against the key's config; raises ``InvalidPayload``."""
     problems = Problems()
-    for name in sorted(set(data) - FIELDS):
-        problems.add(str(name)[:40], rule.UNKNOWN, "unknown field")
+    problems.unknown("", set(data) - FIELDS)
     for name in REQUIRED:
         if name not in data:
             problems.add(name, rule.MISSING, "required")
@@ -241,10 +240,11 @@ def _choices(value: Any, field: str, known: frozenset[str], problems: Problems) 
         problems.add(field, rule.TOO_MANY, "at most 100 ids")
         return {}
     out = {}
+    problems.unknown(field, (name for name in value if name not in known), "id for this key")
     for name, on in value.items():
         if name not in known:
-            problems.add(f"{field}.{str(name)[:40]}", rule.UNKNOWN, "unknown id for this key")
-        elif not isinstance(on, bool):
+            continue
+        if not isinstance(on, bool):
             problems.add(f"{field}.{name}", rule.WRONG_TYPE, "true or false")
         else:
             out[name] = on

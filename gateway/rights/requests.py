@@ -164,8 +164,11 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
     """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
     problems = Problems()
     allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
-    for name in sorted(set(data) - allowed):
-        problems.add(name[:40], rule.UNKNOWN, "not accepted")
+    extra = set(data) - allowed
+    # A standard field this key's form does not ask for is the schema's own name: it is named.
+    for name in sorted(extra & set(STANDARD_FIELDS)):
+        problems.add(name, rule.UNKNOWN, "not accepted: this form does not ask for it")
+    problems.unknown("", extra - set(STANDARD_FIELDS))
 
     values: dict[str, str | None] = {}
     type_ = data.get("type")
@@ -215,9 +218,7 @@ def _validate_custom(
         problems.add("custom", rule.WRONG_TYPE, "must be an object")
         return ()
     out: list[tuple[str, str]] = []
-    for name in sorted(raw):
-        if config.custom(name) is None:
-            problems.add(f"custom.{name[:40]}", rule.UNKNOWN, "not accepted")
+    problems.unknown("custom", (name for name in raw if config.custom(name) is None))
     for field in config.custom_fields:
         value, problem = _text(raw.get(field.id), field.max_length, multiline=False)
         if problem is None and value is None and field.required:

@@ -21,6 +21,10 @@ hashed path of widget ``NAME`` (``consent.js`` loads ``consent-extras.js`` only 
 blocked iframe or a cookie table), so a new release of the one changes the hash of the other.
 The per-key script (``gateway/consent/script.py``) calls the same function with a fourth
 argument, the key's config: :meth:`Asset.called_with`.
+
+A pinned URL outlives an upgrade: the widgets of the releases kept in ``static/releases/`` (see
+:mod:`gateway.web.releases`) answer under their own hashes too, listed in
+``/widgets/releases.json``.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
@@ -41,7 +45,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
-from gateway.web import openapi
+from gateway.web import openapi, releases
 from gateway.web.static_files import static_dir
 
 try:  # optional: brotli saves another ~12% on the widgets
@@ -67,6 +71,11 @@ _COMMON = {
 }
 
 
+def digest_of(body: bytes) -> str:
+    """The hash in a widget's hashed URL: the first 12 hex digits of the bytes' SHA-256."""
+    return hashlib.sha256(body).hexdigest()[:12]
+
+
 @dataclass(frozen=True)
 class Asset:
     """One widget's bytes in every encoding, with its content hash and SRI value."""
@@ -89,7 +98,7 @@ class Asset:
             # mtime=0: the same source gives the same bytes (and ETag) on every instance
             gzip=gzip.compress(body, compresslevel=9, mtime=0),
             br=brotli.compress(body, quality=11) if brotli is not None else None,
-            digest=hashlib.sha256(body).hexdigest()[:12],
+            digest=digest_of(body),
             integrity=f"sha384-{sri}",
         )
 
@@ -190,6 +199,33 @@ def served_assets() -> Mapping[str, Asset]:
     return MappingProxyType(load_assets())
 
 
+@lru_cache(maxsize=64)
+def _released(name: str, body: bytes) -> Asset:
+    # A release's files never change: compress each once per process, not once per app built.
+    return Asset.from_bytes(name, body)
+
+
+def pinned_assets(
+    current: Mapping[str, Asset], directory: Path = releases.RELEASES_DIR
+) -> tuple[dict[tuple[str, str], Asset], dict[str, dict[str, dict[str, str]]]]:
+    """Every hashed URL served, ``(name, digest)`` → asset, and the listing by version.
+
+    The current build and each kept release: a hash pinned by a site keeps answering its bytes
+    for as long as its release is kept.
+    """
+    by_hash = {(a.name, a.digest): a for a in current.values()}
+    listing: dict[str, dict[str, dict[str, str]]] = {}
+    for release in releases.load(directory):
+        listed = listing.setdefault(release.version, {})
+        for name, body in release.widgets.items():
+            key = (name, digest_of(body))
+            if key not in by_hash:
+                by_hash[key] = _released(name, body)
+            asset = by_hash[key]
+            listed[name] = {"url": asset.hashed_path, "integrity": asset.integrity}
+    return by_hash, listing
+
+
 def _etag_matches(header: str | None, etag: str) -> bool:
     if not header:
         return False
@@ -210,10 +246,14 @@ def manifest(assets: Mapping[str, Asset]) -> dict[str, dict[str, object]]:
     }
 
 
-def routes(directory: Path = SOURCE_DIR) -> list[Route]:
-    """The asset routes, with the widgets in ``directory`` loaded now."""
+def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_DIR) -> list[Route]:
+    """The asset routes, with the widgets in ``directory`` and the kept releases loaded now."""
     assets = served_assets() if directory == SOURCE_DIR else load_assets(directory)
+    by_hash, listing = pinned_assets(assets, releases_dir)
     manifest_body = json.dumps(manifest(assets), separators=(",", ":"), sort_keys=True).encode()
+    releases_body = json.dumps(
+        {"current": manifest(assets), "releases": listing}, separators=(",", ":"), sort_keys=True
+    ).encode()
 
     async def serve_manifest(request: Request) -> Response:
         return Response(
@@ -222,10 +262,21 @@ def routes(directory: Path = SOURCE_DIR) -> list[Route]:
             headers={"Cache-Control": "public, max-age=300", **_COMMON},
         )
 
+    async def serve_releases(request: Request) -> Response:
+        return Response(
+            releases_body,
+            media_type="application/json",
+            headers={"Cache-Control": "public, max-age=300", **_COMMON},
+        )
+
     async def serve_widget(request: Request) -> Response:
         match = _NAME.fullmatch(request.path_params["file"])
-        asset = assets.get(match.group(1)) if match else None
-        if match is None or asset is None or match.group(2) not in (None, asset.digest):
+        asset: Asset | None = None
+        if match is not None and match.group(2) is None:
+            asset = assets.get(match.group(1))
+        elif match is not None:
+            asset = by_hash.get((match.group(1), match.group(2)))
+        if match is None or asset is None:
             return problem_response(NotFound("No such widget."))
         body, encoding = asset.encoded(request.headers.get("accept-encoding", ""))
         etag = f'"{asset.digest}{"-" + encoding if encoding else ""}"'
@@ -242,15 +293,37 @@ def routes(directory: Path = SOURCE_DIR) -> list[Route]:
 
     return [
         Route("/widgets/manifest.json", serve_manifest, methods=["GET", "HEAD"]),
+        Route("/widgets/releases.json", serve_releases, methods=["GET", "HEAD"]),
         Route("/widgets/{file}", serve_widget, methods=["GET", "HEAD"]),
     ]
 
 
+async def favicon(request: Request) -> Response:
+    # Browsers ask every origin for one; "nothing here" without a 404 in every page's console.
+    return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
+
+def favicon_routes() -> list[Route]:
+    """``/favicon.ico``: ``204``, on every port that serves pages."""
+    return [Route("/favicon.ico", favicon, methods=["GET", "HEAD"])]
+
+
+openapi.describe(
+    "/favicon.ico",
+    {
+        "get": {
+            "summary": "No icon: 204, so that browsers' requests for one find no 404",
+            "tags": ["assets"],
+            "responses": {"204": {"description": "No content"}},
+        }
+    },
+)
 openapi.describe(
     "/widgets/{file}",
     {
         "get": openapi.operation(
-            "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable)",
+            "A widget script: `{name}.js` (short cache, ETag) or `{name}.{hash}.js` (immutable;"
+            " the current build's hash or a kept release's)",
             "200",
             params=[{"name": "file", "in": "path", "required": True, "schema": {"type": "string"}}],
             errors=(404,),
@@ -264,6 +337,17 @@ openapi.describe(
     {
         "get": openapi.operation(
             "Hashed widget URLs with their SRI hashes",
+            "200",
+            errors=(),
+            tags=("assets",),
+        )
+    },
+)
+openapi.describe(
+    "/widgets/releases.json",
+    {
+        "get": openapi.operation(
+            "Hashed URLs and SRI hashes of the current widgets and of each kept release",
             "200",
             errors=(),
             tags=("assets",),

@@ -7,7 +7,8 @@ protocols here, one per parser uvicorn offers, count a head's bytes as they arri
 parser buffers them, and refuse past :attr:`WireLimits.max_header_bytes` or
 :attr:`WireLimits.max_header_fields` with ``431``; a head and a body each get a deadline
 (``408``). Every refusal, and a request the parser cannot read (``400``), is answered with a
-problem+json body, and the connection is closed.
+problem+json body, and the connection is closed. So is a request past uvicorn's concurrency
+bound (``503``), which uvicorn itself would answer in plain text.
 
 ``widget-gateway serve`` builds its :class:`GatewayServerConfig` with :func:`bounded_options`,
 which also sets uvicorn's concurrency and keep-alive bounds from the settings. The limits travel
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -29,7 +31,13 @@ from h11._util import Sentinel
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from gateway.errors import GatewayError, HeadersTooLarge, MalformedRequest, RequestTimeout
+from gateway.errors import (
+    GatewayError,
+    HeadersTooLarge,
+    MalformedRequest,
+    RequestTimeout,
+    ServerBusy,
+)
 from gateway.settings import Settings
 
 PROTOCOLS = {
@@ -79,6 +87,29 @@ def problem_bytes(error: GatewayError) -> bytes:
     return head.encode("ascii") + body
 
 
+log = logging.getLogger("gateway.server")
+_BUSY = ServerBusy("this instance is at its concurrency limit; retry shortly")
+_BUSY_BODY = json.dumps(_BUSY.to_problem(), separators=(",", ":")).encode()
+
+
+async def _busy(scope: Any, receive: Any, send: Any) -> None:
+    """The ASGI answer to a request past the concurrency bound: 503, problem+json."""
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 503,
+            "headers": [
+                (b"content-type", b"application/problem+json"),
+                (b"content-length", str(len(_BUSY_BODY)).encode()),
+                (b"cache-control", b"no-store"),
+                (b"retry-after", b"1"),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": _BUSY_BODY})
+
+
 def _too_large(what: str) -> HeadersTooLarge:
     return HeadersTooLarge(f"the request {what}; send fewer or shorter header fields")
 
@@ -92,6 +123,10 @@ class _WireBounds:
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
+    app: Any
+    limit_concurrency: int | None
+    connections: set[Any]
+    tasks: set[Any]
 
     def _init_bounds(self, config: uvicorn.Config) -> None:
         self.wire: WireLimits = getattr(config, "wire", WireLimits())
@@ -127,6 +162,24 @@ class _WireBounds:
         self._disarm()
         self.transport.write(problem_bytes(error))
         self.transport.close()
+
+    def _start_requests(self, start: Callable[[], None]) -> None:
+        """Run uvicorn's code that starts the app for a request (``start``); past the
+        concurrency bound, the app it starts answers ``503`` in problem+json instead.
+
+        uvicorn decides between the app and its plain-text refusal inside that code, reading
+        ``self.app`` and ``self.limit_concurrency``: both are swapped for the one call."""
+        limit = self.limit_concurrency
+        if limit is None or (len(self.connections) < limit and len(self.tasks) < limit):
+            start()
+            return
+        log.warning("concurrency limit reached: answering 503")
+        app = self.app
+        self.app, self.limit_concurrency = _busy, None
+        try:
+            start()
+        finally:
+            self.app, self.limit_concurrency = app, limit
 
     def _count_field(self) -> bool:
         """Count one header field; False (and the request refused) past the bound."""
@@ -199,6 +252,9 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
                 self._message_done()
             self._last_state = state
 
+    def handle_events(self) -> None:
+        self._start_requests(super().handle_events)
+
     def _response_started(self) -> bool:
         return self.cycle is not None and self.cycle.response_started
 
@@ -262,7 +318,7 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_done()
-        super().on_headers_complete()
+        self._start_requests(super().on_headers_complete)
 
     def on_message_complete(self) -> None:
         self._message_done()

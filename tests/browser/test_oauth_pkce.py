@@ -11,6 +11,7 @@ its access token are refused too.
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "pkce.html"
 SETTINGS_LINE = 'const GW = "https://gw.example", CLIENT = "pk_…";'
-TOKEN = "admin-token-" + "p" * 30
+TOKEN = secrets.token_urlsafe(32)
 OWNER = "olga@reports.example"
 PASSWORD = "a long and private passphrase"
 

@@ -73,13 +73,13 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"colour": "red"}, "colour"),
+        ({"colour": "red"}, ""),  # a made-up name is counted, never named
         ({"lifetime_days": 900}, "lifetime_days"),
         ({"policy_version": "v 2"}, "policy_version"),
         ({"theme": {"accent": "blue"}}, "theme.accent"),
         ({"categories": [{"id": "a"}, {"id": "a"}]}, "categories.1.id"),
         ({"categories": [{"id": "x", "consent_mode": ["cookies"]}]}, "categories.0.consent_mode"),
-        ({"texts": {"en": {"titel": "x"}}}, "texts.en.titel"),
+        ({"texts": {"en": {"titel": "x"}}}, "texts.en"),
         ({"cookie_name": "a;b"}, "cookie_name"),
         (
             {

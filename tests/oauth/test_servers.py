@@ -3,6 +3,7 @@ one instance refuses its tokens on another within a second (two gateways, one Re
 
 from __future__ import annotations
 
+import secrets
 import time
 from pathlib import Path
 
@@ -56,7 +57,7 @@ def test_revoked_key_refuses_its_tokens_on_another_instance_within_a_second(
     # Two instances behind one issuer, sharing one private redis-server; the key is revoked
     # through the first one's admin API while the second holds the key in its cache (30 s TTL).
     issuer = "https://gw.example"
-    admin = "admin-token-" + "r" * 30
+    admin = secrets.token_urlsafe(32)
     settings = settings_for(data_dir, redis_url, oauth_issuer=issuer, admin_token=Secret(admin))
     assert settings.key_cache_ttl >= 30
     one = ServerThread(create_app(settings)).start()

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
+from gateway.problems import Problems
 from gateway.records import casework
 from gateway.records.api import params, render
 from gateway.records.api.common import store_of
@@ -86,12 +87,9 @@ async def change(request: Request, services: Services, caller: ApiCaller) -> Res
     store = store_of(services)
     found = await _owned(store, request.path_params["reference"], caller.account)
     body = await read_json(request, MAX_BODY)
-    unknown = sorted(set(body) - set(CHANGE_FIELDS))
-    if unknown:
-        raise InvalidPayload(
-            f"unknown field {unknown[0][:40]!r}",
-            errors=[{"field": unknown[0][:40], "message": "not accepted here"}],
-        )
+    problems = Problems()
+    problems.unknown("", set(body) - set(CHANGE_FIELDS))
+    problems.raise_if_any(f"only {', '.join(CHANGE_FIELDS)} may be changed")
     status, note = body.get("status"), body.get("note")
     if status is None:
         raise InvalidPayload(
