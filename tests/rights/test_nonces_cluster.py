@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 
-from gateway.redis_client import connect_cluster
+from gateway.redis_client import connect_cluster, discover
 from gateway.rights.nonces import UsedNonces
 from tests.support.aio import run
 
@@ -13,6 +13,8 @@ from tests.support.aio import run
 def test_a_nonce_is_claimed_once_across_instances_on_the_cluster(cluster_url: str) -> None:
     async def scenario() -> tuple[list[bool], bool, bool]:
         clients = [connect_cluster(cluster_url, 1.0, 1.0) for _ in range(3)]
+        for c in clients:
+            await discover(c)  # as the gateway's services do when they open
         instances = [UsedNonces(c, None) for c in clients]
         try:
             nonce = "0123456789abcdef01234567"
