@@ -94,9 +94,13 @@ class RedisKeyStore:
             ]
             # The script writes only if the record is still the one read above.
             done = await self._put(
-                keys=[name, self._name("keys"), self._name("account", key.account)]
-                + pointed
-                + dropped,
+                keys=[
+                    name,
+                    self._name("keys"),
+                    self._name("account", key.account),
+                    *pointed,
+                    *dropped,
+                ],
                 args=[
                     "0" if raw is None else "1",
                     raw or "",

@@ -125,7 +125,7 @@ class ClusterScriptEngine:
             by_tag.setdefault(name.split("{", 1)[1].split("}", 1)[0], []).append(name)
         try:
             await asyncio.gather(*(self.refund(keys=k, args=[cost]) for k in by_tag.values()))
-        except Exception:  # noqa: BLE001  # redis-py's cluster errors are not all RedisError
+        except Exception:  # redis-py's cluster errors are not all RedisError
             return  # a unit stays counted until its window ends: strict, never lenient
 
     async def ping(self) -> None:

@@ -32,6 +32,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from gateway.errors import GatewayError, HeadersTooLarge, MalformedRequest, RequestTimeout
 from gateway.settings import Settings
 
+# Seconds an idle keep-alive connection stays open once the server stops, to answer a request
+# already on its way (with ``Connection: close``) rather than meet it with a closed socket.
+SHUTDOWN_LINGER = 1.0
+
 PROTOCOLS = {
     "h11": "gateway.web.server:BoundedH11Protocol",
     "httptools": "gateway.web.server:BoundedHttpToolsProtocol",
@@ -96,6 +100,8 @@ class _WireBounds:
     def _init_bounds(self, config: uvicorn.Config) -> None:
         self.wire: WireLimits = getattr(config, "wire", WireLimits())
         self._timer: asyncio.TimerHandle | None = None
+        self._stopping = False
+        self._linger: asyncio.TimerHandle | None = None
         self._refused = False
         self._reading_head = True
         self._head_bytes = 0
@@ -119,6 +125,40 @@ class _WireBounds:
 
     def _response_started(self) -> bool:
         raise NotImplementedError
+
+    def _idle(self) -> bool:
+        raise NotImplementedError
+
+    def _last_response(self) -> None:
+        """Make the request being answered the connection's last (``Connection: close``)."""
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """The server stops (SIGTERM). uvicorn closes idle keep-alive connections at once, but
+        a client may have sent its next request on one already: it would meet a closed
+        connection (or a reset, if its bytes arrive as the socket closes). Here a connection
+        answering a request answers it with ``Connection: close``; an idle one stays open for
+        :data:`SHUTDOWN_LINGER` seconds to answer a request on its way the same way, and closes
+        then if none came."""
+        self._stopping = True
+        if self._idle() and self._head_bytes == 0:
+            self._linger = self.loop.call_later(SHUTDOWN_LINGER, self._close_if_idle)
+        else:
+            self._last_response()
+
+    def _close_if_idle(self) -> None:
+        self._linger = None
+        if self.transport.is_closing():
+            return
+        if self._idle() and self._head_bytes == 0:
+            self.transport.close()
+        else:
+            self._last_response()  # a request came meanwhile: its answer closes the connection
+
+    def _stop_lingering(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
 
     def _refuse(self, error: GatewayError) -> None:
         if self._refused or self.transport.is_closing():
@@ -157,6 +197,11 @@ class _WireBounds:
         self._reading_head = False
         self._arm(self.wire.body_timeout, "body")
 
+    def _request_started(self) -> None:
+        """A request's cycle exists: during a stop it is the connection's last."""
+        if self._stopping:
+            self._last_response()
+
     def _message_done(self) -> None:
         self._disarm()
         self._reading_head = True
@@ -181,6 +226,7 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_lingering()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -190,6 +236,8 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
     def _parse(self, chunk: bytes) -> None:
         self.conn.receive_data(chunk)
         self.handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._request_started()
         # h11 has no callbacks: the phase is read from its state after each chunk.
         state = self.conn.their_state
         if state is not self._last_state:
@@ -201,6 +249,13 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
 
     def _response_started(self) -> bool:
         return self.cycle is not None and self.cycle.response_started
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _last_response(self) -> None:
+        if self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def send_400_response(self, msg: str) -> None:
         status = getattr(self.conn, "refusal_status", 400)
@@ -250,6 +305,7 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_lingering()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -263,6 +319,7 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._head_done()
         super().on_headers_complete()
+        self._request_started()
 
     def on_message_complete(self) -> None:
         self._message_done()
@@ -270,6 +327,13 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def _response_started(self) -> bool:
         return self.cycle is not None and self.cycle.response_started
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _last_response(self) -> None:
+        if self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(MalformedRequest("the bytes received are not an HTTP/1.1 request"))

@@ -103,9 +103,12 @@ def test_a_master_failover_under_load_stays_within_the_documented_bound(
                 )
                 admitted += sum(d.allowed for d in batch)
                 sent += 20
-                if time.monotonic() - killed_at > 2 and not any(i.degraded for i in instances):
-                    if master.port != redis_cluster.master_of(_slot_key(instances[0], limit)).port:
-                        break
+                if (
+                    time.monotonic() - killed_at > 2
+                    and not any(i.degraded for i in instances)
+                    and master.port != redis_cluster.master_of(_slot_key(instances[0], limit)).port
+                ):
+                    break
                 await asyncio.sleep(0.05)
             # Back on the cluster: the rest of the budget only, however much more is asked.
             for _ in range(35):

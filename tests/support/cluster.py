@@ -153,9 +153,7 @@ class RedisClusterServers:
             or replication.get("master_sync_in_progress")
         ):
             return False  # a replica that has not synced yet would refuse to take over
-        masters = [
-            n for n in nodes.values() if "master" in n["flags"] and "fail" not in n["flags"]
-        ]
+        masters = [n for n in nodes.values() if "master" in n["flags"] and "fail" not in n["flags"]]
         return bool(info.get("cluster_state") == "ok" and len(masters) == 3)
 
     def client(self) -> RedisCluster:
