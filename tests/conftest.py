@@ -1,6 +1,5 @@
 """Fixtures shared by the whole suite: a private Redis, a private Redis Cluster, a private
-PostgreSQL, databases, the event
-loop under test."""
+PostgreSQL, databases, the event loop under test."""
 
 from __future__ import annotations
 
