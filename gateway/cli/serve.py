@@ -33,7 +33,6 @@ from gateway.web.logs import logging_config
 from gateway.web.metrics import MULTIPROC_ENV
 from gateway.web.server import GatewayServerConfig, bounded_options
 
-
 WORKER_HEALTHCHECK_TIMEOUT = 60  # seconds
 
 
