@@ -129,7 +129,10 @@ async def _drive(
         else:
             assert response.status_code in (429, 503), response.text
 
-    async with httpx.AsyncClient(timeout=20) as http:
+    # Idle connections are dropped well before the gateway's keep-alive timeout (5 s) closes
+    # them, as a client must do to never send on a connection the server is closing.
+    limits = httpx.Limits(keepalive_expiry=1.0)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         n = 0
         for round_ in range(30):
             if round_ == 5:
