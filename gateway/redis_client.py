@@ -13,9 +13,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
 from redis.asyncio.cluster import ClusterNode
+from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 from gateway.settings import Settings, SettingsError
 
@@ -62,13 +64,44 @@ def connect_cluster(
         host, _, port = item.partition(":")
         nodes.append(ClusterNode(host, int(port or 6379)))
     password = urlsplit("redis://" + auth + "@x").password if auth else None
-    return aioredis.RedisCluster(
+    client = aioredis.RedisCluster(
         startup_nodes=nodes,
         password=password,
         socket_connect_timeout=connect_timeout,
         socket_timeout=socket_timeout,
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 4),
     )
+    # The cluster client takes no connection class of its own choosing: set it on the nodes
+    # it starts from and on those it will discover.
+    client.connection_kwargs["connection_class"] = _ClusterConnection
+    for node in client.nodes_manager.startup_nodes.values():
+        node.connection_class = _ClusterConnection
+    return client
+
+
+class _ClusterConnection(Connection):
+    """A cluster node's connection that fails as a connection error when it was closed under it.
+
+    When a node fails, redis-py's cluster client disconnects that node's connections while other
+    commands of the same process are about to use them; writing then raises ``RuntimeError``
+    (uvloop: the handle is closed) or ``AttributeError`` (asyncio: the writer is gone) instead of
+    ``ConnectionError``. As a ``ConnectionError`` the client retries the command on the new slot
+    map, and callers see the only error Redis failures are expected to raise.
+    """
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        try:
+            await super().send_packed_command(command, check_health)
+        except (RuntimeError, AttributeError) as exc:
+            await self.disconnect(nowait=True)
+            raise RedisConnectionError("the connection was closed while in use") from exc
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().read_response(*args, **kwargs)
+        except (RuntimeError, AttributeError) as exc:
+            await self.disconnect(nowait=True)
+            raise RedisConnectionError("the connection was closed while in use") from exc
 
 
 async def discover(client: aioredis.Redis) -> None:
