@@ -129,9 +129,9 @@ async def _drive(
         else:
             assert response.status_code in (429, 503), response.text
 
-    # Idle connections are dropped well before the gateway's keep-alive timeout (5 s) closes
-    # them, as a client must do to never send on a connection the server is closing.
-    limits = httpx.Limits(keepalive_expiry=1.0)
+    # A connection per request, as browsers behind a balancer mostly are: the kernel spreads them
+    # over both workers of an instance (keep-alive under a stop is test_graceful_stop's).
+    limits = httpx.Limits(max_keepalive_connections=0)
     async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         n = 0
         for round_ in range(30):
