@@ -18,6 +18,7 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
 
 from gateway.settings import Settings, SettingsError
 
@@ -64,7 +65,7 @@ def connect_cluster(
         host, _, port = item.partition(":")
         nodes.append(ClusterNode(host, int(port or 6379)))
     password = urlsplit("redis://" + auth + "@x").password if auth else None
-    client = aioredis.RedisCluster(
+    client = _Cluster(
         startup_nodes=nodes,
         password=password,
         socket_connect_timeout=connect_timeout,
@@ -77,6 +78,21 @@ def connect_cluster(
     for node in client.nodes_manager.startup_nodes.values():
         node.connection_class = _ClusterConnection
     return client
+
+
+class _Cluster(aioredis.RedisCluster):
+    """redis-py's cluster client, failing with a ``ConnectionError`` when no node answers.
+
+    redis-py raises ``RedisClusterException`` (not a ``RedisError``) when it cannot reach any
+    node to learn the slot map; every part of the gateway treats ``RedisError`` as "Redis is
+    unavailable" (fall back, answer 503, report degraded), so this is made one.
+    """
+
+    async def initialize(self, *args: Any, **kwargs: Any) -> aioredis.RedisCluster:
+        try:
+            return await super().initialize(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
 
 class _ClusterConnection(Connection):
