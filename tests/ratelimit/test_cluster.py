@@ -17,7 +17,8 @@ IP = LimitRequest("ip", "3/minute", ("203.0.113.7",))
 
 def test_150_concurrent_requests_on_three_instances_admit_exactly_100(cluster_url: str) -> None:
     async def body() -> tuple[int, list[bool], type]:
-        instances = [limiter("script", cluster_url, redis_timeout=0.5) for _ in range(3)]
+        # A generous timeout: this is about exact counting, not about a slow machine's latency.
+        instances = [limiter("script", cluster_url, redis_timeout=2.0) for _ in range(3)]
         try:
             results = await asyncio.gather(
                 *(
