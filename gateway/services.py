@@ -125,6 +125,7 @@ async def open_services(
         if settings.redis_url is not None:
             client = redis_client.connect(settings)
             stack.push_async_callback(client.aclose)
+            await redis_client.discover(client)
             listener = redis_client.connect(settings, blocking=True)
             stack.push_async_callback(listener.aclose)
             store = RedisKeyStore(client)

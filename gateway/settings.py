@@ -80,9 +80,9 @@ class Settings(GeoSettings, OwnerSettings, OperationsSettings):
     limit_engine: str = _setting(
         "script",
         "How limits are counted in Redis: `script` (every limit of a request in one Lua script, "
-        "one round trip; sliding-window-counter on a single Redis) or `limits` (the `limits` "
-        "library's own storage, a few round trips per limit; used for Sentinel, Cluster and the "
-        "other strategies).",
+        "one round trip; sliding-window-counter on a single Redis or a Cluster, where it is one "
+        "script per hash slot, sent together) or `limits` (the `limits` library's own storage, a "
+        "few round trips per limit; used for Sentinel and the other strategies).",
     )
     limits_fail_closed: bool = _setting(
         False,

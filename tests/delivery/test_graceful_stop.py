@@ -117,3 +117,52 @@ def _wait(condition: object, within: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def test_no_request_on_a_keep_alive_connection_fails_at_sigterm_under_load(
+    tmp_path: Path,
+) -> None:
+    """Forty clients keep their connections alive and send requests back to back while SIGTERM
+    arrives: every request sent on an open connection is answered, none meets a reset or a
+    closed connection, and each client is told ``Connection: close`` on its last answer. (A
+    client told so goes elsewhere: behind a load balancer, the instance left the pool during the
+    ``preStop`` delay; new connections are not this instance's to answer.)"""
+    import asyncio
+
+    import httpx
+
+    clients = 40
+    with GatewayProcess(tmp_path, {}) as gw:
+
+        async def load() -> tuple[int, list[str]]:
+            closing = 0
+            answered = [0] * clients
+            failures: list[str] = []
+
+            async def client(n: int) -> None:
+                nonlocal closing
+                limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+                async with httpx.AsyncClient(base_url=gw.url, limits=limits, timeout=10) as http:
+                    while True:
+                        try:
+                            response = await http.get("/healthz")
+                        except httpx.HTTPError as exc:
+                            failures.append(type(exc).__name__)
+                            return
+                        answered[n] += 1
+                        if response.headers.get("connection") == "close":
+                            closing += 1
+                            return
+
+            running = [asyncio.create_task(client(n)) for n in range(clients)]
+            # Every connection is in use and has been kept alive for a second request.
+            while min(answered) < 2 and not failures:
+                await asyncio.sleep(0.01)
+            gw.terminate()
+            await asyncio.gather(*running)
+            return closing, failures
+
+        closing, failures = run_sync(load())
+        assert gw.wait(timeout=30) in (0, -15)
+    assert failures == []
+    assert closing == clients
