@@ -124,7 +124,7 @@ def main() -> int:
         with process(cmd) as redis_proc:
             wait_for(port, redis_proc)
             env = gateway_env(f"redis://127.0.0.1:{port}/0", Path(tmp) / "data", "script")
-            pk = create_key(env)
+            pk = create_key(env).public_key
             rows = asyncio.run(measure(env, pk, args.requests))
     print(f"\nCPU time per request, in-process, {CONCURRENCY} in flight, {args.requests} requests")
     for label, micros in rows:

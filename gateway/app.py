@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute
+from starlette.routing import BaseRoute, Match, Route
 from starlette.types import ASGIApp, ExceptionHandler, Receive, Scope, Send
 
 from gateway import __version__
@@ -21,6 +21,7 @@ from gateway.admin import accounts as admin_accounts
 from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
+from gateway.consent import script as consent_script
 from gateway.console import api as console_api
 from gateway.console import page as console_page
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
@@ -48,8 +49,10 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
     # Starlette tries routes in order: the widgets' hot paths come first.
     return [
         *consent_api.routes(),
+        *consent_script.routes(),
         *rights_api.routes(),
         *assets.routes(),
+        *assets.favicon_routes(),
         *widget_api.routes(),
         *health.liveness_routes(),
         *openapi.routes(),
@@ -65,6 +68,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
 
 def operator_routes() -> list[BaseRoute]:
     return [
+        *assets.favicon_routes(),
         *health.operator_routes(),
         *admin_api.routes(),
         *admin_accounts.routes(),
@@ -141,7 +145,22 @@ async def http_error(request: Request, exc: Exception) -> Response:
         error.status = exc.status_code  # type: ignore[misc]
     else:
         error = error_type()
-    return problem_response(error, exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(error, headers)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at this path: Starlette's ``Allow`` names only the first
+    matching route's, which leaves out the CORS preflight (``OPTIONS``) of the ``/v1/`` paths."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        if isinstance(route, Route) and route.methods:
+            match, _ = route.matches(request.scope)
+            if match is not Match.NONE:
+                methods |= route.methods
+    return ", ".join(sorted(methods))
 
 
 async def gateway_error(request: Request, exc: Exception) -> Response:

@@ -232,6 +232,14 @@ class MalformedRequest(GatewayError):
     title = "Malformed HTTP request"
 
 
+class ServerBusy(GatewayError):
+    """This process holds as many connections and requests as ``GATEWAY_LIMIT_CONCURRENCY``."""
+
+    status = 503
+    code = "server_busy"
+    title = "Server busy"
+
+
 class RequestTimeout(GatewayError):
     """The client took longer than allowed to send a request's head or body."""
 

@@ -19,6 +19,10 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # How the example secrets in the files shipped with the gateway begin: an instance started with
 # one of them would sign with a secret anyone can read.
 PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
+# The admin token guards every key: long and random (docs/security.md).
+MIN_TOKEN_LENGTH = 32
+MIN_TOKEN_DISTINCT = 8
+TOKEN_ADVICE = "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
 
 
 # Bounds of the HTTP server's settings (gateway.web.server), inclusive.
@@ -79,6 +83,9 @@ class OperationsSettings:
         for variable, values in given.items():
             if any(v is not None and is_placeholder(str(v)) for v in values):
                 yield variable, "is an example value shipped with the gateway; generate your own"
+        weakness = token_weakness(str(admin_token)) if admin_token is not None else None
+        if weakness is not None:
+            yield "ADMIN_TOKEN", f"{weakness}; generate one with {TOKEN_ADVICE}"
         if self.operator_port is not None and not 1 <= self.operator_port <= 65535:
             yield "OPERATOR_PORT", "must be a port number (1-65535)"
         if self.log_format not in LOG_FORMATS:
@@ -94,6 +101,23 @@ class OperationsSettings:
         for name, (low, high) in SERVER_RANGES.items():
             if not low <= getattr(self, name) <= high:
                 yield name.upper(), f"must be between {low} and {high}"
+
+
+def token_weakness(token: str) -> str | None:
+    """Why ``token`` is too easy to guess for the admin token, or None.
+
+    Length alone is not enough: ``"t" * 40`` or a short pattern repeated is long and still
+    guessable. So the token also needs many different characters, and most of its 3-character
+    sequences must differ (a repeated pattern has few). Random tokens pass all three easily.
+    """
+    if len(token) < MIN_TOKEN_LENGTH:
+        return f"must be at least {MIN_TOKEN_LENGTH} characters"
+    if len(set(token)) < MIN_TOKEN_DISTINCT:
+        return f"is too regular: use at least {MIN_TOKEN_DISTINCT} different characters"
+    trigrams = [token[i : i + 3] for i in range(len(token) - 2)]
+    if len(set(trigrams)) < 0.75 * len(trigrams):
+        return "is too regular: it repeats the same sequences of characters"
+    return None
 
 
 def is_placeholder(value: str) -> bool:

@@ -6,11 +6,19 @@ default of waiting forever, so every client here sets connect and socket timeout
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
+from redis.asyncio.cluster import ClusterNode
+from redis.asyncio.connection import Connection
+from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import RedisClusterException
 
 from gateway.settings import Settings, SettingsError
 
@@ -33,13 +41,109 @@ def connect(settings: Settings, *, blocking: bool = False) -> aioredis.Redis:
     if url.startswith("redis+sentinel://"):
         return _sentinel(url, options)
     if url.startswith("redis+cluster://"):
-        cluster: aioredis.Redis = aioredis.RedisCluster.from_url(  # type: ignore[assignment]
-            "redis://" + url.removeprefix("redis+cluster://"),
-            socket_connect_timeout=options["socket_connect_timeout"],
-            socket_timeout=options["socket_timeout"],
+        cluster: aioredis.Redis = connect_cluster(  # type: ignore[assignment]
+            url, settings.redis_timeout, None if blocking else settings.redis_timeout
         )
         return cluster
     return aioredis.Redis.from_url(url, **options)
+
+
+def connect_cluster(
+    url: str, connect_timeout: float, socket_timeout: float | None
+) -> aioredis.RedisCluster:
+    """A Redis Cluster client for ``redis+cluster://[:password@]host:port[,…]``: the nodes
+    named are where it starts; it learns the others and the slot map from them.
+
+    A command to a master that died is retried a few times over about half a second while the
+    client reloads the slot map, then fails: the cluster promotes a replica only after its
+    ``cluster-node-timeout``, and a request should not wait that long.
+    """
+    rest = url.removeprefix("redis+cluster://")
+    auth, _, hosts = rest.rpartition("@")
+    nodes = []
+    for item in hosts.split("/", 1)[0].split(","):
+        host, _, port = item.partition(":")
+        nodes.append(ClusterNode(host, int(port or 6379)))
+    password = urlsplit("redis://" + auth + "@x").password if auth else None
+    client = _Cluster(
+        startup_nodes=nodes,
+        password=password,
+        socket_connect_timeout=connect_timeout,
+        socket_timeout=socket_timeout,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 4),
+    )
+    # The cluster client takes no connection class of its own choosing: set it on the nodes
+    # it starts from and on those it will discover.
+    client.connection_kwargs["connection_class"] = _ClusterConnection
+    for node in client.nodes_manager.startup_nodes.values():
+        node.connection_class = _ClusterConnection
+    return client
+
+
+class _Cluster(aioredis.RedisCluster):
+    """redis-py's cluster client, failing with a ``ConnectionError`` when no node answers.
+
+    redis-py raises ``RedisClusterException`` (not a ``RedisError``) when it cannot reach any
+    node to learn the slot map; every part of the gateway treats ``RedisError`` as "Redis is
+    unavailable" (fall back, answer 503, report degraded), so this is made one.
+    """
+
+    async def initialize(self, *args: Any, **kwargs: Any) -> aioredis.RedisCluster:
+        try:
+            return await super().initialize(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
+
+
+class _ClusterConnection(Connection):
+    """A cluster node's connection that fails as a connection error when it was closed under it.
+
+    When a node fails, redis-py's cluster client disconnects that node's connections while other
+    commands of the same process are about to use them; writing then raises ``RuntimeError``
+    (uvloop: the handle is closed) or ``AttributeError`` (asyncio: the writer is gone) instead of
+    ``ConnectionError``. As a ``ConnectionError`` the client retries the command on the new slot
+    map, and callers see the only error Redis failures are expected to raise.
+    """
+
+    async def send_packed_command(self, command: Any, check_health: bool = True) -> None:
+        try:
+            await super().send_packed_command(command, check_health)
+        except (RuntimeError, AttributeError) as exc:
+            await self.disconnect(nowait=True)
+            raise RedisConnectionError("the connection was closed while in use") from exc
+
+    async def read_response(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().read_response(*args, **kwargs)
+        except (RuntimeError, AttributeError) as exc:
+            await self.disconnect(nowait=True)
+            raise RedisConnectionError("the connection was closed while in use") from exc
+
+
+async def discover(client: aioredis.Redis) -> None:
+    """On a Cluster, learn the slot map now, before requests arrive together: left to the first
+    commands of a burst, each starts the discovery and closes connections the others opened.
+    A cluster that cannot be reached yet is discovered later, by the first command."""
+    if isinstance(client, aioredis.RedisCluster):
+        with contextlib.suppress(Exception):
+            await client.initialize()
+
+
+def is_cluster(client: aioredis.Redis) -> bool:
+    """Whether ``client`` talks to a Redis Cluster (keys of one command must share a slot)."""
+    return isinstance(client, aioredis.RedisCluster)
+
+
+async def get_many(client: aioredis.Redis, names: Sequence[str]) -> list[Any]:
+    """``GET`` of each name, in one round trip on a single Redis; on a Cluster, one per node
+    holding some of them (``MGET`` would refuse names of several slots)."""
+    if not names:
+        return []
+    async with client.pipeline(transaction=False) as pipe:
+        for name in names:
+            pipe.get(name)
+        values: list[Any] = await pipe.execute()
+    return values
 
 
 def _sentinel(url: str, options: dict[str, Any]) -> aioredis.Redis:

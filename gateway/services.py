@@ -19,8 +19,11 @@ from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
+from gateway.consent.impressions import Impressions
 from gateway.db import migrate
 from gateway.db.engine import create_engine, records_url
+from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
+from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
@@ -30,16 +33,20 @@ from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.events import announce_due_soon
+from gateway.records.jobs import RecordsJobs
+from gateway.records.notices import OwnerNotice, OwnerNotices
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
 from gateway.rights.nonces import UsedNonces
 from gateway.settings import Settings
 from gateway.signing import Signing
+from gateway.web.location import Locator
 from gateway.web.metrics import Metrics
 from gateway.web.tracing import Tracing
 from gateway.webhooks.runtime import Webhooks, open_webhooks
@@ -62,6 +69,8 @@ class Services:
     duplicates: Duplicates
     nonces: UsedNonces
     oauth: OAuth
+    # Signs what the gateway tells its services (deliveries, forwarded API calls).
+    assertions: AssertionSigner
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
     # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
@@ -72,15 +81,22 @@ class Services:
     # Webhook endpoints and their worker; beside the records store, in its database.
     webhooks: Webhooks | None = None
     delivery: DeliveryHandle | None = None
+    # The records store's periodic jobs (retention purge, due-soon e-mails), where there is one.
+    records_jobs: RecordsJobs | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
     consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
-    consent_rendered: dict[tuple[str, float, tuple[str, ...]], tuple[bytes, str]] = field(
+    consent_rendered: dict[tuple[str, float, tuple[str, ...], str], tuple[bytes, str]] = field(
         default_factory=dict
     )
     tracing: Tracing = field(default_factory=Tracing)
+    # Where visitors are, for the consent banner's geo rules (headers of trusted proxies, or a
+    # MaxMind-format database); never stored.
+    locator: Locator = field(default_factory=lambda: Locator(()))
     version: str = __version__
+    # Banners shown to visitors without a choice, added to the records store's daily rollups.
+    impressions: Impressions = field(default_factory=lambda: Impressions(None, system_clock))
 
     async def delivery_statuses(self) -> list[QueueStatus]:
         """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
@@ -113,6 +129,7 @@ async def open_services(
         if settings.redis_url is not None:
             client = redis_client.connect(settings)
             stack.push_async_callback(client.aclose)
+            await redis_client.discover(client)
             listener = redis_client.connect(settings, blocking=True)
             stack.push_async_callback(listener.aclose)
             store = RedisKeyStore(client)
@@ -132,6 +149,13 @@ async def open_services(
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         signing = Signing(list(secrets))
         records = await open_records(settings, stack)
+        locator = Locator(
+            settings.trusted_proxies,
+            settings.geo_country_header,
+            settings.geo_region_header,
+            settings.geo_database,
+        )
+        stack.callback(locator.close)
         sinks = build_sinks(settings, client, database_sinks(records, signing))
         for sink in sinks.values():
             stack.push_async_callback(sink.close)
@@ -147,6 +171,10 @@ async def open_services(
         webhooks = open_records_webhooks(settings, records, lambda: services.clock())
         if webhooks is not None:
             stack.push_async_callback(webhooks.close)
+        legacy = signing.serializer(ASSERTION_PURPOSE) if settings.assertion_legacy_hmac else None
+        assertions = AssertionSigner(
+            oauth.assertion_keys.signing_key, legacy, clock=lambda: services.clock()
+        )
         services = Services(
             settings=settings,
             store=store,
@@ -160,15 +188,23 @@ async def open_services(
             # Form-token nonces: in Redis, or in the data folder shared by worker processes.
             nonces=UsedNonces(client, None if client else settings.data_dir / "form-tokens"),
             oauth=oauth,
+            assertions=assertions,
             mailer=mailer,
             accounts=accounts,
             redis=client,
             records=records,
             webhooks=webhooks,
             tracing=tracing,
+            locator=locator,
         )
+        services.impressions = Impressions(
+            records.add_shown if records is not None else None, lambda: services.clock()
+        )
+        stack.push_async_callback(services.impressions.close)
+        if records is not None:
+            await start_records_jobs(services, records, stack)
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
-        services.delivery = start_delivery(sinks, secrets, settings, metrics)
+        services.delivery = start_delivery(sinks, assertions, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
 
@@ -192,13 +228,36 @@ def open_records_webhooks(
     """The webhooks beside the records store, its worker started; None without a store."""
     if records is None:
         return None
-    store = records
-    days = settings.webhook_overdue_soon_days
-    webhooks = open_webhooks(
-        settings, store.engine, clock=clock, jobs=[lambda: announce_due_soon(store, days)]
-    )
-    store.on_queued = webhooks.queued
+    webhooks = open_webhooks(settings, records.engine, clock=clock)
+    records.on_queued = webhooks.queued
     return webhooks
+
+
+async def start_records_jobs(
+    services: Services, records: RecordStore, stack: contextlib.AsyncExitStack
+) -> None:
+    """The owners' e-mails about rights requests, and the periodic purge and due-soon checks
+    (the owners' notices and the webhooks' ``rights_request.overdue_soon``)."""
+    console = f"{services.settings.public_url.rstrip('/')}/console/"
+
+    async def send(notice: OwnerNotice) -> None:
+        members = await services.accounts.store.members(notice.request.account)
+        for owner in (m for m in members if m.role == "owner"):
+            mail = Mail(to=owner.email, subject=notice.subject(), text=notice.text(console))
+            await services.mailer.send(mail)
+
+    notices = OwnerNotices(records, send)
+    records.on_new_rights = notices.arrived
+    days = services.settings.webhook_overdue_soon_days
+    jobs = RecordsJobs(
+        records,
+        services.settings.records_jobs_interval,
+        notices.catch_up,
+        announce_due_soon=lambda: announce_due_soon(records, days),
+    )
+    jobs.start()
+    stack.push_async_callback(jobs.stop)
+    services.records_jobs = jobs
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:

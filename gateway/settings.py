@@ -8,6 +8,7 @@ Secrets are wrapped in :class:`starlette.datastructures.Secret` so they never pr
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
@@ -18,6 +19,7 @@ from limits import parse_many
 from starlette.datastructures import Secret
 
 from gateway.durable import create_once
+from gateway.geo_settings import GeoSettings
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
 from gateway.webhook_settings import WebhookSettings
@@ -39,7 +41,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
+class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -79,9 +81,9 @@ class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
     limit_engine: str = _setting(
         "script",
         "How limits are counted in Redis: `script` (every limit of a request in one Lua script, "
-        "one round trip; sliding-window-counter on a single Redis) or `limits` (the `limits` "
-        "library's own storage, a few round trips per limit; used for Sentinel, Cluster and the "
-        "other strategies).",
+        "one round trip; sliding-window-counter on a single Redis or a Cluster, where it is one "
+        "script per hash slot, sent together) or `limits` (the `limits` library's own storage, a "
+        "few round trips per limit; used for Sentinel and the other strategies).",
     )
     limits_fail_closed: bool = _setting(
         False,
@@ -125,6 +127,9 @@ class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
         "Seconds a record may stay claimed by an instance that stopped answering before "
         "another instance takes it over.",
     )
+    assertion_legacy_hmac: bool = _setting(
+        False, "Also send the shared-secret assertion (`X-Gateway-Assertion-Legacy`) of old."
+    )
     rights_token_min_age: float = _setting(
         2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
     )
@@ -135,8 +140,12 @@ class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
         86_400.0, "Seconds during which the same rights request sent again gets the same reference."
     )
     limit_admin: str = _setting(
-        "120/minute;2000/hour",
-        "Requests to `/admin/v1/` per client IP, counted before the token is checked.",
+        "20/minute;200/hour",
+        "Failed admin-token attempts per client IP (the right token is never refused).",
+    )
+    limit_admin_failures: str = _setting(
+        "60/minute;600/hour",
+        "Failed admin-token attempts over all client IPs (shared through Redis by every instance).",
     )
     roll_grace_seconds: float = _setting(
         86_400.0, "Seconds the old private key stays valid after a roll (at most 30 days)."
@@ -204,18 +213,13 @@ class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
 
     def validate(self) -> None:
         """Check the combination of settings; raises :class:`SettingsError`."""
+        # Every ``limit_*`` text setting is a list of limits; the strategy and engine are names.
+        named = ("limit_strategy", "limit_engine")
         for name in (
-            "limit_per_ip",
-            "limit_per_key",
-            "limit_consent_per_ip",
-            "limit_rights_per_ip",
-            "limit_rights_per_email",
-            "limit_admin",
-            "limit_oauth_token",
-            "limit_oauth_token_per_ip",
-            "limit_oauth_auth_failures",
-            "limit_sign_in",
+            f.name for f in fields(self) if f.name.startswith("limit_") and f.type == "str"
         ):
+            if name in named:
+                continue
             try:
                 parse_many(getattr(self, name))
             except ValueError as exc:
@@ -231,11 +235,12 @@ class Settings(WebhookSettings, OwnerSettings, OperationsSettings):
         for secret in self.secret_keys:
             if len(str(secret)) < 32:
                 raise SettingsError("SECRET_KEY", "each secret must be at least 32 characters")
-        if self.admin_token is not None and len(str(self.admin_token)) < 24:
-            raise SettingsError("ADMIN_TOKEN", "must be at least 24 characters")
-        for variable, text in self.operations_problems(self.secret_keys, self.admin_token):
-            raise SettingsError(variable, text)
-        for variable, text in (*self.owner_problems(), *self.webhook_problems()):
+        for variable, text in itertools.chain(
+            self.operations_problems(self.secret_keys, self.admin_token),
+            self.owner_problems(),
+            self.geo_problems(self.trusted_proxies),
+            self.webhook_problems(),
+        ):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
             raise SettingsError("REDIS_TIMEOUT", "must be between 0 and 10 seconds")

@@ -1,5 +1,5 @@
-"""Fixtures shared by the whole suite: a private Redis, a private PostgreSQL, databases, the event
-loop under test."""
+"""Fixtures shared by the whole suite: a private Redis, a private Redis Cluster, a private
+PostgreSQL, databases, the event loop under test."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.aio import LOOPS, LoopKind, use_loop
 from tests.support.aio import run as run_async
+from tests.support.cluster import RedisClusterServers
 from tests.support.postgres import PostgresServer
 from tests.support.processes import RedisServer
 
@@ -34,6 +35,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     talks_to_redis = (
         "redis_url" in names
         or "redis_server" in names
+        or "cluster_url" in names
         or "database" in names  # the records store's drivers (asyncpg, aiosqlite) too
         or metafunc.definition.get_closest_marker("redis") is not None
     )
@@ -72,6 +74,26 @@ def redis_url(redis_server: RedisServer) -> str:
     client.flushall()
     client.close()
     return redis_server.url
+
+
+@pytest.fixture(scope="session")
+def redis_cluster() -> Iterator[RedisClusterServers]:
+    """One private Redis Cluster (three masters, three replicas) for the session."""
+    cluster = RedisClusterServers()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.close()
+
+
+@pytest.fixture
+def cluster_url(redis_cluster: RedisClusterServers) -> str:
+    """The private Redis Cluster, every node running and every master emptied, as a gateway URL
+    (``redis+cluster://``)."""
+    redis_cluster.restore()
+    redis_cluster.flush()
+    return redis_cluster.url
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from gateway.accounts import operators
 from gateway.admin.api import ACTOR, admin_route, read_admin_body
 from gateway.keys.audit import audit_log
 from gateway.keys.problems import UnknownField
+from gateway.problems import Problems
 from gateway.web import openapi
 
 if TYPE_CHECKING:
@@ -34,14 +35,9 @@ def created_view(created: operators.CreatedAccount) -> dict[str, object]:
 
 async def create_account(request: Request, services: Services) -> Response:
     body = await read_admin_body(request)
-    unknown = sorted(set(body) - {"name", "owner"})
-    if unknown:
-        raise UnknownField(
-            "unknown field",
-            errors=[
-                {"field": f[:64], "message": "unknown", "code": "unknown_field"} for f in unknown
-            ],
-        )
+    problems = Problems()
+    problems.unknown("", set(body) - {"name", "owner"})
+    problems.raise_if_any("unknown field", UnknownField)
     created = await operators.create_account(
         services.accounts,
         services.mailer,

@@ -1,10 +1,14 @@
 """The admin API under ``/admin/v1/``: keys for account owners, behind a bearer admin token.
 
 Every route runs behind :func:`admin_route`, which in order: answers ``404 admin_disabled`` when
-no ``GATEWAY_ADMIN_TOKEN`` is set (the API is never open by default); counts the request against
-``GATEWAY_LIMIT_ADMIN`` per client IP *before* looking at the token, so guessing it is throttled;
-compares the token in constant time. Answers are never cached and carry no CORS headers: the
-key-manager page at ``/admin/`` is on the same origin, and no other site may call this API.
+no ``GATEWAY_ADMIN_TOKEN`` is set (the API is never open by default); compares the token in
+constant time; and only for a missing or wrong token, spends one attempt of two failure budgets,
+``GATEWAY_LIMIT_ADMIN`` per client IP and ``GATEWAY_LIMIT_ADMIN_FAILURES`` over all addresses
+(in Redis when configured, so every instance shares them), answering ``429`` once either is spent.
+Guessing is throttled from one address and from many, and the real admin is never locked out:
+a request with the right token is not counted and not refused by either budget. Answers are
+never cached and carry no CORS headers: the key-manager page at ``/admin/`` is on the same
+origin, and no other site may call this API.
 """
 
 from __future__ import annotations
@@ -62,6 +66,21 @@ def token_matches(header: str | None, token: Secret) -> bool:
     return hmac.compare_digest(want, got)
 
 
+async def _spend_failure(request: Request, services: Services) -> dict[str, str]:
+    """Count one failed attempt against both budgets; raises ``429`` once either is spent."""
+    settings = services.settings
+    ip = limit_identity(
+        client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+    )
+    decision = await services.limiter.enforce(
+        [
+            LimitRequest("admin", settings.limit_admin, ("admin-failures", ip)),
+            LimitRequest("admin-all", settings.limit_admin_failures, ("admin-failures",)),
+        ]
+    )
+    return dict(decision.headers)
+
+
 def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route:
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
@@ -70,20 +89,14 @@ def admin_route(path: str, endpoint: AdminEndpoint, methods: list[str]) -> Route
         try:
             if settings.admin_token is None:
                 raise AdminDisabled("the admin API is disabled: no admin token is configured")
-            ip = limit_identity(
-                client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
-            )
-            decision = await services.limiter.enforce(
-                [LimitRequest("admin", settings.limit_admin, ("admin", ip))]
-            )
-            headers.update(decision.headers)
             authorization = request.headers.get("authorization")
-            if authorization is None:
-                raise Unauthorized(
-                    "send the admin token as Authorization: Bearer <token>",
-                    headers={"WWW-Authenticate": "Bearer"},
-                )
             if not token_matches(authorization, settings.admin_token):
+                headers.update(await _spend_failure(request, services))
+                if authorization is None:
+                    raise Unauthorized(
+                        "send the admin token as Authorization: Bearer <token>",
+                        headers={"WWW-Authenticate": "Bearer"},
+                    )
                 raise InvalidAdminToken(
                     "the admin token is not valid", headers={"WWW-Authenticate": "Bearer"}
                 )

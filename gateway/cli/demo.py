@@ -16,6 +16,8 @@ import argparse
 import asyncio
 import contextlib
 import errno
+import os
+import secrets
 import signal
 import socket
 import sys
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import uvicorn
+from starlette.datastructures import Secret
 
 from gateway.cli.demo_site import DemoSite, create_site_app
 from gateway.clock import system_clock
@@ -81,6 +84,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         redis_url=None,
         consent_sink=None,
         rights_sink=None,
+        # The key manager needs an operator token: one for this run unless one is set.
+        admin_token=settings.admin_token or Secret(secrets.token_urlsafe(32)),
+        public_url=f"http://{LOOPBACK}:{args.port}",
     )
     gateway_sock = bind(args.port, "the gateway's port", "--port")
     try:
@@ -198,6 +204,18 @@ async def serve(settings: Settings, gateway_sock: socket.socket, site_sock: sock
         say(f"  gateway    {gateway_origin}   (widgets, /v1 API, /readyz, /metrics)")
         say(f"  demo site  {site_origin}   <- open this in your browser")
         say(f"  records    {data / 'consent.jsonl'} and {data / 'rights.jsonl'}")
+        if "GATEWAY_ADMIN_TOKEN" in os.environ:
+            say(f"  key manager {gateway_origin}/admin/   admin token: your GATEWAY_ADMIN_TOKEN")
+        else:
+            # Made for this run, on loopback only: shown so that the page can be opened at all.
+            say(f"  key manager {gateway_origin}/admin/   admin token: {settings.admin_token}")
+            say("              (made for this run; set GATEWAY_ADMIN_TOKEN to keep one)")
+        say(f"  console    {gateway_origin}/console/   to sign in, invite yourself first:")
+        say(
+            f"             GATEWAY_DATA_DIR={data} GATEWAY_PUBLIC_URL={gateway_origin} "
+            "widget-gateway accounts create --name Demo --owner you@example.org"
+        )
+        say("             and open the invitation link it prints.")
         say("Ready. Press Ctrl-C to stop.")
     else:
         # One failed to start (its error is logged above): the other must not keep running.

@@ -19,12 +19,15 @@ from gateway.cli import db as cli_db
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
+from gateway.cli import records as cli_records
 from gateway.cli import scan as cli_scan
 from gateway.cli import serve as cli_serve
 from gateway.cli import token as cli_token
+from gateway.cli import widgets as cli_widgets
 from gateway.errors import GatewayError
 from gateway.scanner.model import ScanError
 from gateway.settings import Settings, SettingsError
+from gateway.web.releases import ReleaseError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,8 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
     cli_accounts.add_parser(sub)
     cli_outbox.add_parser(sub)
     cli_db.add_parser(sub)
+    cli_records.add_parser(sub)
     cli_token.add_parser(sub)
     cli_scan.add_parser(sub)
+    cli_widgets.add_parser(sub)
     demo.add_parser(sub)
     return parser
 
@@ -65,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         GatewayError,
         demo.DemoError,
         ScanError,
+        ReleaseError,
     ) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2

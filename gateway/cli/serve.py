@@ -33,6 +33,8 @@ from gateway.web.logs import logging_config
 from gateway.web.metrics import MULTIPROC_ENV
 from gateway.web.server import GatewayServerConfig, bounded_options
 
+WORKER_HEALTHCHECK_TIMEOUT = 60  # seconds
+
 
 def add_arguments(serve: argparse.ArgumentParser) -> None:
     serve.add_argument("--host", default="127.0.0.1")
@@ -90,6 +92,10 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
         proxy_headers=False,  # the gateway reads X-Forwarded-For itself, from trusted proxies only
         server_header=False,
         timeout_graceful_shutdown=int(settings.shutdown_timeout),
+        # uvicorn kills a worker that has not answered its supervisor within this; its default
+        # (5 s) is shorter than starting the app takes on a CPU-starved node (a container's CPU
+        # limit, a busy host), which then kills and restarts every worker over and over.
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
     )
     sockets = [config.bind_socket()]
     if operator_port is not None:

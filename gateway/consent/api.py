@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
@@ -19,7 +20,8 @@ from starlette.routing import Route
 from gateway import problems as rule
 from gateway.clock import utc
 from gateway.consent import config as consent_config
-from gateway.consent import receipts
+from gateway.consent import geo, receipts
+from gateway.consent.languages import parse_languages
 from gateway.consent.records import FIELDS, build_record, parse_choice
 from gateway.errors import (
     GatewayError,
@@ -36,10 +38,13 @@ from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
 
-# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore: no
+# The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore, and
+# with geo rules by the visitor's location (from a database: by address, which no Vary names): no
 # cache may keep it. The ETag still lets a client that kept the body ask for a 304.
 CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
+SHOWN_FIELDS = frozenset({"config_digest"})
+_DIGEST = re.compile(r"[0-9a-f]{20}")
 
 
 class ConsentConfigInvalid(GatewayError):
@@ -71,19 +76,26 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
     return found
 
 
-def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[bytes, str]:
-    """The config answer's body and ``ETag`` for one key version and language list.
+def rendered_config(
+    services: Services, key: ApiKey, lang: str | None, variant: geo.Variant | None = None
+) -> tuple[bytes, str]:
+    """The config answer's body and ``ETag`` for one key version, language list and variant.
 
     Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
-    it is done once per key version and language list and kept, bounded like the parsed configs.
+    it is done once per key version, language list and geo variant and kept, bounded like the
+    parsed configs. The variant is part of the body, so each has its own ETag.
     """
-    wanted = tuple(consent_config.parse_languages(lang))
+    wanted = tuple(parse_languages(lang))
     cache = services.consent_rendered
-    cache_key = (key.public_key, key.updated_at, wanted)
+    cache_key = (key.public_key, key.updated_at, wanted, variant.id if variant else "")
     found = cache.get(cache_key)
     if found is None:
-        body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
-        found = (body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+        resolved = consent_config.resolve(load_config(services, key), list(wanted), variant)
+        # The digest of exactly what the visitor is shown (version, language, texts, categories):
+        # the widget sends it back in each record, as the proof of what the choice was made on.
+        digest = hashlib.sha256(_dumps(resolved)).hexdigest()[:20]
+        body = _dumps({**resolved, "digest": digest})
+        found = (body, f'"{digest}"')
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         cache[cache_key] = found
@@ -91,8 +103,21 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[
 
 
 async def get_config(call: WidgetCall) -> Response:
-    body, etag = rendered_config(call.services, call.key, call.request.query_params.get("lang"))
-    headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE}
+    services = call.services
+    config = load_config(services, call.key)
+    variant = None
+    headers = {"Cache-Control": CONFIG_CACHE}
+    if config.variants:
+        # The location is used for this answer only: neither kept nor logged.
+        where = services.locator.locate(call.request.scope, call.client_ip)
+        variant = geo.pick_variant(config.variants, where)
+        varies = [h for h in (services.settings.geo_country_header,) if h]
+        varies += [h for h in (services.settings.geo_region_header,) if h]
+        if varies:
+            headers["Vary"] = ", ".join(varies)
+    lang = call.request.query_params.get("lang")
+    body, etag = rendered_config(services, call.key, lang, variant)
+    headers["ETag"] = etag
     match = call.request.headers.get("if-none-match", "")
     if etag in (t.strip().removeprefix("W/") for t in match.split(",")):
         return Response(status_code=304, headers=headers)
@@ -131,6 +156,20 @@ async def post_consent(call: WidgetCall) -> Response:
     )
 
 
+async def post_shown(call: WidgetCall) -> Response:
+    """``POST /v1/{pk}/consent/shown``: the banner was shown to a visitor who had not chosen."""
+    data = await read_json(call.request, 1024, SHOWN_FIELDS)
+    problems = Problems()
+    for name in sorted(set(data) - SHOWN_FIELDS):
+        problems.add(str(name)[:40], rule.UNKNOWN, "unknown field")
+    digest = data.get("config_digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+        problems.add("config_digest", rule.INVALID_FORMAT, "20 lower-case hex digits")
+    problems.raise_if_any('send {} or {"config_digest": "…"}')
+    call.services.impressions.count(call.key.public_key, call.key.account)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
 def consent_limits(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("consent_per_ip", call.services.settings.limit_consent_per_ip)
     return [LimitRequest("consent", limit, (call.key.public_key, call.limit_ip))]
@@ -150,8 +189,7 @@ async def verify_receipt(request: Request) -> Response:
         receipt = data.get("receipt")
         if set(data) != {"receipt"} or not isinstance(receipt, str):
             problems = Problems()
-            for name in sorted(set(data) - {"receipt"}):
-                problems.add(str(name)[:40], rule.UNKNOWN, "nothing but the receipt")
+            problems.unknown("", set(data) - {"receipt"})
             if "receipt" not in data:
                 problems.add("receipt", rule.MISSING, "required")
             elif not isinstance(receipt, str):
@@ -176,6 +214,7 @@ def routes() -> list[Route]:
         widget_route(
             "/consent", post_consent, widget="consent", methods=["POST"], limits=consent_limits
         ),
+        widget_route("/consent/shown", post_shown, widget="consent", methods=["POST"]),
     ]
 
 
@@ -221,7 +260,26 @@ openapi.describe(
                     "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
                     "given_at": {"type": "string", "format": "date-time"},
                     "record_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                    "config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
+                    "variant": {"type": "string", "pattern": "^[a-z][a-z0-9_-]{0,31}$"},
                 },
+            },
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/consent/shown",
+    {
+        "post": openapi.operation(
+            "The banner was shown to a visitor without a choice (counted as banners_shown)",
+            "204",
+            params=[openapi.PK],
+            body=True,
+            request_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"}},
             },
             errors=(401, 403, 413, 415, 422, 429, 503),
         )

@@ -16,6 +16,9 @@ from typing import Any
 
 from gateway import locales
 from gateway import problems as rule
+from gateway.consent import geo
+from gateway.consent.cookie_domain import parse_cookie_domain
+from gateway.consent.cookies import DeclaredCookie, parse_cookies, parse_hosts, resolve_cookies
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
 from gateway.problems import Problems
 
@@ -33,7 +36,6 @@ POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
 TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
 MAX_CATEGORIES = 12
 MAX_SERVICES = 20
-MAX_DECLARED = 30  # cookie names or hosts declared per service
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
@@ -41,10 +43,6 @@ _CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# What a service declares it stores (cookie names or storage keys, ``*`` for any run of
-# characters: ``_ga_*``) and the hosts it talks to (each also covers its subdomains).
-_DECLARED_COOKIE = re.compile(r"[A-Za-z0-9_.:*-]{1,64}")
-_HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 
@@ -56,6 +54,7 @@ class Service:
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
     cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
     hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
+    declared: tuple[DeclaredCookie, ...] = ()  # the cookies with their texts (consent.cookies)
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,8 @@ class ConsentConfig:
     policy_url: Mapping[str, str]  # lang -> URL ("*" for every language)
     categories: tuple[Category, ...]
     texts: Mapping[str, Mapping[str, str]]
+    variants: tuple[geo.Variant, ...] = ()  # geo rules (gateway.consent.geo)
+    cookie_domain: str | None = None  # Domain of the consent cookie (consent.cookie_domain)
 
     @property
     def category_ids(self) -> frozenset[str]:
@@ -120,9 +121,10 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         "policy_url",
         "categories",
         "texts",
+        "variants",
+        "cookie_domain",
     }
-    for name in sorted(set(raw) - known):
-        problems.add(name, rule.UNKNOWN, "unknown field")
+    problems.unknown("", set(raw) - known)
     version = raw.get("policy_version", "1")
     if not isinstance(version, str) or not _VERSION.fullmatch(version):
         problems.add(
@@ -167,6 +169,8 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
     policy_url = _policy_urls(raw.get("policy_url"), problems)
     texts = _texts(raw.get("texts", {}), "texts", set(TEXT_KEYS), problems)
     categories = _categories(raw.get("categories"), problems)
+    variants = geo.parse_variants(raw.get("variants"), problems)
+    cookie_domain = parse_cookie_domain(raw.get("cookie_domain"), problems)
     problems.raise_if_any("The consent config is not valid.")
     return ConsentConfig(
         policy_version=version,
@@ -180,6 +184,8 @@ def parse_config(raw: Mapping[str, Any] | None) -> ConsentConfig:
         policy_url=policy_url,
         categories=categories,
         texts=texts,
+        variants=variants,
+        cookie_domain=cookie_domain,
     )
 
 
@@ -207,21 +213,21 @@ def _texts(
         return {}
     out: dict[str, dict[str, str]] = {}
     for lang, entries in value.items():
-        if not (isinstance(lang, str) and _LANG.fullmatch(lang)) or not isinstance(entries, dict):
-            problems.add(
-                f"{where}.{lang}",
-                rule.INVALID_FORMAT,
-                "a lower-case language tag mapping to an object of texts",
-            )
+        if not (isinstance(lang, str) and _LANG.fullmatch(lang)):
+            # Not a language tag: any text at all, so it is counted, never named.
+            problems.unknown(where, [lang], "language (a lower-case language tag)")
             continue
+        if not isinstance(entries, dict):
+            problems.add(where, rule.INVALID_FORMAT, "an object of texts", keys=(lang,))
+            continue
+        problems.unknown(f"{where}.{lang}", (k for k in entries if k not in allowed), "text")
         for key, text in entries.items():
-            if key not in allowed:
-                problems.add(f"{where}.{lang}.{key}", rule.UNKNOWN, "unknown text")
-            elif not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT:
+            if key in allowed and (not isinstance(text, str) or not 0 < len(text) <= MAX_TEXT):
                 problems.add(
-                    f"{where}.{lang}.{key}",
+                    where,
                     rule.INVALID_FORMAT,
                     f"a string of 1-{MAX_TEXT} characters",
+                    keys=(lang, key),
                 )
         out[lang] = dict(entries)
     return out
@@ -240,8 +246,7 @@ def _categories(value: Any, problems: Problems) -> tuple[Category, ...]:
         if not isinstance(item, dict):
             problems.add(where, rule.WRONG_TYPE, "an object")
             continue
-        for name in sorted(set(item) - _CATEGORY_FIELDS):
-            problems.add(f"{where}.{name}", rule.UNKNOWN, "unknown field")
+        problems.unknown(where, set(item) - _CATEGORY_FIELDS)
         cid = item.get("id")
         if not isinstance(cid, str) or not _ID.fullmatch(cid) or cid in seen:
             problems.add(
@@ -297,35 +302,11 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
             continue
         seen.add(sid)
         texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, problems)
-        cookies = _declared(
-            item.get("cookies", []), f"{where}.{i}.cookies", _DECLARED_COOKIE, problems
-        )
-        hosts = _declared(item.get("hosts", []), f"{where}.{i}.hosts", _HOST, problems)
-        out.append(Service(sid, name, texts, cookies, hosts))
+        declared = parse_cookies(item.get("cookies", []), f"{where}.{i}.cookies", problems)
+        hosts = parse_hosts(item.get("hosts", []), f"{where}.{i}.hosts", problems)
+        names = tuple(c.name for c in declared)
+        out.append(Service(sid, name, texts, names, hosts, declared))
     return tuple(out)
-
-
-def _declared(
-    value: Any, where: str, pattern: re.Pattern[str], problems: Problems
-) -> tuple[str, ...]:
-    ok = isinstance(value, list) and len(value) <= MAX_DECLARED
-    if not ok or not all(isinstance(v, str) and pattern.fullmatch(v) for v in value):
-        what = "cookie names (letters, digits, _ . : - and * as a wildcard)"
-        if pattern is _HOST:
-            what = "lower-case host names such as www.google-analytics.com"
-        problems.add(where, rule.INVALID_FORMAT, f"a list of at most {MAX_DECLARED} {what}")
-        return ()
-    return tuple(value)
-
-
-def parse_languages(value: str | None) -> list[str]:
-    """The visitor's languages, best first, from a comma-separated ``lang`` query value."""
-    out = []
-    for part in (value or "").split(",")[:10]:
-        tag = part.strip().lower().replace("_", "-")
-        if len(tag) <= 35 and _LANG.fullmatch(tag):
-            out.append(tag)
-    return out
 
 
 def available_languages(config: ConsentConfig) -> set[str]:
@@ -339,8 +320,11 @@ def pick_language(config: ConsentConfig, wanted: Sequence[str]) -> str:
     return locales.negotiate(wanted, default, among=have)
 
 
-def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
-    """What the widget fetches: the config with every text resolved for one language."""
+def resolve(
+    config: ConsentConfig, wanted: Sequence[str], variant: geo.Variant | None = None
+) -> dict[str, Any]:
+    """What the widget fetches: the config with every text resolved for one language, for the
+    visitor's geo ``variant`` (None: the opt-in banner)."""
     lang = pick_language(config, wanted)
     # A language only the config speaks ("fr-ca") borrows the built-in texts of the nearest
     # built-in locale ("fr") before those of the default language. Tags are compared in lower
@@ -361,6 +345,9 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
                     return value
         return ""
 
+    def pick(texts: Mapping[str, str]) -> str:
+        return text({tag: {"t": t} for tag, t in texts.items()}, {}, "t")
+
     categories = []
     for c in config.categories:
         builtin = {tag: t.get(c.id, {}) for tag, t in CATEGORY_TEXTS.items()}
@@ -373,7 +360,12 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
                 "title": text(c.texts, builtin, "title") or c.id,
                 "description": text(c.texts, builtin, "description"),
                 "services": [
-                    {"id": s.id, "name": s.name, "description": text(s.texts, {}, "description")}
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "description": text(s.texts, {}, "description"),
+                        **({"cookies": resolve_cookies(s.declared, pick)} if s.declared else {}),
+                    }
                     for s in c.services
                 ],
             }
@@ -386,6 +378,9 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
         "dir": locales.direction(lang),
         "lifetime_days": config.lifetime_days,
         "cookie": config.cookie_name,
+        "cookie_domain": config.cookie_domain,
+        "mode": variant.mode if variant else "opt_in",
+        "variant": variant.id if variant else None,
         "reopen": config.reopen_button,
         "theme": {"mode": config.theme_mode, "position": config.position, "accent": config.accent},
         "policy_url": policy_url,

@@ -39,6 +39,8 @@ FIELDS = frozenset(
         "page_url",
         "given_at",
         "record_key",
+        "config_digest",
+        "variant",
     }
 )
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
@@ -51,6 +53,7 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 _CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}", re.IGNORECASE)
+_DIGEST = re.compile(r"[0-9a-f]{20}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,11 @@ class ConsentChoice:
     # The widget's own id for this record, the same on every retry: it makes the record id stable,
     # so a record sent again after a lost answer reaches the services under the same id.
     record_key: str | None = None
+    # The config answer's digest: which version, language and texts the visitor was shown.
+    config_digest: str | None = None
+    # The id of the geo variant the banner was shown under (None: no geo rule applied). Only the
+    # variant is kept, never the visitor's location.
+    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,8 @@ class ConsentRecord:
     received_at: str
     client_ip: str  # truncated: IPv4 /24, IPv6 /48
     user_agent: str
+    config_digest: str | None = None
+    variant: str | None = None  # the geo variant applied (consent.geo), never the location
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
@@ -115,8 +125,7 @@ def parse_choice(
 ) -> ConsentChoice:
     """Validate the widget's body against the key's config; raises ``InvalidPayload``."""
     problems = Problems()
-    for name in sorted(set(data) - FIELDS):
-        problems.add(str(name)[:40], rule.UNKNOWN, "unknown field")
+    problems.unknown("", set(data) - FIELDS)
     for name in REQUIRED:
         if name not in data:
             problems.add(name, rule.MISSING, "required")
@@ -165,6 +174,14 @@ def parse_choice(
         problems.add(
             "record_key", rule.INVALID_FORMAT, "8-64 characters: letters, digits, '_' or '-'"
         )
+    digest = data.get("config_digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+        problems.add("config_digest", rule.INVALID_FORMAT, "20 lower-case hex digits")
+    variant = data.get("variant")
+    if variant is not None and not (
+        isinstance(variant, str) and variant in {v.id for v in config.variants}
+    ):
+        problems.add("variant", rule.NOT_AN_OPTION, "the id of one of the key's geo variants")
     problems.raise_if_any("The consent record is not valid.")
     return ConsentChoice(
         consent_id=consent_id,
@@ -177,6 +194,8 @@ def parse_choice(
         page_url=page_url,
         given_at=given_at,
         record_key=record_key,
+        config_digest=digest,
+        variant=variant,
     )
 
 
@@ -221,10 +240,11 @@ def _choices(value: Any, field: str, known: frozenset[str], problems: Problems) 
         problems.add(field, rule.TOO_MANY, "at most 100 ids")
         return {}
     out = {}
+    problems.unknown(field, (name for name in value if name not in known), "id for this key")
     for name, on in value.items():
         if name not in known:
-            problems.add(f"{field}.{str(name)[:40]}", rule.UNKNOWN, "unknown id for this key")
-        elif not isinstance(on, bool):
+            continue
+        if not isinstance(on, bool):
             problems.add(f"{field}.{name}", rule.WRONG_TYPE, "true or false")
         else:
             out[name] = on
@@ -281,7 +301,13 @@ def new_record_id(now: float | None = None) -> str:
 
 def choice_digest(choice: ConsentChoice) -> str:
     """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
-    content = {k: v for k, v in asdict(choice).items() if k != "record_key"}
+    # Neither the digest of the config shown nor an absent variant: ids stay what they were
+    # before records carried them.
+    content = {
+        k: v
+        for k, v in asdict(choice).items()
+        if k not in ("record_key", "config_digest") and not (k == "variant" and v is None)
+    }
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -334,4 +360,6 @@ def build_record(
         received_at=received.replace("+00:00", "Z"),
         client_ip=client_ip,
         user_agent=user_agent[:MAX_USER_AGENT],
+        config_digest=choice.config_digest,
+        variant=choice.variant,
     )

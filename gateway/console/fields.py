@@ -7,19 +7,16 @@ from typing import Any, cast
 from gateway.accounts.errors import InvalidRole
 from gateway.accounts.records import ROLES, Role
 from gateway.keys.problems import InvalidFieldType, MissingField, UnknownField
+from gateway.problems import Problems
 
 MAX_TEXT = 1024
 
 
 def check_fields(body: dict[str, Any], allowed: set[str]) -> None:
-    unknown = sorted(set(body) - allowed - {"csrf_token"})
-    if unknown:
-        raise UnknownField(
-            "unknown field",
-            errors=[
-                {"field": f[:64], "message": "unknown", "code": "unknown_field"} for f in unknown
-            ],
-        )
+    # Made-up names are counted, never repeated back (see gateway.problems).
+    problems = Problems()
+    problems.unknown("", set(body) - allowed - {"csrf_token"})
+    problems.raise_if_any("unknown field", UnknownField)
 
 
 def text(body: dict[str, Any], name: str, *, required: bool = True, limit: int = MAX_TEXT) -> str:

@@ -29,6 +29,7 @@ from gateway.keys.model import ApiKey
 from gateway.keys.origins import AllowList
 from gateway.keys.redis_store import INVALIDATE_CHANNEL
 from gateway.keys.store import KeyStore
+from gateway.redis_client import discover
 
 log = logging.getLogger("gateway.keys")
 
@@ -143,6 +144,7 @@ class KeyCache:
 
     async def _listen(self, client: aioredis.Redis) -> None:
         while not self._closing:
+            await discover(client)  # a Cluster client needs its slot map to subscribe
             pubsub = client.pubsub(ignore_subscribe_messages=True)
             try:
                 await pubsub.subscribe(INVALIDATE_CHANNEL)
@@ -152,7 +154,7 @@ class KeyCache:
                     message = await pubsub.get_message(timeout=1.0)
                     if message is not None and message["type"] == "message":
                         self.drop(message["data"].decode())
-            except (RedisError, OSError) as exc:
+            except (RedisError, OSError, KeyError) as exc:  # KeyError: a Cluster not discovered
                 log.warning("key invalidation feed interrupted (%s); retrying", type(exc).__name__)
                 await asyncio.sleep(0.5)
             finally:

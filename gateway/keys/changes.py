@@ -12,7 +12,9 @@ import contextlib
 from dataclasses import replace
 from typing import Any
 
+from gateway.consent.cookie_domain import origins_problem, parse_cookie_domain
 from gateway.errors import GatewayError, InvalidPayload, KeyAlreadyRevoked, KeyNotFound
+from gateway.keys import problems as key_problems
 from gateway.keys.audit import AuditEvent, AuditLog
 from gateway.keys.model import (
     PUBLIC_PREFIX,
@@ -24,8 +26,10 @@ from gateway.keys.model import (
     revoke_key,
     roll_key,
 )
+from gateway.keys.origins import InvalidOrigin, parse_rule
 from gateway.keys.store import KeyStore
 from gateway.keys.validation import KeyFields
+from gateway.problems import Problems
 
 # Fields whose old and new values are worth writing into the trail as they are; widget configs
 # can be large, so the trail only says that they changed.
@@ -48,6 +52,7 @@ async def create(
     blank = create_key(account, fields.values.get("name", ""), now=now)
     new = NewKey(fields.apply(blank.key), blank.private_key)
     _require_readable(new.key)
+    check_cookie_domain(new.key)
     snapshot = {name: _plain(getattr(new.key, name)) for name in _DIFFED}
     snapshot.update(
         {
@@ -68,6 +73,7 @@ async def update(
 ) -> ApiKey:
     _require_active(key)
     changed = fields.apply(key)
+    check_cookie_domain(changed)
     changes: dict[str, Any] = {}
     for name in fields.given:
         before, after = getattr(key, name), getattr(changed, name)
@@ -153,6 +159,31 @@ async def _commit(
         with contextlib.suppress(GatewayError):
             await store.put(replaces, replaces=key)
         raise
+
+
+def check_cookie_domain(key: ApiKey) -> None:
+    """Refuse a consent ``cookie_domain`` that none of the key's origins is under.
+
+    Checked on the key as it would be saved, so changing either the config or the origins
+    alone cannot leave a domain that fits no origin (rule: ``gateway.consent.cookie_domain``).
+    """
+    raw = (key.consent_config or {}).get("cookie_domain")
+    domain = parse_cookie_domain(raw, Problems()) if raw is not None else None
+    if domain is None:
+        return  # absent, or refused by the config's own validation
+    hosts = []
+    for text in key.origins:
+        with contextlib.suppress(InvalidOrigin):
+            rule = parse_rule(text)
+            hosts.append((rule.host, rule.wildcard))
+    problem = origins_problem(domain, hosts)
+    if problem is not None:
+        problems = Problems()
+        problems.add("consent_config.cookie_domain", key_problems.InvalidWidgetConfig.code, problem)
+        problems.raise_if_any(
+            "The consent cookie's domain must cover the key's origins.",
+            key_problems.InvalidWidgetConfig,
+        )
 
 
 def _require_readable(key: ApiKey) -> None:

@@ -148,9 +148,7 @@ def validate_roll(payload: Mapping[str, Any], default: float) -> float:
 def _check_fields(
     payload: Mapping[str, Any], allowed: tuple[str, ...], problems: Problems
 ) -> KeyFields:
-    for name in payload:
-        if name not in allowed:
-            problems.add(str(name)[:40], "unknown_field", "not a setting of a key")
+    problems.unknown("", (name for name in payload if name not in allowed), "setting")
     checks: dict[str, Callable[[Any, Problems], Any]] = {
         "name": _name,
         "origins": _origins,
@@ -281,11 +279,13 @@ def _limits(value: Any, problems: Problems) -> dict[str, str]:
         problems.add("limits", "invalid_field_type", "an object of limit name: limit")
         return {}
     out: dict[str, str] = {}
+    unknown = [name for name in value if name not in LIMIT_NAMES]
+    problems.unknown("limits", unknown, f"limit (one of {', '.join(LIMIT_NAMES)})", "invalid_limit")
     for name, limit in value.items():
-        where = f"limits.{str(name)[:40]}"
+        where = f"limits.{name}"
         if name not in LIMIT_NAMES:
-            problems.add(where, "invalid_limit", f"one of {', '.join(LIMIT_NAMES)}")
-        elif limit is None or limit == "":
+            continue
+        if limit is None or limit == "":
             continue  # no override: the gateway's setting applies
         elif not isinstance(limit, str) or len(limit) > MAX_LIMIT_LENGTH:
             problems.add(where, "invalid_limit", 'a limit like "10/minute;100/hour"')
@@ -313,11 +313,9 @@ def _config(name: str, value: Any, problems: Problems) -> dict[str, Any] | None:
         try:
             validator(value)
         except errors.InvalidPayload as exc:
-            for item in exc.errors or [{"field": "", "message": exc.detail}]:
-                field_name = str(item.get("field", ""))
-                if not field_name.startswith(name):
-                    field_name = f"{name}.{field_name}" if field_name else name
-                problems.add(field_name, "invalid_widget_config", str(item.get("message", "")))
+            problems.nest(
+                name, exc.errors or [{"field": "", "message": exc.detail}], "invalid_widget_config"
+            )
     return value
 
 

@@ -4,8 +4,8 @@ Callers describe what to count as :class:`LimitRequest` values (a name for the h
 ``limits``' string syntax, possibly several windows such as ``"10/minute;100/hour"``, and the
 identity it is counted per) and get one :class:`LimitDecision` back. How counting happens stays
 behind that: an engine (see :mod:`gateway.ratelimit.engines`) evaluates the windows — one Lua
-script per request on Redis by default, ``limits``' strategies on memory or on Redis Sentinel and
-Cluster.
+script per request on Redis by default (one per hash slot, sent together, on Redis Cluster),
+``limits``' strategies on memory, on Redis Sentinel, or when another strategy is configured.
 
 When Redis fails, the limiter counts in per-instance memory (fail-open) or refuses with
 :class:`~gateway.errors.LimiterUnavailable` (fail-closed). Its breaker
@@ -32,6 +32,7 @@ from limits.aio.storage import MemoryStorage
 
 from gateway.errors import LimiterUnavailable, RateLimited
 from gateway.ratelimit.breaker import Breaker
+from gateway.ratelimit.cluster import ClusterScriptEngine
 from gateway.ratelimit.engines import (
     Engine,
     EngineUnavailable,
@@ -134,6 +135,12 @@ class Limiter:
             and url.startswith(("redis://", "rediss://", "unix://"))
         ):
             return ScriptEngine(url, s.redis_timeout, clock=self._clock)
+        if (
+            s.limit_engine == "script"
+            and s.limit_strategy == "sliding-window-counter"
+            and url.startswith("redis+cluster://")
+        ):
+            return ClusterScriptEngine(url, s.redis_timeout)
         return redis_limits_engine(url, s.limit_strategy, s.redis_timeout)
 
     @property

@@ -14,7 +14,8 @@ flushed) answers ``NOSCRIPT``, and the engine loads it once (``SCRIPT LOAD``, sh
 request that got that answer) and sends the request again.
 
 A script touches several keys, which Redis Cluster only allows within one hash slot; with a
-Cluster (or Sentinel) URL the limiter uses ``limits``' own storages instead.
+Cluster URL the limiter uses :class:`gateway.ratelimit.cluster.ClusterScriptEngine`, which tags
+keys so a limit's windows share a slot; with Sentinel, ``limits``' own storages.
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from typing import Any
 from gateway import locales
 from gateway import problems as rule
 from gateway.problems import Problems
+from gateway.records.deadlines import LAWS
 from gateway.rights.texts import TEXTS
 
 # Request types, with the regime whose deadline applies (GDPR Art. 12(3): one month;
@@ -85,6 +86,8 @@ class RightsConfig:
     custom_fields: tuple[CustomField, ...]
     default_language: str
     texts: Mapping[str, Mapping[str, str]]  # per-language overrides of the built-in texts
+    # The key's default law (a code of gateway.records.deadlines.LAWS), None: the type's own.
+    law: str | None = None
 
     def enabled(self, field: str) -> bool:
         return self.field_modes.get(field, "off") != "off"
@@ -104,9 +107,8 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     raw = raw or {}
     problems = Problems(prefix="rights_config")
 
-    known = {"types", "fields", "custom_fields", "default_language", "texts"}
-    for name in sorted(set(raw) - known):
-        problems.add(name, rule.UNKNOWN, "unknown setting")
+    known = {"types", "fields", "custom_fields", "default_language", "texts", "law"}
+    problems.unknown("", set(raw) - known, "setting")
 
     types_raw = raw.get("types", list(DEFAULT_TYPES))
     types: tuple[str, ...] = ()
@@ -116,7 +118,7 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
         for t in types_raw:
             # isinstance first: a list or an object is no dict key, and `in` would raise.
             if not (isinstance(t, str) and t in REQUEST_TYPES):
-                problems.add("types", rule.NOT_AN_OPTION, f"unknown request type {str(t)[:40]!r}")
+                problems.add("types", rule.NOT_AN_OPTION, "not a known request type")
         types = tuple(
             dict.fromkeys(t for t in types_raw if isinstance(t, str) and t in REQUEST_TYPES)
         )
@@ -126,10 +128,9 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     if not isinstance(fields_raw, dict):
         problems.add("fields", rule.WRONG_TYPE, "must be an object of field: required|optional|off")
     else:
+        problems.unknown("fields", (n for n in fields_raw if n not in STANDARD_FIELDS))
         for name, mode in fields_raw.items():
-            if name not in STANDARD_FIELDS:
-                problems.add(f"fields.{str(name)[:40]}", rule.UNKNOWN, "unknown field")
-            elif mode not in FIELD_MODES:
+            if name in STANDARD_FIELDS and mode not in FIELD_MODES:
                 problems.add(
                     f"fields.{name}", rule.NOT_AN_OPTION, "must be required, optional or off"
                 )
@@ -153,24 +154,26 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
         problems.add("texts", rule.WRONG_TYPE, "must be an object of language: {text id: text}")
     else:
         for lang, overrides in texts_raw.items():
-            if lang not in LANGUAGES or not isinstance(overrides, dict):
-                problems.add(
-                    f"texts.{str(lang)[:10]}",
-                    rule.NOT_AN_OPTION,
-                    "unknown language or not an object",
-                )
+            if lang not in LANGUAGES:
+                problems.unknown("texts", [lang], "language")
                 continue
+            if not isinstance(overrides, dict):
+                problems.add("texts", rule.WRONG_TYPE, "an object of text ids", keys=(lang,))
+                continue
+            known_ids = TEXTS[DEFAULT_LANGUAGE]
+            problems.unknown(f"texts.{lang}", (t for t in overrides if t not in known_ids), "text")
             for tid, text in overrides.items():
-                if tid not in TEXTS[DEFAULT_LANGUAGE] or not _is_label(text, 2000):
-                    problems.add(
-                        f"texts.{lang}.{str(tid)[:40]}",
-                        rule.INVALID_FORMAT,
-                        "unknown text id or not a short text",
-                    )
+                if tid in known_ids and not _is_label(text, 2000):
+                    problems.add("texts", rule.INVALID_FORMAT, "a short text", keys=(lang, tid))
             texts[lang] = {k: v for k, v in overrides.items() if isinstance(v, str)}
 
+    law = raw.get("law")
+    if law is not None and not (isinstance(law, str) and law in LAWS):
+        problems.add("law", rule.NOT_AN_OPTION, f"must be one of {', '.join(LAWS)}")
+        law = None
+
     problems.raise_if_any("The rights form configuration is not valid.")
-    return RightsConfig(types, modes, customs, default_language, texts)
+    return RightsConfig(types, modes, customs, default_language, texts, law)
 
 
 def _parse_custom_fields(raw: Any, problems: Problems) -> tuple[CustomField, ...]:

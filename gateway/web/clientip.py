@@ -65,6 +65,13 @@ def _trusted(ip: IPAddress, proxies: Sequence[IPv4Network | IPv6Network]) -> boo
     return any(ip.version == net.version and ip in net for net in proxies)
 
 
+def from_trusted_proxy(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Network]) -> bool:
+    """Whether the socket peer is a trusted proxy, whose own headers may then be believed."""
+    peer = scope.get("client")
+    peer_ip = parse_ip(str(peer[0])) if peer else None
+    return peer_ip is not None and bool(trusted_proxies) and _trusted(peer_ip, trusted_proxies)
+
+
 def _forwarded_for(scope: Scope) -> list[str]:
     # Several X-Forwarded-For fields mean one list (RFC 9110 §5.3), in the order received.
     entries: list[str] = []

@@ -145,6 +145,14 @@ def document() -> dict[str, Any]:
                     "required": ["field", "code", "message"],
                     "properties": {
                         "field": {"type": "string", "description": "Dotted path in the payload"},
+                        "pointer": {
+                            "type": "string",
+                            "description": "The same place as a JSON pointer (RFC 6901)",
+                        },
+                        "count": {
+                            "type": "integer",
+                            "description": "How many unknown names (unknown_field): never named",
+                        },
                         "code": {
                             "type": "string",
                             "description": "Stable code of the rule broken: "

@@ -7,7 +7,8 @@ protocols here, one per parser uvicorn offers, count a head's bytes as they arri
 parser buffers them, and refuse past :attr:`WireLimits.max_header_bytes` or
 :attr:`WireLimits.max_header_fields` with ``431``; a head and a body each get a deadline
 (``408``). Every refusal, and a request the parser cannot read (``400``), is answered with a
-problem+json body, and the connection is closed.
+problem+json body, and the connection is closed. So is a request past uvicorn's concurrency
+bound (``503``), which uvicorn itself would answer in plain text.
 
 ``widget-gateway serve`` builds its :class:`GatewayServerConfig` with :func:`bounded_options`,
 which also sets uvicorn's concurrency and keep-alive bounds from the settings. The limits travel
@@ -17,10 +18,9 @@ in the config, so worker processes (which receive it pickled) enforce the same o
 from __future__ import annotations
 
 import asyncio
-import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from http import HTTPStatus
 from typing import Any
 
 import h11
@@ -29,8 +29,18 @@ from h11._util import Sentinel
 from uvicorn.protocols.http.h11_impl import H11Protocol
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from gateway.errors import GatewayError, HeadersTooLarge, MalformedRequest, RequestTimeout
+from gateway.errors import (
+    GatewayError,
+    HeadersTooLarge,
+    MalformedRequest,
+    RequestTimeout,
+)
 from gateway.settings import Settings
+from gateway.web.refusals import busy, problem_bytes
+
+# Seconds an idle keep-alive connection stays open once the server stops, to answer a request
+# already on its way (with ``Connection: close``) rather than meet it with a closed socket.
+SHUTDOWN_LINGER = 1.0
 
 PROTOCOLS = {
     "h11": "gateway.web.server:BoundedH11Protocol",
@@ -65,18 +75,7 @@ class GatewayServerConfig(uvicorn.Config):
         super().__init__(*args, **kwargs)
 
 
-def problem_bytes(error: GatewayError) -> bytes:
-    """A whole HTTP/1.1 answer for ``error`` that closes the connection, written by hand because
-    no parser state can be trusted once the request is refused."""
-    body = json.dumps(error.to_problem(), separators=(",", ":")).encode()
-    head = (
-        f"HTTP/1.1 {error.status} {HTTPStatus(error.status).phrase}\r\n"
-        "content-type: application/problem+json\r\n"
-        f"content-length: {len(body)}\r\n"
-        "cache-control: no-store\r\n"
-        "connection: close\r\n\r\n"
-    )
-    return head.encode("ascii") + body
+log = logging.getLogger("gateway.server")
 
 
 def _too_large(what: str) -> HeadersTooLarge:
@@ -92,10 +91,16 @@ class _WireBounds:
 
     transport: asyncio.Transport
     loop: asyncio.AbstractEventLoop
+    app: Any
+    limit_concurrency: int | None
+    connections: set[Any]
+    tasks: set[Any]
 
     def _init_bounds(self, config: uvicorn.Config) -> None:
         self.wire: WireLimits = getattr(config, "wire", WireLimits())
         self._timer: asyncio.TimerHandle | None = None
+        self._stopping = False
+        self._linger: asyncio.TimerHandle | None = None
         self._refused = False
         self._reading_head = True
         self._head_bytes = 0
@@ -120,6 +125,40 @@ class _WireBounds:
     def _response_started(self) -> bool:
         raise NotImplementedError
 
+    def _idle(self) -> bool:
+        raise NotImplementedError
+
+    def _last_response(self) -> None:
+        """Make the request being answered the connection's last (``Connection: close``)."""
+        raise NotImplementedError
+
+    def shutdown(self) -> None:
+        """The server stops (SIGTERM). uvicorn closes idle keep-alive connections at once, but
+        a client may have sent its next request on one already: it would meet a closed
+        connection (or a reset, if its bytes arrive as the socket closes). Here a connection
+        answering a request answers it with ``Connection: close``; an idle one stays open for
+        :data:`SHUTDOWN_LINGER` seconds to answer a request on its way the same way, and closes
+        then if none came."""
+        self._stopping = True
+        if self._idle() and self._head_bytes == 0:
+            self._linger = self.loop.call_later(SHUTDOWN_LINGER, self._close_if_idle)
+        else:
+            self._last_response()
+
+    def _close_if_idle(self) -> None:
+        self._linger = None
+        if self.transport.is_closing():
+            return
+        if self._idle() and self._head_bytes == 0:
+            self.transport.close()
+        else:
+            self._last_response()  # a request came meanwhile: its answer closes the connection
+
+    def _stop_lingering(self) -> None:
+        if self._linger is not None:
+            self._linger.cancel()
+            self._linger = None
+
     def _refuse(self, error: GatewayError) -> None:
         if self._refused or self.transport.is_closing():
             return
@@ -127,6 +166,24 @@ class _WireBounds:
         self._disarm()
         self.transport.write(problem_bytes(error))
         self.transport.close()
+
+    def _start_requests(self, start: Callable[[], None]) -> None:
+        """Run uvicorn's code that starts the app for a request (``start``); past the
+        concurrency bound, the app it starts answers ``503`` in problem+json instead.
+
+        uvicorn decides between the app and its plain-text refusal inside that code, reading
+        ``self.app`` and ``self.limit_concurrency``: both are swapped for the one call."""
+        limit = self.limit_concurrency
+        if limit is None or (len(self.connections) < limit and len(self.tasks) < limit):
+            start()
+            return
+        log.warning("concurrency limit reached: answering 503")
+        app = self.app
+        self.app, self.limit_concurrency = busy, None
+        try:
+            start()
+        finally:
+            self.app, self.limit_concurrency = app, limit
 
     def _count_field(self) -> bool:
         """Count one header field; False (and the request refused) past the bound."""
@@ -157,6 +214,11 @@ class _WireBounds:
         self._reading_head = False
         self._arm(self.wire.body_timeout, "body")
 
+    def _request_started(self) -> None:
+        """A request's cycle exists: during a stop it is the connection's last."""
+        if self._stopping:
+            self._last_response()
+
     def _message_done(self) -> None:
         self._disarm()
         self._reading_head = True
@@ -181,6 +243,7 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_lingering()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -190,6 +253,8 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
     def _parse(self, chunk: bytes) -> None:
         self.conn.receive_data(chunk)
         self.handle_events()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self._request_started()
         # h11 has no callbacks: the phase is read from its state after each chunk.
         state = self.conn.their_state
         if state is not self._last_state:
@@ -199,8 +264,18 @@ class BoundedH11Protocol(_WireBounds, H11Protocol):
                 self._message_done()
             self._last_state = state
 
+    def handle_events(self) -> None:
+        self._start_requests(super().handle_events)
+
     def _response_started(self) -> bool:
         return self.cycle is not None and self.cycle.response_started
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _last_response(self) -> None:
+        if self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def send_400_response(self, msg: str) -> None:
         status = getattr(self.conn, "refusal_status", 400)
@@ -250,6 +325,7 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
+        self._stop_lingering()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -262,7 +338,8 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def on_headers_complete(self) -> None:
         self._head_done()
-        super().on_headers_complete()
+        self._start_requests(super().on_headers_complete)
+        self._request_started()
 
     def on_message_complete(self) -> None:
         self._message_done()
@@ -270,6 +347,13 @@ class BoundedHttpToolsProtocol(_WireBounds, HttpToolsProtocol):
 
     def _response_started(self) -> bool:
         return self.cycle is not None and self.cycle.response_started
+
+    def _idle(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _last_response(self) -> None:
+        if self.cycle is not None:
+            self.cycle.keep_alive = False
 
     def send_400_response(self, msg: str) -> None:
         self._refuse(MalformedRequest("the bytes received are not an HTTP/1.1 request"))

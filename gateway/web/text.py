@@ -50,8 +50,8 @@ def too_deep(value: Any, max_depth: int = MAX_DEPTH) -> bool:
 def tree_problems(value: Any, known: Collection[str] = ()) -> list[dict[str, str]]:
     """Every string (keys included) in ``value`` that breaks :func:`string_problem`.
 
-    Each problem is ``{"field", "message", "code"}``; ``field`` is the top-level field it sits
-    under when that field is in ``known``, else empty: a made-up name is never echoed.
+    Each problem is ``{"field", "pointer", "message", "code"}``; ``field`` is the top-level field
+    it sits under when that field is in ``known``, else empty: a made-up name is never echoed.
     """
     problems: list[dict[str, str]] = []
     seen: set[tuple[str, str]] = set()
@@ -68,7 +68,10 @@ def tree_problems(value: Any, known: Collection[str] = ()) -> list[dict[str, str
             code = string_problem(item)
             if code is not None and (field, code) not in seen:
                 seen.add((field, code))
-                problems.append({"field": field, "message": _MESSAGES[code], "code": code})
+                where = "/" + field.replace("~", "~0").replace("/", "~1") if field else ""
+                problems.append(
+                    {"field": field, "pointer": where, "message": _MESSAGES[code], "code": code}
+                )
         elif isinstance(item, dict):
             for name, child in item.items():
                 stack.append((name, field))

@@ -9,8 +9,8 @@ when the delivery is dead (replayable from the API and the console). ``410 Gone`
 once. Rounds follow each other while there is work; otherwise the worker waits for a wake-up
 (an event queued by this process) or the poll interval.
 
-Periodic jobs (the scan for requests coming due) run every ``scan_interval`` on every instance;
-they are written to be idempotent, so running on several instances at once is harmless.
+The scan for requests coming due is not run here: it is one of the records store's periodic
+jobs (:mod:`gateway.records.jobs`), run by one instance per round under a database lease.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ import asyncio
 import contextlib
 import logging
 import random
-import time
-from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 import httpx
@@ -32,8 +30,6 @@ from gateway.webhooks.urls import UrlPolicy
 
 log = logging.getLogger("gateway.webhooks")
 
-Job = Callable[[], Awaitable[object]]
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -43,7 +39,6 @@ class RetryPolicy:
     backoff_max: float = 21_600.0
     poll_interval: float = 1.0
     concurrency: int = 8
-    scan_interval: float = 300.0
 
     @property
     def lease(self) -> float:
@@ -64,12 +59,10 @@ class Dispatcher:
         store: WebhookStore,
         policy: RetryPolicy,
         urls: UrlPolicy,
-        jobs: Sequence[Job] = (),
     ) -> None:
         self.store = store
         self.policy = policy
         self.urls = urls
-        self.jobs = list(jobs)
         self.rand = random.Random()
         self.wakeup = asyncio.Event()
         self.stopping = asyncio.Event()
@@ -77,7 +70,6 @@ class Dispatcher:
             timeout=policy.timeout, follow_redirects=False, trust_env=False
         )
         self._task: asyncio.Task[None] | None = None
-        self._last_scan = float("-inf")
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run())
@@ -87,7 +79,6 @@ class Dispatcher:
 
     async def run(self) -> None:
         while not self.stopping.is_set():
-            await self._scan()
             try:
                 sent = await self.run_once()
             except asyncio.CancelledError:
@@ -137,16 +128,6 @@ class Dispatcher:
                 result.outcome,
                 status,
             )
-
-    async def _scan(self) -> None:
-        if not self.jobs or time.monotonic() - self._last_scan < self.policy.scan_interval:
-            return
-        self._last_scan = time.monotonic()
-        for job in self.jobs:
-            try:
-                await job()
-            except Exception as exc:
-                log.warning("webhook scan failed: %s", type(exc).__name__)
 
     async def _idle(self) -> None:
         self.wakeup.clear()

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from gateway.clock import Clock, system_clock
 from gateway.settings import Settings
 from gateway.webhooks import outbox
-from gateway.webhooks.dispatcher import Dispatcher, Job, RetryPolicy
+from gateway.webhooks.dispatcher import Dispatcher, RetryPolicy
 from gateway.webhooks.model import KEY_EXPOSED, Event
 from gateway.webhooks.store import WebhookStore
 from gateway.webhooks.urls import UrlPolicy
@@ -82,11 +82,10 @@ def open_webhooks(
     engine: AsyncEngine,
     *,
     clock: Clock = system_clock,
-    jobs: Sequence[Job] = (),
 ) -> Webhooks:
     """The webhooks for ``settings``, their worker started (call within a running loop)."""
     now: Callable[[], datetime] = lambda: datetime.fromtimestamp(clock(), UTC)  # noqa: E731
     store = WebhookStore(engine, now)
-    dispatcher = Dispatcher(store, retry_policy(settings), url_policy(settings), jobs)
+    dispatcher = Dispatcher(store, retry_policy(settings), url_policy(settings))
     dispatcher.start()
     return Webhooks(store, dispatcher, settings)

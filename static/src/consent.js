@@ -1,6 +1,7 @@
 /* Widget Gateway — cookie-consent banner (docs/consent-widget.md).
  * <script src="https://GW/widgets/consent.js" data-key="pk_…" async></script>
- * Served after the prelude (static/src/prelude.js), inside the same function. */
+ * Served after the prelude (static/src/prelude.js) and its parts (static/src/consent/), inside the
+ * same function. */
 
 var CONSENT_MODE_TYPES = ["ad_storage", "analytics_storage", "ad_user_data", "ad_personalization",
   "functionality_storage", "personalization_storage", "security_storage"];
@@ -12,8 +13,11 @@ var CSS = PALETTE_CSS +
   "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:start}" +
   ".banner{position:fixed;z-index:2147483646;bottom:16px;left:50%;transform:translateX(-50%);" +
   "width:min(46rem,calc(100% - 32px))}" +
-  ".bottom-left .banner,.bottom-right .banner{transform:none;left:16px;width:min(26rem,calc(100% - 32px))}" +
-  ".bottom-right .banner{left:auto;right:16px}.center .banner{bottom:50%;transform:translate(-50%,50%)}" +
+  // fades in from opacity 0: Chromium skips content painted invisible when it picks the page's
+  // Largest Contentful Paint, so the banner's text never becomes the page's LCP
+  ".banner,.overlay{animation:wg-in .25s ease-out both}@keyframes wg-in{from{opacity:0}}" +
+  ".bottom-left .banner,.bottom-right .banner{transform:none;left:auto;inset-inline-start:16px;width:min(26rem,calc(100% - 32px))}" +
+  ".bottom-right .banner{inset-inline:auto 16px}.center .banner{bottom:50%;transform:translate(-50%,50%)}" +
   "h2{font-size:1.15em;line-height:1.3;margin:0 0 .4em;font-weight:650}" +
   "p{margin:0 0 1em;color:var(--muted)}a{color:var(--text)}" +
   ".buttons{display:flex;flex-wrap:wrap;gap:8px}" +
@@ -32,14 +36,15 @@ var CSS = PALETTE_CSS +
   "summary{cursor:pointer;color:var(--muted)}details label{font-weight:500;margin-top:.5em}" +
   "input{appearance:none;flex:none;width:2.5em;height:1.45em;margin:0;border-radius:1em;" +
   "background:var(--switch);position:relative;cursor:pointer}" +
-  "input:before{content:'';position:absolute;top:.2em;left:.2em;width:1.05em;height:1.05em;" +
+  "input:before{content:'';position:absolute;top:.2em;inset-inline-start:.2em;width:1.05em;height:1.05em;" +
   "border-radius:50%;background:#fff;transition:transform .15s}" +
   "input:checked{background:var(--accent)}input:checked:before{transform:translateX(1.05em)}" +
+  "[dir=rtl] input:checked:before{transform:translateX(-1.05em)}" +
   "input:disabled{opacity:.6;cursor:default}" +
   ".gpc-notice{font-size:.9em;padding:.5em .8em;border-inline-start:3px solid var(--accent);background:#8882}" +
-  ".reopen{position:fixed;z-index:2147483645;bottom:16px;left:16px;width:44px;height:44px;" +
+  ".reopen{position:fixed;z-index:2147483645;bottom:16px;inset-inline-start:16px;width:44px;height:44px;" +
   "padding:0;border-radius:50%;flex:none;display:grid;place-items:center;box-shadow:0 2px 10px #0005}" +
-  "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{left:0;right:0;bottom:0;" +
+  "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{inset-inline:0;bottom:0;" +
   "transform:none;width:100%;border-radius:12px 12px 0 0}}";
 var REOPEN_ICON = '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" ' +
   'd="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 5a1.5 ' +
@@ -105,8 +110,7 @@ function readChoice(forConfig) {
 }
 function writeChoice(current) {
   attempt(function () {
-    document.cookie = cookieName(config) + "=" + formatConsentCookie(current) + ";path=/;max-age=" +
-      config.lifetime_days * 86400 + ";samesite=lax" + (location.protocol == "https:" ? ";secure" : "");
+    writeConsentCookie(cookieName(config), formatConsentCookie(current), config.lifetime_days * 86400);
   });
 }
 function stillValid(current, forConfig) {
@@ -146,6 +150,7 @@ function allowed(element) {
 var BLOCKED = 'script[type="text/plain"][data-category]:not([data-wg-done]),' +
   "iframe[data-src][data-category]:not([data-wg-done])";
 var NOT_COPIED = /^(type|src|nonce|data-(category|service|src|type|wg-done))$/;
+var BLOCKED_FRAMES = "iframe[data-src][data-category]:not([data-wg-done])";
 function releaseBlocked() {
   if (!choice) return;
   attempt(function () {
@@ -170,6 +175,39 @@ function release(element) {
   element.parentNode.insertBefore(runnable, element.nextSibling);
 }
 
+// --- click-to-load placeholders and the cookie table: consent-extras.js, loaded on demand -------
+// "@asset:…" becomes that widget's hashed path (gateway/web/assets.py); the extras find this
+// widget's internals in namespace.consentHost and follow its choices through its events.
+var EXTRAS_PATH = "@asset:consent-extras", extrasLoaded = false;
+function loadExtras() {
+  var needed = attempt(function () {
+    return !!document.querySelector("[data-wg-cookie-table]") ||
+      some(arrayFrom(document.querySelectorAll(BLOCKED_FRAMES)), function (frame) { return !choice || !allowed(frame); });
+  }, false);
+  if (extrasLoaded || !config || !needed) return;
+  extrasLoaded = true;
+  namespace.consentHost = { config: function () { return config; }, allowed: function (element) { return !!choice && allowed(element); },
+    release: release, allow: guarded(allowService) };
+  attempt(function () {
+    var tag = document.createElement("script");
+    tag.src = gateway + EXTRAS_PATH;
+    // under a nonce-based CSP the widget's own nonce is passed on ('strict-dynamic' needs none)
+    if (script.nonce) tag.nonce = script.nonce;
+    (document.head || document.documentElement).appendChild(tag);
+  });
+}
+// "Always allow <service>": the visitor's choice so far, plus that service and its category
+function allowService(categoryId, serviceId) {
+  var category = categoryOf(categoryId);
+  if (!category) return;
+  var categories = choice ? sliceList(choice.categories) : [], services = choice ? sliceList(choice.services) : [];
+  if (!accepted(categories, categoryId)) push(categories, categoryId);
+  forEach(category.services, function (service) {
+    if ((!serviceId || service.id == serviceId) && !accepted(services, service.id)) push(services, service.id);
+  });
+  choose(categories, "custom", services);
+}
+
 // --- a new choice ---------------------------------------------------------------------------------
 function categoryOf(id) {
   return filter(config.categories, function (category) { return category.id == id; })[0];
@@ -190,7 +228,7 @@ function choose(categoryIds, action, serviceIds) {
       }
     });
   }
-  if (choice && anyOptional(choice.categories) && !anyOptional(categoryIds)) action = "withdraw";
+  if (choice && !choice.implied && anyOptional(choice.categories) && !anyOptional(categoryIds)) action = "withdraw";
   choice = { id: (choice && choice.id) || randomId(), version: config.version, given: nowSeconds(),
     categories: categoryIds, services: serviceIds, gpc: gpc };
   writeChoice(choice);
@@ -199,15 +237,16 @@ function choose(categoryIds, action, serviceIds) {
   enqueue(recordOf(choice, action));
   close();
   applyChoice();
+  attempt(function () { deleteRefusedCookies(choice); });
   sendPending();
 }
 function recordOf(current, action) {
   var record = { consent_id: current.id, action: action, categories: {}, services: {},
-    policy_version: current.version, language: config.lang, gpc: gpc,
+    policy_version: current.version, language: config.lang, gpc: gpc, variant: config.variant || undefined,
     page_url: location.origin + location.pathname,
     given_at: new Date(current.given * 1000).toISOString(),
     // the same on every retry, so the gateway gives a resent record the same id
-    record_key: randomId() };
+    record_key: randomId(), config_digest: config.digest };
   forEach(config.categories, function (category) {
     record.categories[category.id] = accepted(current.categories, category.id);
     forEach(category.services, function (service) {
@@ -276,6 +315,15 @@ function sendPending(force) {
   after(after(sent, onAnswer), null, function () { finish(true); });
 }
 
+// Once per page view, when the banner asks a visitor who has not chosen: the site's "banners shown"
+var shownReported = false;
+function reportShown() {
+  if (shownReported) return;
+  shownReported = true;
+  var options = { method: "POST", body: toJson({ config_digest: config.digest }), credentials: "omit", keepalive: true };
+  attempt(function () { after(fetchNow(gateway + "/v1/" + publicKey + "/consent/shown", options), null, function () {}); });
+}
+
 // --- the UI, in a Shadow DOM ------------------------------------------------------------------------
 function mount() {
   if (host || !document.body) return;
@@ -340,7 +388,7 @@ function renderService(category, categoryOn, service) {
     "</label>" + (service.description ? "<p>" + escapeHtml(service.description) + "</p>" : "");
 }
 function renderReopenButton() {
-  var label = escapeHtml(config.texts.reopen);
+  var label = escapeHtml(config.mode == "opt_out" ? config.texts.do_not_sell : config.texts.reopen);
   return '<button type="button" class="reopen" data-action="preferences" aria-label="' + label + '" title="' + label + '">' + REOPEN_ICON + "</button>";
 }
 // view: "banner", "preferences", or null (only the reopen button, if the config wants one)
@@ -355,7 +403,8 @@ function render(nextView) {
   // the key's accent, when the page sets no --wg-accent; its text colour is picked for contrast
   frame.style.cssText = theme.accent ? "--accent:var(--wg-accent," + theme.accent + ");--accent-text:var(--wg-accent-text," + contrastText(theme.accent) + ")" : "";
   frame.innerHTML = nextView == "banner" ? renderBanner() : nextView == "preferences" ? renderPreferences() :
-    choice && config.reopen ? renderReopenButton() : "";
+    nextView == "notice" ? renderNotice() :
+    choice && config.reopen && !(choice.implied && config.mode == "none") ? renderReopenButton() : "";
   view = nextView;
   var dialog = root.querySelector("[role=dialog]");
   if (dialog) attempt(function () { dialog.focus({ preventScroll: true }); });
@@ -388,6 +437,7 @@ function onClick(event) {
   if (action == "accept-all") acceptAll();
   else if (action == "reject-all") choose([], "reject_all");
   else if (action == "preferences") open("preferences");
+  else if (action == "dismiss") dismissNotice();
   else if (action == "close") stillValid(choice, config) ? close() : render("banner");
   else if (action == "save") {
     choose(checkedValues("input[data-category]:checked", "data-category"), "custom",
@@ -423,15 +473,29 @@ function ready(fresh) {
   config = fresh;
   writeStored(CONFIG_KEY, fresh);
   choice = readChoice(fresh);
-  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else open("banner");
+  if (stillValid(choice, fresh)) { applyChoice(); render(null); }
+  else if (fresh.mode == "opt_out" || fresh.mode == "none") startWithoutBanner();
+  else { open("banner"); reportShown(); }
   sendPending(true);
   if (pendingAccept) api.accept(pendingAccept);
   if (pendingShow) open("preferences");
+  loadExtras();
 }
 function languages() {
   var wanted = [scriptOptions.lang, document.documentElement.lang];
   forEach(attempt(function () { return arrayFrom(navigator.languages); }, []), function (tag) { push(wanted, tag); });
   return join(filter(wanted, Boolean), ",");
+}
+function whenBody(fresh) {
+  if (document.body) ready(fresh);
+  else document.addEventListener("DOMContentLoaded", guarded(function () { ready(fresh); }));
+}
+// The per-key script carries the config in one language: used unless the page's own lang (or
+// data-lang) names another language, which the config answer is then asked for.
+function inlineFits(inline) {
+  var wanted = scriptOptions.lang || document.documentElement.lang;
+  function primary(tag) { return split(String(tag).toLowerCase(), /[-_]/)[0]; }
+  return !!inline && (!wanted || primary(wanted) == primary(inline.lang));
 }
 function start() {
   var denied = { wait_for_update: 500 };
@@ -444,15 +508,15 @@ function start() {
   choice = readChoice(stored);
   if (stillValid(choice, stored)) { config = stored; applyChoice(); } // before the network answers
   document.addEventListener("click", onDocumentClick);
-  document.addEventListener("DOMContentLoaded", guarded(function () { if (config && choice) releaseBlocked(); }));
+  document.addEventListener("DOMContentLoaded", guarded(function () { if (config && choice) releaseBlocked(); loadExtras(); }));
+  if (INLINE && inlineFits(INLINE.config)) return whenBody(INLINE.config);
   var url = gateway + "/v1/" + publicKey + "/consent/config?lang=" + encodeURIComponent(languages());
   after(after(fetchNow(url, { cache: "no-cache", credentials: "omit" }), function (response) {
     return after(readJson(response), function (body) {
       if (!response.ok || !body) {
         return warn(body && body.code ? "the gateway refused this page (" + body.code + ")" : "the gateway answered " + response.status);
       }
-      if (document.body) ready(body);
-      else document.addEventListener("DOMContentLoaded", guarded(function () { ready(body); }));
+      whenBody(body);
     });
   }), null, guarded(function () {
     warn("could not reach the gateway, or this origin is not allowed for the key");

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -19,7 +20,7 @@ from gateway.services import Services
 from gateway.settings import Settings
 from tests.gwclient import settings_for
 
-TOKEN = "admin-token-" + "t" * 30
+TOKEN = secrets.token_urlsafe(32)
 ADMIN = {"Authorization": f"Bearer {TOKEN}"}
 PASSWORD = "correct horse battery staple"
 BASE = "https://gw.example"

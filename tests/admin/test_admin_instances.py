@@ -6,6 +6,7 @@ the other instance seeing it within the one-second deadline.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 from starlette.datastructures import Secret
@@ -16,7 +17,7 @@ from gateway.web.guard import WidgetCall, widget_route
 from tests.gwclient import SITE, client_for, settings_for
 from tests.support.wait import poll
 
-TOKEN = "admin-token-" + "t" * 30
+TOKEN = secrets.token_urlsafe(32)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 OTHER = "https://other.example"
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from tests.browser.conftest import Site, make_gateway
 
 pytestmark = pytest.mark.browser
 
-TOKEN = "admin-token-" + "t" * 30
+TOKEN = secrets.token_urlsafe(32)
 IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 

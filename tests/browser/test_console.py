@@ -25,7 +25,7 @@ from tests.support.wait import poll
 
 pytestmark = pytest.mark.browser
 
-TOKEN = "admin-token-" + "t" * 30
+TOKEN = secrets.token_urlsafe(32)
 OWNER = "alice@shop.example"
 VIEWER = "victor@shop.example"
 PASSWORD = "correct horse battery staple"

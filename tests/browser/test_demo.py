@@ -71,3 +71,32 @@ def test_consent_runs_the_blocked_script_and_both_records_reach_the_records_page
     expect(tables.nth(1)).to_contain_text("<b>What do you keep about me?</b>")
     assert page.errors == []  # type: ignore[attr-defined]
     assert demo.stop() == 0
+
+
+def test_withdrawing_consent_says_a_reload_is_needed_and_no_page_has_a_404(
+    wide_page: Page, demo: Demo
+) -> None:
+    page = wide_page
+    missing: list[str] = []
+    page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+    page.goto(demo.site_url + "/analytics")
+    status = page.locator("#analytics-status")
+    page.get_by_role("button", name="Accept all").click()
+    expect(status).to_have_text("Analytics script ran: consent to analytics was given.")
+
+    page.get_by_role("link", name="Change it").click()
+    preferences = page.get_by_role("dialog")
+    preferences.get_by_role("button", name="Reject all").click()
+    # The script ran and cannot be unrun: the page says so instead of claiming consent.
+    expect(status).to_contain_text("withdrawn")
+    expect(status).to_contain_text("reload")
+    expect(page.locator("#consent-state")).to_have_text("necessary")
+    page.reload()
+    expect(status).to_have_text("Blocked: waiting for consent to analytics.")
+
+    for path in ("/", "/rights", "/records"):
+        page.goto(demo.site_url + path)
+    page.goto(demo.gateway_url + "/admin/")
+    page.goto(demo.gateway_url + "/console/")
+    assert missing == []
+    assert page.errors == []  # type: ignore[attr-defined]

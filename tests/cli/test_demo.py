@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import signal
 import socket
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -52,6 +55,35 @@ def test_a_second_run_reuses_the_key_and_signals_stop_it_cleanly(
     )
     assert config.status_code == 200
     assert config.headers["access-control-allow-origin"] == first.site_url
+    # Browsers ask both origins for an icon: no 404 in every page's console.
+    for origin in (first.gateway_url, first.site_url):
+        assert httpx.get(origin + "/favicon.ico").status_code == 204
+
+    # How to open the key manager is printed, with a token that opens it.
+    [manager] = [line for line in first.lines if "/admin/" in line]
+    assert f"{first.gateway_url}/admin/" in manager
+    token = manager.rsplit("admin token: ", 1)[1].strip()
+    listed = httpx.get(
+        first.gateway_url + "/admin/v1/keys?account=demo",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert listed.status_code == 200
+    assert [k["public_key"] for k in listed.json()["keys"]] == [pk]
+    # And the console: the printed command, run as printed, invites an owner to it.
+    assert any(f"{first.gateway_url}/console/" in line for line in first.lines)
+    [command] = [line.strip() for line in first.lines if "accounts create" in line]
+    assignments, _, rest = command.partition(" widget-gateway ")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env.update(part.split("=", 1) for part in assignments.split())
+    invited = subprocess.run(
+        [sys.executable, "-m", "gateway", *shlex.split(rest)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert invited.returncode == 0, invited.stderr
+    assert f"{first.gateway_url}/console/#invitation=" in invited.stdout
 
     assert first.stop(signal.SIGINT) == 0
     assert first.lines[-1] == "Stopped."

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from gateway.consent.config import parse_config, parse_languages, resolve
+from gateway.consent.config import parse_config, resolve
+from gateway.consent.languages import parse_languages
 from gateway.errors import InvalidPayload
 from tests.support.problems import assert_typed
 
@@ -72,13 +73,13 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
 @pytest.mark.parametrize(
     ("config", "field"),
     [
-        ({"colour": "red"}, "colour"),
+        ({"colour": "red"}, ""),  # a made-up name is counted, never named
         ({"lifetime_days": 900}, "lifetime_days"),
         ({"policy_version": "v 2"}, "policy_version"),
         ({"theme": {"accent": "blue"}}, "theme.accent"),
         ({"categories": [{"id": "a"}, {"id": "a"}]}, "categories.1.id"),
         ({"categories": [{"id": "x", "consent_mode": ["cookies"]}]}, "categories.0.consent_mode"),
-        ({"texts": {"en": {"titel": "x"}}}, "texts.en.titel"),
+        ({"texts": {"en": {"titel": "x"}}}, "texts.en"),
         ({"cookie_name": "a;b"}, "cookie_name"),
         (
             {
@@ -86,8 +87,65 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
                     {"id": "a", "services": [{"id": "s", "name": "S", "cookies": ["a b"]}]}
                 ]
             },
-            "categories.0.services.0.cookies",
+            "categories.0.services.0.cookies.0.name",
         ),
+        (
+            {
+                "categories": [
+                    {
+                        "id": "a",
+                        "services": [
+                            {"id": "s", "name": "S", "cookies": [{"name": "_ga", "ttl": "2y"}]}
+                        ],
+                    }
+                ]
+            },
+            "categories.0.services.0.cookies.0.ttl",
+        ),
+        (
+            {
+                "categories": [
+                    {
+                        "id": "a",
+                        "services": [
+                            {"id": "s", "name": "S", "cookies": [{"name": "_ga", "path": "x"}]}
+                        ],
+                    }
+                ]
+            },
+            "categories.0.services.0.cookies.0.path",
+        ),
+        ({"variants": [{"id": "eu", "regions": ["EU"], "mode": "banner"}]}, "variants.0.mode"),
+        ({"variants": [{"id": "x", "regions": ["US-ZZ"], "mode": "none"}]}, "variants.0.regions.0"),
+        (
+            {"variants": [{"id": "x", "regions": ["Europe"], "mode": "none"}]},
+            "variants.0.regions.0",
+        ),
+        (
+            {
+                "variants": [
+                    {"id": "a", "regions": ["FR"], "mode": "opt_in"},
+                    {"id": "b", "regions": ["fr"], "mode": "none"},
+                ]
+            },
+            "variants.1.regions.0",
+        ),
+        (
+            {
+                "variants": [
+                    {"id": "a", "regions": ["FR"], "mode": "opt_in"},
+                    {"id": "a", "regions": ["DE"], "mode": "none"},
+                ]
+            },
+            "variants.1.id",
+        ),
+        ({"variants": [{"id": "a", "regions": [], "mode": "none"}]}, "variants.0.regions"),
+        ({"variants": {"EU": "opt_in"}}, "variants"),
+        ({"cookie_domain": "co.uk"}, "cookie_domain"),
+        ({"cookie_domain": "github.io"}, "cookie_domain"),
+        ({"cookie_domain": "com"}, "cookie_domain"),
+        ({"cookie_domain": "10.0.0.1"}, "cookie_domain"),
+        ({"cookie_domain": "shop example"}, "cookie_domain"),
         (
             {
                 "categories": [
@@ -111,6 +169,20 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
         "unknown-text",
         "cookie-name",
         "declared-cookie-with-space",
+        "declared-cookie-unknown-field",
+        "declared-cookie-bad-path",
+        "variant-unknown-mode",
+        "variant-unknown-us-state",
+        "variant-unknown-place",
+        "variant-place-claimed-twice",
+        "variant-duplicate-id",
+        "variant-without-places",
+        "variants-not-a-list",
+        "cookie-domain-public-suffix",
+        "cookie-domain-private-suffix",
+        "cookie-domain-tld",
+        "cookie-domain-ip",
+        "cookie-domain-space",
         "declared-host-upper-case",
         "declared-hosts-not-a-list",
     ],
@@ -162,7 +234,7 @@ def test_a_language_only_the_config_speaks_borrows_the_nearest_built_in_texts() 
     assert widget["texts"]["reject_all"] == "Tout refuser"
 
 
-def test_services_may_declare_their_cookies_and_hosts_which_the_widget_is_not_sent() -> None:
+def test_services_declare_cookies_the_widget_is_sent_and_hosts_it_is_not() -> None:
     service = {
         "id": "ga",
         "name": "Google Analytics",
@@ -173,7 +245,139 @@ def test_services_may_declare_their_cookies_and_hosts_which_the_widget_is_not_se
     parsed = config.categories[0].services[0]
     assert parsed.cookies == ("_ga", "_ga_*")
     assert parsed.hosts == ("google-analytics.com", "www.googletagmanager.com")
-    # The banner needs neither: its config answer stays as small as before.
+    # The hosts stay on the gateway; the names go to the widget, for the cookie declaration.
     assert resolve(config, ["en"])["categories"][0]["services"] == [
-        {"id": "ga", "name": "Google Analytics", "description": ""}
+        {
+            "id": "ga",
+            "name": "Google Analytics",
+            "description": "",
+            "cookies": [{"name": "_ga"}, {"name": "_ga_*"}],
+        }
     ]
+
+
+def declaring(*cookies: Any) -> dict[str, Any]:
+    service = {"id": "yt", "name": "YouTube", "cookies": list(cookies)}
+    return {"categories": [{"id": "marketing", "services": [service]}]}
+
+
+def test_declared_cookies_carry_their_texts_in_the_visitors_language() -> None:
+    config = parse_config(
+        declaring(
+            {
+                "name": "VISITOR_INFO1_LIVE",
+                "provider": "Google",
+                "purpose": {"en": "Estimates bandwidth", "fr": "Estime la bande passante"},
+                "duration": {"en": "6 months", "de": "6 Monate"},
+            },
+            "YSC",
+        )
+    )
+    service = config.categories[0].services[0]
+    assert service.cookies == ("VISITOR_INFO1_LIVE", "YSC")  # what the scanner and withdraw use
+    [cookies] = [s["cookies"] for s in resolve(config, ["fr"])["categories"][0]["services"]]
+    assert cookies == [
+        # French where given; one provider for every language; English where French is missing
+        {
+            "name": "VISITOR_INFO1_LIVE",
+            "provider": "Google",
+            "purpose": "Estime la bande passante",
+            "duration": "6 months",
+        },
+        {"name": "YSC"},
+    ]
+    german = resolve(config, ["de"])["categories"][0]["services"][0]["cookies"][0]
+    assert german["duration"] == "6 Monate" and german["purpose"] == "Estimates bandwidth"
+
+
+@pytest.mark.parametrize(
+    ("cookies", "field", "code"),
+    [
+        ([{"provider": "Google"}], "categories.0.services.0.cookies.0.name", "missing_field"),
+        ([{"name": "a b"}], "categories.0.services.0.cookies.0.name", "invalid_format"),
+        (["_ga", {"name": "_ga"}], "categories.0.services.0.cookies.1.name", "duplicate_entry"),
+        (
+            [{"name": "_ga", "expires": "1y"}],
+            "categories.0.services.0.cookies.0.expires",
+            "unknown_field",
+        ),
+        (
+            [{"name": "_ga", "purpose": 3}],
+            "categories.0.services.0.cookies.0.purpose",
+            "invalid_field_type",
+        ),
+        (
+            [{"name": "_ga", "purpose": {"EN!": "x"}}],
+            "categories.0.services.0.cookies.0.purpose.EN!",
+            "invalid_format",
+        ),
+        (
+            [{"name": "_ga", "duration": {"en": "x" * 301}}],
+            "categories.0.services.0.cookies.0.duration.en",
+            "value_too_long",
+        ),
+        ([7], "categories.0.services.0.cookies.0", "invalid_field_type"),
+        ([f"c{i}" for i in range(31)], "categories.0.services.0.cookies", "too_many_entries"),
+        ("_ga", "categories.0.services.0.cookies", "invalid_field_type"),
+    ],
+    ids=[
+        "no-name",
+        "bad-name",
+        "twice",
+        "unknown",
+        "purpose-type",
+        "bad-language",
+        "too-long",
+        "number",
+        "too-many",
+        "not-a-list",
+    ],
+)
+def test_a_bad_cookie_declaration_is_refused_with_a_typed_problem(
+    cookies: Any, field: str, code: str
+) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        parse_config(
+            declaring(*cookies)
+            if isinstance(cookies, list)
+            else {
+                "categories": [
+                    {
+                        "id": "marketing",
+                        "services": [{"id": "yt", "name": "YouTube", "cookies": cookies}],
+                    }
+                ]
+            }
+        )
+    assert {"field": field, "code": code} in [
+        {"field": e["field"], "code": e["code"]} for e in caught.value.errors
+    ]
+
+
+def test_a_declared_cookie_says_who_why_how_long_in_the_visitors_language() -> None:
+    cookie = {
+        "name": "_ga",
+        "provider": "Google",
+        "purpose": {"en": "Tells visits apart", "fr": "Distingue les visites"},
+        "duration": "2 years",
+        "domain": "shop.example",
+        "path": "/",
+    }
+    service = {"id": "ga", "name": "Google Analytics", "cookies": [cookie, "_gid"]}
+    config = parse_config({"categories": [{"id": "analytics", "services": [service]}]})
+    assert config.categories[0].services[0].cookies == ("_ga", "_gid")
+    french = resolve(config, ["fr-CA"])["categories"][0]["services"][0]["cookies"]
+    assert french == [
+        {
+            "name": "_ga",
+            "provider": "Google",
+            "purpose": "Distingue les visites",
+            "duration": "2 years",
+            "domain": "shop.example",
+            "path": "/",
+        },
+        {"name": "_gid"},
+    ]
+    # A language with no purpose of its own reads the config's default language's.
+    japanese = resolve(config, ["ja"])["categories"][0]["services"][0]["cookies"][0]
+    assert japanese["purpose"] == "Tells visits apart"

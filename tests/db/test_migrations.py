@@ -18,9 +18,10 @@ from tests.conftest import Database
 from tests.support.records import consent, new, open_store
 
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
-# 0003_webhooks: gateway.webhooks).
-HEAD = "0003_webhooks"
-PREVIOUS = "0002_accounts"
+# 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
+# notices, retention rules and job leases; 0004 the consent records' config digest.
+HEAD = "0005_webhooks"
+PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
     "people",
@@ -37,6 +38,10 @@ RECORD_TABLES = {
     "consent_daily_categories",
     "rights_requests",
     "rights_events",
+    "rights_messages",
+    "rights_notices",
+    "retention_rules",
+    "leases",
 }
 
 

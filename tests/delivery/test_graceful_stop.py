@@ -16,7 +16,7 @@ from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.aio import run as run_sync
 from tests.support.gateway_process import GatewayProcess
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import JWKS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 
@@ -25,7 +25,7 @@ def test_a_stopping_instance_hands_its_deliveries_to_another_at_once(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/records"
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode, receiver.delay = "slow", 60.0
     # Ten minutes before an abandoned entry may be claimed: only a hand-back explains a quick
     # takeover.
@@ -37,12 +37,12 @@ def test_a_stopping_instance_hands_its_deliveries_to_another_at_once(
         for n in range(5):
             await first.write(envelope(record(n)))
         policy = DeliveryPolicy(timeout=60, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
-        stopping = start_workers([first], SECRETS, policy, consumer="a")
+        stopping = start_workers([first], SIGNER, policy, consumer="a")
         await wait_until(lambda: receiver.holding == 5, timeout=30)
         await stopping.stop()
         receiver.mode = "ok"
         other = HttpSink("consent", url, RedisOutbox(client, "consent", claim_idle=claim_idle))
-        taking_over = start_workers([other], SECRETS, policy, consumer="b")
+        taking_over = start_workers([other], SIGNER, policy, consumer="b")
         try:
             await wait_until(lambda: len(receiver.stored) == 5, timeout=10)
             assert sorted(receiver.stored) == [f"rec_{n:05d}" for n in range(5)]
@@ -117,3 +117,52 @@ def _wait(condition: object, within: float = 20.0) -> bool:
             return True
         time.sleep(0.02)
     return False
+
+
+def test_no_request_on_a_keep_alive_connection_fails_at_sigterm_under_load(
+    tmp_path: Path,
+) -> None:
+    """Forty clients keep their connections alive and send requests back to back while SIGTERM
+    arrives: every request sent on an open connection is answered, none meets a reset or a
+    closed connection, and each client is told ``Connection: close`` on its last answer. (A
+    client told so goes elsewhere: behind a load balancer, the instance left the pool during the
+    ``preStop`` delay; new connections are not this instance's to answer.)"""
+    import asyncio
+
+    import httpx
+
+    clients = 40
+    with GatewayProcess(tmp_path, {}) as gw:
+
+        async def load() -> tuple[int, list[str]]:
+            closing = 0
+            answered = [0] * clients
+            failures: list[str] = []
+
+            async def client(n: int) -> None:
+                nonlocal closing
+                limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
+                async with httpx.AsyncClient(base_url=gw.url, limits=limits, timeout=10) as http:
+                    while True:
+                        try:
+                            response = await http.get("/healthz")
+                        except httpx.HTTPError as exc:
+                            failures.append(type(exc).__name__)
+                            return
+                        answered[n] += 1
+                        if response.headers.get("connection") == "close":
+                            closing += 1
+                            return
+
+            running = [asyncio.create_task(client(n)) for n in range(clients)]
+            # Every connection is in use and has been kept alive for a second request.
+            while min(answered) < 2 and not failures:
+                await asyncio.sleep(0.01)
+            gw.terminate()
+            await asyncio.gather(*running)
+            return closing, failures
+
+        closing, failures = run_sync(load())
+        assert gw.wait(timeout=30) in (0, -15)
+    assert failures == []
+    assert closing == clients

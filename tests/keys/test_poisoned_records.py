@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from gateway.keys.model import create_key
 from gateway.rights.config import parse_rights_config
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 
-TOKEN = "admin-token-" + "Zq8w" * 8
+TOKEN = secrets.token_urlsafe(32)
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 

@@ -18,6 +18,7 @@ CORE = {
     "settings",
     "operations",
     "owner_settings",
+    "geo_settings",
     "webhook_settings",
     "errors",
     "problems",
@@ -35,19 +36,25 @@ ALLOWED: dict[str, set[str]] = {
     "delivery": {"web.metrics"},
     # Outgoing mail rides on the delivery queues; the rights form shares its address rule.
     "mail": {"delivery"},
-    # A key's widget configs are validated with the widgets' own schema parsers when saved.
-    "keys": {"web", "consent.config", "rights.config"},
+    # A key's widget configs are validated with the widgets' own schema parsers when saved,
+    # the consent cookie's domain against the key's origins.
+    "keys": {"web", "consent.config", "consent.cookie_domain", "rights.config"},
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
-    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail"},
+    # The form's answer shows the due date by the same per-law rules the records store keeps.
+    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail", "records.deadlines"},
     "admin": {"web", "keys", "ratelimit", "accounts"},
     # People, sessions and roles; keys are changed only through keys.changes.
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
-    # The console shows an account's webhook endpoints and deliveries as the webhooks API does.
+    # The rights inbox works on the records store as the site-owner API does, with its shapes;
+    # the console shows an account's webhook endpoints and deliveries as the webhooks API does.
     "console": {
         "web",
         "keys",
         "accounts",
+        "records",
+        "records.api.common",
+        "records.api.render",
         "webhooks.store",
         "webhooks.runtime",
         "webhooks.api.render",

@@ -7,7 +7,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from gateway.web import assets
+from gateway.web import assets, releases
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -21,7 +21,9 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     )
     wheel = next(tmp_path.glob("widget_gateway-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    sources = sorted(p.name for p in (ROOT / "static" / "src").glob("*.js"))
+    # The widgets and their parts (static/src/<widget>/*.js).
+    src = ROOT / "static" / "src"
+    sources = sorted(p.relative_to(src).as_posix() for p in src.rglob("*.js"))
     assert {"prelude.js", "consent.js", "rights.js"} <= set(sources)
     for source in sources:
         assert f"gateway/static/src/{source}" in names
@@ -38,6 +40,13 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
         "gateway/db/migrations/script.py.mako",
         "gateway/db/migrations/versions/0001_records.py",
     } <= names
+    # The widgets of earlier releases, so that a site's pinned hashed URL survives an upgrade.
+    kept = releases.load(ROOT / "static" / "releases")
+    assert kept, "no earlier release is kept in static/releases"
+    assert "gateway/static/releases/manifest.json" in names
+    for release in kept:
+        for name in release.widgets:
+            assert f"gateway/static/releases/{release.version}/{name}.js" in names
     # An installed gateway assembles, from its copy of the sources, byte for byte the widgets
     # that the tests load in the browser.
     installed = tmp_path / "installed"

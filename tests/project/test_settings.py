@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from gateway.settings import Settings, SettingsError
 
 SECRET = "s" * 40
+ADMIN_TOKEN = secrets.token_urlsafe(32)
 
 
 def test_embedded_default_needs_nothing_and_keeps_its_secret(tmp_path: Path) -> None:
@@ -28,7 +30,7 @@ def test_values_are_parsed() -> None:
             "GATEWAY_TRUSTED_PROXIES": "10.0.0.0/8, 2001:db8::/32",
             "GATEWAY_LIMIT_PER_IP": "10/second;100/minute",
             "GATEWAY_LIMITS_FAIL_CLOSED": "true",
-            "GATEWAY_ADMIN_TOKEN": "t" * 30,
+            "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     assert not settings.embedded
@@ -42,11 +44,11 @@ def test_secrets_never_print() -> None:
         {
             "GATEWAY_REDIS_URL": "redis://:hunter2@127.0.0.1:6390/0",
             "GATEWAY_SECRET_KEY": SECRET,
-            "GATEWAY_ADMIN_TOKEN": "admintoken" * 3,
+            "GATEWAY_ADMIN_TOKEN": ADMIN_TOKEN,
         }
     )
     text = repr(settings) + str(settings.describe())
-    assert "hunter2" not in text and SECRET not in text and "admintoken" not in text
+    assert "hunter2" not in text and SECRET not in text and ADMIN_TOKEN not in text
 
 
 @pytest.mark.parametrize(
@@ -84,6 +86,42 @@ def test_errors_name_the_variable(env: dict[str, str], variable: str) -> None:
     with pytest.raises(SettingsError) as info:
         Settings.from_env(env)
     assert str(info.value).startswith(variable + ":")
+
+
+@pytest.mark.parametrize(
+    ("token", "why"),
+    [
+        (secrets.token_urlsafe(32)[:31], "at least 32 characters"),
+        ("abc123", "at least 32 characters"),
+        ("t" * 48, "different characters"),
+        ("abab" * 12, "different characters"),
+        ("admin-token-" + "t" * 30, "repeats"),
+        ("admin-token-" + "Zq8w" * 8, "repeats"),
+        ("0123456789abcdef" * 3, "repeats"),
+    ],
+    ids=["31-chars", "short", "one-char", "two-chars", "padded", "pattern", "sequence-twice"],
+)
+def test_a_weak_admin_token_stops_the_start(token: str, why: str) -> None:
+    with pytest.raises(SettingsError) as info:
+        Settings.from_env({"GATEWAY_ADMIN_TOKEN": token})
+    message = str(info.value)
+    assert message.startswith("GATEWAY_ADMIN_TOKEN:") and why in message
+    assert token not in message  # the error names the setting, never its value
+    assert "secrets.token_urlsafe" in message
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        secrets.token_urlsafe(32),
+        secrets.token_hex(16),
+        secrets.token_hex(24),
+        "correct horse battery staple orbit lantern",
+    ],
+    ids=["urlsafe-32", "hex-16", "hex-24", "passphrase"],
+)
+def test_a_strong_admin_token_is_accepted(token: str) -> None:
+    assert str(Settings.from_env({"GATEWAY_ADMIN_TOKEN": token}).admin_token) == token
 
 
 def test_settings_doc_is_generated_from_the_code() -> None:

@@ -66,10 +66,10 @@ def test_every_language_has_every_text() -> None:
 
 
 BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
-    ("unknown-setting", {"colour": "red"}, "rights_config.colour"),
+    ("unknown-setting", {"colour": "red"}, "rights_config"),
     ("empty-types", {"types": []}, "rights_config.types"),
     ("unknown-type", {"types": ["gdpr_access", "nope"]}, "rights_config.types"),
-    ("unknown-field", {"fields": {"phone": "optional"}}, "rights_config.fields.phone"),
+    ("unknown-field", {"fields": {"phone": "optional"}}, "rights_config.fields"),
     ("bad-mode", {"fields": {"message": "maybe"}}, "rights_config.fields.message"),
     ("email-off", {"fields": {"email": "off"}}, "rights_config.fields.email"),
     (
@@ -89,7 +89,7 @@ BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
         "rights_config.custom_fields.0.options",
     ),
     ("bad-language", {"default_language": "tlh"}, "rights_config.default_language"),
-    ("unknown-text", {"texts": {"en": {"nope": "x"}}}, "rights_config.texts.en.nope"),
+    ("unknown-text", {"texts": {"en": {"nope": "x"}}}, "rights_config.texts.en"),
 ]
 
 

@@ -11,6 +11,7 @@ answer must be below 500, and every error a problem+json document with a stable 
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from starlette.testclient import TestClient
 from gateway.keys.model import NewKey
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 
-ADMIN_TOKEN = "admin-token-" + "Zq8w" * 8
+ADMIN_TOKEN = secrets.token_urlsafe(32)
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
@@ -95,6 +96,7 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
         data_dir,
         admin_token=Secret(ADMIN_TOKEN),
         limit_admin="100000/minute",
+        limit_admin_failures="100000/minute",
         limit_per_ip="100000/minute",
         limit_per_key="100000/minute",
         limit_consent_per_ip="100000/minute",

@@ -8,6 +8,7 @@ keeps the run under a minute.
 
 from __future__ import annotations
 
+import secrets
 import tempfile
 import zlib
 from pathlib import Path
@@ -21,7 +22,7 @@ from starlette.datastructures import Secret
 from gateway.app import create_app
 from tests.gwclient import SITE, settings_for, stored_key
 
-TOKEN = "admin-token-" + "Zq8w" * 8
+TOKEN = secrets.token_urlsafe(32)
 # The schema is loaded at collection, so the app (and its data folder) exist at import.
 DATA = Path(tempfile.mkdtemp(prefix="wg-schema-fuzz-"))
 CONFIG = settings_for(
@@ -30,6 +31,7 @@ CONFIG = settings_for(
     limit_per_ip="1000000/minute",
     limit_per_key="1000000/minute",
     limit_admin="1000000/minute",
+    limit_admin_failures="1000000/minute",
 )
 KEY = stored_key(CONFIG)
 schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(CONFIG))

@@ -6,6 +6,7 @@ takes a body, as a client can send them (JSON escapes in an otherwise valid body
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from gateway.keys.model import NewKey
 from gateway.web.text import string_problem, too_deep, tree_problems
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 
-TOKEN = "admin-token-" + "Zq8w" * 8
+TOKEN = secrets.token_urlsafe(32)
 CONSENT = (
     '{"consent_id":"c0ffee00c0ffee00","action":"custom","categories":{"necessary":true},'
     '"policy_version":"1","page_url":%s}'
@@ -168,7 +169,12 @@ def test_string_problem(value: str, expected: str | None) -> None:
 def test_tree_problems_name_only_known_fields() -> None:
     found = tree_problems({"known": ["\ud800"], "made-up": {"x": "\x00"}}, known=("known",))
     assert found == [
-        {"field": "", "message": found[0]["message"], "code": "control_character"},
-        {"field": "known", "message": found[1]["message"], "code": "invalid_unicode"},
+        {"field": "", "pointer": "", "message": found[0]["message"], "code": "control_character"},
+        {
+            "field": "known",
+            "pointer": "/known",
+            "message": found[1]["message"],
+            "code": "invalid_unicode",
+        },
     ]
     assert too_deep([[[]]], max_depth=2) and not too_deep([[]], max_depth=2)

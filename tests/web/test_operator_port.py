@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import httpx
@@ -13,7 +14,7 @@ from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.gateway_process import GatewayProcess
 
 OPERATOR_PORT = 9100
-TOKEN = "t" * 32
+TOKEN = secrets.token_urlsafe(32)
 
 OPERATOR_ONLY = ["/metrics", "/readyz", "/admin/", "/admin/v1/keys"]
 PUBLIC_ONLY = ["/widgets/consent.js", "/openapi.json"]

@@ -45,20 +45,29 @@ def served(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Served]:
     tmp_path = tmp_path_factory.mktemp("serve")
+    yield from serve(request.param, GATEWAY_DATA_DIR=str(tmp_path), GATEWAY_HEADER_TIMEOUT="2")
+
+
+@pytest.fixture(scope="module", params=PARSERS)
+def busy(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Served]:
+    """A server whose concurrency bound is one: the connection asking is the one allowed."""
+    tmp_path = tmp_path_factory.mktemp("busy")
+    yield from serve(request.param, GATEWAY_DATA_DIR=str(tmp_path), GATEWAY_LIMIT_CONCURRENCY="1")
+
+
+def serve(parser: str, **settings: str) -> Iterator[Served]:
     port = free_port()
-    env = {
-        **os.environ,
-        "GATEWAY_DATA_DIR": str(tmp_path),
-        "GATEWAY_HEADER_TIMEOUT": "2",
-    }
+    env = {**os.environ, **settings}
     process = subprocess.Popen(
-        [sys.executable, "-m", "gateway", "serve", "--port", str(port), "--http", request.param],
+        [sys.executable, "-m", "gateway", "serve", "--port", str(port), "--http", parser],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for_port(port, timeout=20)
+        wait_for_port(port, timeout=60)  # a start on a busy machine can take a while
         yield Served(process, port)
     finally:
         process.terminate()
@@ -148,6 +157,17 @@ def test_a_garbled_request_gets_a_problem_document(served: Served) -> None:
     assert status == 400
     assert headers["content-type"] == "application/problem+json"
     assert json.loads(body)["code"] == "malformed_request"
+    assert closed
+
+
+def test_past_the_concurrency_bound_the_answer_is_a_problem_document(busy: Served) -> None:
+    with busy.connect() as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: gw\r\n\r\n")
+        status, headers, body, closed = read_answer(sock)
+    assert status == 503
+    assert headers["content-type"] == "application/problem+json"
+    assert headers["retry-after"] == "1"
+    assert json.loads(body)["code"] == "server_busy"
     assert closed
 
 

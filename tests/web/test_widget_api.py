@@ -243,6 +243,21 @@ def test_unknown_routes_and_methods_are_problems(gw) -> None:  # type: ignore[no
     )
 
 
+def test_a_405_allows_every_method_of_the_path(data_dir: Path) -> None:
+    settings = settings_for(data_dir)
+    key = stored_key(settings)
+    pk = key.key.public_key
+    with client_for(settings) as client:
+        consent = client.delete(f"/v1/{pk}/consent", headers={"Origin": SITE})
+        config = client.put(f"/v1/{pk}/consent/config", headers={"Origin": SITE})
+        widget = client.post("/widgets/consent.js")
+    assert consent.status_code == 405 and consent.json()["code"] == "method_not_allowed"
+    # The preflight is a method of the path too.
+    assert consent.headers["allow"] == "OPTIONS, POST"
+    assert config.headers["allow"] == "GET, HEAD, OPTIONS"
+    assert widget.headers["allow"] == "GET, HEAD"
+
+
 def test_no_answer_carrying_ratelimit_fields_may_be_cached(data_dir: Path) -> None:
     """An endpoint that asks for caching still answers no-store once RateLimit fields join."""
 

@@ -135,14 +135,43 @@ def test_a_network_the_operator_allows_may_be_reached(data_dir: Path, tmp_path: 
         ({"events": ["webhook.test"]}, ["url", "events.0"]),
         ({"events": ["key.exposed"], "enabled": "yes"}, ["url", "enabled"]),
         ({"events": ["key.exposed"], "description": "x" * 201}, ["url", "description"]),
-        ({"events": ["key.exposed"], "secret": "whsec_mine"}, ["secret", "url"]),
+        # A field the endpoint does not have: one problem for the body as a whole.
+        ({"events": ["key.exposed"], "secret": "whsec_mine"}, ["", "url"]),
     ],
 )
 def test_bad_bodies_name_every_field(hooks: Hooks, body: dict[str, Any], fields: list[str]) -> None:
     answer = hooks.api("POST", "/webhooks", json=body)
     found = problem(answer, 422, "invalid_payload")
     assert sorted(e["field"] for e in found["errors"]) == sorted(fields)
+    # Every problem says where it is as a JSON pointer too (the body as a whole: "").
+    for error in found["errors"]:
+        expected = "/" + error["field"].replace(".", "/") if error["field"] else ""
+        assert error["pointer"] == expected
     assert hooks.api("GET", "/webhooks").json()["items"] == []
+
+
+def test_made_up_names_are_counted_never_repeated(hooks: Hooks) -> None:
+    body = {
+        "url": hooks.receiver_url,
+        "events": ["key.exposed"],
+        "jane.doe@mail.example": True,
+        "whsec_guess": "x",
+    }
+    answer = hooks.api("POST", "/webhooks", json=body)
+    found = problem(answer, 422, "invalid_payload")
+    assert found["errors"] == [
+        {
+            "field": "",
+            "pointer": "",
+            "code": "unknown_field",
+            "message": "2 unknown fields, not accepted here",
+            "count": 2,
+        }
+    ]
+    assert "jane.doe" not in answer.text and "whsec_guess" not in answer.text
+    query = hooks.api("GET", "/webhooks", params={"jane.doe@mail.example": "1"})
+    problem(query, 422, "unknown_query_parameter")
+    assert "jane.doe" not in query.text
 
 
 def test_other_mistakes_are_problems_too(hooks: Hooks) -> None:
@@ -152,7 +181,7 @@ def test_other_mistakes_are_problems_too(hooks: Hooks) -> None:
     problem(hooks.api("GET", one + "/deliveries", params={"status": "lost"}), 422, "invalid_query")
     problem(hooks.api("GET", one + "/deliveries", params={"limit": "0"}), 422, "invalid_query")
     problem(hooks.api("GET", one + "/deliveries", params={"cursor": "!!"}), 422, "invalid_query")
-    problem(hooks.api("GET", "/webhooks", params={"page": "2"}), 422, "invalid_query")
+    problem(hooks.api("GET", "/webhooks", params={"page": "2"}), 422, "unknown_query_parameter")
     raw = hooks.client.post(
         "/api/v1/webhooks",
         content=b"{",

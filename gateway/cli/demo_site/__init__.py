@@ -210,6 +210,10 @@ def create_site_app(site: DemoSite) -> Starlette:
     async def stylesheet(request: Request) -> Response:
         return Response(css, media_type="text/css", headers=NO_STORE)
 
+    async def favicon(request: Request) -> Response:
+        return Response(status_code=204, headers={"Cache-Control": "public, max-age=86400"})
+
     routes = [Route(path, page, methods=["GET"]) for path in PAGES]
     routes.append(Route("/demo.css", stylesheet, methods=["GET"]))
+    routes.append(Route("/favicon.ico", favicon, methods=["GET"]))
     return Starlette(routes=routes)

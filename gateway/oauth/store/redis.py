@@ -13,6 +13,7 @@ from redis.exceptions import RedisError
 
 from gateway.errors import StoreUnavailable
 from gateway.oauth.store import CodeGrant, RefreshGrant
+from gateway.redis_client import get_many
 
 PREFIX = "wg:oauth:"
 USED_CODE_MEMORY = 600  # seconds a redeemed code is remembered, to spot a replay
@@ -60,8 +61,9 @@ class RedisGrantStore:
 
     async def get_refresh(self, token_hash: str) -> tuple[RefreshGrant | None, bool]:
         try:
-            raw, used = await self.redis.mget(
-                [f"{PREFIX}rt:{token_hash}", f"{PREFIX}rt-used:{token_hash}"]
+            # Two slots on Redis Cluster: one GET each, in one round trip on a single Redis.
+            raw, used = await get_many(
+                self.redis, [f"{PREFIX}rt:{token_hash}", f"{PREFIX}rt-used:{token_hash}"]
             )
         except RedisError as exc:
             raise StoreUnavailable("the grant store is unreachable") from exc

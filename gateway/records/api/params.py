@@ -49,9 +49,9 @@ def invalid(name: str, message: str) -> InvalidQuery:
 def only(query: QueryParams, allowed: Collection[str]) -> None:
     for name in query:
         if name not in allowed:
+            # The name is the client's own text: not repeated back (the accepted ones are).
             raise UnknownQueryParameter(
-                f"unknown parameter {name[:40]!r}; accepted: {', '.join(allowed)}",
-                extra={"parameter": name[:40]},
+                f"an unknown query parameter; accepted: {', '.join(allowed) or 'none'}"
             )
 
 

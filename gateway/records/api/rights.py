@@ -16,6 +16,8 @@ from starlette.routing import Route
 
 from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
+from gateway.problems import Problems
+from gateway.records import casework
 from gateway.records.api import params, render
 from gateway.records.api.common import store_of
 from gateway.records.model import StoredRightsRequest
@@ -47,8 +49,11 @@ async def _owned(store: RecordStore, reference: str, account: str) -> StoredRigh
 
 async def _answer(store: RecordStore, found: StoredRightsRequest) -> Response:
     history = await store.rights_history(found.reference)
+    notes = await casework.messages(store, found.reference)
     return JSONResponse(
-        render.rights_request(found) | {"history": [render.rights_event(e) for e in history]}
+        render.rights_request(found, store.clock().date())
+        | {"history": [render.rights_event(e) for e in history]}
+        | {"messages": [render.rights_message(m) for m in notes]}
     )
 
 
@@ -59,8 +64,12 @@ async def listing(request: Request, services: Services, caller: ApiCaller) -> Re
     where = params.rights_filter(query, caller.account)
     paging = params.paging(query)
     page = await store_of(services).list_rights(where, paging.cursor, paging.limit)
+    today = store_of(services).clock().date()
     return JSONResponse(
-        {"items": [render.rights_request(r) for r in page.items], "next_cursor": page.next_cursor}
+        {
+            "items": [render.rights_request(r, today) for r in page.items],
+            "next_cursor": page.next_cursor,
+        }
     )
 
 
@@ -78,12 +87,9 @@ async def change(request: Request, services: Services, caller: ApiCaller) -> Res
     store = store_of(services)
     found = await _owned(store, request.path_params["reference"], caller.account)
     body = await read_json(request, MAX_BODY)
-    unknown = sorted(set(body) - set(CHANGE_FIELDS))
-    if unknown:
-        raise InvalidPayload(
-            f"unknown field {unknown[0][:40]!r}",
-            errors=[{"field": unknown[0][:40], "message": "not accepted here"}],
-        )
+    problems = Problems()
+    problems.unknown("", set(body) - set(CHANGE_FIELDS))
+    problems.raise_if_any(f"only {', '.join(CHANGE_FIELDS)} may be changed")
     status, note = body.get("status"), body.get("note")
     if status is None:
         raise InvalidPayload(

@@ -43,10 +43,18 @@ def webhooks_of(services: Services) -> Webhooks:
     return services.webhooks
 
 
+class UnknownQueryParameter(InvalidQuery):
+    code = "unknown_query_parameter"
+    title = "Unknown query parameter"
+
+
 def _only(request: Request, allowed: tuple[str, ...] = ()) -> None:
     for name in request.query_params:
         if name not in allowed:
-            raise InvalidQuery(f"unknown parameter {name[:40]!r}", extra={"parameter": name[:40]})
+            # The name is the client's own text: not repeated back (the accepted ones are).
+            raise UnknownQueryParameter(
+                f"an unknown query parameter; accepted: {', '.join(allowed) or 'none'}"
+            )
 
 
 def _id(request: Request, name: str = "endpoint_id") -> str:

@@ -5,14 +5,20 @@
 // function of (window, document, WIDGET) — with a window that inherits Node's globals and no
 // document, so the widget finds no script tag, mounts nothing, and its helpers can be called.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { test } from "node:test";
 
 const SRC = new URL("../../../static/src/", import.meta.url);
 const read = (name) => readFileSync(new URL(name, SRC), "utf8");
 
+// A widget's parts (static/src/<widget>/*.js) come between the prelude and its source, in name order.
+function parts(widget) {
+  const files = (() => { try { return readdirSync(new URL(`${widget}/`, SRC)); } catch { return []; } })();
+  return files.filter((f) => f.endsWith(".js")).sort().map((f) => read(`${widget}/${f}`)).join("\n");
+}
+
 function helpers(widget, names) {
-  const body = `${read("prelude.js")}\n${read(`${widget}.js`)}\nreturn {${names.join(",")}};`;
+  const body = `${read("prelude.js")}\n${parts(widget)}\n${read(`${widget}.js`)}\nreturn {${names.join(",")}};`;
   const quiet = console.warn;
   console.warn = () => {};
   try {
@@ -22,7 +28,8 @@ function helpers(widget, names) {
   }
 }
 
-const consent = helpers("consent", ["parseConsentCookie", "formatConsentCookie", "contrastText", "baseUrl", "toJson"]);
+const consent = helpers("consent", ["parseConsentCookie", "formatConsentCookie", "contrastText", "baseUrl", "toJson",
+  "cookieDomainFor"]);
 const rights = helpers("rights", ["emailLooksValid", "problemWith", "baseUrl"]);
 
 test("the consent cookie is read from document.cookie", () => {
@@ -101,4 +108,15 @@ test("each field's problem is named by the text the form shows", () => {
   assert.equal(rights.problemWith(name, "\u202eAda"), "invalid");
   assert.equal(rights.problemWith(store, "lyon"), "choice");
   assert.equal(rights.problemWith(message, "line one\nline two"), "");
+});
+
+test("the consent cookie's domain applies only on hosts under it", () => {
+  assert.equal(consent.cookieDomainFor("shop.example", "shop.example"), "shop.example");
+  assert.equal(consent.cookieDomainFor("shop.example", "www.shop.example"), "shop.example");
+  assert.equal(consent.cookieDomainFor("shop.example", "a.b.shop.example"), "shop.example");
+  // a browser would refuse the Domain on these hosts: the cookie stays host-only there
+  for (const host of ["myshop.example", "staging.other.example", "example"]) {
+    assert.equal(consent.cookieDomainFor("shop.example", host), "", host);
+  }
+  assert.equal(consent.cookieDomainFor(null, "www.shop.example"), "");
 });

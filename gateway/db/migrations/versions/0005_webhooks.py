@@ -1,7 +1,7 @@
 """webhooks: endpoints, messages, deliveries (the outbox) and their attempts.
 
-Revision ID: 0003_webhooks
-Revises: 0002_accounts
+Revision ID: 0005_webhooks
+Revises: 0004_consent_config_digest
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from alembic import op
 from sqlalchemy.dialects import postgresql
 
-revision: str = "0003_webhooks"
-down_revision: str | None = "0002_accounts"
+revision: str = "0005_webhooks"
+down_revision: str | None = "0004_consent_config_digest"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
