@@ -1,6 +1,6 @@
 """Which changes of the records store queue which webhook events, in the change's transaction:
 new records only (a record stored twice is announced once), nothing for an import of old files,
-and the due-soon scan once per request and due date."""
+and the due-soon scan once per request and due date, as one of the records jobs."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from gateway.records.events import announce_due_soon
 from gateway.records.importer import import_jsonl
+from gateway.records.jobs import RecordsJobs
 from gateway.webhooks.store import WebhookStore
 from tests.conftest import Database
 from tests.support.records import T0, consent, new, open_store, rights
@@ -78,5 +79,35 @@ def test_an_import_of_old_records_queues_nothing(database: Database, tmp_path: P
             result = await import_jsonl(store, path)
             assert (result.consents_added, result.rights_added) == (1, 1)
             assert await queued_types(hooks, endpoint) == []
+
+    database.run(scenario())
+
+
+def test_the_due_soon_scan_is_a_records_job_run_by_one_instance(database: Database) -> None:
+    due = datetime.combine(rights(1).respond_by, T0.timetz())
+    now = [due - timedelta(days=6)]
+
+    def clock() -> datetime:
+        return now[0]
+
+    async def scenario() -> None:
+        async with open_store(database.url, clock) as store:
+            hooks = WebhookStore(store.engine, clock)
+            endpoint = (await hooks.create("acct-1", "https://h.example/", EVENTS, "", True)).id
+            await store.add_rights([rights(1)], announce=False)
+            # Two instances run the records jobs; the one holding the round's lease scans.
+            first, second = (
+                RecordsJobs(store, 3600, announce_due_soon=lambda: announce_due_soon(store, 7))
+                for _ in range(2)
+            )
+            ran = await first.run_round()
+            assert ran is not None and ran.events == 1
+            assert await second.run_round() is None
+            assert await queued_types(hooks, endpoint) == ["rights_request.overdue_soon"]
+            # The next round is anyone's; the request and its due date are not announced again.
+            now[0] += timedelta(hours=1)
+            again = await second.run_round()
+            assert again is not None and again.events == 0
+            assert await queued_types(hooks, endpoint) == ["rights_request.overdue_soon"]
 
     database.run(scenario())
