@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import dataclass
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from gateway import problems as rule
 from gateway.clock import utc
@@ -34,7 +37,7 @@ from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
-from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.guard import RawResponse, WidgetCall, widget_route
 
 # The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore: no
 # cache may keep it. The ETag still lets a client that kept the body ask for a 304.
@@ -71,32 +74,60 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
     return found
 
 
-def rendered_config(services: Services, key: ApiKey, lang: str | None) -> tuple[bytes, str]:
-    """The config answer's body and ``ETag`` for one key version and language list.
+@dataclass(frozen=True)
+class RenderedConfig:
+    """The config answer for one key version and language list, its header lines encoded."""
+
+    body: bytes
+    etag: str
+    ok_headers: tuple[tuple[bytes, bytes], ...]
+    not_modified_headers: tuple[tuple[bytes, bytes], ...]
+
+
+def rendered_config(services: Services, key: ApiKey, lang: str | None) -> RenderedConfig:
+    """The config answer's body, ``ETag`` and header lines for one key version and language list.
 
     Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
     it is done once per key version and language list and kept, bounded like the parsed configs.
     """
-    wanted = tuple(consent_config.parse_languages(lang))
     cache = services.consent_rendered
-    cache_key = (key.public_key, key.updated_at, wanted)
-    found = cache.get(cache_key)
+    found = cache.get((key.public_key, key.updated_at, lang))
     if found is None:
+        wanted = tuple(consent_config.parse_languages(lang))
         body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
-        found = (body, '"' + hashlib.sha256(body).hexdigest()[:20] + '"')
+        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        common = ((b"etag", etag.encode()), (b"cache-control", CONFIG_CACHE.encode()))
+        found = RenderedConfig(
+            body,
+            etag,
+            (
+                *common,
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ),
+            common,
+        )
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
-        cache[cache_key] = found
+        # Kept under the raw ``lang`` value (at most a bounded cache's worth of distinct ones).
+        cache[(key.public_key, key.updated_at, lang)] = found
     return found
 
 
+def _query_value(scope: Scope, name: str) -> str | None:
+    query = scope.get("query_string", b"")
+    if not query:
+        return None
+    return QueryParams(query).get(name)
+
+
 async def get_config(call: WidgetCall) -> Response:
-    body, etag = rendered_config(call.services, call.key, call.request.query_params.get("lang"))
-    headers = {"ETag": etag, "Cache-Control": CONFIG_CACHE}
-    match = call.request.headers.get("if-none-match", "")
-    if etag in (t.strip().removeprefix("W/") for t in match.split(",")):
-        return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type="application/json")
+    request = call.request
+    rendered = rendered_config(call.services, call.key, _query_value(request.scope, "lang"))
+    match = request.headers.get("if-none-match")
+    if match and rendered.etag in (t.strip().removeprefix("W/") for t in match.split(",")):
+        return RawResponse(b"", 304, list(rendered.not_modified_headers))
+    return RawResponse(rendered.body, 200, list(rendered.ok_headers))
 
 
 async def post_consent(call: WidgetCall) -> Response:
@@ -115,19 +146,25 @@ async def post_consent(call: WidgetCall) -> Response:
         id_secret=call.services.signing.secrets[0],
         now=now,
     )
+    # Signed once: the records store keeps the very receipt the visitor gets.
+    receipt = receipts.issue(services.signing, record)
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
     with services.tracing.span("gateway.sink.write", {"gateway.sink": "consent"}):
-        await services.sinks["consent"].write(record.envelope())
+        await services.sinks["consent"].write(record.envelope(receipt))
     body = {
         "record_id": record.record_id,
-        "receipt": receipts.issue(services.signing, record),
+        "receipt": receipt,
         "received_at": record.received_at,
     }
-    return Response(
-        _dumps(body),
-        status_code=201,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
+    encoded = _dumps(body)
+    return RawResponse(
+        encoded,
+        201,
+        [
+            (b"cache-control", b"no-store"),
+            (b"content-length", str(len(encoded)).encode()),
+            (b"content-type", b"application/json"),
+        ],
     )
 
 

@@ -94,11 +94,28 @@ class ConsentRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
-        data = asdict(self)
-        data["type"] = "consent"
-        return data
+        # Field by field rather than ``asdict``, whose deep copy was a tenth of a consent POST.
+        return {
+            "record_id": self.record_id,
+            "consent_id": self.consent_id,
+            "action": self.action,
+            "categories": dict(self.categories),
+            "services": dict(self.services),
+            "policy_version": self.policy_version,
+            "language": self.language,
+            "gpc": self.gpc,
+            "page_url": self.page_url,
+            "given_at": self.given_at,
+            "public_key": self.public_key,
+            "account": self.account,
+            "origin": self.origin,
+            "received_at": self.received_at,
+            "client_ip": self.client_ip,
+            "user_agent": self.user_agent,
+            "type": "consent",
+        }
 
-    def envelope(self) -> Envelope:
+    def envelope(self, receipt: str | None = None) -> Envelope:
         return Envelope(
             kind="consent",
             id=self.record_id,
@@ -107,6 +124,7 @@ class ConsentRecord:
             account=self.account,
             origin=self.origin,
             body=self.to_json(),
+            receipt=receipt,
         )
 
 
