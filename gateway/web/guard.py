@@ -194,13 +194,12 @@ def widget_route(
 
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
-        headers: RawHeaders = []
+        allowed_origin: str | None = None
         call: WidgetCall | None = None
         try:
             with services.tracing.span("gateway.guard", {"gateway.widget": widget}):
                 cached = await load_key(request, services)
-                origin = check_origin(request, cached)
-                headers = cors.response_raw(origin)
+                origin = allowed_origin = check_origin(request, cached)
                 key = cached.key
                 if not key.active:
                     raise KeyRevoked("this key has been revoked")
@@ -221,22 +220,21 @@ def widget_route(
             response = await endpoint(call)
             if admission.decision is None:
                 await call.admit()
+            headers = cors.response_raw(origin)
             if admission.decision is not None:
-                headers = [*headers, *_encoded(admission.decision.headers)]
+                headers += _encoded(admission.decision.headers)
         except GatewayError as exc:
             if call is not None and call.admission.decision is None:
                 exc = await _counted(call, exc)
-            if call is not None and call.admission.decision is not None:
-                headers = [*headers, *_encoded(call.admission.decision.headers)]
             services.metrics.error(exc.code)
             services.metrics.answered(widget, exc.status)
-            return problem_response(exc, _decoded(headers))
+            return problem_response(exc, _error_headers(allowed_origin, call))
         except Exception:
             log.exception("unexpected error in %s %s endpoint", widget, request.method)
             error = GatewayError("the gateway could not answer this request")
             services.metrics.error(error.code)
             services.metrics.answered(widget, 500)
-            return problem_response(error, _decoded(headers))
+            return problem_response(error, _error_headers(allowed_origin, call))
         services.metrics.answered(widget, response.status_code)
         add_raw_headers(response, headers)
         return response
@@ -268,8 +266,12 @@ def _encoded(headers: Mapping[str, str]) -> RawHeaders:
     ]
 
 
-def _decoded(headers: RawHeaders) -> dict[str, str]:
-    return {name.decode("latin-1"): value.decode("latin-1") for name, value in headers}
+def _error_headers(origin: str | None, call: WidgetCall | None) -> dict[str, str]:
+    """A problem answer's CORS fields (once the origin passed) and the limits' fields."""
+    headers = cors.response_headers(origin) if origin is not None else {}
+    if call is not None and call.admission.decision is not None:
+        headers.update(call.admission.decision.headers)
+    return headers
 
 
 def add_headers(response: Response, headers: Mapping[str, str]) -> None:
