@@ -224,7 +224,7 @@ def main() -> int:
             wait_for(port, redis_proc)
             urls = {"embedded": None, "redis": f"redis://127.0.0.1:{port}/0"}
             envs = {m: gateway_env(urls[m], Path(tmp) / m, "script") for m in modes}
-            pks = {m: create_key(env) for m, env in envs.items()}
+            pks = {m: create_key(env).public_key for m, env in envs.items()}
             loop = "asyncio"
             try:
                 import uvloop

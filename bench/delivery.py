@@ -23,7 +23,7 @@ from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryPolicy, start_workers
 from tests.support.processes import RedisServer, free_port
-from tests.support.receiver import SECRETS, Receiver, record
+from tests.support.receiver import JWKS, SIGNER, Receiver, record
 from tests.support.servers import ServerThread
 
 
@@ -42,7 +42,7 @@ async def accept(sink: Any, n: int, prefix: str, concurrency: int = 50) -> float
 
 async def drain(sink: HttpSink, receiver: Receiver, n: int) -> float:
     start = time.perf_counter()
-    handle = start_workers([sink], SECRETS, DeliveryPolicy(poll_interval=0.05, concurrency=32))
+    handle = start_workers([sink], SIGNER, DeliveryPolicy(poll_interval=0.05, concurrency=32))
     while len(receiver.stored) < n:
         await asyncio.sleep(0.05)
     elapsed = time.perf_counter() - start
@@ -59,7 +59,7 @@ async def main(n: int) -> None:
     client = Redis.from_url(redis_server.url)
     for kind in ("redis", "spool"):
         port = free_port()
-        receiver = Receiver(SECRETS, tmp / f"{kind}.db")
+        receiver = Receiver(JWKS, tmp / f"{kind}.db")
         queue = (
             RedisOutbox(client, "consent")
             if kind == "redis"

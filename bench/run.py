@@ -9,8 +9,10 @@ the bare app (``bench/bare.py``: the same paths with the least work), the gatewa
 default (limits in process, records in the data folder, fsynced) and the gateway on a private
 ``redis-server`` (limits through the one-script engine). Each path is loaded with ``wrk`` on
 loopback: the consent widget (200 and 304), the consent config ``GET``, a CORS preflight, a consent
-``POST`` (a new consent id each time, durable before the 201) and the rights form (config ``GET``
-for a fresh form token, then the ``POST``; the pair counts as two requests). The server is pinned
+``POST`` (a new consent id each time, durable before the 201), the rights form (config ``GET``
+for a fresh form token, then the ``POST``; the pair counts as two requests), the OAuth2 token
+endpoint (client credentials with HTTP Basic) and an API read with a Bearer token (``GET
+/api/v1/key``, the token fetched from the same server before the run). The server is pinned
 to CPU 0 and ``wrk`` to CPU 1 when the machine has two. Each figure is the best of ``--rounds``.
 
 It prints req/s, p50 and p99 latency, their ratios to the bare app, and the server's CPU time per
@@ -25,6 +27,7 @@ run that saw any non-2xx/3xx answer says so.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import os
 import re
@@ -147,6 +150,8 @@ def gateway_env(redis_url: str | None, data_dir: Path, engine: str = "script") -
         "GATEWAY_LIMIT_CONSENT_PER_IP": HUGE,
         "GATEWAY_LIMIT_RIGHTS_PER_IP": HUGE,
         "GATEWAY_LIMIT_RIGHTS_PER_EMAIL": HUGE,
+        "GATEWAY_LIMIT_OAUTH_TOKEN": HUGE,
+        "GATEWAY_LIMIT_OAUTH_TOKEN_PER_IP": HUGE,
         "GATEWAY_RIGHTS_TOKEN_MIN_AGE": "0",
         "GATEWAY_LIMIT_ENGINE": engine,
     }
@@ -156,7 +161,19 @@ def gateway_env(redis_url: str | None, data_dir: Path, engine: str = "script") -
     return env
 
 
-def create_key(env: dict[str, str]) -> str:
+@dataclass(frozen=True)
+class Credentials:
+    """The bench key's two halves; the private key is the OAuth2 client secret."""
+
+    public_key: str
+    private_key: str
+
+    def basic(self) -> str:
+        raw = f"{self.public_key}:{self.private_key}".encode()
+        return "Basic " + base64.b64encode(raw).decode()
+
+
+def create_key(env: dict[str, str]) -> Credentials:
     out = subprocess.run(
         [
             sys.executable,
@@ -178,15 +195,20 @@ def create_key(env: dict[str, str]) -> str:
         capture_output=True,
         text=True,
     )
-    return str(json.loads(out.stdout)["public_key"])
+    created = json.loads(out.stdout)
+    return Credentials(str(created["public_key"]), str(created["private_key"]))
 
 
 WRK_DIR = Path(__file__).resolve().parent / "wrk"
 
 
-def wrk_script(folder: Path, name: str, method: str, headers: dict[str, str]) -> Path:
+def wrk_script(
+    folder: Path, name: str, method: str, headers: dict[str, str], body: str = ""
+) -> Path:
     lines = [f'wrk.method = "{method}"']
     lines += [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+    if body:
+        lines.append(f'wrk.body = "{body}"')
     path = folder / f"{name}.lua"
     path.write_text("\n".join(lines) + "\n")
     return path
@@ -253,7 +275,27 @@ def load(wrk: str, base: str, path: Path_, pid: int, args: argparse.Namespace) -
     return result
 
 
-def paths_for(pk: str, folder: Path, wanted: Sequence[str]) -> dict[str, Path_]:
+FORM = "application/x-www-form-urlencoded"
+TOKEN_FORM = "grant_type=client_credentials&scope=consents:read"
+
+
+def access_token(port: int, key: Credentials) -> str:
+    """A token from the server on ``port`` (client credentials), for the API read."""
+    import urllib.request
+
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/oauth/token",
+        data=TOKEN_FORM.encode(),
+        headers={"Authorization": key.basic(), "Content-Type": FORM},
+    )
+    with urllib.request.urlopen(request, timeout=5) as answer:
+        return str(json.loads(answer.read())["access_token"])
+
+
+def paths_for(
+    key: Credentials, folder: Path, wanted: Sequence[str], bearer: str = ""
+) -> dict[str, Path_]:
+    pk = key.public_key
     preflight = {
         "Origin": ORIGIN,
         "Access-Control-Request-Method": "POST",
@@ -278,6 +320,22 @@ def paths_for(pk: str, folder: Path, wanted: Sequence[str]) -> dict[str, Path_]:
         ),
         "consent POST": Path_(f"/v1/{pk}/consent", WRK_DIR / "consent_post.lua", {}),
         "rights pair": Path_(f"/v1/{pk}/rights/config", WRK_DIR / "rights_post.lua", rights_env),
+        "token POST": Path_(
+            "/oauth/token",
+            wrk_script(
+                folder,
+                "token",
+                "POST",
+                {"Authorization": key.basic(), "Content-Type": FORM},
+                TOKEN_FORM,
+            ),
+            {},
+        ),
+        "API read": Path_(
+            "/api/v1/key",
+            wrk_script(folder, "api_read", "GET", {"Authorization": f"Bearer {bearer}"}),
+            {},
+        ),
     }
     return {name: every[name] for name in wanted}
 
@@ -327,7 +385,7 @@ def serve_and_load(
     label: str,
     target: str,
     env: dict[str, str] | None,
-    pk: str,
+    key: Credentials,
     folder: Path,
     wrk: str,
     args: argparse.Namespace,
@@ -352,8 +410,10 @@ def serve_and_load(
     with process(cmd, env) as proc:
         wait_for(port, proc)
         etag_script(folder, port)
+        wanted = args.paths.split(",")
+        bearer = access_token(port, key) if "API read" in wanted else ""
         results = {}
-        for name, path in paths_for(pk, folder, args.paths.split(",")).items():
+        for name, path in paths_for(key, folder, wanted, bearer).items():
             results[name] = load(wrk, f"http://127.0.0.1:{port}", path, proc.pid, args)
             print(f"  {label:<18} {name:<13} {results[name].rps:>9.0f} req/s", file=sys.stderr)
         if env is not None and "GATEWAY_REDIS_URL" in env:
@@ -371,7 +431,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--server", choices=sorted(SERVERS), default="production")
     parser.add_argument(
         "--paths",
-        default="asset 200,asset 304,config GET,preflight,consent POST,rights pair",
+        default="asset 200,asset 304,config GET,preflight,consent POST,rights pair,"
+        "token POST,API read",
         help="comma-separated paths to load",
     )
     parser.add_argument(
@@ -410,14 +471,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             }
             # One key in each store; both allow the same origin.
             keys = {mode: create_key(envs[mode]) for mode in modes}
-            targets: list[tuple[str, str, dict[str, str] | None, str]] = [
+            targets: list[tuple[str, str, dict[str, str] | None, Credentials]] = [
                 ("bare Starlette", "bench.bare:app", None, next(iter(keys.values())))
             ]
             targets += [(f"gateway/{mode}", args.app, envs[mode], keys[mode]) for mode in modes]
             best: dict[str, dict[str, Result]] = {}
             for _ in range(args.rounds):
-                for label, target, target_env, pk in targets:
-                    results, note = serve_and_load(label, target, target_env, pk, folder, wrk, args)
+                for label, target, target_env, key in targets:
+                    results, note = serve_and_load(
+                        label, target, target_env, key, folder, wrk, args
+                    )
                     if note:
                         notes[label] = note
                     for name, result in results.items():

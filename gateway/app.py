@@ -21,6 +21,7 @@ from gateway.admin import accounts as admin_accounts
 from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
 from gateway.consent import api as consent_api
+from gateway.consent import script as consent_script
 from gateway.console import api as console_api
 from gateway.console import page as console_page
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
@@ -47,6 +48,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
     # Starlette tries routes in order: the widgets' hot paths come first.
     return [
         *consent_api.routes(),
+        *consent_script.routes(),
         *rights_api.routes(),
         *assets.routes(),
         *widget_api.routes(),

@@ -37,6 +37,11 @@ class OwnerSettings:
     invitation_ttl_seconds: float = _setting(
         7 * 86_400.0, "Seconds an invitation link stays valid."
     )
+    records_jobs_interval: float = _setting(
+        3600.0,
+        "Seconds between rounds of the records store's jobs (retention purge, due-soon e-mails "
+        "to owners); one instance of the fleet runs each round.",
+    )
     api_upstream_consents: str | None = _setting(
         None, "Service that answers `/api/v1/consents…` (forwarded with the gateway assertion)."
     )
@@ -54,6 +59,8 @@ class OwnerSettings:
                 "SESSION_IDLE_SECONDS",
                 "must be at least 60 and at most GATEWAY_SESSION_MAX_SECONDS (at most 30 days)",
             )
+        if not 60 <= self.records_jobs_interval <= 86_400:
+            yield "RECORDS_JOBS_INTERVAL", "must be between 60 s and one day"
         if not 60 <= self.invitation_ttl_seconds <= 30 * 86_400:
             yield "INVITATION_TTL_SECONDS", "must be between 60 s and 30 days"
         if not self.public_url.startswith(("https://", "http://")) or "?" in self.public_url:

@@ -20,8 +20,11 @@ from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.clock import Clock, system_clock
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
+from gateway.consent.impressions import Impressions
 from gateway.db import migrate
 from gateway.db.engine import create_engine, records_url
+from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
+from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import Sink, build_sinks
 from gateway.delivery.workers import DeliveryHandle, start_delivery
@@ -31,9 +34,12 @@ from gateway.keys.instrumented import InstrumentedKeyStore
 from gateway.keys.redis_store import RedisKeyStore
 from gateway.keys.store import FileKeyStore, KeyStore
 from gateway.mail.mailer import Mailer, open_mailer
+from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.ratelimit.limiter import Limiter
+from gateway.records.jobs import RecordsJobs
+from gateway.records.notices import OwnerNotice, OwnerNotices
 from gateway.records.sink import DatabaseSink
 from gateway.records.store import RecordStore
 from gateway.rights.duplicates import Duplicates
@@ -61,6 +67,8 @@ class Services:
     duplicates: Duplicates
     nonces: UsedNonces
     oauth: OAuth
+    # Signs what the gateway tells its services (deliveries, forwarded API calls).
+    assertions: AssertionSigner
     # Outgoing e-mail: ``await services.mailer.send(mail)``.
     mailer: Mailer
     # Account owners: people, sessions, sign-in throttle (see gateway.accounts).
@@ -69,6 +77,8 @@ class Services:
     # The records store, where there is one (GATEWAY_DATABASE_URL, or the embedded default).
     records: RecordStore | None = None
     delivery: DeliveryHandle | None = None
+    # The records store's periodic jobs (retention purge, due-soon e-mails), where there is one.
+    records_jobs: RecordsJobs | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -77,6 +87,8 @@ class Services:
     consent_rendered: dict[tuple[str, float, str | None], Any] = field(default_factory=dict)
     tracing: Tracing = field(default_factory=Tracing)
     version: str = __version__
+    # Banners shown to visitors without a choice, added to the records store's daily rollups.
+    impressions: Impressions = field(default_factory=lambda: Impressions(None, system_clock))
 
     async def delivery_statuses(self) -> list[QueueStatus]:
         """The delivery queues' figures (HTTP sinks only), for ``/metrics``; a queue that
@@ -140,6 +152,10 @@ async def open_services(
         oauth = open_oauth(settings, client, clock=lambda: services.clock())
         oauth.sign_in = ConsoleSignIn(accounts, clock=lambda: services.clock())
         stack.push_async_callback(oauth.close)
+        legacy = signing.serializer(ASSERTION_PURPOSE) if settings.assertion_legacy_hmac else None
+        assertions = AssertionSigner(
+            oauth.assertion_keys.signing_key, legacy, clock=lambda: services.clock()
+        )
         services = Services(
             settings=settings,
             store=store,
@@ -153,14 +169,21 @@ async def open_services(
             # Form-token nonces: in Redis, or in the data folder shared by worker processes.
             nonces=UsedNonces(client, None if client else settings.data_dir / "form-tokens"),
             oauth=oauth,
+            assertions=assertions,
             mailer=mailer,
             accounts=accounts,
             redis=client,
             records=records,
             tracing=tracing,
         )
+        services.impressions = Impressions(
+            records.add_shown if records is not None else None, lambda: services.clock()
+        )
+        stack.push_async_callback(services.impressions.close)
+        if records is not None:
+            await start_records_jobs(services, records, stack)
         # Workers for HTTP sinks; stopped before the sinks and Redis they use are closed.
-        services.delivery = start_delivery(sinks, secrets, settings, metrics)
+        services.delivery = start_delivery(sinks, assertions, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
 
@@ -176,6 +199,26 @@ async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
     return RecordStore(engine)
+
+
+async def start_records_jobs(
+    services: Services, records: RecordStore, stack: contextlib.AsyncExitStack
+) -> None:
+    """The owners' e-mails about rights requests, and the periodic purge and due-soon check."""
+    console = f"{services.settings.public_url.rstrip('/')}/console/"
+
+    async def send(notice: OwnerNotice) -> None:
+        members = await services.accounts.store.members(notice.request.account)
+        for owner in (m for m in members if m.role == "owner"):
+            mail = Mail(to=owner.email, subject=notice.subject(), text=notice.text(console))
+            await services.mailer.send(mail)
+
+    notices = OwnerNotices(records, send)
+    records.on_new_rights = notices.arrived
+    jobs = RecordsJobs(records, services.settings.records_jobs_interval, notices.catch_up)
+    jobs.start()
+    stack.push_async_callback(jobs.stop)
+    services.records_jobs = jobs
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:

@@ -124,6 +124,9 @@ class Settings(OwnerSettings, OperationsSettings):
         "Seconds a record may stay claimed by an instance that stopped answering before "
         "another instance takes it over.",
     )
+    assertion_legacy_hmac: bool = _setting(
+        False, "Also send the shared-secret assertion (`X-Gateway-Assertion-Legacy`) of old."
+    )
     rights_token_min_age: float = _setting(
         2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
     )

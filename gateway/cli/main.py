@@ -19,6 +19,7 @@ from gateway.cli import db as cli_db
 from gateway.cli import demo
 from gateway.cli import keys as cli_keys
 from gateway.cli import outbox as cli_outbox
+from gateway.cli import records as cli_records
 from gateway.cli import scan as cli_scan
 from gateway.cli import serve as cli_serve
 from gateway.cli import token as cli_token
@@ -42,6 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_accounts.add_parser(sub)
     cli_outbox.add_parser(sub)
     cli_db.add_parser(sub)
+    cli_records.add_parser(sub)
     cli_token.add_parser(sub)
     cli_scan.add_parser(sub)
     demo.add_parser(sub)

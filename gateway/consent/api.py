@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,6 +44,8 @@ from gateway.web.guard import RawResponse, WidgetCall, widget_route
 # cache may keep it. The ETag still lets a client that kept the body ask for a 304.
 CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
+SHOWN_FIELDS = frozenset({"config_digest"})
+_DIGEST = re.compile(r"[0-9a-f]{20}")
 
 
 class ConsentConfigInvalid(GatewayError):
@@ -94,8 +97,12 @@ def rendered_config(services: Services, key: ApiKey, lang: str | None) -> Render
     found = cache.get((key.public_key, key.updated_at, lang))
     if found is None:
         wanted = tuple(consent_config.parse_languages(lang))
-        body = _dumps(consent_config.resolve(load_config(services, key), list(wanted)))
-        etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
+        resolved = consent_config.resolve(load_config(services, key), list(wanted))
+        # The digest of exactly what the visitor is shown (version, language, texts, categories):
+        # the widget sends it back in each record, as the proof of what the choice was made on.
+        digest = hashlib.sha256(_dumps(resolved)).hexdigest()[:20]
+        body = _dumps({**resolved, "digest": digest})
+        etag = f'"{digest}"'
         common = ((b"etag", etag.encode()), (b"cache-control", CONFIG_CACHE.encode()))
         found = RenderedConfig(
             body,
@@ -168,6 +175,20 @@ async def post_consent(call: WidgetCall) -> Response:
     )
 
 
+async def post_shown(call: WidgetCall) -> Response:
+    """``POST /v1/{pk}/consent/shown``: the banner was shown to a visitor who had not chosen."""
+    data = await read_json(call.request, 1024, SHOWN_FIELDS)
+    problems = Problems()
+    for name in sorted(set(data) - SHOWN_FIELDS):
+        problems.add(str(name)[:40], rule.UNKNOWN, "unknown field")
+    digest = data.get("config_digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+        problems.add("config_digest", rule.INVALID_FORMAT, "20 lower-case hex digits")
+    problems.raise_if_any('send {} or {"config_digest": "…"}')
+    call.services.impressions.count(call.key.public_key, call.key.account)
+    return Response(status_code=204, headers={"Cache-Control": "no-store"})
+
+
 def consent_limits(call: WidgetCall) -> list[LimitRequest]:
     limit = call.key.limit("consent_per_ip", call.services.settings.limit_consent_per_ip)
     return [LimitRequest("consent", limit, (call.key.public_key, call.limit_ip))]
@@ -213,6 +234,7 @@ def routes() -> list[Route]:
         widget_route(
             "/consent", post_consent, widget="consent", methods=["POST"], limits=consent_limits
         ),
+        widget_route("/consent/shown", post_shown, widget="consent", methods=["POST"]),
     ]
 
 
@@ -258,7 +280,25 @@ openapi.describe(
                     "page_url": {"type": "string", "format": "uri", "maxLength": 2048},
                     "given_at": {"type": "string", "format": "date-time"},
                     "record_key": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
+                    "config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"},
                 },
+            },
+            errors=(401, 403, 413, 415, 422, 429, 503),
+        )
+    },
+)
+openapi.describe(
+    "/v1/{public_key}/consent/shown",
+    {
+        "post": openapi.operation(
+            "The banner was shown to a visitor without a choice (counted as banners_shown)",
+            "204",
+            params=[openapi.PK],
+            body=True,
+            request_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"}},
             },
             errors=(401, 403, 413, 415, 422, 429, 503),
         )

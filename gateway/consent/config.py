@@ -17,6 +17,7 @@ from typing import Any
 
 from gateway import locales
 from gateway import problems as rule
+from gateway.consent.cookies import DeclaredCookie, parse_cookies, resolve_cookies
 from gateway.consent.texts import BUILTIN_TEXTS, CATEGORY_TEXTS
 from gateway.problems import Problems
 
@@ -34,7 +35,7 @@ POSITIONS = ("bottom", "bottom-left", "bottom-right", "center")
 TEXT_KEYS = tuple(BUILTIN_TEXTS["en"])
 MAX_CATEGORIES = 12
 MAX_SERVICES = 20
-MAX_DECLARED = 30  # cookie names or hosts declared per service
+MAX_DECLARED = 30  # hosts declared per service
 MAX_TEXT = 2000
 MAX_LIFETIME_DAYS = 395  # 13 months: the longest any EU regulator accepts
 
@@ -42,9 +43,7 @@ _CATEGORY_FIELDS = {"id", "required", "gpc", "consent_mode", "services", "texts"
 _ID = re.compile(r"[a-z][a-z0-9_-]{0,31}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8})*")
 _COOKIE = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# What a service declares it stores (cookie names or storage keys, ``*`` for any run of
-# characters: ``_ga_*``) and the hosts it talks to (each also covers its subdomains).
-_DECLARED_COOKIE = re.compile(r"[A-Za-z0-9_.:*-]{1,64}")
+# The hosts a service talks to (each also covers its subdomains); its cookies: consent.cookies.
 _HOST = re.compile(r"[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,62}[a-z0-9])?)*")
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
@@ -57,6 +56,7 @@ class Service:
     texts: Mapping[str, Mapping[str, str]]  # lang -> {"description"}
     cookies: tuple[str, ...] = ()  # cookie names and storage keys, "*" as a wildcard
     hosts: tuple[str, ...] = ()  # hosts it loads from or sends to, subdomains included
+    declared: tuple[DeclaredCookie, ...] = ()  # the cookies with their texts, for the table
 
 
 @dataclass(frozen=True)
@@ -298,22 +298,16 @@ def _services(value: Any, where: str, seen: set[str], problems: Problems) -> tup
             continue
         seen.add(sid)
         texts = _texts(item.get("texts", {}), f"{where}.{i}.texts", {"description"}, problems)
-        cookies = _declared(
-            item.get("cookies", []), f"{where}.{i}.cookies", _DECLARED_COOKIE, problems
-        )
-        hosts = _declared(item.get("hosts", []), f"{where}.{i}.hosts", _HOST, problems)
-        out.append(Service(sid, name, texts, cookies, hosts))
+        declared = parse_cookies(item.get("cookies", []), f"{where}.{i}.cookies", problems)
+        hosts = _hosts(item.get("hosts", []), f"{where}.{i}.hosts", problems)
+        out.append(Service(sid, name, texts, tuple(c.name for c in declared), hosts, declared))
     return tuple(out)
 
 
-def _declared(
-    value: Any, where: str, pattern: re.Pattern[str], problems: Problems
-) -> tuple[str, ...]:
+def _hosts(value: Any, where: str, problems: Problems) -> tuple[str, ...]:
     ok = isinstance(value, list) and len(value) <= MAX_DECLARED
-    if not ok or not all(isinstance(v, str) and pattern.fullmatch(v) for v in value):
-        what = "cookie names (letters, digits, _ . : - and * as a wildcard)"
-        if pattern is _HOST:
-            what = "lower-case host names such as www.google-analytics.com"
+    if not ok or not all(isinstance(v, str) and _HOST.fullmatch(v) for v in value):
+        what = "lower-case host names such as www.google-analytics.com"
         problems.add(where, rule.INVALID_FORMAT, f"a list of at most {MAX_DECLARED} {what}")
         return ()
     return tuple(value)
@@ -362,6 +356,9 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
                     return value
         return ""
 
+    def pick(texts: Mapping[str, str]) -> str:
+        return text({tag: {"t": t} for tag, t in texts.items()}, {}, "t")
+
     categories = []
     for c in config.categories:
         builtin = {tag: t.get(c.id, {}) for tag, t in CATEGORY_TEXTS.items()}
@@ -374,7 +371,12 @@ def resolve(config: ConsentConfig, wanted: Sequence[str]) -> dict[str, Any]:
                 "title": text(c.texts, builtin, "title") or c.id,
                 "description": text(c.texts, builtin, "description"),
                 "services": [
-                    {"id": s.id, "name": s.name, "description": text(s.texts, {}, "description")}
+                    {
+                        "id": s.id,
+                        "name": s.name,
+                        "description": text(s.texts, {}, "description"),
+                        **({"cookies": resolve_cookies(s.declared, pick)} if s.declared else {}),
+                    }
                     for s in c.services
                 ],
             }

@@ -49,6 +49,8 @@ def receipt_content(record: ConsentRecord) -> dict[str, Any]:
         "origin": record.origin,
         "page_url": record.page_url,
         "received_at": record.received_at,
+        # what the visitor was shown, when the widget said (receipts before it lack the field)
+        **({"config_digest": record.config_digest} if record.config_digest else {}),
     }
 
 

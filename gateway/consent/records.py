@@ -39,6 +39,7 @@ FIELDS = frozenset(
         "page_url",
         "given_at",
         "record_key",
+        "config_digest",
     }
 )
 REQUIRED = ("consent_id", "action", "categories", "policy_version", "page_url")
@@ -51,6 +52,7 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 _CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}", re.IGNORECASE)
+_DIGEST = re.compile(r"[0-9a-f]{20}")
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,8 @@ class ConsentChoice:
     # The widget's own id for this record, the same on every retry: it makes the record id stable,
     # so a record sent again after a lost answer reaches the services under the same id.
     record_key: str | None = None
+    # The config answer's digest: which version, language and texts the visitor was shown.
+    config_digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -91,6 +95,7 @@ class ConsentRecord:
     received_at: str
     client_ip: str  # truncated: IPv4 /24, IPv6 /48
     user_agent: str
+    config_digest: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
@@ -183,6 +188,9 @@ def parse_choice(
         problems.add(
             "record_key", rule.INVALID_FORMAT, "8-64 characters: letters, digits, '_' or '-'"
         )
+    digest = data.get("config_digest")
+    if digest is not None and not (isinstance(digest, str) and _DIGEST.fullmatch(digest)):
+        problems.add("config_digest", rule.INVALID_FORMAT, "20 lower-case hex digits")
     problems.raise_if_any("The consent record is not valid.")
     return ConsentChoice(
         consent_id=consent_id,
@@ -195,6 +203,7 @@ def parse_choice(
         page_url=page_url,
         given_at=given_at,
         record_key=record_key,
+        config_digest=digest,
     )
 
 
@@ -299,7 +308,8 @@ def new_record_id(now: float | None = None) -> str:
 
 def choice_digest(choice: ConsentChoice) -> str:
     """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
-    content = {k: v for k, v in asdict(choice).items() if k != "record_key"}
+    # Not the digest of the config shown: ids stay what they were before records carried it.
+    content = {k: v for k, v in asdict(choice).items() if k not in ("record_key", "config_digest")}
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -352,4 +362,5 @@ def build_record(
         received_at=received.replace("+00:00", "Z"),
         client_ip=client_ip,
         user_agent=user_agent[:MAX_USER_AGENT],
+        config_digest=choice.config_digest,
     )

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from gateway.console import api_auth, api_keys, api_me, api_members
+from gateway.console import api_auth, api_keys, api_me, api_members, api_rights
 
 
 def routes() -> list[Route]:
-    return [*api_auth.routes(), *api_me.routes(), *api_members.routes(), *api_keys.routes()]
+    return [
+        *api_auth.routes(),
+        *api_me.routes(),
+        *api_members.routes(),
+        *api_keys.routes(),
+        *api_rights.routes(),
+    ]

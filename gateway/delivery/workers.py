@@ -6,7 +6,8 @@ each with
 
 - ``Idempotency-Key``: the record id, so a record posted twice (after a crash between the
   service's answer and our bookkeeping) is stored once;
-- ``X-Gateway-Assertion``: the signed assertion of :mod:`gateway.delivery.assertion`;
+- ``X-Gateway-Assertion``: the signed assertion of :mod:`gateway.delivery.assertion`, for the
+  sink's URL (its audience);
 - a timeout,
 
 and then marks it done (``2xx``), schedules a retry with exponential backoff and jitter
@@ -25,18 +26,18 @@ import random
 import secrets
 import socket
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
 import httpx
-from itsdangerous import URLSafeTimedSerializer
 
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
 from gateway.delivery.queue import Entry
 from gateway.delivery.sinks import Sink, each_sink
+from gateway.errors import GatewayError
 from gateway.settings import Settings
 from gateway.web.metrics import Metrics
 
@@ -106,7 +107,7 @@ async def post_entry(
     client: httpx.AsyncClient,
     url: str,
     entry: Entry,
-    signer: URLSafeTimedSerializer,
+    signer: assertion.AssertionSigner,
     attempt_no: int,
 ) -> AttemptResult:
     """One attempt to deliver ``entry``; never raises for what the network or service does."""
@@ -114,9 +115,12 @@ async def post_entry(
     headers = {
         "Content-Type": "application/json",
         "Idempotency-Key": entry.record.id,
-        assertion.HEADER: assertion.sign_assertion(signer, entry.record, body),
         "X-Gateway-Attempt": str(attempt_no),
     }
+    try:
+        headers.update(await signer.for_record(entry.record, body, audience=url))
+    except GatewayError:  # the assertion keys' store is unreachable: try again later
+        return AttemptResult(Outcome.RETRY, "signing key unavailable")
     try:
         response = await client.post(url, content=body, headers=headers)
     except httpx.TimeoutException:
@@ -157,7 +161,7 @@ class Worker:
         self,
         sink: HttpSink,
         client: httpx.AsyncClient,
-        signer: URLSafeTimedSerializer,
+        signer: assertion.AssertionSigner,
         policy: DeliveryPolicy,
         counters: Counters,
         consumer: str,
@@ -320,7 +324,7 @@ def consumer_name() -> str:
 
 def start_workers(
     sinks: Iterable[Any],
-    secrets_list: list[str],
+    signer: assertion.AssertionSigner,
     policy: DeliveryPolicy,
     *,
     counters: Counters | None = None,
@@ -328,7 +332,6 @@ def start_workers(
 ) -> DeliveryHandle:
     """Start a worker for every HTTP sink in ``sinks`` (other kinds need none)."""
     client = httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False)
-    signer = assertion.serializer(secrets_list)
     counters = counters or Counters()
     name = consumer or consumer_name()
     workers = [
@@ -340,12 +343,15 @@ def start_workers(
 
 
 def start_delivery(
-    sinks: Mapping[str, Sink], secrets: Sequence[str], settings: Settings, metrics: Metrics
+    sinks: Mapping[str, Sink],
+    signer: assertion.AssertionSigner,
+    settings: Settings,
+    metrics: Metrics,
 ) -> DeliveryHandle:
     """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
     return start_workers(
         each_sink(sinks.values()),
-        list(secrets),
+        signer,
         DeliveryPolicy.from_settings(settings),
         counters=Counters(metrics),
     )

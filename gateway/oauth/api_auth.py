@@ -86,15 +86,18 @@ async def _from_token(services: Services, token: str, issuer: str, origin: str |
     try:
         claims = tokens.verify(token, keyring, issuer, now)
     except tokens.TokenInvalid as exc:
-        raise InvalidToken(str(exc)) from None
-    cached: CachedKey | None = await services.keys.get(claims.client_id)
+        raise InvalidToken(str(exc), exc.client_id) from None
+    client_id = claims.client_id
+    cached: CachedKey | None = await services.keys.get(client_id)
     if cached is None or not cached.key.active or cached.key.account != claims.account:
-        raise InvalidToken("the key this token was issued to has been revoked")
+        raise InvalidToken("the key this token was issued to has been revoked", client_id)
     key = cached.key
     if not tokens.kv_valid(key, claims.kv, now):
-        raise InvalidToken("the private key this token was issued against is no longer valid")
+        raise InvalidToken(
+            "the private key this token was issued against is no longer valid", client_id
+        )
     if await services.oauth.grants.family_revoked(claims.sid):
-        raise InvalidToken("the token has been revoked")
+        raise InvalidToken("the token has been revoked", client_id)
     scopes = frozenset(s for s in claims.scopes if s in key.scopes and s in API_SCOPES)
     return ApiCaller(key.account, key, scopes, claims.subject, "access_token", origin)
 
@@ -107,6 +110,18 @@ def _cors(origin: str | None, cached: CachedKey | None) -> dict[str, str]:
         "Access-Control-Expose-Headers": EXPOSED,
         "Vary": "Origin",
     }
+
+
+async def _cors_for_ended_token(
+    request: Request, services: Services, client_id: str
+) -> dict[str, str]:
+    """CORS for the 401 of a genuine token that ended (expired, revoked, its family or key
+    revoked): the key's allowed origins may read why, so a page knows to sign in again."""
+    try:
+        cached = await services.keys.get(client_id)
+    except GatewayError:
+        return {}
+    return _cors(request.headers.get("origin"), cached)
 
 
 def api_route(
@@ -129,6 +144,8 @@ def api_route(
             response = await endpoint(request, services, caller)
         except GatewayError as exc:
             services.metrics.error(exc.code)
+            if isinstance(exc, InvalidToken) and exc.client_id is not None:
+                headers.update(await _cors_for_ended_token(request, services, exc.client_id))
             return problem_response(exc, headers)
         guard.add_headers(response, headers)
         return response

@@ -10,15 +10,21 @@ from gateway.errors import GatewayError
 
 
 class InvalidToken(GatewayError):
-    """The bearer token is missing, malformed, expired, revoked, or its key is."""
+    """The bearer token is missing, malformed, expired, revoked, or its key is.
+
+    ``client_id`` is the key a genuine token was issued to (its signature verified), so the
+    answer can carry CORS for that key's origins: a page must be able to read that its token
+    ended. A token whose signature does not verify names no key.
+    """
 
     status = 401
     code = "invalid_token"
     title = "Invalid access token"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, client_id: str | None = None) -> None:
         challenge = f'Bearer error="invalid_token", error_description="{detail}"'
         super().__init__(detail, headers={"WWW-Authenticate": challenge})
+        self.client_id = client_id
 
 
 class InsufficientScope(GatewayError):

@@ -3,9 +3,10 @@
 When ``GATEWAY_API_UPSTREAM_CONSENTS`` (or ``_RIGHTS``, ``_WEBHOOKS``) is set, every call under
 ``/api/v1/consents…`` is authenticated here and forwarded there: same method, path and query,
 the body, a short list of safe headers, and ``X-Gateway-Assertion`` — the gateway's signed
-assertion (:mod:`gateway.delivery.assertion`, purpose ``assertion``) naming the key, account,
-origin, subject and scopes of the caller, bound to the exact body sent. The body is read first
-(at most :data:`MAX_BODY_BYTES`) for that binding; the answer streams back as it arrives.
+assertion (:mod:`gateway.delivery.assertion`, for the family's upstream URL as its audience)
+naming the key, account, origin, subject and scopes of the caller, bound to the exact body sent.
+The body is read first (at most :data:`MAX_BODY_BYTES`) for that binding; the answer streams
+back as it arrives.
 
 Reads (``GET``/``HEAD``) need the family's read scope; anything else its write scope.
 """
@@ -22,8 +23,6 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
 from gateway.clock import utc
-from gateway.delivery.assertion import HEADER as ASSERTION_HEADER
-from gateway.delivery.assertion import PURPOSE, sign_claims
 from gateway.errors import PayloadTooLarge
 from gateway.oauth.api_auth import ApiCaller, api_route
 from gateway.oauth.errors import UpstreamUnavailable
@@ -73,8 +72,8 @@ def make_forwarder(family: str) -> object:
         body = await _body(request)
         request_id = "api_" + secrets.token_urlsafe(12)
         headers = {h: request.headers[h] for h in REQUEST_HEADERS if h in request.headers}
-        headers[ASSERTION_HEADER] = sign_claims(
-            services.signing.serializer(PURPOSE),
+        signed = await services.assertions.headers(
+            upstream,
             key=caller.key.public_key,
             account=caller.account,
             origin=caller.origin or "",
@@ -84,6 +83,7 @@ def make_forwarder(family: str) -> object:
             subject=caller.subject,
             scope=" ".join(sorted(caller.scopes)),
         )
+        headers.update(signed)
         headers["X-Request-Id"] = request_id
         url = upstream + request.url.path
         client = services.oauth.http

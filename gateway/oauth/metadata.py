@@ -1,8 +1,13 @@
-"""``/.well-known/oauth-authorization-server`` (RFC 8414) and ``/.well-known/jwks.json``.
+"""``/.well-known/oauth-authorization-server`` (RFC 8414), ``/.well-known/jwks.json`` and
+``/.well-known/assertion-jwks.json``.
 
 The metadata lists what this server does, no more: a test compares it with what works. The JWKS
 holds every public key whose tokens may still be live; clients and services cache it for a few
 minutes (``Cache-Control``) and fetch it again when a token names a ``kid`` they do not know.
+
+The assertion JWKS is a separate set (see ``docs/delivery.md``): the keys that sign what the
+gateway tells its services, never tokens, so a service trusting one set cannot be handed the
+other's signatures, and each set keeps its keys published as long as its own signatures live.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from starlette.responses import JSONResponse, Response
 from gateway.keys.model import SCOPES
 from gateway.oauth import edge
 from gateway.oauth.grants import CODE_GRANT_METHODS, GRANT_TYPES, SECRET_METHODS
+from gateway.oauth.signing_keys import Keyring
 
 if TYPE_CHECKING:
     from gateway.services import Services
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
 JWKS_PATH = "/.well-known/jwks.json"
+ASSERTION_JWKS_PATH = "/.well-known/assertion-jwks.json"
 JWKS_MAX_AGE = 300
 
 
@@ -52,8 +59,16 @@ async def metadata(request: Request) -> Response:
 
 async def jwks(request: Request) -> Response:
     services: Services = request.app.state.services
-    keyring = services.oauth.keyring
-    await keyring.signing_key()  # a first start publishes its first key before any token
+    return await _published(services.oauth.keyring)
+
+
+async def assertion_jwks(request: Request) -> Response:
+    services: Services = request.app.state.services
+    return await _published(services.oauth.assertion_keys)
+
+
+async def _published(keyring: Keyring) -> Response:
+    await keyring.signing_key()  # a first start publishes its first key before it signs
     return JSONResponse(
         keyring.jwks(),
         media_type="application/jwk-set+json",

@@ -34,6 +34,7 @@ def routes(settings: Settings) -> list[BaseRoute]:
     return [
         Route(metadata.METADATA_PATH, metadata.metadata, methods=["GET"]),
         Route(metadata.JWKS_PATH, metadata.jwks, methods=["GET"]),
+        Route(metadata.ASSERTION_JWKS_PATH, metadata.assertion_jwks, methods=["GET"]),
         Route(token_endpoint.TOKEN_PATH, token_endpoint.token, methods=["POST"]),
         Route(authorize.AUTHORIZE_PATH, authorize.authorize, methods=["GET"]),
         Route(authorize.AUTHORIZE_PATH, authorize.decide, methods=["POST"]),
@@ -76,6 +77,18 @@ openapi.describe(
     {
         "get": openapi.operation(
             "Public keys that sign access tokens",
+            "200",
+            errors=(),
+            tags=("oauth",),
+            media_type="application/jwk-set+json",
+        )
+    },
+)
+openapi.describe(
+    metadata.ASSERTION_JWKS_PATH,
+    {
+        "get": openapi.operation(
+            "Public keys that sign the gateway's assertions to its services",
             "200",
             errors=(),
             tags=("oauth",),

@@ -1,4 +1,5 @@
-"""The keys that sign access tokens: generated on first start, stored, rotated, published.
+"""The keys that sign access tokens (and, as a separate set, the gateway's assertions to the
+services behind it): generated on first start, stored, rotated, published.
 
 Each key is an ES256 (P-256) key pair with its ``kid`` (the RFC 7638 thumbprint) and the time it
 was made. The newest key signs; once it is ``rotation`` seconds old, the next instance that signs
@@ -7,6 +8,7 @@ successor's age passes the access-token lifetime), then it is dropped from the s
 
 Where they live: the embedded default keeps them in ``oauth-signing-keys.json`` in the data
 folder (mode 0600); with Redis, in the hash ``wg:oauth:signing-keys``, shared by every instance.
+Assertion keys: ``assertion-signing-keys.json``, ``wg:assertion:signing-keys``.
 Private parts never leave the store but to sign: :class:`SigningKey` keeps them out of ``repr``
 and nothing here logs a key.
 """
@@ -34,7 +36,8 @@ from gateway.errors import StoreUnavailable
 log = logging.getLogger("gateway.oauth")
 
 ALGORITHM = "ES256"
-REDIS_HASH = "wg:oauth:signing-keys"
+TOKEN_KEYS = "oauth"  # the name of each set: the file and the hash are named after it
+ASSERTION_KEYS = "assertion"
 RELOAD_INTERVAL = 60.0  # seconds between reloads, to see keys other instances made
 UNKNOWN_KID_RELOAD = 1.0  # at most one reload a second for tokens signed with an unknown key
 CLOCK_SKEW = 60.0
@@ -78,9 +81,9 @@ class SigningKeyStore(Protocol):
 
 
 class FileSigningKeyStore:
-    def __init__(self, data_dir: Path) -> None:
-        self.path = data_dir / "oauth-signing-keys.json"
-        self.lock_path = data_dir / "oauth-signing-keys.lock"
+    def __init__(self, data_dir: Path, name: str = TOKEN_KEYS) -> None:
+        self.path = data_dir / f"{name}-signing-keys.json"
+        self.lock_path = data_dir / f"{name}-signing-keys.lock"
         data_dir.mkdir(parents=True, exist_ok=True)
 
     async def load(self) -> list[SigningKey]:
@@ -125,26 +128,27 @@ class FileSigningKeyStore:
 
 
 class RedisSigningKeyStore:
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, name: str = TOKEN_KEYS) -> None:
         self.redis = client
+        self.hash = f"wg:{name}:signing-keys"
 
     async def load(self) -> list[SigningKey]:
         try:
-            raw = await self.redis.hgetall(REDIS_HASH)
+            raw = await self.redis.hgetall(self.hash)
         except RedisError as exc:
             raise StoreUnavailable("the signing-key store is unreachable") from exc
         return [SigningKey.from_json(v) for v in raw.values()]
 
     async def add(self, key: SigningKey) -> None:
         try:
-            await self.redis.hsetnx(REDIS_HASH, key.kid, key.to_json())
+            await self.redis.hsetnx(self.hash, key.kid, key.to_json())
         except RedisError as exc:
             raise StoreUnavailable("the signing-key store is unreachable") from exc
 
     async def remove(self, kids: list[str]) -> None:
         if kids:
             try:
-                await self.redis.hdel(REDIS_HASH, *kids)
+                await self.redis.hdel(self.hash, *kids)
             except RedisError as exc:
                 raise StoreUnavailable("the signing-key store is unreachable") from exc
 
@@ -152,7 +156,8 @@ class RedisSigningKeyStore:
 class Keyring:
     """The signing keys one instance knows: the current one to sign, all live ones to verify.
 
-    ``clock`` is wall time (tests move it to cross a rotation); ``monotonic`` paces reloads.
+    ``token_ttl`` is how long what a key signed must still verify after its successor took
+    over. ``clock`` is wall time (tests move it to cross a rotation); ``monotonic`` paces reloads.
     """
 
     def __init__(
@@ -180,7 +185,7 @@ class Keyring:
         if not self._keys or now - self._keys[-1].created_at >= self.rotation:
             await self.store.add(SigningKey.generate(now))
             await self.reload()
-            log.info("token-signing key rotated; %d key(s) published", len(self._keys))
+            log.info("signing key rotated; %d key(s) published", len(self._keys))
         current = self._keys[-1]
         return current.kid, current.key()
 

@@ -89,7 +89,15 @@ def issue(
 
 
 class TokenInvalid(Exception):
-    """The token is not one this gateway issued, or no longer valid; the message says why."""
+    """The token is not one this gateway issued, or no longer valid; the message says why.
+
+    ``client_id`` is set once the signature verified: the token is genuine, only too old or
+    too young.
+    """
+
+    def __init__(self, reason: str, client_id: str | None = None) -> None:
+        super().__init__(reason)
+        self.client_id = client_id
 
 
 def kid_of(token: str) -> str | None:
@@ -129,7 +137,7 @@ def verify(token: str, keyring: Keyring, issuer: str, now: float) -> AccessClaim
     except (KeyError, TypeError, ValueError):
         raise TokenInvalid("the token lacks a claim") from None
     if now >= exp:
-        raise TokenInvalid("the token has expired")
+        raise TokenInvalid("the token has expired", result.client_id)
     if iat > now + LEEWAY:
-        raise TokenInvalid("the token was issued in the future")
+        raise TokenInvalid("the token was issued in the future", result.client_id)
     return result

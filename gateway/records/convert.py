@@ -11,7 +11,7 @@ hand-edited file, say).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -19,17 +19,22 @@ from sqlalchemy import Row
 
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidPayload
+from gateway.records.deadlines import Deadline
 from gateway.records.model import RECEIVED, StoredConsent, StoredRightsRequest
 from gateway.rights.requests import RightsRequest, Submission, normalise_email
 
-_CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord))
+_CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord) if f.default is MISSING)
+# Fields later releases added: records written before them (files, imports) lack them.
+_CONSENT_OPTIONAL = {f.name: f.default for f in fields(ConsentRecord) if f.default is not MISSING}
 _TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_type", "message")
 
 
 def consent_record(data: Mapping[str, Any]) -> ConsentRecord:
     """A consent sink record (its JSON form) as the typed record."""
     try:
-        record = ConsentRecord(**{name: data[name] for name in _CONSENT_FIELDS})
+        given = {name: data[name] for name in _CONSENT_FIELDS}
+        given |= {name: data.get(name, default) for name, default in _CONSENT_OPTIONAL.items()}
+        record = ConsentRecord(**given)
     except KeyError as exc:
         raise InvalidPayload(f"A consent record lacks the field {exc.args[0]!r}.") from None
     for name in ("record_id", "consent_id", "action", "public_key", "account", "received_at"):
@@ -58,6 +63,7 @@ def rights_request(data: Mapping[str, Any]) -> RightsRequest:
             origin=str(data["origin"]),
             received_at=_time(data["received_at"], "received_at"),
             respond_by=date.fromisoformat(str(data["respond_by"])),
+            law=str(data.get("law") or ""),
         )
     except KeyError as exc:
         raise InvalidPayload(f"A rights request lacks the field {exc.args[0]!r}.") from None
@@ -83,10 +89,14 @@ def consent_row(record: ConsentRecord, receipt: str | None) -> dict[str, Any]:
         "ip_truncated": record.client_ip,
         "user_agent": record.user_agent,
         "receipt": receipt,
+        "config_digest": record.config_digest,
     }
 
 
 def rights_row(request: RightsRequest) -> dict[str, Any]:
+    """The row of a new request; its due date computed from its law, the clock started on the
+    day of receipt."""
+    started = request.received_at.astimezone(UTC).date()
     identity = request.submission.identity()
     del identity["type"], identity["message"]
     return {
@@ -98,11 +108,11 @@ def rights_row(request: RightsRequest) -> dict[str, Any]:
         "identity": identity,
         "message": request.submission.message,
         "language": request.submission.language,
-        "law": request.submission.regime,
+        "law": request.law,
         "origin": request.origin,
         "status": RECEIVED,
         "received_at": request.received_at,
-        "due_at": request.respond_by,
+        "due_at": Deadline(request.law, started).due(started),
         "closed_at": None,
     }
 
@@ -127,6 +137,7 @@ def stored_consent(row: Row[Any]) -> StoredConsent:
         ip_truncated=row.ip_truncated,
         user_agent=row.user_agent,
         receipt=row.receipt,
+        config_digest=row.config_digest,
     )
 
 
@@ -146,6 +157,11 @@ def stored_rights(row: Row[Any]) -> StoredRightsRequest:
         received_at=row.received_at,
         due_at=row.due_at,
         closed_at=row.closed_at,
+        extended_at=row.extended_at,
+        extension_reason=row.extension_reason,
+        paused_days=row.paused_days,
+        paused_at=row.paused_at,
+        anonymised_at=row.anonymised_at,
     )
 
 

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
+from gateway.records.deadlines import Deadline
+
 T = TypeVar("T")
 
 ACTIONS = ("accept_all", "reject_all", "custom", "withdraw")
@@ -54,6 +56,7 @@ class StoredConsent:
     ip_truncated: str
     user_agent: str
     receipt: str | None
+    config_digest: str | None = None  # which config and texts the visitor was shown
 
 
 @dataclass(frozen=True)
@@ -104,6 +107,7 @@ class DayStats:
     custom: int
     withdraw: int
     categories: Mapping[str, CategoryStats] = field(default_factory=dict)
+    shown: int = 0  # banners shown to visitors without a choice
 
 
 @dataclass(frozen=True)
@@ -122,6 +126,26 @@ class StoredRightsRequest:
     received_at: datetime
     due_at: date
     closed_at: datetime | None
+    extended_at: datetime | None = None
+    extension_reason: str | None = None
+    paused_days: int = 0
+    paused_at: datetime | None = None
+    anonymised_at: datetime | None = None
+
+    @property
+    def deadline(self) -> Deadline:
+        """Its clock: started on the day of receipt (see ``docs/deadlines.md``)."""
+        return Deadline(
+            self.law,
+            self.received_at.date(),
+            extended=self.extended_at is not None,
+            paused_days=self.paused_days,
+            paused_on=self.paused_at.date() if self.paused_at is not None else None,
+        )
+
+    @property
+    def paused(self) -> bool:
+        return self.paused_at is not None
 
 
 @dataclass(frozen=True)
@@ -138,11 +162,30 @@ class RightsFilter:
 
 @dataclass(frozen=True)
 class RightsEvent:
-    """One step in a request's history; the first one (``from_status`` None) is its arrival."""
+    """One step in a request's history; the first one (``from_status`` None) is its arrival.
+
+    ``kind`` is ``status`` for a change of status, else what happened (:data:`EVENT_KINDS`)
+    while the request kept its status.
+    """
 
     reference: str
     from_status: str | None
     to_status: str
     actor: str
     note: str | None
+    at: datetime
+    kind: str = "status"
+
+
+EVENT_KINDS = ("status", "extension", "pause", "resume", "message", "anonymised")
+
+
+@dataclass(frozen=True)
+class RightsMessage:
+    """A message from the site owner for the requester."""
+
+    id: int
+    reference: str
+    author: str
+    body: str
     at: datetime

@@ -47,6 +47,7 @@ def conditions(where: RightsFilter, today: date) -> list[ColumnElement[bool]]:
     if where.overdue:
         out.append(t.c.status.not_in(sorted(CLOSED)))
         out.append(t.c.due_at < today)
+        out.append(t.c.paused_at.is_(None))  # a paused clock is not running late
     return out
 
 

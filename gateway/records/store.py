@@ -9,8 +9,9 @@ keyset cursors (:mod:`gateway.records.cursor`). Database errors become
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -46,6 +47,8 @@ from gateway.records.tables import (
 )
 from gateway.rights.requests import RightsRequest
 
+log = logging.getLogger("gateway.records")
+
 MAX_PAGE = 500
 EVERY_CONSENT = ConsentFilter()
 EVERY_REQUEST = RightsFilter()
@@ -67,6 +70,13 @@ class RecordStore:
         self.clock = clock
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._insert: Any = dialect.insert
+        # Called with the references of newly stored requests, after they are committed (the
+        # owners' arrival e-mail); its failure never undoes or fails the write.
+        self.on_new_rights: Callable[[list[str]], Awaitable[object]] | None = None
+
+    def insert_statement(self, table: Table) -> Any:
+        """An ``INSERT`` of this dialect, with its ``ON CONFLICT`` clauses."""
+        return self._insert(table)
 
     # --- writing -------------------------------------------------------------------------------
 
@@ -78,6 +88,17 @@ class RecordStore:
             fresh = [row for row in rows if row["record_id"] in new_ids]
             await self._roll_up(conn, fresh)
         return len(new_ids)
+
+    async def add_shown(self, counts: Sequence[tuple[date, str, str, int]]) -> None:
+        """Add banner impressions, ``(day, public_key, account, count)``, to the daily rollups."""
+        rows = [
+            {"day": d, "public_key": k, "account": a, "records": 0, "shown": n}
+            | dict.fromkeys(ACTIONS, 0)
+            for d, k, a, n in sorted(counts)
+        ]
+        if rows:
+            async with self.writing() as conn:
+                await self._add_counts(conn, consent_daily, ["day", "public_key"], rows)
 
     async def add_rights(self, batch: Sequence[RightsRequest]) -> int:
         """Store every request not stored yet (status ``received``), in one transaction."""
@@ -98,6 +119,11 @@ class RecordStore:
             ]
             if arrivals:
                 await conn.execute(rights_events.insert(), arrivals)
+        if new_refs and self.on_new_rights is not None:
+            try:
+                await self.on_new_rights(sorted(new_refs))
+            except Exception as exc:  # the periodic catch-up sends what this missed
+                log.warning("arrival notice not sent now: %s", type(exc).__name__)
         return len(new_refs)
 
     async def _insert_new(
@@ -269,6 +295,7 @@ class RecordStore:
                 custom=row.custom,
                 withdraw=row.withdraw,
                 categories=per_category.get((row.day, row.public_key), {}),
+                shown=row.shown,
             )
             for row in day_rows
         ]
@@ -290,7 +317,7 @@ class RecordStore:
         return stored_rights(row)
 
     async def rights_history(self, reference: str) -> tuple[RightsEvent, ...]:
-        """The request's status changes, oldest first."""
+        """The request's history, oldest first: status changes, extension, pauses, messages."""
         query = (
             select(rights_events)
             .where(rights_events.c.reference == reference)
@@ -299,7 +326,7 @@ class RecordStore:
         async with self.reading() as conn:
             rows = list(await conn.execute(query))
         return tuple(
-            RightsEvent(r.reference, r.from_status, r.to_status, r.actor, r.note, r.at)
+            RightsEvent(r.reference, r.from_status, r.to_status, r.actor, r.note, r.at, r.kind)
             for r in rows
         )
 

@@ -42,6 +42,8 @@ consent_records = Table(
     Column("ip_truncated", String(45), nullable=False),
     Column("user_agent", String(300), nullable=False),
     Column("receipt", Text),
+    # The digest of the config answer the visitor was shown (version, language and texts).
+    Column("config_digest", String(64)),
     Index(None, "consent_id", "received_at"),
     Index(None, "received_at", "record_id"),
     Index(None, "public_key", "received_at", "record_id"),
@@ -60,6 +62,8 @@ consent_daily = Table(
     Column("reject_all", Integer, nullable=False),
     Column("custom", Integer, nullable=False),
     Column("withdraw", Integer, nullable=False),
+    # How often the banner was shown to a visitor without a choice (the widget's impressions).
+    Column("shown", Integer, nullable=False, server_default="0"),
     Index(None, "public_key", "day"),
 )
 
@@ -94,10 +98,19 @@ rights_requests = Table(
     Column("received_at", UtcDateTime(), nullable=False),
     Column("due_at", Date, nullable=False),
     Column("closed_at", UtcDateTime()),
+    # The deadline's clock (see gateway.records.deadlines): its one extension, with why and by
+    # whom; the days of pauses already ended and, while paused, since when.
+    Column("extended_at", UtcDateTime()),
+    Column("extension_reason", Text),
+    Column("paused_days", Integer, nullable=False, server_default="0"),
+    Column("paused_at", UtcDateTime()),
+    # Set when retention has removed the requester's personal data (see gateway.records.retention).
+    Column("anonymised_at", UtcDateTime()),
     Index(None, "received_at", "reference"),
     Index(None, "public_key", "received_at", "reference"),
     Index(None, "status", "due_at"),
     Index(None, "email"),
+    Index(None, "closed_at"),
 )
 
 rights_events = Table(
@@ -110,10 +123,64 @@ rights_events = Table(
         ForeignKey("rights_requests.reference", ondelete="CASCADE"),
         nullable=False,
     ),
+    # "status" (a change of status), "extension", "pause", "resume", "message", "anonymised";
+    # for all but "status", from_status and to_status are both the status it had then.
+    Column("kind", String(16), nullable=False, server_default="status"),
     Column("from_status", String(16)),
     Column("to_status", String(16), nullable=False),
     Column("actor", String(128), nullable=False),
     Column("note", Text),
     Column("at", UtcDateTime(), nullable=False),
     Index(None, "reference", "id"),
+)
+
+# Messages from the site owner for the requester (shown in the requester's space).
+rights_messages = Table(
+    "rights_messages",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("author", String(128), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Index(None, "reference", "id"),
+)
+
+# Which notice went out for which request ("arrived", "due_soon"): the primary key makes each
+# one go out once, whichever instance gets there first.
+rights_notices = Table(
+    "rights_notices",
+    metadata,
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("kind", String(16), primary_key=True),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
+# An account's retention rules; an account without a row gets the defaults.
+retention_rules = Table(
+    "retention_rules",
+    metadata,
+    Column("account", String(128), primary_key=True),
+    Column("consent_months", Integer, nullable=False),
+    Column("rights_days", Integer, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# Leases on periodic jobs: the instance holding an unexpired one runs the job, the others skip.
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("holder", String(64), nullable=False),
+    Column("expires_at", UtcDateTime(), nullable=False),
 )

@@ -34,6 +34,7 @@ from gateway.rights.requests import (
     RightsRequest,
     new_reference,
     normalise_email,
+    request_law,
     respond_by,
     validate_submission,
 )
@@ -112,7 +113,8 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         # field must learn that nothing was sent, since this is a legal request.
         raise SpamSuspected("the request was not stored")
     token = form_tokens(call).check(data.get("form_token"), call.key.public_key, services.clock())
-    submission = validate_submission(data, key_config(call))
+    config = key_config(call)
+    submission = validate_submission(data, config)
 
     secret = services.signing.secrets[0]
     fp = fingerprint(secret, call.key.public_key, submission.identity())
@@ -138,6 +140,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     await call.admit([LimitRequest("rights_email", limit, (call.key.public_key, email_id))])
 
     received_at = utc(services.clock())
+    law = request_law(submission.regime, config.law)
     accepted = RightsRequest(
         reference=new_reference(),
         submission=submission,
@@ -145,7 +148,8 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         account=call.key.account,
         origin=call.origin,
         received_at=received_at,
-        respond_by=respond_by(submission.regime, received_at),
+        respond_by=respond_by(law, received_at),
+        law=law,
     )
     answer = accepted.answer()
     other = await duplicates.claim(fp, answer)

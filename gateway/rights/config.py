@@ -16,6 +16,7 @@ from typing import Any
 from gateway import locales
 from gateway import problems as rule
 from gateway.problems import Problems
+from gateway.records.deadlines import LAWS
 from gateway.rights.texts import TEXTS
 
 # Request types, with the regime whose deadline applies (GDPR Art. 12(3): one month;
@@ -85,6 +86,8 @@ class RightsConfig:
     custom_fields: tuple[CustomField, ...]
     default_language: str
     texts: Mapping[str, Mapping[str, str]]  # per-language overrides of the built-in texts
+    # The key's default law (a code of gateway.records.deadlines.LAWS), None: the type's own.
+    law: str | None = None
 
     def enabled(self, field: str) -> bool:
         return self.field_modes.get(field, "off") != "off"
@@ -104,7 +107,7 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     raw = raw or {}
     problems = Problems(prefix="rights_config")
 
-    known = {"types", "fields", "custom_fields", "default_language", "texts"}
+    known = {"types", "fields", "custom_fields", "default_language", "texts", "law"}
     for name in sorted(set(raw) - known):
         problems.add(name, rule.UNKNOWN, "unknown setting")
 
@@ -169,8 +172,13 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
                     )
             texts[lang] = {k: v for k, v in overrides.items() if isinstance(v, str)}
 
+    law = raw.get("law")
+    if law is not None and not (isinstance(law, str) and law in LAWS):
+        problems.add("law", rule.NOT_AN_OPTION, f"must be one of {', '.join(LAWS)}")
+        law = None
+
     problems.raise_if_any("The rights form configuration is not valid.")
-    return RightsConfig(types, modes, customs, default_language, texts)
+    return RightsConfig(types, modes, customs, default_language, texts, law)
 
 
 def _parse_custom_fields(raw: Any, problems: Problems) -> tuple[CustomField, ...]:

@@ -8,13 +8,12 @@ Messages never quote what was sent: that may be personal data, and error answers
 
 from __future__ import annotations
 
-import calendar
 import re
 import secrets
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import idna
@@ -23,6 +22,7 @@ from gateway import problems as rule
 from gateway.delivery.envelope import Envelope, timestamp
 from gateway.mail.address import MAX_ADDRESS, email_problem
 from gateway.problems import Problems
+from gateway.records.deadlines import Deadline, law_for
 from gateway.rights.config import (
     LANGUAGES,
     REQUEST_TYPES,
@@ -34,7 +34,6 @@ from gateway.rights.config import (
 # No 0/O, 1/I/L or U: a reference read out over the phone or copied by hand stays right.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 REFERENCE = re.compile(r"^RR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
-CCPA_DAYS = 45
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
@@ -87,6 +86,12 @@ class RightsRequest:
     origin: str
     received_at: datetime
     respond_by: date
+    # The law it is answered under (gateway.records.deadlines); empty: the type's own family.
+    law: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.law:
+            object.__setattr__(self, "law", law_for(self.submission.regime, None))
 
     def envelope(self) -> Envelope:
         return Envelope(
@@ -106,6 +111,7 @@ class RightsRequest:
             "reference": self.reference,
             **self.submission.identity(),
             "regime": self.submission.regime,
+            "law": self.law,
             "language": self.submission.language,
             "public_key": self.public_key,
             "account": self.account,
@@ -129,17 +135,17 @@ def new_reference() -> str:
     return f"RR-{chars[:4]}-{chars[4:]}"
 
 
-def respond_by(regime: str, received_at: datetime) -> date:
-    """The answer's deadline: CCPA 45 days; GDPR (and "other") one month (Art. 12(3)).
-
-    One month ends on the same day of the next month, or on that month's last day when it has
-    no such day (31 January → 28 or 29 February), as EU Regulation 1182/71 counts periods.
-    """
+def respond_by(law: str, received_at: datetime) -> date:
+    """The answer's deadline under ``law`` (a code of :mod:`gateway.records.deadlines`, or a
+    type's family ``gdpr``/``ccpa``/``other``), the clock started on the day of receipt."""
     day = received_at.date()
-    if regime == "ccpa":
-        return day + timedelta(days=CCPA_DAYS)
-    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    return Deadline(law, day).due(day)
+
+
+def request_law(regime: str, key_default: str | None) -> str:
+    """The law of a request of a type in ``regime``, from a form whose key defaults to
+    ``key_default`` (see :func:`gateway.records.deadlines.law_for`)."""
+    return law_for(regime, key_default)
 
 
 def normalise_email(email: str) -> str:

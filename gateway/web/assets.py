@@ -2,16 +2,22 @@
 
 Every ``static/src/*.js`` file but the prelude is a widget. What is served is assembled once, in
 memory, when the routes are built: the shared prelude (``static/src/prelude.js``) and the widget's
-own source inside one function, ``(function (window, document, WIDGET) {…})(window, document,
-"consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is exactly what
-the gateway sends. The assembled bytes are compressed once too (gzip level 9, and brotli when the
-optional ``brotli`` package is installed), and answers are picked from memory by
+own source inside one function, ``(function (window, document, WIDGET, INLINE) {…})(window,
+document, "consent")``, so what is hashed, pinned with SRI and loaded by the browser tests is
+exactly what the gateway sends. The assembled bytes are compressed once too (gzip level 9, and
+brotli when the optional ``brotli`` package is installed), and answers are picked from memory by
 ``Accept-Encoding``: compressing per request, or serving files through ``StaticFiles``, costs
 about ten times as much CPU on the hot path.
 
 The stable URL is cached briefly (so a new release reaches pages within minutes) and revalidated
 with ``ETag``; the hashed URL never changes and is cached for a year. The manifest publishes the
 hashed URLs with their Subresource Integrity hashes for sites that pin a version.
+
+A widget may load another on demand: the string ``"@asset:NAME"`` in its source becomes the
+hashed path of widget ``NAME`` (``consent.js`` loads ``consent-extras.js`` only on pages with a
+blocked iframe or a cookie table), so a new release of the one changes the hash of the other.
+The per-key script (``gateway/consent/script.py``) calls the same function with a fourth
+argument, the key's config: :meth:`Asset.called_with`.
 """
 
 from __future__ import annotations
@@ -23,7 +29,9 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -46,6 +54,7 @@ STABLE_CACHE = "public, max-age=300, stale-while-revalidate=3600"
 HASHED_CACHE = "public, max-age=31536000, immutable"
 CONTENT_TYPE = "text/javascript; charset=utf-8"
 _NAME = re.compile(r"([a-z][a-z0-9-]*)(?:\.([0-9a-f]{12}))?\.js")
+_ASSET_URL = re.compile(r'"@asset:([a-z][a-z0-9-]*)"')
 # Public, cross-origin scripts: nosniff, loadable from any site, readable for SRI checks.
 _COMMON = {
     "Vary": "Accept-Encoding",
@@ -65,19 +74,25 @@ class Asset:
     br: bytes | None
     digest: str  # first 12 hex digits of SHA-256: the hashed URL
     integrity: str  # "sha384-…" of the identity bytes
+    head: bytes = b""  # the body up to the arguments of the call: see called_with
 
     @classmethod
-    def from_bytes(cls, name: str, body: bytes) -> Asset:
+    def from_bytes(cls, name: str, body: bytes, head: bytes = b"") -> Asset:
         sri = base64.b64encode(hashlib.sha384(body).digest()).decode()
         return cls(
             name=name,
             body=body,
+            head=head,
             # mtime=0: the same source gives the same bytes (and ETag) on every instance
             gzip=gzip.compress(body, compresslevel=9, mtime=0),
             br=brotli.compress(body, quality=11) if brotli is not None else None,
             digest=hashlib.sha256(body).hexdigest()[:12],
             integrity=f"sha384-{sri}",
         )
+
+    def called_with(self, inline: str) -> bytes:
+        """The widget's bytes with ``inline`` (a JavaScript expression) as its INLINE argument."""
+        return self.head + f'"{self.name}",{inline});\n'.encode()
 
     @property
     def hashed_path(self) -> str:
@@ -112,32 +127,56 @@ def parse_accept_encoding(value: str) -> dict[str, float]:
     return out
 
 
-def assemble(name: str, prelude: str, source: str) -> bytes:
-    """One widget as served: the prelude and its source inside one function, in strict mode.
+def assemble_head(name: str, prelude: str, source: str) -> bytes:
+    """One widget up to its call's arguments: the prelude and its source in one function.
 
     Comments and indentation are stripped (``rjsmin``, which renames nothing): the sources explain
     themselves at length, and a visitor's browser need not download the explanation.
     """
+    page = name.split("-")[0]  # consent-extras is documented with the consent widget
     script = (
-        f"/*! Widget Gateway {name} | Apache-2.0 | docs/{name}-widget.md */\n"
-        '(function (window, document, WIDGET) {\n"use strict";\n'
+        f"/*! Widget Gateway {name} | Apache-2.0 | docs/{page}-widget.md */\n"
+        '(function (window, document, WIDGET, INLINE) {\n"use strict";\n'
         f"{prelude.rstrip()}\n\n{source.rstrip()}\n"
-        f'}})(window, document, "{name}");\n'
+        "})"
     )
-    return f"{rjsmin.jsmin(script, keep_bang_comments=True)}\n".encode()
+    return f"{rjsmin.jsmin(script, keep_bang_comments=True)}(window,document,".encode()
+
+
+def assemble(name: str, prelude: str, source: str) -> bytes:
+    """One widget as served: :func:`assemble_head` called with the widget's name."""
+    return assemble_head(name, prelude, source) + f'"{name}");\n'.encode()
 
 
 def load_assets(directory: Path = SOURCE_DIR) -> dict[str, Asset]:
-    """Every widget whose source is in ``directory``, assembled and compressed once."""
+    """Every widget whose source is in ``directory``, assembled and compressed once.
+
+    Widgets that load no other come first, so the hashed paths the others name are known.
+    """
     prelude = (directory / PRELUDE).read_text(encoding="utf-8")
-    assets = {}
+    sources = {}
     for path in sorted(directory.glob("*.js")):
         match = _NAME.fullmatch(path.name)
         if path.name != PRELUDE and match and match.group(2) is None:
-            name = match.group(1)
-            body = assemble(name, prelude, path.read_text(encoding="utf-8"))
-            assets[name] = Asset.from_bytes(name, body)
-    return assets
+            sources[match.group(1)] = path.read_text(encoding="utf-8")
+    assets: dict[str, Asset] = {}
+    for name, source in sorted(sources.items(), key=lambda kv: bool(_ASSET_URL.search(kv[1]))):
+
+        def hashed(found: re.Match[str]) -> str:
+            named = assets.get(found.group(1))
+            if named is None:
+                raise LookupError(f"{found.group(1)}.js is missing or loads another widget")
+            return json.dumps(named.hashed_path)
+
+        head = assemble_head(name, prelude, _ASSET_URL.sub(hashed, source))
+        assets[name] = Asset.from_bytes(name, head + f'"{name}");\n'.encode(), head)
+    return dict(sorted(assets.items()))
+
+
+@cache
+def served_assets() -> Mapping[str, Asset]:
+    """The widgets the gateway serves, assembled once per process."""
+    return MappingProxyType(load_assets())
 
 
 def _etag_matches(header: str | None, etag: str) -> bool:
@@ -162,7 +201,7 @@ def manifest(assets: Mapping[str, Asset]) -> dict[str, dict[str, object]]:
 
 def routes(directory: Path = SOURCE_DIR) -> list[Route]:
     """The asset routes, with the widgets in ``directory`` loaded now."""
-    assets = load_assets(directory)
+    assets = served_assets() if directory == SOURCE_DIR else load_assets(directory)
     manifest_body = json.dumps(manifest(assets), separators=(",", ":"), sort_keys=True).encode()
 
     async def serve_manifest(request: Request) -> Response:

@@ -99,8 +99,96 @@
     $("create-box").hidden = !canChangeKeys();
     $("invite-form").hidden = a.role !== "owner";
     $("detail").hidden = true;
+    $("request").hidden = true;
     loadKeys();
     loadMembers();
+    loadRights();
+  }
+
+  /* Privacy requests */
+
+  var NEXT = { received: ["verified", "refused"], verified: ["in_progress", "refused"], in_progress: ["completed", "refused"] };
+  var LABEL = { verified: "Mark verified", in_progress: "Start work", completed: "Complete", refused: "Refuse" };
+
+  function daysLeft(r) {
+    var d = r.deadline;
+    if (d.days_left === null) return "closed";
+    if (d.paused) return "paused";
+    if (d.overdue) return "overdue by " + (-d.days_left) + (d.days_left === -1 ? " day" : " days");
+    return d.days_left + (d.days_left === 1 ? " day" : " days");
+  }
+  function stamp(iso) { return iso ? new Date(iso).toLocaleString() : ""; }
+  function rightsPath(ref) { return accountPath() + "/rights-requests" + (ref ? "/" + encodeURIComponent(ref) : ""); }
+  function canAct() { return canChangeKeys(); }
+
+  function loadRights() {
+    return api("GET", rightsPath()).then(function (r) {
+      var body = document.querySelector("#rights tbody");
+      body.textContent = "";
+      if (!r.ok) { $("no-rights").hidden = false; return; }
+      r.data.requests.forEach(function (q) {
+        var tr = el("tr", undefined, q.deadline.overdue ? "overdue" : "");
+        tr.setAttribute("data-ref", q.reference);
+        tr.appendChild(el("td")).appendChild(el("code", q.reference));
+        tr.appendChild(el("td", q.type));
+        tr.appendChild(el("td", q.deadline.law_name));
+        tr.appendChild(el("td")).appendChild(el("span", q.status, "badge"));
+        tr.appendChild(el("td", q.due_at));
+        var left = tr.appendChild(el("td"));
+        left.appendChild(el("span", daysLeft(q), q.deadline.overdue ? "badge exposed" : ""));
+        tr.appendChild(el("td")).appendChild(button("Open", "Open request " + q.reference, function () { openRequest(q.reference, true); }));
+        body.appendChild(tr);
+      });
+      $("no-rights").hidden = r.data.requests.length > 0;
+    });
+  }
+
+  function showRequest(q, focus) {
+    state.request = q;
+    var d = q.deadline;
+    $("request").hidden = false;
+    $("r-title").textContent = "Request " + q.reference;
+    $("r-facts").textContent = q.type + " · from " + q.email + " · received " + stamp(q.received_at) + " · status " + q.status;
+    var text = "Due " + q.due_at + " (" + daysLeft(q) + ") under " + d.law_name + ", " + d.source + ": " + d.period;
+    if (d.extended_at) text += " · extended: " + d.extension_reason;
+    if (d.paused) text += " · clock paused since " + stamp(d.paused_at);
+    if (d.paused_days) text += " · " + d.paused_days + " days paused so far";
+    $("r-deadline").textContent = text;
+    var open = d.days_left !== null;
+    $("r-actions").hidden = !canAct() || !open;
+    $("r-extend-form").hidden = !d.extension_allowed;
+    $("r-pause").hidden = d.paused; $("r-resume").hidden = !d.paused;
+    var buttons = $("r-status-buttons"); buttons.textContent = "";
+    (NEXT[q.status] || []).forEach(function (to) {
+      buttons.appendChild(button(LABEL[to], LABEL[to] + " " + q.reference, function () { act("status", { status: to }); }, to === "refused" ? "destructive" : ""));
+    });
+    var messages = $("r-messages"); messages.textContent = "";
+    q.messages.forEach(function (m) { messages.appendChild(el("li", stamp(m.at) + " · " + m.author + ": " + m.body)); });
+    var history = $("r-history"); history.textContent = "";
+    q.history.forEach(function (e) {
+      var what = e.kind === "status" ? (e.from_status ? e.from_status + " → " + e.to_status : "received") : e.kind;
+      history.appendChild(el("li", stamp(e.at) + " · " + what + " · " + e.actor + (e.note ? " · " + e.note : "")));
+    });
+    if (focus) $("r-title").focus();
+  }
+
+  function openRequest(ref, focus) {
+    return api("GET", rightsPath(ref)).then(function (r) {
+      if (!r.ok) { status(r.data.detail || "Could not load the request.", true); return; }
+      showRequest(r.data, focus);
+    });
+  }
+
+  function act(action, body) {
+    var q = state.request;
+    return api("POST", rightsPath(q.reference) + "/" + action, body || {}).then(function (r) {
+      if (!r.ok) { showErrors($("r-errors"), r.data); return false; }
+      $("r-errors").textContent = "";
+      showRequest(r.data, false);
+      status("Request " + q.reference + " updated.");
+      loadRights();
+      return true;
+    });
   }
 
   /* Keys */
@@ -319,6 +407,15 @@
         state.me.two_factor = true; status("Two-factor sign-in is on."); loadSecurity();
       });
     });
+
+    submit("r-message-form", function (f) {
+      act("messages", { body: f.body.value }).then(function (done) { if (done) f.reset(); });
+    });
+    submit("r-extend-form", function (f) {
+      act("extension", { reason: f.reason.value }).then(function (done) { if (done) f.reset(); });
+    });
+    on("r-pause", "click", function () { act("pause"); });
+    on("r-resume", "click", function () { act("resume"); });
 
     if (!fromLink()) loadMe(false);
   });

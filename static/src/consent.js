@@ -12,6 +12,9 @@ var CSS = PALETTE_CSS +
   "box-shadow:0 8px 32px #0006;padding:20px 24px;text-align:start}" +
   ".banner{position:fixed;z-index:2147483646;bottom:16px;left:50%;transform:translateX(-50%);" +
   "width:min(46rem,calc(100% - 32px))}" +
+  // fades in from opacity 0: Chromium skips content painted invisible when it picks the page's
+  // Largest Contentful Paint, so the banner's text never becomes the page's LCP
+  ".banner,.overlay{animation:wg-in .25s ease-out both}@keyframes wg-in{from{opacity:0}}" +
   ".bottom-left .banner,.bottom-right .banner{transform:none;left:16px;width:min(26rem,calc(100% - 32px))}" +
   ".bottom-right .banner{left:auto;right:16px}.center .banner{bottom:50%;transform:translate(-50%,50%)}" +
   "h2{font-size:1.15em;line-height:1.3;margin:0 0 .4em;font-weight:650}" +
@@ -146,6 +149,7 @@ function allowed(element) {
 var BLOCKED = 'script[type="text/plain"][data-category]:not([data-wg-done]),' +
   "iframe[data-src][data-category]:not([data-wg-done])";
 var NOT_COPIED = /^(type|src|nonce|data-(category|service|src|type|wg-done))$/;
+var BLOCKED_FRAMES = "iframe[data-src][data-category]:not([data-wg-done])";
 function releaseBlocked() {
   if (!choice) return;
   attempt(function () {
@@ -168,6 +172,39 @@ function release(element) {
   if (element.getAttribute("data-src")) runnable.src = element.getAttribute("data-src");
   else runnable.text = element.text;
   element.parentNode.insertBefore(runnable, element.nextSibling);
+}
+
+// --- click-to-load placeholders and the cookie table: consent-extras.js, loaded on demand -------
+// "@asset:…" becomes that widget's hashed path (gateway/web/assets.py); the extras find this
+// widget's internals in namespace.consentHost and follow its choices through its events.
+var EXTRAS_PATH = "@asset:consent-extras", extrasLoaded = false;
+function loadExtras() {
+  var needed = attempt(function () {
+    return !!document.querySelector("[data-wg-cookie-table]") ||
+      some(arrayFrom(document.querySelectorAll(BLOCKED_FRAMES)), function (frame) { return !choice || !allowed(frame); });
+  }, false);
+  if (extrasLoaded || !config || !needed) return;
+  extrasLoaded = true;
+  namespace.consentHost = { config: function () { return config; }, allowed: function (element) { return !!choice && allowed(element); },
+    release: release, allow: guarded(allowService) };
+  attempt(function () {
+    var tag = document.createElement("script");
+    tag.src = gateway + EXTRAS_PATH;
+    // under a nonce-based CSP the widget's own nonce is passed on ('strict-dynamic' needs none)
+    if (script.nonce) tag.nonce = script.nonce;
+    (document.head || document.documentElement).appendChild(tag);
+  });
+}
+// "Always allow <service>": the visitor's choice so far, plus that service and its category
+function allowService(categoryId, serviceId) {
+  var category = categoryOf(categoryId);
+  if (!category) return;
+  var categories = choice ? sliceList(choice.categories) : [], services = choice ? sliceList(choice.services) : [];
+  if (!accepted(categories, categoryId)) push(categories, categoryId);
+  forEach(category.services, function (service) {
+    if ((!serviceId || service.id == serviceId) && !accepted(services, service.id)) push(services, service.id);
+  });
+  choose(categories, "custom", services);
 }
 
 // --- a new choice ---------------------------------------------------------------------------------
@@ -207,7 +244,7 @@ function recordOf(current, action) {
     page_url: location.origin + location.pathname,
     given_at: new Date(current.given * 1000).toISOString(),
     // the same on every retry, so the gateway gives a resent record the same id
-    record_key: randomId() };
+    record_key: randomId(), config_digest: config.digest };
   forEach(config.categories, function (category) {
     record.categories[category.id] = accepted(current.categories, category.id);
     forEach(category.services, function (service) {
@@ -274,6 +311,15 @@ function sendPending(force) {
   var sent = attempt(function () { return fetchNow(url, options); }, null);
   if (!sent) return finish(true);
   after(after(sent, onAnswer), null, function () { finish(true); });
+}
+
+// Once per page view, when the banner asks a visitor who has not chosen: the site's "banners shown"
+var shownReported = false;
+function reportShown() {
+  if (shownReported) return;
+  shownReported = true;
+  var options = { method: "POST", body: toJson({ config_digest: config.digest }), credentials: "omit", keepalive: true };
+  attempt(function () { after(fetchNow(gateway + "/v1/" + publicKey + "/consent/shown", options), null, function () {}); });
 }
 
 // --- the UI, in a Shadow DOM ------------------------------------------------------------------------
@@ -423,15 +469,27 @@ function ready(fresh) {
   config = fresh;
   writeStored(CONFIG_KEY, fresh);
   choice = readChoice(fresh);
-  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else open("banner");
+  if (stillValid(choice, fresh)) { applyChoice(); render(null); } else { open("banner"); reportShown(); }
   sendPending(true);
   if (pendingAccept) api.accept(pendingAccept);
   if (pendingShow) open("preferences");
+  loadExtras();
 }
 function languages() {
   var wanted = [scriptOptions.lang, document.documentElement.lang];
   forEach(attempt(function () { return arrayFrom(navigator.languages); }, []), function (tag) { push(wanted, tag); });
   return join(filter(wanted, Boolean), ",");
+}
+function whenBody(fresh) {
+  if (document.body) ready(fresh);
+  else document.addEventListener("DOMContentLoaded", guarded(function () { ready(fresh); }));
+}
+// The per-key script carries the config in one language: used unless the page's own lang (or
+// data-lang) names another language, which the config answer is then asked for.
+function inlineFits(inline) {
+  var wanted = scriptOptions.lang || document.documentElement.lang;
+  function primary(tag) { return split(String(tag).toLowerCase(), /[-_]/)[0]; }
+  return !!inline && (!wanted || primary(wanted) == primary(inline.lang));
 }
 function start() {
   var denied = { wait_for_update: 500 };
@@ -444,15 +502,15 @@ function start() {
   choice = readChoice(stored);
   if (stillValid(choice, stored)) { config = stored; applyChoice(); } // before the network answers
   document.addEventListener("click", onDocumentClick);
-  document.addEventListener("DOMContentLoaded", guarded(function () { if (config && choice) releaseBlocked(); }));
+  document.addEventListener("DOMContentLoaded", guarded(function () { if (config && choice) releaseBlocked(); loadExtras(); }));
+  if (INLINE && inlineFits(INLINE.config)) return whenBody(INLINE.config);
   var url = gateway + "/v1/" + publicKey + "/consent/config?lang=" + encodeURIComponent(languages());
   after(after(fetchNow(url, { cache: "no-cache", credentials: "omit" }), function (response) {
     return after(readJson(response), function (body) {
       if (!response.ok || !body) {
         return warn(body && body.code ? "the gateway refused this page (" + body.code + ")" : "the gateway answered " + response.status);
       }
-      if (document.body) ready(body);
-      else document.addEventListener("DOMContentLoaded", guarded(function () { ready(body); }));
+      whenBody(body);
     });
   }), null, guarded(function () {
     warn("could not reach the gateway, or this origin is not allowed for the key");

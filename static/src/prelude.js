@@ -101,18 +101,20 @@ function wait(ms) {
 }
 
 // --- where the widget came from ---------------------------------------------------------------------
-// The gateway's base URL is the script's URL without "/widgets/<file>", so a gateway served under
-// a path prefix (https://example.org/privacy/widgets/consent.js) is called under that prefix.
+// The gateway's base URL is the script's URL without "/widgets/<file>" (or, for the per-key
+// script, "/v1/<key>/<file>"), so a gateway served under a path prefix
+// (https://example.org/privacy/widgets/consent.js) is called under that prefix.
 function baseUrl(scriptUrl, pageUrl) {
   var url = new URL(scriptUrl, pageUrl);
-  return url.origin + replace(url.pathname, /\/widgets\/[^\/]*$/, "");
+  return url.origin + replace(url.pathname, /\/(widgets|v1\/[^\/]+)\/[^\/]*$/, "");
 }
 var script = attempt(function () {
   return document.currentScript ||
     document.querySelector('script[data-key][src*="/widgets/' + WIDGET + '"]');
 }, null);
 var scriptOptions = (script && script.dataset) || {};
-var publicKey = scriptOptions.key;
+// INLINE: what the per-key script (/v1/<key>/consent.js) carries, {key, config}; else undefined
+var publicKey = INLINE ? INLINE.key : scriptOptions.key;
 var gateway = attempt(function () { return baseUrl(script.src, location.href); }, "");
 
 // --- styles -------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.accounts.helpers import ADMIN, Browser, Console, console_settings, open_console
+from tests.support.records import rights
 
 ACTORS = ("owner", "admin", "viewer", "outsider", "anonymous")
 SITE = "https://shop.example"
@@ -25,6 +26,16 @@ class World:
     other_account: str
     people: dict[str, Browser]
     spare: str  # a viewer that member routes act on
+    requests: int = 0
+
+    def request(self) -> str:
+        """A new rights request of this account in the records store; its reference."""
+        self.requests += 1
+        made = rights(self.requests, account=self.account, reference=f"RR-ROLE-{self.requests:04d}")
+        records = self.console.services.records
+        assert records is not None
+        self.console.client.portal.call(records.add_rights, [made])  # type: ignore[union-attr]
+        return made.reference
 
     def key(self, account: str | None = None) -> str:
         r = self.console.client.post(
@@ -71,6 +82,14 @@ def fresh_member(w: World) -> tuple[str, str, dict[str, Any] | None]:
     return "DELETE", f"/console/api/accounts/{w.account}/members/{leaving.person_id}", None
 
 
+def on_new_request(method: str, suffix: str, body: dict[str, Any] | None = None) -> Request:
+    return lambda w: (
+        method,
+        f"/console/api/accounts/{w.account}/rights-requests/{w.request()}{suffix}",
+        body,
+    )
+
+
 A = "/console/api/accounts/{a}"
 NEW_KEY = {"name": "New", "origins": [SITE], "redirect_uris": [SITE + "/done"]}
 #                 owner admin viewer outsider anonymous
@@ -99,6 +118,9 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("key-roll", on_new_key("POST", "/roll", {"grace_seconds": 60}), KEY_CHANGE),
     ("key-revoke", on_new_key("POST", "/revoke"), KEY_CHANGE),
     ("key-audit", on_new_key("GET", "/audit"), READ),
+    ("rights", fixed("GET", A + "/rights-requests"), READ),
+    ("rights-show", on_new_request("GET", ""), READ),
+    ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
 ]
 
 
@@ -137,7 +159,16 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
         if make is not fresh_member
     }
     normalised = {
-        "/".join("{public_key}" if part.startswith("pk_") else part for part in p.split("/"))
+        "/".join(
+            "{public_key}"
+            if part.startswith("pk_")
+            else "{reference}"
+            if part.startswith("RR-")
+            else "{action}"
+            if part == "messages"
+            else part
+            for part in p.split("/")
+        )
         for p in table
     }
     assert walked - normalised - {"/console/api/accounts/{account}/members/{person}"} == set()

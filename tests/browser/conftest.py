@@ -189,3 +189,14 @@ def open_page(browser: Browser) -> Iterator[Callable[..., Page]]:
 def page(open_page: Callable[..., Page]) -> Page:
     """A page in a fresh browser context (see ``open_page``)."""
     return open_page()
+
+
+@pytest.fixture
+def other_site() -> Iterator[Site]:
+    """A second website, on an origin no test key allows."""
+    port = free_port()
+    s = Site(port)
+    server = ServerThread(_site_app(s), port=port)
+    server.start()
+    yield s
+    server.stop()

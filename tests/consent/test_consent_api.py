@@ -13,9 +13,14 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway.app import create_app
+from gateway.clock import utc
+from gateway.db.engine import records_url
 from gateway.keys.model import NewKey, revoke_key
 from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
+from tests.support.aio import run as run_async
+from tests.support.records import open_store
+from tests.support.wait import poll
 
 PEER = ("198.51.100.23", 40000)
 
@@ -172,3 +177,70 @@ def test_records_are_limited_per_key_and_ip_with_the_key_override(gw: Gw) -> Non
     statuses = [gw.post(choice()).status_code for _ in range(4)]
     assert statuses == [201, 201, 201, 429]
     assert len(gw.records()) == 3
+
+
+def test_a_record_carries_the_digest_of_the_config_answer_the_visitor_was_shown(gw: Gw) -> None:
+    shown = gw.client.get(f"/v1/{gw.pk}/consent/config?lang=fr", headers={"Origin": SITE})
+    digest = shown.json()["digest"]
+    assert shown.headers["etag"] == f'"{digest}"'
+    other = gw.client.get(f"/v1/{gw.pk}/consent/config?lang=de", headers={"Origin": SITE})
+    assert other.json()["digest"] != digest  # other texts, another digest
+    assert gw.post(choice(config_digest=digest)).status_code == 201
+    [record] = gw.records()
+    assert record["config_digest"] == digest
+    refused = gw.post(choice(config_digest="not-a-digest"))
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["field"] == "config_digest"
+
+
+def test_each_banner_shown_is_counted_into_the_days_stats(gw: Gw) -> None:
+    services = gw.client.app.state.services  # type: ignore[attr-defined]
+    url = f"/v1/{gw.pk}/consent/shown"
+    headers = {"Origin": SITE, "Content-Type": "text/plain;charset=UTF-8"}
+    for body in ('{"config_digest": "0123456789abcdef0123"}', "{}", "{}"):
+        r = gw.client.post(url, content=body, headers=headers)
+        assert r.status_code == 204 and r.headers["access-control-allow-origin"] == SITE
+    assert gw.post(choice()).status_code == 201
+    bad = gw.client.post(
+        url, content='{"config_digest": "x", "email": "a@b.example"}', headers=headers
+    )
+    assert bad.status_code == 422
+    assert {e["field"] for e in bad.json()["errors"]} == {"config_digest", "email"}
+    other_site = gw.client.post(
+        url, content="{}", headers={**headers, "Origin": "https://evil.example"}
+    )
+    assert other_site.status_code == 403
+    gw.client.portal.call(services.impressions.flush)
+    today = services.clock()
+    [day] = gw.client.portal.call(services.records.stats, utc(today).date(), utc(today).date())
+    assert (day.public_key, day.shown, day.records) == (gw.pk, 3, 1)
+
+
+def test_banners_shown_are_written_on_their_own_and_at_shutdown(data_dir: Path) -> None:
+    runs = make(data_dir)
+    gw = next(runs)
+    services = gw.client.app.state.services  # type: ignore[attr-defined]
+    services.impressions.interval = 0.0  # every count is due: the first write happens on its own
+    headers = {"Origin": SITE, "Content-Type": "text/plain;charset=UTF-8"}
+    url = f"/v1/{gw.pk}/consent/shown"
+    today = utc(services.clock()).date()
+
+    def stored() -> int:
+        days = gw.client.portal.call(services.records.stats, today, today)
+        return days[0].shown if days else 0
+
+    assert gw.client.post(url, content="{}", headers=headers).status_code == 204
+    poll(lambda: stored() == 1)
+    services.impressions.interval = 3600.0  # the next ones wait: only the shutdown writes them
+    for _ in range(2):
+        assert gw.client.post(url, content="{}", headers=headers).status_code == 204
+    assert stored() == 1
+    with pytest.raises(StopIteration):
+        next(runs)  # the gateway stops
+
+    async def shown() -> int:
+        async with open_store(str(records_url(gw.settings))) as store:
+            [day] = await store.stats(today, today)
+            return day.shown
+
+    assert run_async(shown()) == 3

@@ -86,7 +86,7 @@ def test_site_texts_override_builtins_and_fall_back_per_text() -> None:
                     {"id": "a", "services": [{"id": "s", "name": "S", "cookies": ["a b"]}]}
                 ]
             },
-            "categories.0.services.0.cookies",
+            "categories.0.services.0.cookies.0.name",
         ),
         (
             {
@@ -173,7 +173,110 @@ def test_services_may_declare_their_cookies_and_hosts_which_the_widget_is_not_se
     parsed = config.categories[0].services[0]
     assert parsed.cookies == ("_ga", "_ga_*")
     assert parsed.hosts == ("google-analytics.com", "www.googletagmanager.com")
-    # The banner needs neither: its config answer stays as small as before.
+    # The hosts stay on the gateway; the names go to the widget, for the cookie declaration.
     assert resolve(config, ["en"])["categories"][0]["services"] == [
-        {"id": "ga", "name": "Google Analytics", "description": ""}
+        {
+            "id": "ga",
+            "name": "Google Analytics",
+            "description": "",
+            "cookies": [{"name": "_ga"}, {"name": "_ga_*"}],
+        }
+    ]
+
+
+def declaring(*cookies: Any) -> dict[str, Any]:
+    service = {"id": "yt", "name": "YouTube", "cookies": list(cookies)}
+    return {"categories": [{"id": "marketing", "services": [service]}]}
+
+
+def test_declared_cookies_carry_their_texts_in_the_visitors_language() -> None:
+    config = parse_config(
+        declaring(
+            {
+                "name": "VISITOR_INFO1_LIVE",
+                "provider": "Google",
+                "purpose": {"en": "Estimates bandwidth", "fr": "Estime la bande passante"},
+                "duration": {"en": "6 months", "de": "6 Monate"},
+            },
+            "YSC",
+        )
+    )
+    service = config.categories[0].services[0]
+    assert service.cookies == ("VISITOR_INFO1_LIVE", "YSC")  # what the scanner and withdraw use
+    [cookies] = [s["cookies"] for s in resolve(config, ["fr"])["categories"][0]["services"]]
+    assert cookies == [
+        # French where given; one provider for every language; English where French is missing
+        {
+            "name": "VISITOR_INFO1_LIVE",
+            "provider": "Google",
+            "purpose": "Estime la bande passante",
+            "duration": "6 months",
+        },
+        {"name": "YSC"},
+    ]
+    german = resolve(config, ["de"])["categories"][0]["services"][0]["cookies"][0]
+    assert german["duration"] == "6 Monate" and german["purpose"] == "Estimates bandwidth"
+
+
+@pytest.mark.parametrize(
+    ("cookies", "field", "code"),
+    [
+        ([{"provider": "Google"}], "categories.0.services.0.cookies.0.name", "missing_field"),
+        ([{"name": "a b"}], "categories.0.services.0.cookies.0.name", "invalid_format"),
+        (["_ga", {"name": "_ga"}], "categories.0.services.0.cookies.1.name", "duplicate_entry"),
+        (
+            [{"name": "_ga", "expires": "1y"}],
+            "categories.0.services.0.cookies.0.expires",
+            "unknown_field",
+        ),
+        (
+            [{"name": "_ga", "purpose": 3}],
+            "categories.0.services.0.cookies.0.purpose",
+            "invalid_field_type",
+        ),
+        (
+            [{"name": "_ga", "purpose": {"EN!": "x"}}],
+            "categories.0.services.0.cookies.0.purpose.EN!",
+            "invalid_format",
+        ),
+        (
+            [{"name": "_ga", "duration": {"en": "x" * 301}}],
+            "categories.0.services.0.cookies.0.duration.en",
+            "value_too_long",
+        ),
+        ([7], "categories.0.services.0.cookies.0", "invalid_field_type"),
+        ([f"c{i}" for i in range(31)], "categories.0.services.0.cookies", "too_many_entries"),
+        ("_ga", "categories.0.services.0.cookies", "invalid_field_type"),
+    ],
+    ids=[
+        "no-name",
+        "bad-name",
+        "twice",
+        "unknown",
+        "purpose-type",
+        "bad-language",
+        "too-long",
+        "number",
+        "too-many",
+        "not-a-list",
+    ],
+)
+def test_a_bad_cookie_declaration_is_refused_with_a_typed_problem(
+    cookies: Any, field: str, code: str
+) -> None:
+    with pytest.raises(InvalidPayload) as caught:
+        parse_config(
+            declaring(*cookies)
+            if isinstance(cookies, list)
+            else {
+                "categories": [
+                    {
+                        "id": "marketing",
+                        "services": [{"id": "yt", "name": "YouTube", "cookies": cookies}],
+                    }
+                ]
+            }
+        )
+    assert {"field": field, "code": code} in [
+        {"field": e["field"], "code": e["code"]} for e in caught.value.errors
     ]

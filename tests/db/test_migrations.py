@@ -15,8 +15,10 @@ from gateway.records import tables
 from tests.conftest import Database
 from tests.support.records import consent, new, open_store
 
-# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts).
-HEAD = "0002_accounts"
+# Revisions after 0001 come from other packages (0002_accounts: gateway.accounts); 0003 adds the
+# rights workflow's deadlines, messages, notices, retention rules and job leases; 0004 the consent
+# records' config digest.
+HEAD = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
     "people",
@@ -32,6 +34,10 @@ RECORD_TABLES = {
     "consent_daily_categories",
     "rights_requests",
     "rights_events",
+    "rights_messages",
+    "rights_notices",
+    "retention_rules",
+    "leases",
 }
 
 

@@ -23,7 +23,15 @@ from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryHandle, DeliveryPolicy, start_workers
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, GarbageServer, Receiver, envelope, record, wait_until
+from tests.support.receiver import (
+    JWKS,
+    SIGNER,
+    GarbageServer,
+    Receiver,
+    envelope,
+    record,
+    wait_until,
+)
 from tests.support.servers import ServerThread
 
 FAST = DeliveryPolicy(
@@ -50,7 +58,7 @@ async def delivering(
     else:
         queue = FileSpool(tmp / "spool" / "consent", "consent")
     sink = HttpSink("consent", f"http://127.0.0.1:{port}/records", queue)
-    handle = start_workers([sink], SECRETS, policy)
+    handle = start_workers([sink], SIGNER, policy)
     try:
         yield sink, handle
     finally:
@@ -65,7 +73,7 @@ def test_records_accepted_while_the_service_is_down_arrive_once_when_it_is_back(
     kind: str, redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     ids = [f"rec_{n:05d}" for n in range(40)]
 
     async def scenario() -> None:
@@ -99,7 +107,7 @@ def test_transient_failures_are_retried_until_the_service_stores_each_record_onc
     mode: str, redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode, receiver.delay = mode, 5.0
 
     async def scenario() -> None:
@@ -136,7 +144,7 @@ def test_a_refusing_service_dead_letters_at_once_and_replay_delivers(
     kind: str, redis_url: str, tmp_path: Path
 ) -> None:
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode = "400"
 
     async def scenario() -> None:
@@ -187,7 +195,7 @@ def test_a_record_that_keeps_failing_is_dead_lettered(
     tmp_path: Path,
 ) -> None:
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode = "503"
     policy = DeliveryPolicy(
         timeout=0.5, backoff=0.02, backoff_max=0.05, poll_interval=0.05, **limits
@@ -238,7 +246,7 @@ def test_workers_stop_when_the_queue_loses_the_cancellation_and_keep_what_they_t
     async def scenario() -> None:
         for n in range(3):
             await sink.write(envelope(record(n)))
-        handle = start_workers([sink], SECRETS, FAST)
+        handle = start_workers([sink], SIGNER, FAST)
         await spool.taking.wait()
         stopping = asyncio.ensure_future(handle.stop())
         # A guard against a hang, not a measure of speed: stopping takes milliseconds.
@@ -262,7 +270,7 @@ def test_an_entry_queued_by_the_previous_release_is_still_delivered(
     # Before envelopes, an entry held the record and its id only. An upgrade must deliver
     # whatever was waiting in the outbox or the spool at the time.
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     legacy = json.dumps(
         {"record": record(7, "old"), "rid": "old_00007", "attempts": 0, "queued_at": time.time()}
     )

@@ -8,10 +8,10 @@ from pathlib import Path
 import httpx
 
 from gateway.app import create_app
-from tests.gwclient import SECRET, SITE, settings_for, stored_key
+from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import Receiver, wait_until
+from tests.support.receiver import Receiver, gateway_jwks, wait_until
 from tests.support.servers import ServerThread
 
 
@@ -48,9 +48,9 @@ def test_consents_accepted_while_the_service_is_down_reach_it_verified(
         delivery_claim_idle=5.0,
     )
     key = stored_key(settings)
-    service = Receiver([SECRET], tmp_path / "service.db")
-
     with ServerThread(create_app(settings)) as gateway, httpx.Client(base_url=gateway.url) as http:
+        # The service knows the gateway's published public keys, and no secret of it.
+        service = Receiver(gateway_jwks(gateway.url), tmp_path / "service.db")
         accepted = []
         for n in range(5):
             r = http.post(

@@ -18,7 +18,16 @@ from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import DeliveryPolicy, start_workers
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import (
+    JWKS,
+    SECRETS,
+    SIGNER,
+    Receiver,
+    envelope,
+    record,
+    seed_assertion_key,
+    wait_until,
+)
 from tests.support.servers import ServerThread
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,7 +39,7 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/records"
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode, receiver.delay = "slow", 60.0
     env = {
         **os.environ,
@@ -51,6 +60,7 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
             else FileSpool(data_dir / "spool" / "consent", "consent")
         )
         sink = HttpSink("consent", url, queue)
+        await seed_assertion_key(redis_url if kind == "redis" else None, data_dir)
         for n in range(10):
             await sink.write(envelope(record(n)))
         instance = subprocess.Popen(
@@ -70,7 +80,7 @@ def test_records_held_by_a_killed_instance_are_delivered_by_another(
         assert receiver.stored == []
         receiver.mode = "ok"
         policy = DeliveryPolicy(timeout=2, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
-        handle = start_workers([sink], SECRETS, policy)
+        handle = start_workers([sink], SIGNER, policy)
         try:
             await wait_until(lambda: len(receiver.stored) == 10, timeout=30)
             assert sorted(receiver.stored) == [f"rec_{n:05d}" for n in range(10)]

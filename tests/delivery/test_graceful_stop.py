@@ -16,7 +16,7 @@ from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.aio import run as run_sync
 from tests.support.gateway_process import GatewayProcess
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import JWKS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 
@@ -25,7 +25,7 @@ def test_a_stopping_instance_hands_its_deliveries_to_another_at_once(
 ) -> None:
     port = free_port()
     url = f"http://127.0.0.1:{port}/records"
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     receiver.mode, receiver.delay = "slow", 60.0
     # Ten minutes before an abandoned entry may be claimed: only a hand-back explains a quick
     # takeover.
@@ -37,12 +37,12 @@ def test_a_stopping_instance_hands_its_deliveries_to_another_at_once(
         for n in range(5):
             await first.write(envelope(record(n)))
         policy = DeliveryPolicy(timeout=60, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
-        stopping = start_workers([first], SECRETS, policy, consumer="a")
+        stopping = start_workers([first], SIGNER, policy, consumer="a")
         await wait_until(lambda: receiver.holding == 5, timeout=30)
         await stopping.stop()
         receiver.mode = "ok"
         other = HttpSink("consent", url, RedisOutbox(client, "consent", claim_idle=claim_idle))
-        taking_over = start_workers([other], SECRETS, policy, consumer="b")
+        taking_over = start_workers([other], SIGNER, policy, consumer="b")
         try:
             await wait_until(lambda: len(receiver.stored) == 5, timeout=10)
             assert sorted(receiver.stored) == [f"rec_{n:05d}" for n in range(5)]

@@ -15,7 +15,7 @@ from gateway.delivery.workers import DeliveryPolicy, start_workers
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import JWKS, SECRETS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 POLICY = DeliveryPolicy(timeout=1, backoff=0.05, backoff_max=0.2, poll_interval=0.05)
@@ -41,7 +41,7 @@ def test_operator_lists_dead_records_and_replays_them(
             "GATEWAY_CONSENT_SINK": f"http://127.0.0.1:{port}/records",
         }
     )
-    service = Receiver(SECRETS, tmp_path / "service.db")
+    service = Receiver(JWKS, tmp_path / "service.db")
     service.mode = "400"
 
     async def deliver(records: int, condition: object) -> None:
@@ -49,7 +49,7 @@ def test_operator_lists_dead_records_and_replays_them(
 
         client = Redis.from_url(redis_url)
         sinks = build_sinks(settings, client)
-        handle = start_workers(sinks.values(), SECRETS, POLICY)
+        handle = start_workers(sinks.values(), SIGNER, POLICY)
         try:
             for n in range(records):
                 await sinks["consent"].write(envelope(record(n)))

@@ -15,7 +15,7 @@ from gateway.errors import SinkUnavailable
 from gateway.settings import Settings
 from tests.support.aio import run as run_sync
 from tests.support.processes import RedisServer, free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import JWKS, SECRETS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 RECORDS = 150
@@ -26,7 +26,7 @@ def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> No
     server = RedisServer(persistent=True)
     server.start()
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
     settings = Settings.from_env(
         {"GATEWAY_REDIS_URL": server.url, "GATEWAY_SECRET_KEY": SECRETS[0]}
     )
@@ -41,7 +41,7 @@ def test_no_accepted_record_is_lost_across_a_redis_restart(tmp_path: Path) -> No
             RedisOutbox(client, "consent", claim_idle=1.0),
         )
         policy = DeliveryPolicy(timeout=2, backoff=0.05, backoff_max=0.3, poll_interval=0.05)
-        handle = start_workers([sink], SECRETS, policy)
+        handle = start_workers([sink], SIGNER, policy)
 
         async def restart() -> None:
             await asyncio.to_thread(server.stop)

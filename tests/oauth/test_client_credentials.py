@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,3 +133,31 @@ def test_private_key_from_a_browser_is_refused_and_flagged(data_dir: Path) -> No
         from tests.support.aio import run
 
         assert run(listed.store.get(new.key.public_key)).exposed_at is not None
+
+
+def test_a_page_can_read_that_its_genuine_token_ended_but_not_a_forged_ones_answer(
+    data_dir: Path,
+) -> None:
+    with gateway(data_dir) as gw:
+        services = services_of(gw)
+        new = api_key(gw, origins=("https://app.example",))
+        token = client_credentials(gw, new).json()["access_token"]
+        now = services.clock()
+        services.clock = lambda: now + 3601
+
+        def answer(presented: str, origin: str) -> Any:
+            return gw.get(
+                "/api/v1/key", headers={"Authorization": f"Bearer {presented}", "Origin": origin}
+            )
+
+        ended = answer(token, "https://app.example")
+        assert (ended.status_code, ended.json()["code"]) == (401, "invalid_token")
+        assert ended.headers["access-control-allow-origin"] == "https://app.example"
+        assert "WWW-Authenticate" in ended.headers["access-control-expose-headers"]
+        elsewhere = answer(token, "https://elsewhere.example")
+        assert elsewhere.status_code == 401
+        assert "access-control-allow-origin" not in elsewhere.headers
+        head, claims, signature = token.split(".")
+        forged = answer(f"{head}.{claims}.{signature[::-1]}", "https://app.example")
+        assert forged.status_code == 401
+        assert "access-control-allow-origin" not in forged.headers

@@ -6,24 +6,30 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from joserfc.jwk import KeySet
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
-from gateway.delivery.assertion import verify_assertion
-from tests.gwclient import SECRET
+from gateway.delivery.assertion import verify_jws_assertion
 from tests.oauth.helpers import api_key, client_credentials, gateway
 from tests.support.processes import free_port
 from tests.support.servers import ServerThread
 
 seen: list[dict[str, Any]] = []
+# What the service knows of the gateway: its published assertion keys, and its own URL.
+trusted: dict[str, Any] = {}
 
 
 async def upstream(request: Request) -> Response:
     body = await request.body()
-    assertion = verify_assertion(
-        request.headers.get("x-gateway-assertion"), [SECRET], 60, body=body
+    assertion = verify_jws_assertion(
+        request.headers.get("x-gateway-assertion"),
+        trusted["keys"],
+        trusted["audience"],
+        60,
+        body=body,
     )
     seen.append(
         {
@@ -56,6 +62,8 @@ def test_calls_are_forwarded_with_the_assertion_and_scopes_are_enforced(
         ServerThread(service) as up,
         gateway(data_dir, redis_url, api_upstream_rights=up.url) as gw,
     ):
+        jwks = gw.get("/.well-known/assertion-jwks.json").json()
+        trusted.update(keys=KeySet.import_key_set(jwks), audience=up.url)
         new = api_key(gw)
         reader = client_credentials(gw, new, scope="rights:read").json()["access_token"]
         auth = {"Authorization": f"Bearer {reader}"}

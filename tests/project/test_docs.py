@@ -21,3 +21,9 @@ def test_relative_links_resolve(page: Path) -> None:
         if not (page.parent / target).exists():
             broken.append(target)
     assert not broken, f"{page.name} links to missing files: {broken}"
+
+
+def test_the_pkce_page_in_the_api_clients_doc_is_the_example_the_browser_test_runs() -> None:
+    doc = (ROOT / "docs" / "api-clients.md").read_text()
+    shown = re.findall(r"```html\n(.*?)```\n", doc, re.S)
+    assert shown == [(ROOT / "examples" / "pkce.html").read_text()]

@@ -38,11 +38,13 @@ ALLOWED: dict[str, set[str]] = {
     "keys": {"web", "consent.config", "rights.config"},
     "web": {"keys", "ratelimit"},
     "consent": {"web", "keys", "ratelimit", "delivery", "locales"},
-    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail"},
+    # The form's answer shows the due date by the same per-law rules the records store keeps.
+    "rights": {"web", "keys", "ratelimit", "delivery", "locales", "mail", "records.deadlines"},
     "admin": {"web", "keys", "ratelimit", "accounts"},
     # People, sessions and roles; keys are changed only through keys.changes.
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
-    "console": {"web", "keys", "accounts"},
+    # The rights inbox works on the records store as the site-owner API does, with its shapes.
+    "console": {"web", "keys", "accounts", "records", "records.api.common", "records.api.render"},
     # Alembic's env.py loads every room's tables, to compare them with the database.
     "db": {"records.tables", "accounts.tables"},
     # The records store keeps the widgets' typed records.

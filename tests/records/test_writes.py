@@ -144,3 +144,36 @@ def test_a_malformed_record_is_refused_before_the_database(
                 await sink.write(half)
 
     database.run(scenario())
+
+
+def test_the_digest_of_the_config_shown_is_kept_and_older_records_have_none(
+    database: Database,
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            sink = DatabaseSink("consent", store)
+            await sink.write(consent(8, config_digest="0123456789abcdef0123").envelope())
+            # A record from before the widget sent the digest (a file import, say) lacks the field.
+            old = consent(9).envelope()
+            body = {k: v for k, v in old.body.items() if k != "config_digest"}
+            await sink.write(replace(old, body=body))
+            await sink.close()
+            [shown] = await store.consent_proof(consent(8).consent_id)
+            assert shown.config_digest == "0123456789abcdef0123"
+            [older] = await store.consent_proof(consent(9).consent_id)
+            assert older.config_digest is None
+
+    database.run(scenario())
+
+
+def test_banners_shown_are_added_to_the_days_rollup_beside_its_records(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            await store.add_shown([(day(0), KEY, "acct-1", 5)])
+            await store.add_consents([new(consent(1)), new(consent(2, action="reject_all"))])
+            await store.add_shown([(day(0), KEY, "acct-1", 2), (day(1), KEY, "acct-1", 1)])
+            first, second = await store.stats(day(0), day(1))
+            assert (first.shown, first.records, first.reject_all) == (7, 2, 1)
+            assert (second.shown, second.records) == (1, 0)
+
+    database.run(scenario())

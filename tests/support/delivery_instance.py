@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 
 from gateway import redis_client
+from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.sinks import build_sinks
 from gateway.delivery.workers import DeliveryPolicy, start_workers
+from gateway.oauth.parts import ASSERTION_KEY_RETENTION, open_keyring
+from gateway.oauth.signing_keys import ASSERTION_KEYS
 from gateway.settings import Settings
 
 
@@ -19,9 +23,9 @@ async def main() -> None:
     settings = Settings.from_env(os.environ)
     client = redis_client.connect(settings) if settings.redis_url is not None else None
     sinks = build_sinks(settings, client)
-    start_workers(
-        sinks.values(), settings.signing_secrets(), DeliveryPolicy.from_settings(settings)
-    )
+    keys = open_keyring(settings, client, ASSERTION_KEYS, ASSERTION_KEY_RETENTION, time.time)
+    signer = AssertionSigner(keys.signing_key)
+    start_workers(sinks.values(), signer, DeliveryPolicy.from_settings(settings))
     await asyncio.Event().wait()
 
 

@@ -74,7 +74,8 @@ def rights(
         account=fields.pop("account", "acct-1"),
         origin="https://shop.example",
         received_at=received,
-        respond_by=fields.pop("respond_by", respond_by(regime, received)),
+        respond_by=fields.pop("respond_by", respond_by(fields.get("law") or regime, received)),
+        law=fields.pop("law", ""),
     )
 
 

@@ -141,3 +141,30 @@ def test_unknown_widget_is_a_problem_404(server: ServerThread, path: str) -> Non
     assert response.status_code == 404
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["code"] == "not_found"
+
+
+def test_a_widget_names_the_hashed_url_of_the_widget_it_loads(tmp_path: Path) -> None:
+    (tmp_path / "prelude.js").write_text("var shared = 1;\n")
+    (tmp_path / "main.js").write_text('var extra = "@asset:main-extra";\n')
+    (tmp_path / "main-extra.js").write_text("namespace.extra = shared;\n")
+    loaded = assets.load_assets(tmp_path)
+    extra = loaded["main-extra"]
+    assert f'var extra="{extra.hashed_path}";'.encode() in loaded["main"].body
+    # A new release of the one loaded gives the loader a new hash (and its immutable URL).
+    (tmp_path / "main-extra.js").write_text("namespace.extra = shared + 1;\n")
+    again = assets.load_assets(tmp_path)
+    assert again["main"].digest != loaded["main"].digest
+    (tmp_path / "main.js").write_text('var extra = "@asset:missing";\n')
+    with pytest.raises(LookupError):
+        assets.load_assets(tmp_path)
+
+
+def test_the_consent_extras_are_served_like_every_widget(server: ServerThread) -> None:
+    extras = assets.load_assets()["consent-extras"]
+    assert extras.hashed_path.encode() in assets.load_assets()["consent"].body
+    hashed = get(server, extras.hashed_path, **{"Accept-Encoding": "gzip"})
+    assert hashed.status_code == 200
+    assert hashed.headers["cache-control"] == "public, max-age=31536000, immutable"
+    assert gzip.decompress(hashed.raw_body) == extras.body  # type: ignore[attr-defined]
+    listed = httpx.get(server.url + "/widgets/manifest.json").json()
+    assert listed["consent-extras"]["url"] == extras.hashed_path

@@ -60,6 +60,56 @@ def _op(summary: str, params: list[Any], errors: tuple[int, ...] = ERRORS) -> di
     )
 
 
+def _with_body(op: dict[str, Any], properties: dict[str, Any], required: list[str]) -> None:
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    op["requestBody"] = {
+        "required": bool(required),
+        "content": {"application/json": {"schema": schema}},
+    }
+
+
+def _casework() -> dict[str, Any]:
+    """The messages, extension, pause and resume operations, by path."""
+    note = {"note": {"type": "string", "maxLength": 2000}}
+    message = openapi.operation(
+        "Add a message for the requester (listed in the request's messages)",
+        "201",
+        params=[_path("reference")],
+        errors=(*ERRORS, 409),
+        tags=("records",),
+        security=SECURITY,
+    )
+    _with_body(message, {"body": {"type": "string", "maxLength": 5000}}, ["body"])
+    extension = _op(
+        "Extend the deadline once by the period its law allows, with the reason "
+        "(409 extension_not_allowed where the law allows none, or no more)",
+        [_path("reference")],
+        (*ERRORS, 409),
+    )
+    _with_body(extension, {"reason": {"type": "string", "maxLength": 2000}}, ["reason"])
+    pause = _op(
+        "Pause the deadline's clock while waiting on the requester",
+        [_path("reference")],
+        (*ERRORS, 409),
+    )
+    _with_body(pause, note, [])
+    resume = _op(
+        "Resume the clock on the requester's reply; the due date moves by the days paused",
+        [_path("reference")],
+        (*ERRORS, 409),
+    )
+    _with_body(resume, note, [])
+    base = "/rights-requests/{reference}"
+    return {
+        base + "/messages": {"post": message},
+        base + "/extension": {"post": extension},
+        base + "/pause": {"post": pause},
+        base + "/resume": {"post": resume},
+    }
+
+
 def register() -> None:
     export = _op(
         "Export consent records (CSV with a header row, or JSON lines), streamed",
@@ -111,6 +161,7 @@ def register() -> None:
             "get": _op("One rights request and its history", [_path("reference")]),
             "patch": change,
         },
+        **_casework(),
     }
     for path, methods in paths.items():
         openapi.describe(API_PREFIX + path, methods)

@@ -6,10 +6,13 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from gateway.records.deadlines import days_left, law
 from gateway.records.model import (
     ACTIONS,
+    CLOSED,
     DayStats,
     RightsEvent,
+    RightsMessage,
     StoredConsent,
     StoredRightsRequest,
 )
@@ -31,6 +34,7 @@ CSV_COLUMNS = (
     "ip_truncated",
     "user_agent",
     "receipt",
+    "config_digest",
 )
 
 
@@ -56,6 +60,7 @@ def consent(record: StoredConsent) -> dict[str, Any]:
         "ip_truncated": record.ip_truncated,
         "user_agent": record.user_agent,
         "receipt": record.receipt,
+        "config_digest": record.config_digest,
     }
 
 
@@ -79,6 +84,7 @@ def day_stats(row: DayStats) -> dict[str, Any]:
         "day": row.day.isoformat(),
         "public_key": row.public_key,
         "records": row.records,
+        "banners_shown": row.shown,
         "actions": {action: getattr(row, action) for action in ACTIONS},
         "categories": {
             name: {"records": c.records, "granted": c.granted, "opt_in_rate": c.opt_in_rate}
@@ -87,7 +93,38 @@ def day_stats(row: DayStats) -> dict[str, Any]:
     }
 
 
-def rights_request(request: StoredRightsRequest) -> dict[str, Any]:
+def rights_request(request: StoredRightsRequest, today: date | None = None) -> dict[str, Any]:
+    """The request; with ``today``, its due date as it stands that day (a paused clock gives
+    a day back for each day it waits) and its deadline's details."""
+    due = request.due_at if today is None else request.deadline.due(today)
+    out = _rights_fields(request) | {"due_at": _when(due)}
+    if today is not None:
+        out["deadline"] = deadline(request, due, today)
+    return out
+
+
+def deadline(request: StoredRightsRequest, due: date, today: date) -> dict[str, Any]:
+    rule = law(request.law)
+    open_ = request.status not in CLOSED
+    return {
+        "law": rule.code,
+        "law_name": rule.name,
+        "source": rule.source,
+        "period": rule.period.describe(),
+        "original_due_at": _when(request.deadline.original_due),
+        "extension": rule.extension.describe() if rule.extension else None,
+        "extension_allowed": open_ and rule.extension is not None and not request.extended_at,
+        "extended_at": _when(request.extended_at),
+        "extension_reason": request.extension_reason,
+        "paused": request.paused,
+        "paused_at": _when(request.paused_at),
+        "paused_days": request.paused_days,
+        "days_left": days_left(due, today) if open_ else None,
+        "overdue": open_ and not request.paused and due < today,
+    }
+
+
+def _rights_fields(request: StoredRightsRequest) -> dict[str, Any]:
     return {
         "reference": request.reference,
         "public_key": request.public_key,
@@ -105,8 +142,18 @@ def rights_request(request: StoredRightsRequest) -> dict[str, Any]:
     }
 
 
+def rights_message(message: RightsMessage) -> dict[str, Any]:
+    return {
+        "id": message.id,
+        "author": message.author,
+        "body": message.body,
+        "at": _when(message.at),
+    }
+
+
 def rights_event(event: RightsEvent) -> dict[str, Any]:
     return {
+        "kind": event.kind,
         "from_status": event.from_status,
         "to_status": event.to_status,
         "actor": event.actor,

@@ -16,6 +16,7 @@ from starlette.routing import Route
 
 from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
+from gateway.records import casework
 from gateway.records.api import params, render
 from gateway.records.api.common import store_of
 from gateway.records.model import StoredRightsRequest
@@ -47,8 +48,11 @@ async def _owned(store: RecordStore, reference: str, account: str) -> StoredRigh
 
 async def _answer(store: RecordStore, found: StoredRightsRequest) -> Response:
     history = await store.rights_history(found.reference)
+    notes = await casework.messages(store, found.reference)
     return JSONResponse(
-        render.rights_request(found) | {"history": [render.rights_event(e) for e in history]}
+        render.rights_request(found, store.clock().date())
+        | {"history": [render.rights_event(e) for e in history]}
+        | {"messages": [render.rights_message(m) for m in notes]}
     )
 
 
@@ -59,8 +63,12 @@ async def listing(request: Request, services: Services, caller: ApiCaller) -> Re
     where = params.rights_filter(query, caller.account)
     paging = params.paging(query)
     page = await store_of(services).list_rights(where, paging.cursor, paging.limit)
+    today = store_of(services).clock().date()
     return JSONResponse(
-        {"items": [render.rights_request(r) for r in page.items], "next_cursor": page.next_cursor}
+        {
+            "items": [render.rights_request(r, today) for r in page.items],
+            "next_cursor": page.next_cursor,
+        }
     )
 
 

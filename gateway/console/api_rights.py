@@ -1,0 +1,112 @@
+"""Console API for an account's rights requests: the inbox, one request, and the owner's
+casework on it (status, message, deadline extension, pause and resume).
+
+Viewers read; admins and owners act. Every change goes through the records store's workflow
+(:mod:`gateway.records.rights`, :mod:`gateway.records.casework`) with the actor
+``person:<id>``, exactly as the site-owner API does with its caller. A reference of another
+account answers ``404 not_found``, as one that does not exist does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+from starlette.routing import Route
+
+from gateway.console.routing import ConsoleCall, console_route, json
+from gateway.errors import InvalidPayload, NotFound
+from gateway.records import casework
+from gateway.records.api.common import store_of
+from gateway.records.api.render import rights_event, rights_message, rights_request
+from gateway.records.inbox import inbox
+from gateway.records.model import StoredRightsRequest
+from gateway.records.store import RecordStore
+
+
+def _actor(call: ConsoleCall) -> str:
+    return f"person:{call.me.id}"
+
+
+def _text(call: ConsoleCall, name: str) -> str | None:
+    value = call.body.get(name)
+    if value is not None and not isinstance(value, str):
+        raise InvalidPayload(
+            f"{name} must be a string", errors=[{"field": name, "message": "a string"}]
+        )
+    return value
+
+
+async def _request(call: ConsoleCall) -> tuple[RecordStore, StoredRightsRequest]:
+    store = store_of(call.services)
+    reference = call.request.path_params["reference"]
+    missing = NotFound("No rights request with that reference in this account.")
+    if len(reference) > 64:
+        raise missing
+    try:
+        found = await store.get_rights(reference)
+    except NotFound:
+        raise missing from None
+    if found.account != call.account_grant.account.id:
+        raise missing
+    return store, found
+
+
+async def _view(store: RecordStore, reference: str) -> dict[str, Any]:
+    found = await store.get_rights(reference)
+    history = await store.rights_history(reference)
+    notes = await casework.messages(store, reference)
+    return rights_request(found, store.clock().date()) | {
+        "history": [rights_event(e) for e in history],
+        "messages": [rights_message(m) for m in notes],
+    }
+
+
+async def list_rights_requests(call: ConsoleCall) -> Response:
+    """The account's rights requests: open ones by due date, then closed ones."""
+    store = store_of(call.services)
+    today = store.clock().date()
+    found = await inbox(store, call.account_grant.account.id)
+    return json({"requests": [rights_request(r, today) for r in found]})
+
+
+async def show_rights_request(call: ConsoleCall) -> Response:
+    """One rights request with its history and messages."""
+    store, found = await _request(call)
+    return json(await _view(store, found.reference))
+
+
+async def act_on_rights_request(call: ConsoleCall) -> Response:
+    """Change a rights request: status, message, extension, pause or resume."""
+    store, found = await _request(call)
+    action = call.request.path_params["action"]
+    who = _actor(call)
+    ref = found.reference
+    if action == "status":
+        status = _text(call, "status")
+        if not status:
+            raise InvalidPayload(
+                "status is required", errors=[{"field": "status", "message": "required"}]
+            )
+        await store.change_status(ref, status, actor=who, note=_text(call, "note"))
+    elif action == "messages":
+        await casework.add_message(store, ref, author=who, body=_text(call, "body") or "")
+    elif action == "extension":
+        await casework.extend(store, ref, actor=who, reason=_text(call, "reason"))
+    elif action == "pause":
+        await casework.pause(store, ref, actor=who, note=_text(call, "note"))
+    elif action == "resume":
+        await casework.resume(store, ref, actor=who, note=_text(call, "note"))
+    else:
+        raise NotFound("No such action on a rights request.")
+    return json(await _view(store, ref))
+
+
+def routes() -> list[Route]:
+    base = "/accounts/{account}/rights-requests"
+    one = base + "/{reference}"
+    return [
+        console_route(base, list_rights_requests, ["GET"], role="viewer"),
+        console_route(one, show_rights_request, ["GET"], role="viewer"),
+        console_route(one + "/{action}", act_on_rights_request, ["POST"], role="admin"),
+    ]
