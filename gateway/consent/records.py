@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -99,26 +99,13 @@ class ConsentRecord:
 
     def to_json(self) -> dict[str, Any]:
         """The record as the consent record schema describes it."""
-        # Field by field rather than ``asdict``, whose deep copy was a tenth of a consent POST.
-        return {
-            "record_id": self.record_id,
-            "consent_id": self.consent_id,
-            "action": self.action,
-            "categories": dict(self.categories),
-            "services": dict(self.services),
-            "policy_version": self.policy_version,
-            "language": self.language,
-            "gpc": self.gpc,
-            "page_url": self.page_url,
-            "given_at": self.given_at,
-            "public_key": self.public_key,
-            "account": self.account,
-            "origin": self.origin,
-            "received_at": self.received_at,
-            "client_ip": self.client_ip,
-            "user_agent": self.user_agent,
-            "type": "consent",
-        }
+        # Field by field rather than ``asdict``, whose deep copy was a tenth of a consent POST;
+        # the two maps are the only values that need a copy.
+        data = {name: getattr(self, name) for name in _RECORD_FIELDS}
+        data["categories"] = dict(self.categories)
+        data["services"] = dict(self.services)
+        data["type"] = "consent"
+        return data
 
     def envelope(self, receipt: str | None = None) -> Envelope:
         return Envelope(
@@ -131,6 +118,9 @@ class ConsentRecord:
             body=self.to_json(),
             receipt=receipt,
         )
+
+
+_RECORD_FIELDS = tuple(f.name for f in fields(ConsentRecord))
 
 
 def parse_choice(
