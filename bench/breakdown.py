@@ -1,12 +1,14 @@
 """Where a request's CPU time goes, without the HTTP server: the app called in-process.
 
-    .venv/bin/python bench/breakdown.py [--requests 3000]
+    .venv/bin/python bench/breakdown.py [--requests 3000] [--modes embedded,redis]
 
 ``bench/run.py`` measures whole requests through uvicorn; this calls the ASGI apps directly (50
-requests in flight, against a private redis-server) and prints the process CPU time per request
-for the bare app, the gateway's preflight (key, origin, CORS), the gateway's config GET (the same
-plus limits and the endpoint), and the limiter alone (the per-IP and per-key limits of one
-request) with each engine. CPU time, not wall time, so the figures hold on a busy machine.
+requests in flight) on uvloop when it is installed, and prints the process CPU time per request
+for the bare app and for the gateway on its embedded default and on a private redis-server: the
+preflight (key, origin, CORS), the config GET (the same plus limits and the endpoint), the consent
+POST (the same plus validation, receipt and the durable write) and the rights POST (a fresh form
+token each time), then the limiter alone (the per-IP and per-key limits of one request) with each
+Redis engine. CPU time, not wall time, so the figures hold on a busy machine.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import os
+import itertools
+import json
 import shutil
 import sys
 import tempfile
@@ -29,6 +32,14 @@ from bench.bare import app as bare_app
 from bench.run import ORIGIN, create_key, free_port, gateway_env, process, wait_for
 
 CONCURRENCY = 50
+PREFLIGHT = {
+    "Origin": ORIGIN,
+    "Access-Control-Request-Method": "POST",
+    "Access-Control-Request-Headers": "content-type",
+    "Host": "gw",
+}
+POST = {"Content-Type": "text/plain;charset=UTF-8"}
+Row = tuple[str, float]
 
 
 def scope(method: str, path: str, headers: dict[str, str]) -> dict[str, Any]:
@@ -61,40 +72,126 @@ async def cpu_per_call(call: Callable[[], Awaitable[Any]], n: int) -> float:
     return (time.process_time() - start) / n * 1e6
 
 
-def asgi_call(app: Any, sc: dict[str, Any]) -> Callable[[], Awaitable[None]]:
-    async def receive() -> dict[str, Any]:
-        return {"type": "http.request", "body": b"", "more_body": False}
+Body = Callable[[], bytes]
 
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start" and message["status"] >= 300:
-            raise SystemExit(f"breakdown: {sc['method']} {sc['path']} → {message['status']}")
+
+def asgi_call(
+    app: Any, sc: dict[str, Any], body: Body | None = None, seen: list[bytes] | None = None
+) -> Callable[[], Awaitable[None]]:
+    """One request to ``app``; ``body`` makes each request's body, ``seen`` keeps the answers'."""
 
     async def call() -> None:
-        await app(dict(sc), receive, send)
+        payload = body() if body is not None else b""
+        headers = list(sc["headers"])
+        if payload:
+            headers.append((b"content-length", str(len(payload)).encode()))
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": payload, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start" and message["status"] >= 300:
+                raise SystemExit(f"breakdown: {sc['method']} {sc['path']} → {message['status']}")
+            if seen is not None and message["type"] == "http.response.body":
+                seen.append(message.get("body", b""))
+
+        await app({**sc, "headers": headers}, receive, send)
 
     return call
 
 
-async def measure(env: dict[str, str], pk: str, n: int) -> list[tuple[str, float]]:
-    os.environ.update(env)
+def consent_body() -> Body:
+    counter = itertools.count()
+
+    def make() -> bytes:
+        return json.dumps(
+            {
+                "consent_id": f"bench{next(counter):012d}",
+                "action": "accept_all",
+                "categories": {"necessary": True, "analytics": True, "marketing": True},
+                "policy_version": "1",
+                "language": "en",
+                "gpc": False,
+                "page_url": ORIGIN + "/shop",
+            }
+        ).encode()
+
+    return make
+
+
+def rights_pair(app: Any, pk: str) -> Callable[[], Awaitable[None]]:
+    """The rights form as a visitor sends it: a config GET for a fresh token, then the POST."""
+    headers = {"Origin": ORIGIN, "Host": "gw"}
+    answers: list[bytes] = []
+    config = asgi_call(app, scope("GET", f"/v1/{pk}/rights/config", headers), seen=answers)
+    counter = itertools.count()
+    token = [""]
+
+    def body() -> bytes:
+        n = next(counter)
+        return json.dumps(
+            {
+                "type": "gdpr_access",
+                "email": f"visitor{n}@bench.example",
+                "message": "bench",
+                "requester_type": "self",
+                "language": "en",
+                "form_token": token[0],
+                "website": "",
+            }
+        ).encode()
+
+    post_headers = {**headers, "Content-Type": "text/plain;charset=UTF-8"}
+    post = asgi_call(app, scope("POST", f"/v1/{pk}/rights", post_headers), body)
+
+    async def call() -> None:
+        await config()
+        token[0] = json.loads(answers.pop())["form_token"]
+        await post()
+
+    return call
+
+
+async def gateway_rows(label: str, env: dict[str, str], pk: str, n: int) -> list[Row]:
     from gateway.app import create_app
-    from gateway.ratelimit.limiter import Limiter, LimitRequest
     from gateway.settings import Settings
 
     config = scope("GET", f"/v1/{pk}/consent/config", {"Origin": ORIGIN, "Host": "gw"})
-    preflight = scope(
-        "OPTIONS",
-        f"/v1/{pk}/consent",
-        {"Origin": ORIGIN, "Access-Control-Request-Method": "POST", "Host": "gw"},
-    )
-    rows = [
-        ("bare app, config GET", await cpu_per_call(asgi_call(bare_app, config), n)),
-        ("bare app, preflight", await cpu_per_call(asgi_call(bare_app, preflight), n)),
-    ]
-    gateway = create_app()
+    preflight = scope("OPTIONS", f"/v1/{pk}/consent", PREFLIGHT)
+    post = scope("POST", f"/v1/{pk}/consent", {**POST, "Origin": ORIGIN, "Host": "gw"})
+    gateway = create_app(Settings.from_env(env))
+    rows = []
     async with gateway.router.lifespan_context(gateway):
-        rows.append(("gateway, preflight", await cpu_per_call(asgi_call(gateway, preflight), n)))
-        rows.append(("gateway, config GET", await cpu_per_call(asgi_call(gateway, config), n)))
+        rows.append((f"{label}, preflight", await cpu_per_call(asgi_call(gateway, preflight), n)))
+        rows.append((f"{label}, config GET", await cpu_per_call(asgi_call(gateway, config), n)))
+        consent = asgi_call(gateway, post, consent_body())
+        rows.append((f"{label}, consent POST", await cpu_per_call(consent, n)))
+        pair = await cpu_per_call(rights_pair(gateway, pk), n // 2)
+        rows.append((f"{label}, rights pair", pair / 2))  # per request, as run.py counts
+    return rows
+
+
+async def measure(envs: dict[str, dict[str, str]], pks: dict[str, str], n: int) -> list[Row]:
+    from gateway.ratelimit.limiter import Limiter, LimitRequest
+    from gateway.settings import Settings
+
+    pk = next(iter(pks.values()))
+    config = scope("GET", f"/v1/{pk}/consent/config", {"Origin": ORIGIN, "Host": "gw"})
+    preflight = scope("OPTIONS", f"/v1/{pk}/consent", PREFLIGHT)
+    post = scope("POST", f"/v1/{pk}/consent", {**POST, "Origin": ORIGIN, "Host": "gw"})
+    rows = [
+        ("bare app, preflight", await cpu_per_call(asgi_call(bare_app, preflight), n)),
+        ("bare app, config GET", await cpu_per_call(asgi_call(bare_app, config), n)),
+        (
+            "bare app, consent POST",
+            await cpu_per_call(asgi_call(bare_app, post, consent_body()), n),
+        ),
+    ]
+    for mode, env in envs.items():
+        rows += await gateway_rows(f"gateway/{mode}", env, pks[mode], n)
+    if "redis" not in envs:
+        return rows
+    env = envs["redis"]
     requests = [
         LimitRequest("ip", "1000000000/minute", ("127.0.0.1",)),
         LimitRequest("key", "1000000000/minute", (pk,)),
@@ -113,22 +210,36 @@ async def measure(env: dict[str, str], pk: str, n: int) -> list[tuple[str, float
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--modes", default="embedded,redis", help="gateway set-ups to measure")
     args = parser.parse_args()
+    modes = args.modes.split(",")
     redis_server = shutil.which("redis-server")
-    if not redis_server:
+    if not redis_server and "redis" in modes:
         raise SystemExit("breakdown: redis-server is missing; scripts/test installs it")
     with tempfile.TemporaryDirectory(prefix="wg-bench-") as tmp:
         port = free_port()
-        cmd = [redis_server, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+        cmd = [str(redis_server), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
                "--appendonly", "no", "--dir", tmp]  # fmt: skip
         with process(cmd) as redis_proc:
             wait_for(port, redis_proc)
-            env = gateway_env(f"redis://127.0.0.1:{port}/0", Path(tmp) / "data", "script")
-            pk = create_key(env).public_key
-            rows = asyncio.run(measure(env, pk, args.requests))
-    print(f"\nCPU time per request, in-process, {CONCURRENCY} in flight, {args.requests} requests")
+            urls = {"embedded": None, "redis": f"redis://127.0.0.1:{port}/0"}
+            envs = {m: gateway_env(urls[m], Path(tmp) / m, "script") for m in modes}
+            pks = {m: create_key(env).public_key for m, env in envs.items()}
+            loop = "asyncio"
+            try:
+                import uvloop
+
+                run = uvloop.run
+                loop = "uvloop"
+            except ImportError:
+                run = asyncio.run
+            rows = run(measure(envs, pks, args.requests))
+    print(
+        f"\nCPU time per request, in-process on {loop}, {CONCURRENCY} in flight, "
+        f"{args.requests} requests"
+    )
     for label, micros in rows:
-        print(f"{label:<26} {micros:>7.0f} us")
+        print(f"{label:<30} {micros:>7.0f} us")
     return 0
 
 

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import redis.asyncio as aioredis
 
@@ -87,9 +88,8 @@ class Services:
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
     consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
-    consent_rendered: dict[tuple[str, float, tuple[str, ...], str], tuple[bytes, str]] = field(
-        default_factory=dict
-    )
+    # (public key, version, raw ``lang``, geo variant id) -> the consent API's RenderedConfig.
+    consent_rendered: dict[tuple[str, float, str | None, str], Any] = field(default_factory=dict)
     tracing: Tracing = field(default_factory=Tracing)
     # Where visitors are, for the consent banner's geo rules (headers of trusted proxies, or a
     # MaxMind-format database); never stored.

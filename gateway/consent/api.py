@@ -11,11 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from typing import Any
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Scope
 
 from gateway import problems as rule
 from gateway.clock import utc
@@ -36,7 +39,7 @@ from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
-from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.guard import RawResponse, WidgetCall, widget_route
 
 # The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore, and
 # with geo rules by the visitor's location (from a database: by address, which no Vary names): no
@@ -76,52 +79,88 @@ def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig
     return found
 
 
+@dataclass(frozen=True)
+class RenderedConfig:
+    """The config answer for one key version, language list and variant, its header lines
+    encoded."""
+
+    body: bytes
+    etag: str
+    ok_headers: tuple[tuple[bytes, bytes], ...]
+    not_modified_headers: tuple[tuple[bytes, bytes], ...]
+
+
 def rendered_config(
-    services: Services, key: ApiKey, lang: str | None, variant: geo.Variant | None = None
-) -> tuple[bytes, str]:
-    """The config answer's body and ``ETag`` for one key version, language list and variant.
+    services: Services,
+    key: ApiKey,
+    lang: str | None,
+    variant: geo.Variant | None = None,
+    vary: str = "",
+) -> RenderedConfig:
+    """The config answer's body, ``ETag`` and header lines for one key version, language list
+    and geo variant (``vary``: the location headers the answer varies by, when it has variants).
 
     Rendering (texts per language, JSON, hash) costs more than the whole guard with its limits, so
     it is done once per key version, language list and geo variant and kept, bounded like the
     parsed configs. The variant is part of the body, so each has its own ETag.
     """
-    wanted = tuple(parse_languages(lang))
     cache = services.consent_rendered
-    cache_key = (key.public_key, key.updated_at, wanted, variant.id if variant else "")
+    cache_key = (key.public_key, key.updated_at, lang, variant.id if variant else "")
     found = cache.get(cache_key)
     if found is None:
+        wanted = tuple(parse_languages(lang))
         resolved = consent_config.resolve(load_config(services, key), list(wanted), variant)
         # The digest of exactly what the visitor is shown (version, language, texts, categories):
         # the widget sends it back in each record, as the proof of what the choice was made on.
         digest = hashlib.sha256(_dumps(resolved)).hexdigest()[:20]
         body = _dumps({**resolved, "digest": digest})
-        found = (body, f'"{digest}"')
+        etag = f'"{digest}"'
+        common: tuple[tuple[bytes, bytes], ...] = (
+            (b"etag", etag.encode()),
+            (b"cache-control", CONFIG_CACHE.encode()),
+        )
+        if vary:
+            common += ((b"vary", vary.encode("latin-1")),)
+        found = RenderedConfig(
+            body,
+            etag,
+            (
+                *common,
+                (b"content-length", str(len(body)).encode()),
+                (b"content-type", b"application/json"),
+            ),
+            common,
+        )
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
+        # Kept under the raw ``lang`` value (at most a bounded cache's worth of distinct ones).
         cache[cache_key] = found
     return found
 
 
+def _query_value(scope: Scope, name: str) -> str | None:
+    query = scope.get("query_string", b"")
+    if not query:
+        return None
+    return QueryParams(query).get(name)
+
+
 async def get_config(call: WidgetCall) -> Response:
-    services = call.services
+    services, request = call.services, call.request
     config = load_config(services, call.key)
-    variant = None
-    headers = {"Cache-Control": CONFIG_CACHE}
+    variant, vary = None, ""
     if config.variants:
         # The location is used for this answer only: neither kept nor logged.
-        where = services.locator.locate(call.request.scope, call.client_ip)
+        where = services.locator.locate(request.scope, call.client_ip)
         variant = geo.pick_variant(config.variants, where)
-        varies = [h for h in (services.settings.geo_country_header,) if h]
-        varies += [h for h in (services.settings.geo_region_header,) if h]
-        if varies:
-            headers["Vary"] = ", ".join(varies)
-    lang = call.request.query_params.get("lang")
-    body, etag = rendered_config(services, call.key, lang, variant)
-    headers["ETag"] = etag
-    match = call.request.headers.get("if-none-match", "")
-    if etag in (t.strip().removeprefix("W/") for t in match.split(",")):
-        return Response(status_code=304, headers=headers)
-    return Response(body, headers=headers, media_type="application/json")
+        settings = services.settings
+        vary = ", ".join(h for h in (settings.geo_country_header, settings.geo_region_header) if h)
+    lang = _query_value(request.scope, "lang")
+    rendered = rendered_config(services, call.key, lang, variant, vary)
+    match = request.headers.get("if-none-match")
+    if match and rendered.etag in (t.strip().removeprefix("W/") for t in match.split(",")):
+        return RawResponse(b"", 304, list(rendered.not_modified_headers))
+    return RawResponse(rendered.body, 200, list(rendered.ok_headers))
 
 
 async def post_consent(call: WidgetCall) -> Response:
@@ -140,19 +179,25 @@ async def post_consent(call: WidgetCall) -> Response:
         id_secret=call.services.signing.secrets[0],
         now=now,
     )
+    # Signed once: the records store keeps the very receipt the visitor gets.
+    receipt = receipts.issue(services.signing, record)
     # Durable before the visitor hears "201": a lost record is a lost proof of consent.
     with services.tracing.span("gateway.sink.write", {"gateway.sink": "consent"}):
-        await services.sinks["consent"].write(record.envelope())
+        await services.sinks["consent"].write(record.envelope(receipt))
     body = {
         "record_id": record.record_id,
-        "receipt": receipts.issue(services.signing, record),
+        "receipt": receipt,
         "received_at": record.received_at,
     }
-    return Response(
-        _dumps(body),
-        status_code=201,
-        media_type="application/json",
-        headers={"Cache-Control": "no-store"},
+    encoded = _dumps(body)
+    return RawResponse(
+        encoded,
+        201,
+        [
+            (b"cache-control", b"no-store"),
+            (b"content-length", str(len(encoded)).encode()),
+            (b"content-type", b"application/json"),
+        ],
     )
 
 

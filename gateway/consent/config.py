@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from gateway import locales
@@ -83,11 +84,11 @@ class ConsentConfig:
     variants: tuple[geo.Variant, ...] = ()  # geo rules (gateway.consent.geo)
     cookie_domain: str | None = None  # Domain of the consent cookie (consent.cookie_domain)
 
-    @property
+    @cached_property
     def category_ids(self) -> frozenset[str]:
         return frozenset(c.id for c in self.categories)
 
-    @property
+    @cached_property
     def service_ids(self) -> frozenset[str]:
         return frozenset(s.id for c in self.categories for s in c.services)
 

@@ -97,8 +97,14 @@ def routes() -> list[Route]:
         cache_key = (key.public_key, key.updated_at, picked, widget.digest)
         found = rendered.get(cache_key)
         if found is None:
-            config, config_etag = rendered_config(services, key, picked)
-            inline = '{"key":' + json.dumps(key.public_key) + ',"config":' + config.decode() + "}"
+            if parsed.variants:
+                # Under geo rules the config answer depends on where the visitor is, which a
+                # cacheable script cannot: the widget fetches it (``config: null``).
+                config, config_etag = "null", f"geo-{key.updated_at}"
+            else:
+                answer = rendered_config(services, key, picked)
+                config, config_etag = answer.body.decode(), answer.etag
+            inline = '{"key":' + json.dumps(key.public_key) + ',"config":' + config + "}"
             body = widget.called_with(inline)
             tag = hashlib.sha256(f"{widget.digest}{config_etag}".encode()).hexdigest()[:20]
             found = (body, gzip.compress(body, compresslevel=6, mtime=0), f'"{tag}"')

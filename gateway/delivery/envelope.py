@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
@@ -42,6 +42,9 @@ class Envelope:
     account: str
     origin: str
     body: Mapping[str, Any]
+    # A consent record's receipt as the visitor got it: the records store keeps this one rather
+    # than signing another. Not part of the wire form; a sink without it signs its own.
+    receipt: str | None = field(default=None, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

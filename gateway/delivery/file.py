@@ -64,11 +64,16 @@ class FileSink:
         which writes them all and ``fsync``s once. Each caller still returns only after its own
         line is durable, and a failed append fails every caller in it (none is half-written).
         """
+        await asyncio.shield(self.enqueue(record))
+
+    def enqueue(self, record: Envelope) -> asyncio.Future[None]:
+        """Queue the record for the next append; the future settles once it is on disk."""
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        waiter.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._pending.append((record.wire() + b"\n", waiter))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush())
-        await asyncio.shield(waiter)
+        return waiter
 
     async def _flush(self) -> None:
         while self._pending:

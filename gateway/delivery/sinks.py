@@ -137,9 +137,25 @@ class SinkGroup:
         return ", ".join(part.label for part in self.parts)
 
     async def write(self, record: Envelope) -> None:
-        results = await asyncio.gather(
-            *(part.write(record) for part in self.parts), return_exceptions=True
-        )
+        if not all(hasattr(part, "enqueue") for part in self.parts):
+            results = await asyncio.gather(
+                *(part.write(record) for part in self.parts), return_exceptions=True
+            )
+        else:
+            # Sinks that batch (the file, the records store) queue the record at once and settle
+            # a future when it is durable: no task per sink and record.
+            results = []
+            for part in self.parts:
+                try:
+                    results.append(part.enqueue(record))  # type: ignore[attr-defined]
+                except Exception as exc:
+                    results.append(exc)
+            for i, result in enumerate(results):
+                if isinstance(result, asyncio.Future):
+                    try:
+                        await asyncio.shield(result)
+                    except Exception as exc:
+                        results[i] = exc
         for result in results:
             if isinstance(result, BaseException):
                 raise result

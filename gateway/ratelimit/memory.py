@@ -46,45 +46,36 @@ class MemoryEngine:
 
     async def hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
         now = self._clock() * 1000.0
+        counters = self._counters
+        ttl = self._ttl
+        plan = [_plan(w) for w in windows]
         state: list[tuple[int, float, int, float]] = []
         allowed = True
-        for w in windows:
-            current, previous = _keys(w)
-            expiry = w.item.get_expiry() * 1000.0
-            cc, cttl = self._ttl(current, now)
+        for current, previous, expiry, amount, _ in plan:
+            cc, cttl = ttl(current, now)
             if 0 < cttl < expiry:
                 # The current window ended: it becomes the previous one.
-                self._counters[previous] = self._counters.pop(current)
-                self._counters[current] = [0, now + cttl + expiry]
-            pc, pttl = self._ttl(previous, now)
-            cc, cttl = self._ttl(current, now)
-            if int(pc * pttl / expiry) + cc + cost > w.item.amount:
+                counters[previous] = counters.pop(current)
+                counters[current] = [0, now + cttl + expiry]
+            pc, pttl = ttl(previous, now)
+            cc, cttl = ttl(current, now)
+            if int(pc * pttl / expiry) + cc + cost > amount:
                 allowed = False
             state.append((pc, pttl, cc, cttl))
         if allowed:
-            for i, w in enumerate(windows):
-                current, _ = _keys(w)
+            for i, (current, _, expiry, _, _) in enumerate(plan):
                 pc, pttl, cc, cttl = state[i]
                 if cttl > 0:
-                    self._counters[current][0] += cost
+                    counters[current][0] += cost
                 else:
-                    cttl = w.item.get_expiry() * 2000.0
-                    self._counters[current] = [cost, now + cttl]
+                    cttl = expiry * 2.0
+                    counters[current] = [cost, now + cttl]
                 state[i] = (pc, pttl, cc + cost, cttl)
-        if len(self._counters) >= self._sweep_at:
+        if len(counters) >= self._sweep_at:
             self._sweep(now)
         return [
-            window_state(
-                w.item.amount,
-                w.item.get_expiry(),
-                cost,
-                pc,
-                int(pttl),
-                cc,
-                int(cttl),
-                not allowed,
-            )
-            for w, (pc, pttl, cc, cttl) in zip(windows, state, strict=True)
+            window_state(amount, expiry_s, cost, pc, int(pttl), cc, int(cttl), not allowed)
+            for (_, _, _, amount, expiry_s), (pc, pttl, cc, cttl) in zip(plan, state, strict=True)
         ]
 
     def _sweep(self, now: float) -> None:
@@ -98,9 +89,11 @@ class MemoryEngine:
         self._counters.clear()
 
 
-def _keys(w: Window) -> tuple[str, str]:
-    cached: tuple[str, str] | None = w.memo.get("memory")
+def _plan(w: Window) -> tuple[str, str, float, int, int]:
+    """A window's two keys, its length in ms, its amount and its length in s, derived once."""
+    cached: tuple[str, str, float, int, int] | None = w.memo.get("memory")
     if cached is None:
-        cached = (w.key, w.key + "/-1")
+        expiry_s = w.item.get_expiry()
+        cached = (w.key, w.key + "/-1", expiry_s * 1000.0, w.item.amount, expiry_s)
         w.memo["memory"] = cached
     return cached

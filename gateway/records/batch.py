@@ -29,14 +29,18 @@ class GroupCommit(Generic[T]):
 
     async def submit(self, item: T) -> None:
         """Return once ``item`` is committed; raise what its transaction raised."""
+        # A caller that gives up (client gone) does not stop the write of its record.
+        await asyncio.shield(self.enqueue(item))
+
+    def enqueue(self, item: T) -> asyncio.Future[None]:
+        """Queue ``item`` for the next transaction; the future settles once it committed."""
         future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         # Marks a failure as seen even when the caller gave up waiting for it.
         future.add_done_callback(lambda f: f.cancelled() or f.exception())
         self._pending.append((item, future))
         if self._task is None or self._task.done():
             self._task = asyncio.create_task(self._drain())
-        # A caller that gives up (client gone) does not stop the write of its record.
-        await asyncio.shield(future)
+        return future
 
     async def _drain(self) -> None:
         batch: list[tuple[T, asyncio.Future[None]]] = []

@@ -10,6 +10,7 @@ one row. Consent records are kept with a receipt signed for them as they are sto
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -52,19 +53,43 @@ class DatabaseSink:
         return LABEL
 
     async def write(self, record: Envelope) -> None:
+        # A caller that gives up (client gone) does not stop the write of its record.
+        await asyncio.shield(self.enqueue(record))
+
+    def enqueue(self, record: Envelope) -> asyncio.Future[None]:
+        """Queue the record for the next transaction (see :class:`~gateway.delivery.sinks.
+        SinkGroup`); the future settles once it is committed, with ``SinkUnavailable`` if not."""
         try:
             item: NewConsent | RightsRequest
             if self.service == "consent":
                 typed = consent_record(record.body)
-                item = NewConsent(typed, self.receipt(typed) if self.receipt else None)
+                receipt = record.receipt
+                if receipt is None and self.receipt is not None:
+                    receipt = self.receipt(typed)
+                item = NewConsent(typed, receipt)
             else:
                 item = rights_request(record.body)
         except InvalidPayload:
             raise SinkUnavailable(f"the {self.service} record cannot be stored") from None
-        try:
-            await self._batches.submit(item)
-        except StoreUnavailable:
-            raise SinkUnavailable(f"the {self.service} records store is unavailable") from None
+        committed = self._batches.enqueue(item)
+        answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        service = self.service
+
+        def settle(done: asyncio.Future[None]) -> None:
+            if answer.done():
+                return
+            if done.cancelled():
+                answer.cancel()
+            elif isinstance(done.exception(), StoreUnavailable):
+                answer.set_exception(SinkUnavailable(f"the {service} records store is unavailable"))
+            elif done.exception() is not None:
+                answer.set_exception(done.exception())  # type: ignore[arg-type]
+            else:
+                answer.set_result(None)
+
+        committed.add_done_callback(settle)
+        answer.add_done_callback(lambda f: f.cancelled() or f.exception())
+        return answer
 
     async def _add_consents(self, batch: Sequence[NewConsent]) -> None:
         await self.store.add_consents(batch)

@@ -57,16 +57,21 @@ async def read_json(
     except ClientDisconnect:
         raise MalformedRequest("the connection closed before the whole body arrived") from None
     try:
-        data = json.loads(b"".join(chunks).decode("utf-8"))
+        text = b"".join(chunks).decode("utf-8")
+        data = json.loads(text)
     except RecursionError:
         raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels") from None
     except (UnicodeDecodeError, ValueError):
         raise InvalidJson("the body is not valid UTF-8 JSON") from None
     if not isinstance(data, dict):
         raise InvalidPayload("the body must be a JSON object")
-    if too_deep(data):
+    # Walking the decoded tree is skipped when the text itself rules the finding out: nesting
+    # deeper than MAX_DEPTH needs more brackets than that, and a NUL, ESC or lone surrogate can
+    # only come from a \u escape (the parser refuses raw control characters in strings, and a
+    # lone surrogate cannot be valid UTF-8).
+    if text.count("{") + text.count("[") > MAX_DEPTH and too_deep(data):
         raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels")
-    problems = tree_problems(data, fields)
+    problems = tree_problems(data, fields) if "\\u" in text else []
     if problems:
         raise InvalidPayload("Some text in the body is not valid.", errors=problems)
     return data

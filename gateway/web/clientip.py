@@ -112,6 +112,7 @@ def client_ip(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Network]
     return str(current)
 
 
+@lru_cache(maxsize=4096)
 def truncate_ip(ip: str) -> str:
     """Shorten an address for records: IPv4 to its /24, IPv6 to its /48.
 

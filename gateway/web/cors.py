@@ -9,6 +9,7 @@ no cookies to the gateway, and a private key must never travel from a browser.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from gateway.errors import PreflightRefused
 
@@ -71,6 +72,45 @@ def response_headers(origin: str) -> dict[str, str]:
         "Access-Control-Expose-Headers": _EXPOSE,
         "Vary": "Origin",
     }
+
+
+# Allowed origins are few (each key's allow list); a made-up one never reaches these caches,
+# since the origin is checked against the key before any answer is built.
+@lru_cache(maxsize=1024)
+def _response_raw(origin: str) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1"))
+        for name, value in response_headers(origin).items()
+    )
+
+
+def response_raw(origin: str) -> list[tuple[bytes, bytes]]:
+    """:func:`response_headers` as encoded header lines, built once per origin."""
+    return list(_response_raw(origin))
+
+
+@lru_cache(maxsize=1024)
+def _preflight_raw(origin: str) -> tuple[tuple[bytes, bytes], ...]:
+    headers = {"Access-Control-Allow-Origin": origin, **_PREFLIGHT_CONSTANT}
+    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+
+
+@lru_cache(maxsize=256)
+def _checked(request_method: str, request_headers: str | None) -> None:
+    preflight_headers("", request_method, request_headers)
+
+
+def preflight_raw(
+    origin: str, request_method: str | None, request_headers: str | None
+) -> tuple[tuple[bytes, bytes], ...]:
+    """:func:`preflight_headers` as encoded header lines, built once per origin; the requested
+    method and headers are checked as there (each distinct pair of values once: a refusal is
+    never cached, it raises again every time)."""
+    if request_method is None or (request_headers and len(request_headers) > 256):
+        preflight_headers(origin, request_method, request_headers)  # raises or checks in full
+    else:
+        _checked(request_method, request_headers)
+    return _preflight_raw(origin)
 
 
 def preflight_headers(

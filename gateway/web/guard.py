@@ -10,13 +10,14 @@ so the widget can read it. A disallowed origin gets no CORS headers at all.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from gateway.errors import (
     AccountSuspended,
@@ -47,6 +48,40 @@ log = logging.getLogger("gateway.api")
 
 Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
 ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+class RawResponse(Response):
+    """An answer whose header lines are given already encoded (cached per key version and
+    origin on the hot paths), so nothing is encoded or rescanned per request."""
+
+    def __init__(self, body: bytes, status_code: int, raw_headers: RawHeaders) -> None:
+        self.body = body
+        self.status_code = status_code
+        self.background = None
+        self.raw_headers = raw_headers
+
+
+class DirectRoute(Route):
+    """A route whose endpoint answers every error itself (a problem answer, never a raise).
+
+    Called without Starlette's per-request exception wrapper, which such an endpoint never
+    needs: the endpoint's answer is sent as it is. A method the route does not take still gets
+    Starlette's ``405``.
+    """
+
+    def __init__(
+        self, path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str]
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self._answer = endpoint
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await super().handle(scope, receive, send)
+            return
+        response = await self._answer(Request(scope, receive, send))
+        await response(scope, receive, send)
 
 
 @dataclass
@@ -113,7 +148,8 @@ class WidgetCall:
 async def load_key(request: Request, services: Services) -> CachedKey:
     """The key named in the path, or a typed error; refuses private keys outright."""
     public_key: str = request.path_params["public_key"]
-    exposed = scan_for_private_key(public_key, request.url.query)
+    query = request.scope.get("query_string", b"")
+    exposed = scan_for_private_key(public_key, query.decode("latin-1") if query else "")
     if exposed is not None:
         await report_exposed_key(services, exposed, where="widget request")
         raise PrivateKeyExposed(
@@ -158,13 +194,12 @@ def widget_route(
 
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
-        headers: dict[str, str] = {}
+        allowed_origin: str | None = None
         call: WidgetCall | None = None
         try:
             with services.tracing.span("gateway.guard", {"gateway.widget": widget}):
                 cached = await load_key(request, services)
-                origin = check_origin(request, cached)
-                headers.update(cors.response_headers(origin))
+                origin = allowed_origin = check_origin(request, cached)
                 key = cached.key
                 if not key.active:
                     raise KeyRevoked("this key has been revoked")
@@ -185,27 +220,27 @@ def widget_route(
             response = await endpoint(call)
             if admission.decision is None:
                 await call.admit()
-            headers.update(admission.decision.headers if admission.decision else {})
+            headers = cors.response_raw(origin)
+            if admission.decision is not None:
+                headers += _encoded(admission.decision.headers)
         except GatewayError as exc:
             if call is not None and call.admission.decision is None:
                 exc = await _counted(call, exc)
-            if call is not None and call.admission.decision is not None:
-                headers.update(call.admission.decision.headers)
             services.metrics.error(exc.code)
             services.metrics.answered(widget, exc.status)
-            return problem_response(exc, headers)
+            return problem_response(exc, _error_headers(allowed_origin, call))
         except Exception:
             log.exception("unexpected error in %s %s endpoint", widget, request.method)
             error = GatewayError("the gateway could not answer this request")
             services.metrics.error(error.code)
             services.metrics.answered(widget, 500)
-            return problem_response(error, headers)
+            return problem_response(error, _error_headers(allowed_origin, call))
         services.metrics.answered(widget, response.status_code)
-        add_headers(response, headers)
+        add_raw_headers(response, headers)
         return response
 
     guarded.__name__ = getattr(endpoint, "__name__", "widget_endpoint")
-    return Route("/v1/{public_key}" + path, guarded, methods=list(methods))
+    return DirectRoute("/v1/{public_key}" + path, guarded, methods=list(methods))
 
 
 async def _counted(call: WidgetCall, exc: GatewayError) -> GatewayError:
@@ -225,16 +260,33 @@ async def _counted(call: WidgetCall, exc: GatewayError) -> GatewayError:
 _LIST_FIELDS = frozenset({b"vary", b"ratelimit", b"ratelimit-policy"})
 
 
-def add_headers(response: Response, headers: dict[str, str]) -> None:
-    """Add the guard's headers to an endpoint's answer, merging list-valued fields.
+def _encoded(headers: Mapping[str, str]) -> RawHeaders:
+    return [
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    ]
+
+
+def _error_headers(origin: str | None, call: WidgetCall | None) -> dict[str, str]:
+    """A problem answer's CORS fields (once the origin passed) and the limits' fields."""
+    headers = cors.response_headers(origin) if origin is not None else {}
+    if call is not None and call.admission.decision is not None:
+        headers.update(call.admission.decision.headers)
+    return headers
+
+
+def add_headers(response: Response, headers: Mapping[str, str]) -> None:
+    """Add ``headers`` to an endpoint's answer, merging list-valued fields (see below)."""
+    add_raw_headers(response, _encoded(headers))
+
+
+def add_raw_headers(response: Response, headers: RawHeaders) -> None:
+    """Add the guard's header lines to an endpoint's answer, merging list-valued fields.
 
     Appended to the raw header list: Starlette's ``MutableHeaders`` rescans every header on each
     assignment, which costs more than the rest of this function on the hot path.
     """
     raw = response.raw_headers
-    for name, value in headers.items():
-        field = name.lower().encode("latin-1")
-        encoded = value.encode("latin-1")
+    for field, encoded in headers:
         if field in _LIST_FIELDS:
             for i, (existing, current) in enumerate(raw):
                 if existing == field:
@@ -260,16 +312,17 @@ async def preflight(request: Request) -> Response:
             raise KeyRevoked("this key has been revoked")
         if cached.key.account_suspended_at is not None:
             raise AccountSuspended("this key's account is suspended")
-        headers = cors.preflight_headers(
+        headers = request.headers
+        raw = cors.preflight_raw(
             origin,
-            request.headers.get("access-control-request-method"),
-            request.headers.get("access-control-request-headers"),
+            headers.get("access-control-request-method"),
+            headers.get("access-control-request-headers"),
         )
     except GatewayError as exc:
         services.metrics.error(exc.code)
         return problem_response(exc)
-    return Response(status_code=204, headers=headers)
+    return RawResponse(b"", 204, list(raw))
 
 
 def routes() -> list[Route]:
-    return [Route("/v1/{public_key}/{rest:path}", preflight, methods=["OPTIONS"])]
+    return [DirectRoute("/v1/{public_key}/{rest:path}", preflight, methods=["OPTIONS"])]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, multiprocess
@@ -159,35 +160,45 @@ class Metrics:
             registry=reg,
         )
         self._degraded_parts: dict[str, bool] = {}
+        # The labelled series the hot paths touch, looked up once each: ``labels()`` validates
+        # and locks on every call, which costs more than the increment itself.
+        self._children: dict[tuple[object, ...], Any] = {}
+
+    def _child(self, metric: Any, *values: str) -> Any:
+        key = (id(metric), *values)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = metric.labels(*values)
+        return child
 
     # -- the call sites' vocabulary ---------------------------------------------------------
 
     def error(self, code: str) -> None:
-        self.errors.labels(code=code).inc()
+        self._child(self.errors, code).inc()
 
     def answered(self, widget: str, status: int) -> None:
-        self.requests.labels(status=str(status), widget=widget).inc()
+        self._child(self.requests, str(status), widget).inc()
         if status == 429:
-            self.rate_limited.labels(widget=widget).inc()
+            self._child(self.rate_limited, widget).inc()
 
     def request_done(self, route: str, status: int, seconds: float) -> None:
-        self.duration.labels(route=route, status_class=f"{status // 100}xx").observe(seconds)
+        self._child(self.duration, route, f"{status // 100}xx").observe(seconds)
 
     def limiter_decision(self, outcome: str, *, fallback: bool, shared: bool) -> None:
         """One limiter call; ``shared`` when Redis is configured, ``fallback`` when it was
         unreachable and the call was counted in memory (or refused, failing closed)."""
         store = "redis" if shared and not fallback else "memory"
-        self.limiter_decisions.labels(outcome=outcome, store=store).inc()
+        self._child(self.limiter_decisions, outcome, store).inc()
         if fallback:
             self.limiter_fallbacks.inc()
 
     def key_lookup(self, hit: bool) -> None:
-        self.key_cache.labels(result="hit" if hit else "miss").inc()
+        self._child(self.key_cache, "hit" if hit else "miss").inc()
 
     def redis_command(self, op: str, seconds: float, ok: bool) -> None:
-        self.redis_seconds.labels(op=op).observe(seconds)
+        self._child(self.redis_seconds, op).observe(seconds)
         if not ok:
-            self.redis_errors.labels(op=op).inc()
+            self._child(self.redis_errors, op).inc()
 
     def delivered(self, service: str, outcome: str, lag: float | None = None) -> None:
         self.delivery.labels(outcome=outcome, service=service).inc()

@@ -133,3 +133,19 @@ def test_keys_that_may_not_show_the_banner_are_refused(gw: Gw) -> None:
     assert gw.client.get(gw.url).json()["code"] == "widget_disabled"
     gw.put(revoke_key(rights_only, now=rights_only.updated_at + 1))
     assert gw.client.get(gw.url).json()["code"] == "key_revoked"
+
+
+def test_a_key_with_geo_rules_leaves_the_config_to_the_widgets_own_request(data_dir: Path) -> None:
+    # The config answer of such a key depends on where the visitor is; a cacheable script cannot,
+    # so it carries no config and the widget asks for the one for its visitor.
+    variants = [
+        {"id": "gdpr", "regions": ["EEA"], "mode": "opt_in"},
+        {"id": "elsewhere", "regions": ["*"], "mode": "none"},
+    ]
+    settings = settings_for(data_dir, key_cache_ttl=0.0)
+    key = stored_key(settings, consent_config={"variants": variants})
+    with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+        r = client.get(f"/v1/{key.key.public_key}/consent.js", headers={"Referer": SITE + "/"})
+    assert r.status_code == 200
+    inline = inline_config(r.content)
+    assert inline == {"key": key.key.public_key, "config": None}

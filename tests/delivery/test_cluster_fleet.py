@@ -20,7 +20,7 @@ from tests.support.aio import run as run_sync
 from tests.support.cluster import RedisClusterServers
 from tests.support.gateway_process import GatewayProcess
 from tests.support.processes import free_port
-from tests.support.receiver import Receiver, wait_until
+from tests.support.receiver import Receiver, gateway_jwks, wait_until
 from tests.support.servers import ServerThread
 
 LIMIT = 150  # per key and minute, for the fleet together
@@ -53,7 +53,6 @@ def test_two_instances_on_the_cluster_survive_a_master_failover(
     settings = settings_for(tmp_path / "data", cluster_url)
     key = stored_key(settings, limits={"per_key": f"{LIMIT}/minute"})
     pk = key.key.public_key
-    service = Receiver([SECRET], tmp_path / "service.db")
     env = {
         "GATEWAY_REDIS_URL": cluster_url,
         "GATEWAY_SECRET_KEY": SECRET,
@@ -68,6 +67,9 @@ def test_two_instances_on_the_cluster_survive_a_master_failover(
     ]
     for gw in fleet:
         gw.folder.mkdir()
+    # The service verifies with the public keys alone, fetched (when it meets a new one) from an
+    # instance's JWKS: the fleet shares its assertion keys through Redis.
+    service = Receiver(gateway_jwks(fleet[0].url), tmp_path / "service.db")
     with ServerThread(service, port=port), ThreadPoolExecutor(2) as pool:
         try:
             list(pool.map(lambda gw: gw.start(timeout=240), fleet))

@@ -16,7 +16,7 @@ from tests.delivery.test_delivery import FAST, _drained
 from tests.support.aio import run as run_sync
 from tests.support.cluster import RedisClusterServers
 from tests.support.processes import free_port
-from tests.support.receiver import SECRETS, Receiver, envelope, record, wait_until
+from tests.support.receiver import JWKS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
 
 
@@ -24,13 +24,13 @@ def test_records_through_the_outbox_on_the_cluster_arrive_once_across_a_failover
     cluster_url: str, redis_cluster: RedisClusterServers, tmp_path: Path
 ) -> None:
     port = free_port()
-    receiver = Receiver(SECRETS, tmp_path / "service.db")
+    receiver = Receiver(JWKS, tmp_path / "service.db")
 
     async def scenario() -> list[str]:
         client = connect_cluster(cluster_url, 0.5, 0.5)
         queue = RedisOutbox(client, "consent", claim_idle=2.0)
         sink = HttpSink("consent", f"http://127.0.0.1:{port}/records", queue)
-        handle = start_workers([sink], SECRETS, FAST)
+        handle = start_workers([sink], SIGNER, FAST)
         accepted: list[str] = []
         try:
             for n in range(20):

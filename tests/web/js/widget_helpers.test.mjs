@@ -2,7 +2,7 @@
 // (tests/web/test_widget_helpers.py runs it as part of the suite).
 //
 // Each widget's source is evaluated as the gateway serves it — after the prelude, inside one
-// function of (window, document, WIDGET) — with a window that inherits Node's globals and no
+// function of (window, document, WIDGET, INLINE) — with a window that inherits Node's globals and no
 // document, so the widget finds no script tag, mounts nothing, and its helpers can be called.
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
@@ -22,7 +22,7 @@ function helpers(widget, names) {
   const quiet = console.warn;
   console.warn = () => {};
   try {
-    return new Function("window", "document", "WIDGET", body)(Object.create(globalThis), undefined, widget);
+    return new Function("window", "document", "WIDGET", "INLINE", body)(Object.create(globalThis), undefined, widget, undefined);
   } finally {
     console.warn = quiet;
   }
