@@ -39,7 +39,7 @@ schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(CONFIG))
 
 @schema.parametrize()
 @settings(
-    max_examples=25,
+    max_examples=12,
     deadline=None,
     derandomize=True,
     suppress_health_check=list(HealthCheck),
