@@ -105,35 +105,22 @@ class AssertionSigner:
         scope: str = "",
     ) -> dict[str, str]:
         """The assertion headers for ``body`` sent to the service at ``audience``."""
-        claims: dict[str, object] = {
-            "aud": audience,
-            "iat": int(self.clock()),
-            "key": key,
-            "account": account,
-            "origin": origin,
-            "rid": rid,
-            "received_at": received_at,
-            "digest": body_digest(body),
-        }
-        if subject:
-            claims["subject"] = subject
-        if scope:
-            claims["scope"] = scope
+        record = record_claims(
+            key=key,
+            account=account,
+            origin=origin,
+            rid=rid,
+            received_at=received_at,
+            body=body,
+            subject=subject,
+            scope=scope,
+        )
+        claims: dict[str, object] = {"aud": audience, "iat": int(self.clock()), **record}
         kid, signing_key = await self.keys()
         header = {"typ": JWS_TYPE, "alg": ALGORITHM, "kid": kid}
         out = {HEADER: jwt.encode(header, claims, signing_key, algorithms=[ALGORITHM])}
         if self.legacy is not None:
-            out[LEGACY_HEADER] = sign_claims(
-                self.legacy,
-                key=key,
-                account=account,
-                origin=origin,
-                rid=rid,
-                received_at=received_at,
-                body=body,
-                subject=subject,
-                scope=scope,
-            )
+            out[LEGACY_HEADER] = _dumps(self.legacy, record)
         return out
 
 
@@ -234,6 +221,32 @@ def sign_claims(
     scope: str = "",
 ) -> str:
     """An assertion for ``body``; ``subject`` and ``scope`` name an API caller (forwarded calls)."""
+    claims = record_claims(
+        key=key,
+        account=account,
+        origin=origin,
+        rid=rid,
+        received_at=received_at,
+        body=body,
+        subject=subject,
+        scope=scope,
+    )
+    return _dumps(signer, claims)
+
+
+def record_claims(
+    *,
+    key: str,
+    account: str,
+    origin: str,
+    rid: str,
+    received_at: str,
+    body: bytes,
+    subject: str = "",
+    scope: str = "",
+) -> dict[str, str]:
+    """What both assertion forms say about a record: whose, from where, which, and its digest.
+    ``subject`` and ``scope`` appear only for an API caller's forwarded call."""
     claims = {
         "key": key,
         "account": account,
@@ -246,6 +259,10 @@ def sign_claims(
         claims["subject"] = subject
     if scope:
         claims["scope"] = scope
+    return claims
+
+
+def _dumps(signer: URLSafeTimedSerializer, claims: dict[str, str]) -> str:
     token = signer.dumps(claims)
     return token if isinstance(token, str) else token.decode()
 

@@ -58,9 +58,10 @@ def operation(
     """One operation: its success answer (of ``media_type``), every problem it can answer, and,
     with ``body``, the bodies it accepts (``request_schema``, as JSON or as text/plain)."""
     schema = JSON_OBJECT if media_type.endswith("json") else {"type": "string"}
-    responses: dict[str, Any] = {
-        ok: {"description": "Success", "content": {media_type: {"schema": schema}}}
-    }
+    success: dict[str, Any] = {"description": "Success"}
+    if ok != "204":  # No Content: a 204 has no body, so no media type
+        success["content"] = {media_type: {"schema": schema}}
+    responses: dict[str, Any] = {ok: success}
     all_errors = (*errors, *(BODY_ERRORS if body else ()))
     if error_media_type == "application/problem+json":
         responses.update(problems(*all_errors))

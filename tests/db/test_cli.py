@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from gateway.cli.main import main
+from gateway.cli import main as cli
 from gateway.db.engine import create_engine
 from gateway.records.store import RecordStore
 from tests.db.test_migrations import HEAD
-from tests.support.aio import run
+from tests.support.aio import in_thread, run
 from tests.support.records import consent, rights
 
 
@@ -31,11 +31,11 @@ def test_upgrade_then_current(
     database_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("GATEWAY_DATABASE_URL", database_url)
-    assert main(["db", "current"]) == 0
+    assert in_thread(cli.main, ["db", "current"]) == 0
     assert "never migrated" in capsys.readouterr().out
-    assert main(["db", "upgrade"]) == 0
+    assert in_thread(cli.main, ["db", "upgrade"]) == 0
     assert f"at revision {HEAD}" in capsys.readouterr().out
-    assert main(["db", "current"]) == 0
+    assert in_thread(cli.main, ["db", "current"]) == 0
     assert capsys.readouterr().out.strip() == HEAD
 
 
@@ -54,7 +54,7 @@ def test_import_jsonl_adds_each_record_once_and_counts_what_it_skipped(
     path = tmp_path / "consent.jsonl"
     path.write_text("\n".join(lines) + "\n")
 
-    assert main(["db", "import-jsonl", str(path)]) == 1
+    assert in_thread(cli.main, ["db", "import-jsonl", str(path)]) == 1
     out = capsys.readouterr().out
     assert (
         "7 lines: 3 consent records and 1 rights requests added, 1 already stored, 2 skipped" in out
@@ -62,7 +62,7 @@ def test_import_jsonl_adds_each_record_once_and_counts_what_it_skipped(
     assert "record_" not in out  # nothing of the content is printed
     assert count(database_url, rights(1).reference) == (3, "received")
     # Importing again adds nothing.
-    main(["db", "import-jsonl", str(path)])
+    in_thread(cli.main, ["db", "import-jsonl", str(path)])
     assert (
         "0 consent records and 0 rights requests added, 5 already stored" in capsys.readouterr().out
     )
@@ -73,5 +73,5 @@ def test_import_of_a_missing_file_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setenv("GATEWAY_DATA_DIR", str(tmp_path))
-    assert main(["db", "import-jsonl", str(tmp_path / "nope.jsonl")]) == 2
+    assert in_thread(cli.main, ["db", "import-jsonl", str(tmp_path / "nope.jsonl")]) == 2
     assert "no such file" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from gateway.cli.main import main
+from gateway.cli import main as cli
 from gateway.clock import now_utc
 from gateway.db.engine import create_engine
 from gateway.errors import InvalidPayload
@@ -18,6 +18,7 @@ from gateway.records.jobs import PURGE_LEASE, RecordsJobs, purge_exclusively
 from gateway.records.retention import RetentionRule
 from gateway.records.store import RecordStore
 from tests.conftest import Database
+from tests.support.aio import in_thread
 from tests.support.records import consent, new, open_store, rights
 
 NOW = datetime(2027, 6, 15, 12, 0, tzinfo=UTC)
@@ -160,14 +161,14 @@ def test_the_purge_command_counts_then_purges(
 
     database.run(setup())
     monkeypatch.setenv("GATEWAY_DATABASE_URL", database.url)
-    assert main(["records", "purge", "--dry-run"]) == 0
+    assert in_thread(cli.main, ["records", "purge", "--dry-run"]) == 0
     assert capsys.readouterr().out.strip() == (
         "consent records would delete: 2; rights requests would anonymise: 1"
     )
-    assert main(["records", "retention", "acct-1", "--consent-months", "120"]) == 0
+    assert in_thread(cli.main, ["records", "retention", "acct-1", "--consent-months", "120"]) == 0
     assert "kept 120 months" in capsys.readouterr().out
-    assert main(["records", "purge"]) == 0
+    assert in_thread(cli.main, ["records", "purge"]) == 0
     assert capsys.readouterr().out.strip() == (
         "consent records deleted: 1; rights requests anonymised: 1"
     )
-    assert main(["records", "retention", "acct-1", "--rights-days", "-1"]) == 2
+    assert in_thread(cli.main, ["records", "retention", "acct-1", "--rights-days", "-1"]) == 2

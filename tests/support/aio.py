@@ -59,3 +59,10 @@ def run(coro: Coroutine[Any, Any, T], loop: LoopKind | None = None) -> T:
 def testclient_options() -> dict[str, Any]:
     """``backend_options`` for Starlette's TestClient (anyio) on the current kind of loop."""
     return {"loop_factory": loop_factory()}
+
+
+def in_thread(fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` in a worker thread: for code that calls ``asyncio.run`` itself (the command
+    line's ``main``), which cannot run where Playwright's loop is running."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(fn, *args).result()
