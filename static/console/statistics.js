@@ -95,6 +95,55 @@
     return root;
   }
 
+  /* Per day: the choices as a stacked bar (one band per action) and banners shown as a line. */
+  function actionsChart(series, from, to) {
+    var w = SIZE.width, h = 220, top = SIZE.top, bottom = SIZE.bottom, plotW = w - SIZE.left - SIZE.right, plotH = h - top - bottom;
+    var n = series.days.length, slot = plotW / Math.max(n, 1), bar = Math.max(2, Math.min(18, slot * 0.6));
+    var most = 1;
+    series.days.forEach(function (d) { most = Math.max(most, d.shown, d.records); });
+    var scale = niceMax(most);
+    var y = function (count) { return top + plotH * (1 - count / scale); };
+    var x = function (i) { return SIZE.left + slot * i + slot / 2; };
+    var root = svg("svg", { viewBox: "0 0 " + w + " " + h, role: "img", "aria-labelledby": "actions-svg-title actions-svg-desc", id: "actions-svg", class: "chart" });
+    root.appendChild(svg("title", { id: "actions-svg-title" }, "Banners shown and choices per day, " + from + " to " + to));
+    var totals = ACTIONS.map(function (a) { return a[1] + " " + series.days.reduce(function (sum, d) { return sum + d.actions[a[0]]; }, 0); });
+    var shown = series.days.reduce(function (sum, d) { return sum + d.shown; }, 0);
+    root.appendChild(svg("desc", { id: "actions-svg-desc" }, "Over the period: banners shown " + shown + "; " + totals.join("; ") + ". Every day's numbers are in the table below."));
+    [0, 0.5, 1].forEach(function (part) {
+      var count = scale * part;
+      root.appendChild(svg("line", { x1: SIZE.left, x2: SIZE.left + plotW, y1: y(count), y2: y(count), class: part === 0 ? "axis" : "grid" }));
+      root.appendChild(svg("text", { x: SIZE.left - 6, y: y(count) + 4, class: "tick y-tick", "text-anchor": "end" }, String(count)));
+    });
+    var step = Math.max(1, Math.ceil(n / 6));
+    series.days.forEach(function (d, i) {
+      if (i % step === 0 || i === n - 1) root.appendChild(svg("text", { x: x(i), y: h - bottom + 18, class: "tick x-tick", "text-anchor": "middle" }, d.day.slice(5)));
+      var base = 0;
+      ACTIONS.forEach(function (a, k) {
+        var count = d.actions[a[0]];
+        if (!count) return;
+        var rect = svg("rect", { x: x(i) - bar / 2, y: y(base + count), width: bar, height: y(base) - y(base + count), class: "band band-" + k, "data-day": d.day, "data-action": a[0], "data-count": count });
+        rect.appendChild(svg("title", {}, a[1] + ", " + d.day + ": " + count));
+        root.appendChild(rect);
+        base += count;
+      });
+    });
+    var line = series.days.map(function (d, i) { return x(i) + "," + y(d.shown); });
+    if (n > 1) root.appendChild(svg("polyline", { points: line.join(" "), class: "shown-line" }));
+    [["Banners shown", "shown-swatch"]].concat(ACTIONS.map(function (a, k) { return [a[1], "band band-" + k]; })).forEach(function (item, k) {
+      var ly = top + 14 + k * 20;
+      root.appendChild(svg("rect", { x: w - SIZE.right + 14, y: ly - 9, width: 12, height: 12, class: item[1] }));
+      root.appendChild(svg("text", { x: w - SIZE.right + 32, y: ly + 2, class: "legend" }, item[0]));
+    });
+    return root;
+  }
+
+  function niceMax(count) {
+    var power = Math.pow(10, Math.floor(Math.log10(count)));
+    var steps = [1, 2, 5, 10];
+    for (var i = 0; i < steps.length; i++) if (steps[i] * power >= count) return Math.max(2, steps[i] * power);
+    return 10 * power;
+  }
+
   function table(series) {
     var head = document.querySelector("#stats-table thead"), body = document.querySelector("#stats-table tbody");
     head.textContent = ""; body.textContent = "";
@@ -131,7 +180,8 @@
       var series = perDay(r.data);
       box.textContent = "";
       box.appendChild(chart(series, r.data.from, r.data.to));
-      $("stats-caption").textContent = "Share of visitors' choices that opted in to each category, per UTC day. Hover a point for its numbers; the table holds them all.";
+      box.appendChild(actionsChart(series, r.data.from, r.data.to));
+      $("stats-caption").textContent = "Above: the share of visitors' choices that opted in to each category, per UTC day. Below: banners shown and each kind of choice, per day. Hover a point or a bar for its numbers; the table holds them all.";
       table(series);
     });
   }

@@ -182,6 +182,10 @@ def test_visitors_choices_reach_the_owner_and_rights_requests_the_webhook(
     )
     expect(owner.locator("#stats-svg title").first).to_contain_text("Opt-in rate per category")
     expect(owner.locator("#stats-svg-desc")).to_contain_text("analytics 50%")
+    for action in ("accept_all", "reject_all"):
+        bar = owner.locator(f"#actions-svg rect[data-day='{today}'][data-action='{action}']")
+        expect(bar).to_have_attribute("data-count", "1")
+    expect(owner.locator("#actions-svg-desc")).to_contain_text("Accept all 1; Reject all 1")
     day = owner.locator(f"#stats-table tr[data-day='{today}'] td")
     assert day.all_inner_texts()[1:3] == ["1", "1"]  # accept all, reject all
     if database_url.startswith("sqlite"):
