@@ -18,7 +18,15 @@ from gateway.web.static_files import static_dir
 from gateway.web.static_page import page_routes
 
 PAGE_DIR = static_dir() / "console"
-FILES = ("index.html", "console.js", "console.css")
+FILES = (
+    "index.html",
+    "console.js",
+    "console.css",
+    "records.js",
+    "records.css",
+    "statistics.js",
+    "retention.js",
+)
 
 
 def routes(directory: Path = PAGE_DIR) -> list[Route]:

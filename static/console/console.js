@@ -104,6 +104,8 @@
     loadMembers();
     loadWebhooks();
     loadRights();
+    // The page's other areas (records.js, statistics.js, retention.js) load on this event.
+    document.dispatchEvent(new CustomEvent("wg:console-account", { detail: { id: a.id, role: a.role } }));
   }
 
   /* Privacy requests */
@@ -359,6 +361,9 @@
     });
     return true;
   }
+
+  /* What the page's other scripts share: the API (with the CSRF token) and the small helpers. */
+  window.WidgetGatewayConsole = { api: api, el: el, button: button, showErrors: showErrors, status: status, stamp: stamp };
 
   function on(id, event, handler) { $(id).addEventListener(event, handler); }
   function submit(id, handler) { on(id, "submit", function (e) { e.preventDefault(); handler(e.target); }); }

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.accounts.helpers import ADMIN, Browser, Console, console_settings, open_console
-from tests.support.records import rights
+from tests.support.records import consent, new, rights
 
 ACTORS = ("owner", "admin", "viewer", "outsider", "anonymous")
 SITE = "https://shop.example"
@@ -36,6 +36,14 @@ class World:
         assert records is not None
         self.console.client.portal.call(records.add_rights, [made])  # type: ignore[union-attr]
         return made.reference
+
+    def consent(self) -> str:
+        """A consent record of this account in the records store; its consent id."""
+        made = consent(901, account=self.account, consent_id="visitor-role-1")
+        records = self.console.services.records
+        assert records is not None
+        self.console.client.portal.call(records.add_consents, [new(made)])  # type: ignore[union-attr]
+        return made.consent_id
 
     def key(self, account: str | None = None) -> str:
         r = self.console.client.post(
@@ -113,6 +121,10 @@ def on_new_request(method: str, suffix: str, body: dict[str, Any] | None = None)
     )
 
 
+def on_consent(w: World) -> tuple[str, str, dict[str, Any] | None]:
+    return "GET", f"/console/api/accounts/{w.account}/consents/{w.consent()}", None
+
+
 A = "/console/api/accounts/{a}"
 NEW_KEY = {"name": "New", "origins": [SITE], "redirect_uris": [SITE + "/done"]}
 #                 owner admin viewer outsider anonymous
@@ -145,6 +157,16 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("rights-show", on_new_request("GET", ""), READ),
     ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
     ("webhooks", fixed("GET", A + "/webhooks"), READ),
+    ("consents", fixed("GET", A + "/consents"), READ),
+    ("consents-export", fixed("GET", A + "/consents/export"), READ),
+    ("consents-stats", fixed("GET", A + "/consents/stats"), READ),
+    ("consent-proof", on_consent, READ),
+    ("retention", fixed("GET", A + "/retention"), READ),
+    (
+        "retention-set",
+        fixed("PUT", A + "/retention", {"consent_months": 13, "rights_days": 365}),
+        KEY_CHANGE,
+    ),
     ("webhook-test", on_endpoint("POST", "/test"), (202, 202, 403, 404, 401)),
     # The delivery is still pending: replaying it is a conflict, past the role check.
     (
@@ -194,6 +216,7 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
         "ep_": "{endpoint_id}",
         "dlv_": "{delivery_id}",
         "RR-": "{reference}",
+        "visitor-": "{consent_id}",
     }
 
     def general(part: str) -> str:

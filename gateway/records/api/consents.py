@@ -1,7 +1,8 @@
 """``/api/v1/consents…`` (``consents:read``): a visitor's proof, listings, exports, figures.
 
 Every answer is about the caller's account only: a consent id or key of another account reads
-as nothing there.
+as nothing there. The answers are made by ``*_answer`` functions of the query and the account,
+which the console's consent log and statistics call too (``gateway.console.api_consents``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import json
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
@@ -32,24 +34,25 @@ MAX_CONSENT_ID = 64
 FORMATS = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
 
 
-async def proof(request: Request, services: Services, caller: ApiCaller) -> Response:
-    """``GET /api/v1/consents/{consent_id}``: every choice of one visitor, oldest first."""
-    params.only(request.query_params, ())
-    consent_id: str = request.path_params["consent_id"]
+async def proof_answer(
+    query: QueryParams, services: Services, account: str, consent_id: str
+) -> Response:
+    """Every choice of one visitor of ``account``, oldest first, each with its receipt and the
+    config digest it was shown (the proof)."""
+    params.only(query, ())
     store = store_of(services)
     records: tuple[StoredConsent, ...] = ()
     if 0 < len(consent_id) <= MAX_CONSENT_ID:
-        records = await store.consent_proof(consent_id, account=caller.account)
+        records = await store.consent_proof(consent_id, account=account)
     if not records:
         raise NotFound("No consent records with that consent id in this account.")
     return JSONResponse({"consent_id": consent_id, "records": [render.consent(r) for r in records]})
 
 
-async def listing(request: Request, services: Services, caller: ApiCaller) -> Response:
-    """``GET /api/v1/consents``: newest first, one page at a time."""
-    query = request.query_params
+async def listing_answer(query: QueryParams, services: Services, account: str) -> Response:
+    """One page of ``account``'s records matching the query's filters, newest first."""
     params.only(query, (*params.CONSENT_FILTERS, *params.PAGING))
-    where = params.consent_filter(query, caller.account)
+    where = params.consent_filter(query, account)
     paging = params.paging(query)
     page = await store_of(services).list_consents(where, paging.cursor, paging.limit)
     return JSONResponse(
@@ -57,16 +60,15 @@ async def listing(request: Request, services: Services, caller: ApiCaller) -> Re
     )
 
 
-async def export(request: Request, services: Services, caller: ApiCaller) -> Response:
-    """``GET /api/v1/consents/export?format=csv|jsonl``: every matching record, streamed.
+async def export_answer(query: QueryParams, services: Services, account: str) -> Response:
+    """Every record of ``account`` matching the query's filters, streamed as CSV or JSON lines.
 
     The first page is read before the answer starts, so a store that is down is a 503; later
     pages follow the cursor, so the export holds one page in memory at a time.
     """
-    query = request.query_params
     params.only(query, (*params.CONSENT_FILTERS, "format"))
     chosen = params.choice(query, "format", tuple(FORMATS)) or "csv"
-    where = params.consent_filter(query, caller.account)
+    where = params.consent_filter(query, account)
     store = store_of(services)
     first = await store.list_consents(where, None, MAX_PAGE)
     lines = _csv(store, where, first) if chosen == "csv" else _jsonl(store, where, first)
@@ -108,13 +110,12 @@ async def _jsonl(
         yield "".join(json.dumps(render.consent(r), separators=(",", ":")) + "\n" for r in items)
 
 
-async def stats(request: Request, services: Services, caller: ApiCaller) -> Response:
-    """``GET /api/v1/consents/stats``: per UTC day and key, actions and opt-in rates."""
-    query = request.query_params
+async def stats_answer(query: QueryParams, services: Services, account: str) -> Response:
+    """``account``'s figures per UTC day and key: banners shown, actions, opt-in rates."""
     params.only(query, ("from", "to", "key"))
     since, until = params.stats_range(query, utc(services.clock()).date())
     rows = await store_of(services).stats(
-        since, until, account=caller.account, public_key=params.text(query, "key")
+        since, until, account=account, public_key=params.text(query, "key")
     )
     return JSONResponse(
         {
@@ -123,6 +124,27 @@ async def stats(request: Request, services: Services, caller: ApiCaller) -> Resp
             "days": [render.day_stats(row) for row in rows],
         }
     )
+
+
+async def proof(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET /api/v1/consents/{consent_id}``: every choice of one visitor, oldest first."""
+    consent_id: str = request.path_params["consent_id"]
+    return await proof_answer(request.query_params, services, caller.account, consent_id)
+
+
+async def listing(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET /api/v1/consents``: newest first, one page at a time."""
+    return await listing_answer(request.query_params, services, caller.account)
+
+
+async def export(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET /api/v1/consents/export?format=csv|jsonl``: every matching record, streamed."""
+    return await export_answer(request.query_params, services, caller.account)
+
+
+async def stats(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET /api/v1/consents/stats``: per UTC day and key, actions and opt-in rates."""
+    return await stats_answer(request.query_params, services, caller.account)
 
 
 def routes() -> list[Route]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from gateway.oauth.api_auth import API_PREFIX
 from gateway.records.model import ACTIONS, STATUSES
+from gateway.records.retention import MAX_CONSENT_MONTHS, MAX_RIGHTS_DAYS
 from gateway.records.store import MAX_PAGE
 from gateway.web import openapi
 
@@ -110,6 +111,21 @@ def _casework() -> dict[str, Any]:
     }
 
 
+def _retention() -> dict[str, Any]:
+    """GET and PUT of the account's retention rules."""
+    periods = {
+        "consent_months": {"type": "integer", "minimum": 1, "maximum": MAX_CONSENT_MONTHS},
+        "rights_days": {"type": "integer", "minimum": 0, "maximum": MAX_RIGHTS_DAYS},
+    }
+    read = _op("The account's retention rules (the defaults when it set none)", [])
+    write = _op(
+        "Set how long consent proofs are kept and when closed rights requests are anonymised",
+        [],
+    )
+    _with_body(write, periods, sorted(periods))
+    return {"get": read, "put": write}
+
+
 def register() -> None:
     export = _op(
         "Export consent records (CSV with a header row, or JSON lines), streamed",
@@ -162,6 +178,7 @@ def register() -> None:
             "patch": change,
         },
         **_casework(),
+        "/retention": _retention(),
     }
     for path, methods in paths.items():
         openapi.describe(API_PREFIX + path, methods)
