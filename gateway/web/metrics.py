@@ -122,6 +122,12 @@ class Metrics:
             ["outcome", "service"],
             registry=reg,
         )
+        self.unreplicated = Counter(
+            "gateway_outbox_unreplicated_total",
+            "Outbox writes no replica confirmed in time (WAIT), also kept in the local spool.",
+            ["service"],
+            registry=reg,
+        )
         self.delivery_lag = Histogram(
             "gateway_delivery_lag_seconds",
             "Time from a record's acceptance to its delivery, by sink.",
@@ -204,6 +210,9 @@ class Metrics:
         self.delivery.labels(outcome=outcome, service=service).inc()
         if lag is not None:
             self.delivery_lag.labels(service=service).observe(max(0.0, lag))
+
+    def outbox_unreplicated(self, service: str) -> None:
+        self.unreplicated.labels(service=service).inc()
 
     def set_degraded(self, part: str, degraded: bool) -> None:
         """Mark ``part`` degraded or well; written only on a change (cheap on the hot path)."""
