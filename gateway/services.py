@@ -170,6 +170,7 @@ async def open_services(
         stack.push_async_callback(oauth.close)
         webhooks = open_records_webhooks(settings, records, lambda: services.clock())
         if webhooks is not None:
+            webhooks.dispatcher.on_attempt = metrics.webhook_attempt
             stack.push_async_callback(webhooks.close)
         legacy = signing.serializer(ASSERTION_PURPOSE) if settings.assertion_legacy_hmac else None
         assertions = AssertionSigner(

@@ -122,6 +122,12 @@ class Metrics:
             ["outcome", "service"],
             registry=reg,
         )
+        self.webhook_attempts = Counter(
+            "gateway_webhook_attempts_total",
+            "Webhook delivery attempts by outcome (delivered, retry, dead).",
+            ["outcome"],
+            registry=reg,
+        )
         self.unreplicated = Counter(
             "gateway_outbox_unreplicated_total",
             "Outbox writes no replica confirmed in time (WAIT), also kept in the local spool.",
@@ -210,6 +216,9 @@ class Metrics:
         self.delivery.labels(outcome=outcome, service=service).inc()
         if lag is not None:
             self.delivery_lag.labels(service=service).observe(max(0.0, lag))
+
+    def webhook_attempt(self, outcome: str) -> None:
+        self._child(self.webhook_attempts, outcome).inc()
 
     def outbox_unreplicated(self, service: str) -> None:
         self.unreplicated.labels(service=service).inc()

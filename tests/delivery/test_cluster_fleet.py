@@ -102,8 +102,7 @@ def test_two_instances_on_the_cluster_survive_a_master_failover(
                 for _ in range(4):  # both workers of each instance, by new connections
                     assert _ready_when_degraded(gw) == (200, "degraded")
         finally:
-            for gw in fleet:
-                gw.stop()
+            list(pool.map(lambda gw: gw.stop(), fleet))
     output = "".join(gw.output() for gw in fleet)
     lines = [line for line in output.splitlines() if line.strip()]
     assert any('"gateway.access"' in line for line in lines)
