@@ -122,6 +122,17 @@ class Metrics:
             ["outcome", "service"],
             registry=reg,
         )
+        self.database_seconds = Histogram(
+            "gateway_database_query_seconds",
+            "Time of the records store's statements (every statement, whatever its room).",
+            buckets=REDIS_BUCKETS,
+            registry=reg,
+        )
+        self.database_errors = Counter(
+            "gateway_database_errors_total",
+            "Statements of the records store that failed.",
+            registry=reg,
+        )
         self.webhook_attempts = Counter(
             "gateway_webhook_attempts_total",
             "Webhook delivery attempts by outcome (delivered, retry, dead).",
@@ -216,6 +227,11 @@ class Metrics:
         self.delivery.labels(outcome=outcome, service=service).inc()
         if lag is not None:
             self.delivery_lag.labels(service=service).observe(max(0.0, lag))
+
+    def database_query(self, seconds: float, ok: bool) -> None:
+        self.database_seconds.observe(seconds)
+        if not ok:
+            self.database_errors.inc()
 
     def webhook_attempt(self, outcome: str) -> None:
         self._child(self.webhook_attempts, outcome).inc()
