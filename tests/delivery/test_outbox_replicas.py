@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.replicas import ReplicaWait
@@ -14,11 +16,29 @@ from gateway.delivery.spool import FileSpool
 from gateway.delivery.workers import start_workers
 from gateway.redis_client import connect_cluster
 from tests.delivery.test_delivery import FAST
+from tests.gwclient import settings_for
 from tests.support.aio import run as run_sync
 from tests.support.cluster import ClusterNode, RedisClusterServers
 from tests.support.processes import free_port
 from tests.support.receiver import JWKS, SIGNER, Receiver, envelope, record, wait_until
 from tests.support.servers import ServerThread
+
+
+@pytest.mark.parametrize(
+    ("url", "replicas", "expected"),
+    [
+        ("redis://127.0.0.1:6379/0", 1, None),
+        ("redis+sentinel://127.0.0.1:26379/wg/0", 1, ReplicaWait(1, 100)),
+        ("redis+cluster://127.0.0.1:7000", 2, ReplicaWait(2, 100)),
+        ("redis+cluster://127.0.0.1:7000", 0, None),
+    ],
+    ids=["single-redis", "sentinel", "cluster", "turned-off"],
+)
+def test_only_replicated_topologies_wait(
+    url: str, replicas: int, expected: ReplicaWait | None, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path, url, redis_wait_replicas=replicas)
+    assert ReplicaWait.from_settings(settings) == expected
 
 
 def _replica_length(replica: ClusterNode, stream: str) -> int:
