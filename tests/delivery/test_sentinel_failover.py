@@ -94,7 +94,10 @@ async def _drive(
         keys = [limited] * 15 + [roomy] * 5
         return await asyncio.gather(*(post(http, key) for key in keys))
 
-    async with httpx.AsyncClient(timeout=30) as http:
+    # A connection per request, as browsers behind a balancer mostly are (a kept-alive one
+    # closed by the server while idle is test_graceful_stop's).
+    limits = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as http:
         for _ in range(4):
             await round_(http)
         sentinels.master.kill()
