@@ -62,6 +62,16 @@ class OperationsSettings:
     body_timeout: float = _setting(30.0, "Seconds to send a body once the head is in; `408`.")
     limit_concurrency: int = _setting(1000, "Connections + running requests per process; `503`.")
     keep_alive_timeout: int = _setting(5, "Seconds an idle keep-alive connection stays open.")
+    redis_wait_replicas: int = _setting(
+        1,
+        "On Sentinel or Cluster, replicas that must confirm an outbox write (`WAIT`) before the "
+        "widget's `2xx`; a record they do not confirm in time is also kept in the local spool. "
+        "0: no `WAIT`.",
+    )
+    redis_wait_timeout: float = _setting(
+        0.1,
+        "Seconds the outbox's `WAIT` may block (above 0, below `GATEWAY_REDIS_TIMEOUT`).",
+    )
     shutdown_timeout: float = _setting(
         20.0,
         "Seconds `serve` waits for requests in flight after SIGTERM before closing them (keep "
@@ -96,6 +106,11 @@ class OperationsSettings:
             ("http://", "https://")
         ):
             yield "OTEL_ENDPOINT", "must be an http:// or https:// URL"
+        if not 0 <= self.redis_wait_replicas <= 16:
+            yield "REDIS_WAIT_REPLICAS", "must be between 0 and 16"
+        # WAIT 0 would block for ever; past the socket timeout, the read would fail first.
+        if not 0.001 <= self.redis_wait_timeout < getattr(self, "redis_timeout", 10.0):
+            yield "REDIS_WAIT_TIMEOUT", "must be at least 0.001 and below GATEWAY_REDIS_TIMEOUT"
         if not 0 < self.shutdown_timeout <= 600:
             yield "SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds"
         for name, (low, high) in SERVER_RANGES.items():

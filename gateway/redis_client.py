@@ -18,7 +18,8 @@ from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import RedisClusterException
+from redis.exceptions import RedisClusterException, RedisError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.settings import Settings, SettingsError
 
@@ -94,6 +95,11 @@ class _Cluster(aioredis.RedisCluster):
         except RedisClusterException as exc:
             raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
+    def reload_slots(self) -> None:
+        """Learn the slot map again before the next command, as redis-py does itself after a
+        connection error in a plain command (a pipeline that does not raise does not)."""
+        self._initialize = True
+
 
 class _ClusterConnection(Connection):
     """A cluster node's connection that fails as a connection error when it was closed under it.
@@ -127,6 +133,58 @@ async def discover(client: aioredis.Redis) -> None:
     if isinstance(client, aioredis.RedisCluster):
         with contextlib.suppress(Exception):
             await client.initialize()
+
+
+def is_replicated(settings: Settings) -> bool:
+    """Whether ``settings.redis_url`` names a topology with replicas: Sentinel or Cluster."""
+    url = str(settings.redis_url or "")
+    return url.startswith(("redis+sentinel://", "redis+cluster://"))
+
+
+async def write_and_wait(
+    client: aioredis.Redis, key: str, command: Sequence[Any], replicas: int, timeout_ms: int
+) -> tuple[Any, int]:
+    """Run the write ``command`` (on ``key``), then ``WAIT replicas timeout_ms``: its reply and
+    how many replicas confirmed holding it.
+
+    ``WAIT`` counts the writes sent on its own connection, so both go in one pipeline, on one
+    connection to the master of ``key`` (one round trip, plus the replicas' acknowledgement).
+    A failed write raises ``RedisError``; a write done whose ``WAIT`` failed, or whose slot
+    moved meanwhile (the ``WAIT`` went to the old master), counts 0 replicas.
+    """
+    if isinstance(client, _Cluster):
+        return await _cluster_write_and_wait(client, key, command, replicas, timeout_ms)
+    async with client.pipeline(transaction=False) as pipe:
+        pipe.execute_command(*command)
+        pipe.execute_command("WAIT", replicas, timeout_ms)
+        reply, confirmed = await pipe.execute(raise_on_error=False)
+    if isinstance(reply, BaseException):
+        raise reply
+    return reply, confirmed if isinstance(confirmed, int) else 0
+
+
+async def _cluster_write_and_wait(
+    client: _Cluster, key: str, command: Sequence[Any], replicas: int, timeout_ms: int
+) -> tuple[Any, int]:
+    try:
+        await client.initialize()
+        node = client.get_node_from_key(key)
+    except RedisClusterException as exc:  # the slot has no master in the map now
+        client.reload_slots()
+        raise RedisConnectionError("no master serves the slot") from exc
+    pipe = client.pipeline()
+    pipe.execute_command(*command)
+    pipe.execute_command("WAIT", replicas, timeout_ms, target_nodes=node)
+    reply, confirmed = await pipe.execute(raise_on_error=False)
+    if isinstance(reply, (RedisConnectionError, RedisTimeoutError)):
+        client.reload_slots()
+    if isinstance(reply, BaseException):
+        raise reply if isinstance(reply, RedisError) else RedisConnectionError(str(reply))
+    try:
+        moved = client.get_node_from_key(key).name != node.name  # type: ignore[union-attr]
+    except RedisClusterException:
+        moved = True
+    return reply, 0 if moved or not isinstance(confirmed, int) else confirmed
 
 
 def is_cluster(client: aioredis.Redis) -> bool:

@@ -22,7 +22,7 @@ from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
 from gateway.consent.impressions import Impressions
 from gateway.db import migrate
-from gateway.db.engine import create_engine, records_url
+from gateway.db.engine import create_engine, observe_queries, records_url
 from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
 from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
@@ -149,6 +149,8 @@ async def open_services(
         secrets = tuple(settings.signing_secrets())  # read once: a file on the embedded default
         signing = Signing(list(secrets))
         records = await open_records(settings, stack)
+        if records is not None:
+            observe_queries(records.engine, metrics.database_query)
         locator = Locator(
             settings.trusted_proxies,
             settings.geo_country_header,
@@ -170,6 +172,7 @@ async def open_services(
         stack.push_async_callback(oauth.close)
         webhooks = open_records_webhooks(settings, records, lambda: services.clock())
         if webhooks is not None:
+            webhooks.dispatcher.on_attempt = metrics.webhook_attempt
             stack.push_async_callback(webhooks.close)
         legacy = signing.serializer(ASSERTION_PURPOSE) if settings.assertion_legacy_hmac else None
         assertions = AssertionSigner(

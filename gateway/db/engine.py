@@ -11,6 +11,8 @@ Two forms are accepted, and turned into SQLAlchemy's async drivers:
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
@@ -94,3 +96,23 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
+
+
+def observe_queries(engine: AsyncEngine, observe: Callable[[float, bool], None]) -> None:
+    """Call ``observe(seconds, ok)`` after each statement ``engine`` runs (for the metrics:
+    the time only, never the statement or its parameters)."""
+
+    def before(conn: Any, *_: Any) -> None:
+        conn.info.setdefault("gateway_started", []).append(time.perf_counter())
+
+    def after(conn: Any, *_: Any) -> None:
+        observe(time.perf_counter() - conn.info["gateway_started"].pop(), True)
+
+    def failed(context: Any) -> None:
+        started = context.connection.info.get("gateway_started") if context.connection else None
+        observe(time.perf_counter() - started.pop() if started else 0.0, False)
+
+    sync_engine = engine.sync_engine
+    event.listen(sync_engine, "before_cursor_execute", before)
+    event.listen(sync_engine, "after_cursor_execute", after)
+    event.listen(sync_engine, "handle_error", failed)

@@ -12,7 +12,8 @@ Keys for service ``S`` (the ``{S}`` hash tag keeps them in one Redis Cluster slo
 
 Each move between them is one ``MULTI`` transaction or one script, so an entry is always in
 exactly one place. Durability before the widget's ``2xx`` is Redis's: run it with
-``appendonly yes`` and ``appendfsync always`` (or accept ``everysec``'s one second).
+``appendonly yes`` and ``appendfsync always`` (or accept ``everysec``'s one second). On Sentinel
+and Cluster, a write is also confirmed by a replica (``WAIT``, :mod:`gateway.delivery.replicas`).
 """
 
 from __future__ import annotations
@@ -24,8 +25,10 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.exceptions import RedisError, ResponseError
 
+from gateway import redis_client
 from gateway.delivery.envelope import Envelope
 from gateway.delivery.queue import DeadEntry, Entry, QueueStatus
+from gateway.delivery.replicas import ReplicaWait, Unreplicated
 from gateway.errors import SinkUnavailable
 
 GROUP = "wg-delivery"
@@ -62,8 +65,10 @@ class RedisOutbox:
         *,
         claim_idle: float = 60.0,
         clock: Callable[[], float] = time.time,
+        wait: ReplicaWait | None = None,
     ) -> None:
         self.redis = redis
+        self.wait = wait
         self.service = service
         self.stream = f"wg:outbox:{{{service}}}"
         self.retry_key = f"wg:outbox:{{{service}}}:retry"
@@ -76,11 +81,21 @@ class RedisOutbox:
         self._consumers: set[str] = set()
 
     async def add(self, record: Envelope) -> str:
+        """Append ``record``; raises ``SinkUnavailable``, or ``Unreplicated`` when the entry is
+        written but fewer replicas than :attr:`wait` asks confirmed it."""
         entry = Entry.new(record, self.clock())
         try:
-            return _text(await self.redis.xadd(self.stream, {"e": entry.dumps()}))
+            if self.wait is None:
+                return _text(await self.redis.xadd(self.stream, {"e": entry.dumps()}))
+            command = ("XADD", self.stream, "*", "e", entry.dumps())
+            reply, confirmed = await redis_client.write_and_wait(
+                self.redis, self.stream, command, self.wait.replicas, self.wait.timeout_ms
+            )
         except RedisError:
             raise SinkUnavailable("the outbox is unavailable; retry shortly") from None
+        if confirmed < self.wait.replicas:
+            raise Unreplicated(_text(reply), confirmed)
+        return _text(reply)
 
     async def ensure_group(self) -> None:
         try:

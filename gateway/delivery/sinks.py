@@ -30,6 +30,7 @@ from gateway.delivery.envelope import Envelope
 from gateway.delivery.file import FileSink
 from gateway.delivery.http import HttpSink
 from gateway.delivery.outbox import RedisOutbox
+from gateway.delivery.replicas import ReplicaWait
 from gateway.delivery.spool import FileSpool
 from gateway.delivery.stream import RedisStreamSink
 from gateway.settings import Settings
@@ -98,11 +99,12 @@ def build_sink(
         if redis is None:
             raise ValueError("a redis-stream:// sink needs Redis")
         return RedisStreamSink(service, redis, rest.strip("/"))
-    if redis is not None:
-        queue: Any = RedisOutbox(redis, service, claim_idle=settings.delivery_claim_idle)
-    else:
-        queue = FileSpool(settings.data_dir / "spool" / service, service)
-    return HttpSink(service, url, queue)
+    spool = FileSpool(settings.data_dir / "spool" / service, service)
+    if redis is None:
+        return HttpSink(service, url, spool)
+    wait = ReplicaWait.from_settings(settings)
+    queue: Any = RedisOutbox(redis, service, claim_idle=settings.delivery_claim_idle, wait=wait)
+    return HttpSink(service, url, queue, backup=spool if wait is not None else None)
 
 
 def build_sinks(

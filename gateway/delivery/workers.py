@@ -35,7 +35,7 @@ import httpx
 
 from gateway.delivery import assertion
 from gateway.delivery.http import HttpSink
-from gateway.delivery.queue import Entry
+from gateway.delivery.queue import DeliveryQueue, Entry
 from gateway.delivery.sinks import Sink, each_sink
 from gateway.errors import GatewayError
 from gateway.settings import Settings
@@ -166,9 +166,13 @@ class Worker:
         counters: Counters,
         consumer: str,
         clock: Callable[[], float] = time.time,
+        queue: DeliveryQueue | None = None,
     ) -> None:
         self.sink = sink
-        self.queue = sink.queue
+        # The sink's queue, or its backup spool (records no replica confirmed).
+        self.queue = queue or sink.queue
+        # Local writes wake the outbox's worker; the backup's polls (it is rarely written).
+        self.wakeup = sink.wakeup if self.queue is sink.queue else asyncio.Event()
         self.client = client
         self.signer = signer
         self.policy = policy
@@ -213,8 +217,8 @@ class Worker:
 
     async def _idle(self) -> None:
         """Wait for a local write, a finished delivery, a stop, or the next poll."""
-        self.sink.wakeup.clear()
-        wakeup = asyncio.ensure_future(self.sink.wakeup.wait())
+        self.wakeup.clear()
+        wakeup = asyncio.ensure_future(self.wakeup.wait())
         stop = asyncio.ensure_future(self.stopping.wait())
         try:
             await asyncio.wait(
@@ -330,15 +334,17 @@ def start_workers(
     counters: Counters | None = None,
     consumer: str | None = None,
 ) -> DeliveryHandle:
-    """Start a worker for every HTTP sink in ``sinks`` (other kinds need none)."""
+    """Start a worker for every HTTP sink in ``sinks`` (other kinds need none), and one for
+    the backup spool of each sink that has one."""
     client = httpx.AsyncClient(timeout=policy.timeout, follow_redirects=False)
     counters = counters or Counters()
     name = consumer or consumer_name()
-    workers = [
-        Worker(sink, client, signer, policy, counters, name)
-        for sink in sinks
-        if isinstance(sink, HttpSink)
-    ]
+    workers = []
+    for sink in sinks:
+        if isinstance(sink, HttpSink):
+            queues = [q for q in (sink.queue, sink.backup) if q is not None]
+            for queue in queues:
+                workers.append(Worker(sink, client, signer, policy, counters, name, queue=queue))
     return DeliveryHandle(workers, client, counters)
 
 
@@ -349,6 +355,9 @@ def start_delivery(
     metrics: Metrics,
 ) -> DeliveryHandle:
     """Start this instance's delivery workers for the HTTP ``sinks`` (called in the lifespan)."""
+    for sink in each_sink(sinks.values()):
+        if isinstance(sink, HttpSink):
+            sink.on_unreplicated = metrics.outbox_unreplicated
     return start_workers(
         each_sink(sinks.values()),
         signer,

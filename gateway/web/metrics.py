@@ -122,6 +122,29 @@ class Metrics:
             ["outcome", "service"],
             registry=reg,
         )
+        self.database_seconds = Histogram(
+            "gateway_database_query_seconds",
+            "Time of the records store's statements (every statement, whatever its room).",
+            buckets=REDIS_BUCKETS,
+            registry=reg,
+        )
+        self.database_errors = Counter(
+            "gateway_database_errors_total",
+            "Statements of the records store that failed.",
+            registry=reg,
+        )
+        self.webhook_attempts = Counter(
+            "gateway_webhook_attempts_total",
+            "Webhook delivery attempts by outcome (delivered, retry, dead).",
+            ["outcome"],
+            registry=reg,
+        )
+        self.unreplicated = Counter(
+            "gateway_outbox_unreplicated_total",
+            "Outbox writes no replica confirmed in time (WAIT), also kept in the local spool.",
+            ["service"],
+            registry=reg,
+        )
         self.delivery_lag = Histogram(
             "gateway_delivery_lag_seconds",
             "Time from a record's acceptance to its delivery, by sink.",
@@ -204,6 +227,17 @@ class Metrics:
         self.delivery.labels(outcome=outcome, service=service).inc()
         if lag is not None:
             self.delivery_lag.labels(service=service).observe(max(0.0, lag))
+
+    def database_query(self, seconds: float, ok: bool) -> None:
+        self.database_seconds.observe(seconds)
+        if not ok:
+            self.database_errors.inc()
+
+    def webhook_attempt(self, outcome: str) -> None:
+        self._child(self.webhook_attempts, outcome).inc()
+
+    def outbox_unreplicated(self, service: str) -> None:
+        self.unreplicated.labels(service=service).inc()
 
     def set_degraded(self, part: str, degraded: bool) -> None:
         """Mark ``part`` degraded or well; written only on a change (cheap on the hot path)."""

@@ -19,12 +19,13 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import httpx
 
 from gateway.webhooks import leases, sender
-from gateway.webhooks.model import DELIVERED, Claimed
+from gateway.webhooks.model import DEAD, DELIVERED, Claimed
 from gateway.webhooks.store import WebhookStore
 from gateway.webhooks.urls import UrlPolicy
 
@@ -70,6 +71,8 @@ class Dispatcher:
             timeout=policy.timeout, follow_redirects=False, trust_env=False
         )
         self._task: asyncio.Task[None] | None = None
+        # Told each settled attempt's outcome: delivered, retry or dead (the metrics).
+        self.on_attempt: Callable[[str], None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run())
@@ -116,6 +119,8 @@ class Dispatcher:
                 "webhook delivery %s: outcome not recorded: %s", claimed.id, type(exc).__name__
             )
             return
+        if status is not None and self.on_attempt is not None:
+            self.on_attempt(status if status in (DELIVERED, DEAD) else "retry")
         if status is None:
             log.warning(
                 "webhook delivery %s: lease lost before its outcome was recorded", claimed.id

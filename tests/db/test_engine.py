@@ -6,8 +6,10 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from gateway.db.engine import async_url, create_engine, safe_label
+from gateway.db.engine import async_url, create_engine, observe_queries, safe_label
+from tests.conftest import Database
 from tests.support.aio import run
 
 
@@ -55,3 +57,21 @@ def test_sqlite_connections_use_wal_a_busy_timeout_and_foreign_keys(tmp_path: Pa
 
     # synchronous=2 is FULL: a commit is on disk before it returns.
     assert run(pragmas()) == ["wal", 10_000, 1, 2]
+
+
+def test_each_statement_is_timed_and_a_failed_one_counted(database: Database) -> None:
+    observed: list[bool] = []
+
+    async def body() -> None:
+        engine = create_engine(database.url)
+        observe_queries(engine, lambda seconds, ok: observed.append(ok and seconds >= 0))
+        try:
+            async with engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                with pytest.raises(DBAPIError):
+                    await conn.execute(text("SELECT * FROM no_such_table"))
+        finally:
+            await engine.dispose()
+
+    database.run(body())
+    assert observed[-2:] == [True, False]

@@ -80,7 +80,8 @@ def test_requests_in_flight_at_sigterm_are_answered(tmp_path: Path) -> None:
         senders = [socket.create_connection(("127.0.0.1", gw.port)) for _ in range(4)]
         for s in senders:
             s.sendall(head + body[:10])
-        time.sleep(0.2)  # the requests have reached the app, which waits for their bodies
+        # The gateway has read every head and waits for the bodies.
+        assert _wait(lambda: _all_read(gw.port, [s.getsockname()[1] for s in senders]))
         gw.terminate()
         assert _wait(lambda: _refused(gw.port))
         for s in senders:
@@ -91,6 +92,19 @@ def test_requests_in_flight_at_sigterm_are_answered(tmp_path: Path) -> None:
     assert "Application shutdown complete" in gw.output()
     stored = (tmp_path / "data" / "consent.jsonl").read_text().splitlines()
     assert len(stored) == 4
+
+
+def _all_read(port: int, peers: list[int]) -> bool:
+    """Whether the server on ``port`` has accepted a connection from each of ``peers`` (client
+    ports) and read everything they sent: nothing waits in its receive queue
+    (``/proc/net/tcp``: local and remote address, then ``tx_queue:rx_queue``)."""
+    waiting: dict[int, int] = {}
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local, remote = (int(a.rsplit(":", 1)[1], 16) for a in fields[1:3])
+        if local == port and remote in peers:
+            waiting[remote] = int(fields[4].split(":")[1], 16)
+    return len(waiting) == len(peers) and not any(waiting.values())
 
 
 def _refused(port: int) -> bool:

@@ -45,7 +45,8 @@ def test_records_through_the_outbox_on_the_cluster_arrive_once_across_a_failover
                 try:
                     await sink.write(envelope(record(n)))
                 except SinkUnavailable:
-                    await asyncio.sleep(0.1)
+                    # Refused until the replica is promoted: try again once the cluster says so.
+                    await asyncio.to_thread(redis_cluster.wait_until_ok)
                 else:
                     accepted.append(f"rec_{n:05d}")
                 n += 1

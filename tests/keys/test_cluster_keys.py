@@ -10,11 +10,12 @@ from gateway.errors import KeyChanged
 from gateway.keys import changes as key_admin
 from gateway.keys.audit import RedisAuditLog
 from gateway.keys.cache import KeyCache
-from gateway.keys.redis_store import RedisKeyStore
+from gateway.keys.redis_store import INVALIDATE_CHANNEL, RedisKeyStore
 from gateway.keys.validation import validate_create, validate_update
 from gateway.redis_client import connect_cluster
 from tests.support.aio import run
 from tests.support.cluster import RedisClusterServers
+from tests.support.receiver import wait_until
 
 NEW = {"account": "acct", "name": "Shop", "origins": ["https://shop.example"]}
 
@@ -60,7 +61,7 @@ def test_create_read_roll_and_revoke_a_key_on_the_cluster(
 
 
 def test_another_instance_drops_its_cached_key_when_it_changes_on_the_cluster(
-    cluster_url: str,
+    cluster_url: str, redis_cluster: RedisClusterServers
 ) -> None:
     async def scenario() -> str:
         writer_client = connect_cluster(cluster_url, 1.0, 1.0)
@@ -74,7 +75,7 @@ def test_another_instance_drops_its_cached_key_when_it_changes_on_the_cluster(
                 writer, RedisAuditLog(writer_client), account, fields, "admin", 1.0
             )
             cache.start_listening(listener)
-            await asyncio.sleep(0.5)  # subscribed
+            await wait_until(lambda: _subscribers(redis_cluster) > 0, timeout=10)
             first = await cache.get(made.key.public_key)
             assert first is not None and first.key == made.key
             await key_admin.revoke(writer, RedisAuditLog(writer_client), made.key, "admin", 2.0)
@@ -90,3 +91,12 @@ def test_another_instance_drops_its_cached_key_when_it_changes_on_the_cluster(
                 await c.aclose()
 
     assert run(scenario()) == "revoked"
+
+
+def _subscribers(cluster: RedisClusterServers) -> int:
+    """Clients subscribed to the invalidation channel, over every node (each counts its own)."""
+    total = 0
+    for node in cluster.running():
+        with node.client() as client:
+            total += sum(n for _, n in client.pubsub_numsub(INVALIDATE_CHANNEL))
+    return total

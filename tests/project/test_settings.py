@@ -66,6 +66,9 @@ def test_secrets_never_print() -> None:
         ({"GATEWAY_MAX_BODY_BYTES": "10"}, "GATEWAY_MAX_BODY_BYTES"),
         ({"GATEWAY_ADMIN_TOKEN": "abc"}, "GATEWAY_ADMIN_TOKEN"),
         ({"GATEWAY_LIMIT_STRATEGY": "leaky"}, "GATEWAY_LIMIT_STRATEGY"),
+        ({"GATEWAY_REDIS_WAIT_TIMEOUT": "0.25"}, "GATEWAY_REDIS_WAIT_TIMEOUT"),
+        ({"GATEWAY_REDIS_WAIT_TIMEOUT": "0"}, "GATEWAY_REDIS_WAIT_TIMEOUT"),
+        ({"GATEWAY_REDIS_WAIT_REPLICAS": "-1"}, "GATEWAY_REDIS_WAIT_REPLICAS"),
     ],
     ids=[
         "limit-syntax",
@@ -80,6 +83,9 @@ def test_secrets_never_print() -> None:
         "body-range",
         "admin-short",
         "strategy",
+        "wait-past-redis-timeout",
+        "wait-for-ever",
+        "wait-replicas",
     ],
 )
 def test_errors_name_the_variable(env: dict[str, str], variable: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -51,6 +52,7 @@ class ClusterNode:
         self.dir = root / str(self.port)
         self.dir.mkdir()
         self.process: subprocess.Popen[bytes] | None = None
+        self.paused = False
 
     def start(self) -> None:
         args = [
@@ -84,6 +86,18 @@ class ClusterNode:
             self.process.kill()
             self.process.wait(timeout=10)
             self.process = None
+        self.paused = False
+
+    def pause(self) -> None:
+        """Freeze the process (SIGSTOP): it holds its connections but answers nothing."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+        self.paused = True
+
+    def resume(self) -> None:
+        if self.process is not None and self.paused:
+            self.process.send_signal(signal.SIGCONT)
+        self.paused = False
 
     def client(self) -> redis.Redis:
         return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=2)
@@ -169,6 +183,15 @@ class RedisClusterServers:
             port = int(node.port)
         return next(n for n in self.nodes if n.port == port)
 
+    def replica_of(self, master: ClusterNode) -> ClusterNode:
+        """The running node that replicates ``master`` now."""
+        for node in self.running():
+            with node.client() as client:
+                info = client.info("replication")
+            if info["role"] == "slave" and int(info["master_port"]) == master.port:
+                return node
+        raise LookupError(f"no replica of {master.port}")
+
     def flush(self) -> None:
         with self.client() as cluster:
             cluster.flushall(target_nodes=RedisCluster.PRIMARIES)
@@ -176,6 +199,7 @@ class RedisClusterServers:
     def restore(self) -> None:
         """Bring back killed nodes (they rejoin as replicas) and wait for a healthy cluster."""
         for node in self.nodes:
+            node.resume()
             if node.process is None:
                 node.start()
         self.wait_until_ok()

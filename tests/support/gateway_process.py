@@ -48,7 +48,7 @@ class GatewayProcess:
     def operator_url(self) -> str:
         return f"http://127.0.0.1:{self.operator_port}"
 
-    def start(self, timeout: float = 30.0) -> GatewayProcess:
+    def start(self, timeout: float = 120.0) -> GatewayProcess:
         command = [sys.executable, "-m", "gateway", "serve", "--host", self.host]
         command += ["--port", str(self.port), *self.args]
         with self.stdout_path.open("wb") as out, self.stderr_path.open("wb") as err:

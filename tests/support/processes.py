@@ -47,6 +47,8 @@ class RedisServer:
         self.dir = Path(tempfile.mkdtemp(prefix="wg-redis-"))
         self.persistent = persistent
         self.process: subprocess.Popen[bytes] | None = None
+        # More redis-server options (a replica's ``--replicaof``).
+        self.extra_args: list[str] = []
 
     @property
     def url(self) -> str:
@@ -71,6 +73,7 @@ class RedisServer:
             "no",
             "--loglevel",
             "warning",
+            *self.extra_args,
         ]
         self.process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_for_port(self.port)

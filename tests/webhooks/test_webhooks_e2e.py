@@ -110,6 +110,13 @@ def test_a_failing_receiver_gets_retries_then_dead_letter_and_a_replay_delivers(
         assert received.message_id == message_id
         assert received.payload["type"] == "webhook.test"
         assert received.payload["data"]["endpoint_id"] == endpoint["id"]
+        # Each attempt counted by its outcome, for the operator's dashboard and alerts.
+        metrics = hooks.client.get("/metrics").text
+        for outcome, count in (("retry", 2), ("dead", 1), ("delivered", 1)):
+            assert f'gateway_webhook_attempts_total{{outcome="{outcome}"}} {count}.0' in metrics
+        # The store's statements are timed too.
+        assert "gateway_database_query_seconds_count " in metrics
+        assert "gateway_database_query_seconds_count 0.0" not in metrics
 
 
 def test_a_rotated_secret_signs_beside_the_old_one_during_the_overlap(
