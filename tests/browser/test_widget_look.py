@@ -76,6 +76,41 @@ def settled(page: Page) -> None:
     )
 
 
+def style(element: Locator, prop: str) -> str:
+    return element.evaluate(f"e => getComputedStyle(e).getPropertyValue('{prop}')")  # type: ignore[no-any-return]
+
+
+def expect_style(element: Locator, prop: str, value: str) -> None:
+    element.evaluate(
+        "(e, [prop, value]) => new Promise((done, fail) => { const until = Date.now() + 5000;"
+        " const check = () => getComputedStyle(e).getPropertyValue(prop) === value ? done() :"
+        " Date.now() > until ? fail(new Error(prop + ' never became ' + value)) :"
+        " requestAnimationFrame(check); check() })",
+        [prop, value],
+    )
+
+
+def look_of(button: Locator) -> dict[str, str]:
+    """What makes a button look heavier or lighter than another."""
+    return button.evaluate(  # type: ignore[no-any-return]
+        "e => { const s = getComputedStyle(e); return {background: s.backgroundColor,"
+        " color: s.color, border: s.borderTopColor, weight: s.fontWeight, size: s.fontSize,"
+        " height: String(Math.round(e.getBoundingClientRect().height))} }"
+    )
+
+
+def width(element: Locator) -> float:
+    box = element.bounding_box()
+    assert box
+    return box["width"]
+
+
+def x_of(element: Locator) -> float:
+    box = element.bounding_box()
+    assert box
+    return box["x"]
+
+
 def share_of_screen(banner: Locator, viewport: dict[str, int]) -> float:
     box = banner.bounding_box()
     assert box
@@ -100,13 +135,75 @@ def test_the_banner_and_its_preferences(
     page.screenshot(path=str(IMG / f"banner-{layout}.png"))
     share = share_of_screen(banner, viewport)
     print(f"banner {layout}: {share:.0%} of the viewport's height")
+    if viewport is PHONE:
+        assert share < 0.5, f"the banner covers {share:.0%} of a 320 x 640 phone"
 
-    banner.locator("button[data-action=preferences]").click()
+    accept, reject, customise = (
+        banner.locator(f"button[data-action={action}]")
+        for action in ("accept-all", "reject-all", "preferences")
+    )
+    # Accept all and Reject all: the same weight; Customise outlined, as tall, never hidden.
+    assert look_of(accept) == look_of(reject)
+    assert abs(width(accept) - width(reject)) < 2
+    assert look_of(customise)["background"] == "rgba(0, 0, 0, 0)"
+    assert look_of(customise)["border"] == look_of(accept)["background"]
+    assert look_of(customise)["height"] == look_of(accept)["height"]
+    expect(customise).to_be_visible()
+    # Accept all comes first in the reading direction: at the right in Arabic.
+    assert (x_of(accept) > x_of(reject)) is (lang == "ar")
+
+    # Hover and pressed states; a keyboard focus ring.
+    assert style(reject, "filter") == "none"
+    reject.hover()
+    expect_style(reject, "filter", "brightness(1.15)")
+    page.mouse.down()
+    expect_style(reject, "filter", "brightness(0.85)")
+    page.mouse.move(0, 0)
+    page.mouse.up()
+    banner.focus()
+    page.keyboard.press("Tab")
+    expect(accept).to_be_focused()
+    assert style(accept, "outline-style") == "solid"
+
+    customise.click()
     preferences = page.locator("#wg-consent").locator(".preferences")
     expect(preferences).to_be_visible()
+    # "Always on": a label where the switch would be, not a control; the switch stays checked.
+    always = preferences.locator(".always")
+    expect(always).to_be_visible()
+    assert always.evaluate("e => e.tagName") == "SPAN"
+    expect(preferences.locator("input[data-category=necessary]")).to_be_checked()
+    title = preferences.locator("li").first.locator("label > span").first
+    assert (x_of(always) > x_of(title)) is (lang != "ar")
+
+    # The services' disclosure: a button that says whether it is open, its chevron turning.
+    disclose = preferences.locator("li", has=page.locator("[data-category=analytics]")).locator(
+        "button.disclose"
+    )
+    expect(preferences.locator("details, summary")).to_have_count(0)
+    expect(disclose).to_have_attribute("aria-expanded", "false")
+    hotjar = preferences.locator("label", has_text="Hotjar")
+    expect(hotjar).to_be_hidden()
+    closed = disclose.evaluate("e => getComputedStyle(e, '::after').transform")
+    disclose.click()
+    expect(disclose).to_have_attribute("aria-expanded", "true")
+    expect(hotjar).to_be_visible()
     settled(page)
+    assert disclose.evaluate("e => getComputedStyle(e, '::after').transform") != closed
     page.screenshot(path=str(IMG / f"banner-preferences-{layout}.png"))
+    disclose.click()
+    expect(hotjar).to_be_hidden()
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_banner_in_dark_mode(open_page: Callable[..., Page], site: Site, look: Gateway) -> None:
+    page = open_page(viewport=PHONE, color_scheme="dark", reduced_motion="reduce")
+    page.goto(shop_page(site, "/banner-dark", "en", look.snippet("consent")))
+    banner = page.locator("#wg-consent").locator(".banner")
+    expect(banner).to_be_visible()
+    settled(page)
+    assert style(banner, "background-color") == "rgb(31, 33, 37)"
+    page.screenshot(path=str(IMG / "banner-phone-dark.png"))
 
 
 @pytest.mark.parametrize(("viewport", "lang"), LAYOUTS)
