@@ -221,7 +221,36 @@ def test_the_rights_form(
     expect(form).to_be_visible()
     # a submission with the e-mail missing: the errors at their fields
     form.locator("button[type=submit]").click()
-    expect(form.locator("[name=email]")).to_have_attribute("aria-invalid", "true")
+    email = form.locator("[name=email]")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    # Three groups: your request, about you, more about it; each field in its group.
+    legends = form.locator("fieldset.group > legend")
+    expect(legends).to_have_count(3)
+    if lang == "en":
+        expect(legends).to_have_text(["Your request", "About you", "More about your request"])
+    groups = form.locator("fieldset.group")
+    expect(groups.nth(0).locator("[name=type]")).to_have_count(1)
+    expect(groups.nth(1).locator("[name=email]")).to_have_count(1)
+    expect(groups.nth(2).locator("[name=message]")).to_have_count(1)
+    # The required marker beside the label, the error right under its field.
+    field = groups.nth(1).locator(".field", has=page.locator("[name=email]"))
+    expect(field.locator("label .required")).to_be_visible()
+    error = field.locator(".error")
+    expect(error).to_be_visible()
+    input_box, error_box = email.bounding_box(), error.bounding_box()
+    assert input_box and error_box
+    assert 0 <= error_box["y"] - (input_box["y"] + input_box["height"]) < 12
+    assert style(error, "color") == style(email, "border-top-color")
+    # Styled controls: as tall as a finger, with the accent's ring on focus.
+    assert input_box["height"] >= 44
+    focused = form.locator("[name=given_name]")
+    focused.focus()
+    expect_style(focused, "border-top-color", style(form.locator("button[type=submit]"), "background-color"))
+    given, family = focused.bounding_box(), form.locator("[name=family_name]").bounding_box()
+    assert given and family
+    # Side by side on a wide screen; one under the other on a phone, never wider than it.
+    assert (given["y"] == family["y"]) is (viewport is DESKTOP)
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     box = page.locator("[data-wg-rights] .box")
     box.screenshot(path=str(IMG / f"rights-form-{name(viewport, lang)}.png"))
     assert page.errors == []  # type: ignore[attr-defined]
