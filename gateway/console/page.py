@@ -1,4 +1,4 @@
-"""The owner console's pages at ``/console/``: three static files over the console API.
+"""The owner console's pages at ``/console/``: static files over the console API.
 
 ``static/console/`` holds plain HTML, CSS and JavaScript served under the strict policy of
 :mod:`gateway.web.static_page`. The page keeps no secret of its own: the session is an
@@ -18,7 +18,7 @@ from gateway.web.static_files import static_dir
 from gateway.web.static_page import page_routes
 
 PAGE_DIR = static_dir() / "console"
-FILES = ("index.html", "console.js", "console.css")
+FILES = ("index.html", "console.js", "console.css", "scanner.js")
 
 
 def routes(directory: Path = PAGE_DIR) -> list[Route]:
