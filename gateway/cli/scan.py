@@ -130,7 +130,10 @@ async def cmd_scan(args: argparse.Namespace, settings: Settings) -> int:
         await store_for_key(database, used.public_key, used.account, report.to_json())
         print("Report stored as the key's last scan, shown in the console.", file=sys.stderr)
     elif used.public_key and not args.no_store:
-        print("No database (GATEWAY_DATABASE_URL): the report is not stored for the key.", file=sys.stderr)
+        print(
+            "No database (GATEWAY_DATABASE_URL): the report is not stored for the key.",
+            file=sys.stderr,
+        )
     return 0 if report.clean else 1
 
 

@@ -1,6 +1,6 @@
 """How the two widgets look, in Chromium: the screenshots of the docs' "Look and feel" sections.
 
-One flow per widget and layout (desktop and a 320 × 640 phone, left to right and Arabic right to
+One flow per widget and layout (desktop and a 320 x 640 phone, left to right and Arabic right to
 left) writes ``docs/img/banner-*.png`` and ``docs/img/rights-form-*.png``, and checks what a
 visitor notices: the three first-layer choices, the states of the buttons, the services'
 disclosure, the banner's share of a phone's screen, the mirrored layout, the grouped form.
@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
+
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
@@ -245,7 +246,9 @@ def test_the_rights_form(
     assert input_box["height"] >= 44
     focused = form.locator("[name=given_name]")
     focused.focus()
-    expect_style(focused, "border-top-color", style(form.locator("button[type=submit]"), "background-color"))
+    expect_style(
+        focused, "border-top-color", style(form.locator("button[type=submit]"), "background-color")
+    )
     given, family = focused.bounding_box(), form.locator("[name=family_name]").bounding_box()
     assert given and family
     # Side by side on a wide screen; one under the other on a phone, never wider than it.

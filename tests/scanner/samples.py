@@ -19,7 +19,9 @@ CONFIG = parse_config(
 SCANNED_AT = 1_800_000_000.0  # 2027-01-15T08:00:00Z
 
 
-def leaky_report(public_key: str, scanned_at: float = SCANNED_AT, leaks: bool = True) -> dict[str, Any]:
+def leaky_report(
+    public_key: str, scanned_at: float = SCANNED_AT, leaks: bool = True
+) -> dict[str, Any]:
     """The JSON of a scan of https://shop.example against ``public_key``'s config."""
     ga = SeenCookie("_ga", "shop.example", "/", None, False, False, "Lax", False, True, "/leaky")
     observations = Observations(

@@ -22,7 +22,11 @@ def test_a_newer_scan_replaces_the_keys_last_report(database: Database) -> None:
             await store.save("pk_blog", "acct-1", leaky_report("pk_blog", leaks=False))
             first = await store.last("pk_shop")
             assert first is not None
-            assert (first.account, first.site, first.clean) == ("acct-1", "https://shop.example", False)
+            assert (first.account, first.site, first.clean) == (
+                "acct-1",
+                "https://shop.example",
+                False,
+            )
             assert first.scanned_at == datetime.fromtimestamp(SCANNED_AT, UTC)
             assert [i["name"] for i in first.report["fires_before_consent"]] == ["_ga"]
 
