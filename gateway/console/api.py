@@ -12,6 +12,7 @@ from gateway.console import (
     api_members,
     api_retention,
     api_rights,
+    api_scans,
     api_webhooks,
 )
 
@@ -26,4 +27,5 @@ def routes() -> list[Route]:
         *api_webhooks.routes(),
         *api_consents.routes(),
         *api_retention.routes(),
+        *api_scans.routes(),
     ]

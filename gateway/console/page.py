@@ -1,4 +1,4 @@
-"""The owner console's pages at ``/console/``: three static files over the console API.
+"""The owner console's pages at ``/console/``: static files over the console API.
 
 ``static/console/`` holds plain HTML, CSS and JavaScript served under the strict policy of
 :mod:`gateway.web.static_page`. The page keeps no secret of its own: the session is an
@@ -26,6 +26,7 @@ FILES = (
     "records.css",
     "statistics.js",
     "retention.js",
+    "scanner.js",
 )
 
 

@@ -2,6 +2,8 @@
 
 It drives headless Chromium through Playwright (the optional ``scan`` extra) over a few pages of a
 site in three fresh browser profiles, matches what it saw to a consent config's categories and
-services, and writes the report (docs/scanner.md). It may import ``consent.config`` (the schema it
-matches against) and the shared core; nothing else. ``widget-gateway scan`` is its command line.
+services, and writes the report (docs/scanner.md); ``store.py`` keeps each key's last report in the
+gateway's database for the owner's console. It may import ``consent.config`` (the schema it
+matches against), ``db`` (its table) and the shared core; nothing else. ``widget-gateway scan``
+is its command line.
 """

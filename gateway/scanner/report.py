@@ -92,6 +92,7 @@ class ConfigUsed:
     source: str  # "key", "file" or "defaults"
     config: ConsentConfig
     public_key: str | None = None
+    account: str | None = None  # the key's account, where the report is stored for the key
 
 
 @dataclass(frozen=True)

@@ -21,31 +21,45 @@ var CSS = PALETTE_CSS +
   "h2{font-size:1.15em;line-height:1.3;margin:0 0 .4em;font-weight:650}" +
   "p{margin:0 0 1em;color:var(--muted)}a{color:var(--text)}" +
   ".buttons{display:flex;flex-wrap:wrap;gap:8px}" +
-  "button{font:inherit;font-weight:600;cursor:pointer;border:0;border-radius:8px;margin:0;" +
-  "padding:.6em 1em;background:var(--accent);color:var(--accent-text);flex:1 1 9em;min-height:44px}" +
+  // Accept all and Reject all alike; the secondary actions outlined, never the accent's fill
+  "button{font:inherit;font-weight:600;cursor:pointer;border:2px solid var(--accent);border-radius:8px;margin:0;" +
+  "padding:.5em 1em;background:var(--accent);color:var(--accent-text);flex:1 1 8em;min-height:44px;" +
+  "transition:filter .15s,background .15s}" +
+  "button:hover{filter:brightness(1.15)}button:active{filter:brightness(.85);transform:translateY(1px)}" +
+  ".secondary,.close,.disclose{background:none;color:var(--text)}" +
+  ".secondary:hover,.close:hover,.disclose:hover{filter:none;background:#8883}" +
   "[tabindex]:focus{outline:0}" +
   ".overlay{position:fixed;inset:0;z-index:2147483647;background:#0008;display:grid;" +
   "place-items:center;padding:16px}" +
   ".preferences{width:min(40rem,100%);max-height:calc(100vh - 32px);overflow:auto}" +
   ".header{display:flex;gap:8px;justify-content:space-between;align-items:flex-start}" +
-  ".close{flex:none;background:none;color:var(--text);font-size:1.6em;line-height:1;padding:0 .3em;" +
-  "min-height:0}" +
+  ".close,.disclose{flex:none;border:0;min-height:0}.close{font-size:1.6em;line-height:1;padding:0 .3em}" +
   "ul{list-style:none;margin:0 0 1em;padding:0}li{border-top:1px solid #8886;padding:.75em 0}" +
   "label{display:flex;gap:.75em;align-items:center;justify-content:space-between;font-weight:600}" +
-  "li p,details{margin:.3em 0 0;font-size:.93em}small{font-weight:400;color:var(--muted)}" +
-  "summary{cursor:pointer;color:var(--muted)}details label{font-weight:500;margin-top:.5em}" +
-  "input{appearance:none;flex:none;width:2.5em;height:1.45em;margin:0;border-radius:1em;" +
-  "background:var(--switch);position:relative;cursor:pointer}" +
-  "input:before{content:'';position:absolute;top:.2em;inset-inline-start:.2em;width:1.05em;height:1.05em;" +
+  "li p,.services{margin:.3em 0 0;font-size:.93em}" +
+  // the services' disclosure: a button, its chevron drawn here (down, up once open)
+  ".disclose{display:inline-flex;gap:.6em;align-items:center;margin:.2em 0 0;padding:.3em .5em;" +
+  "font-size:.93em;color:var(--muted)}.disclose:after{content:'';width:.45em;height:.45em;" +
+  "border:solid;border-width:0 2px 2px 0;transform:translateY(-.15em) rotate(45deg);transition:transform .15s}" +
+  ".disclose[aria-expanded=true]:after{transform:translateY(.1em) rotate(225deg)}" +
+  ".services label{font-weight:500;margin-top:.5em}" +
+  // "Always on": a label where the switch would be; the switch stays, for assistive technology
+  ".always{flex:none;font-size:.8em;padding:.15em .7em;border-radius:1em;background:#8883}" +
+  ".always+input{position:absolute;opacity:0;width:1px;pointer-events:none}" +
+  "input{appearance:none;flex:none;width:2.75em;height:1.6em;margin:0;border-radius:1em;" +
+  "background:var(--switch);position:relative;cursor:pointer;transition:background .15s}" +
+  "input:before{content:'';position:absolute;top:.2em;inset-inline-start:.2em;width:1.2em;height:1.2em;" +
   "border-radius:50%;background:#fff;transition:transform .15s}" +
-  "input:checked{background:var(--accent)}input:checked:before{transform:translateX(1.05em)}" +
-  "[dir=rtl] input:checked:before{transform:translateX(-1.05em)}" +
-  "input:disabled{opacity:.6;cursor:default}" +
+  "input:checked{background:var(--accent)}input:checked:before{transform:translateX(1.15em)}" +
+  "[dir=rtl] input:checked:before{transform:translateX(-1.15em)}" +
+  "input:hover{filter:brightness(1.15)}" +
   ".gpc-notice{font-size:.9em;padding:.5em .8em;border-inline-start:3px solid var(--accent);background:#8882}" +
   ".reopen{position:fixed;z-index:2147483645;bottom:16px;inset-inline-start:16px;width:44px;height:44px;" +
   "padding:0;border-radius:50%;flex:none;display:grid;place-items:center;box-shadow:0 2px 10px #0005}" +
+  // a phone: the banner along the bottom edge, tighter, its text a little smaller
   "@media(max-width:480px){.banner,.bottom-left .banner,.bottom-right .banner{inset-inline:0;bottom:0;" +
-  "transform:none;width:100%;border-radius:12px 12px 0 0}}";
+  "transform:none;width:100%;border-radius:12px 12px 0 0;padding:14px 16px 16px}" +
+  ".banner h2{font-size:1.05em}.banner p{font-size:.9em;line-height:1.4;margin-bottom:.75em}}";
 var REOPEN_ICON = '<svg width="22" height="22" viewBox="0 0 24 24" aria-hidden="true"><path fill="currentColor" ' +
   'd="M12 2a10 10 0 1 0 10 10 4 4 0 0 1-5-5 4 4 0 0 1-5-5zM8 9a1.5 1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm7 5a1.5 ' +
   '1.5 0 1 1 0 3 1.5 1.5 0 0 1 0-3zm-6 2a1 1 0 1 1 0 2 1 1 0 0 1 0-2z"/></svg>';
@@ -340,8 +354,8 @@ function mount() {
   root.addEventListener("keydown", guarded(onKey));
   document.body.appendChild(host);
 }
-function button(action, text) {
-  return '<button type="button" data-action="' + action + '">' + escapeHtml(text) + "</button>";
+function button(action, text, secondary) {
+  return '<button type="button" data-action="' + action + '"' + (secondary ? ' class="secondary"' : "") + ">" + escapeHtml(text) + "</button>";
 }
 function switchInput(attributes, on, locked) {
   return '<input type="checkbox" role="switch" ' + attributes + (on ? " checked" : "") + (locked ? " disabled" : "") + ">";
@@ -356,7 +370,7 @@ function renderBanner() {
   return '<div class="banner" role="dialog" aria-modal="false" aria-labelledby="wg-title" aria-describedby="wg-text" tabindex="-1">' +
     '<h2 id="wg-title">' + escapeHtml(texts.title) + '</h2><p id="wg-text">' + escapeHtml(texts.description) + policyLink() + "</p>" +
     '<div class="buttons">' + button("accept-all", texts.accept_all) + button("reject-all", texts.reject_all) +
-    button("preferences", texts.customise) + "</div></div>";
+    button("preferences", texts.customise, true) + "</div></div>";
 }
 function renderPreferences() {
   var texts = config.texts;
@@ -367,25 +381,29 @@ function renderPreferences() {
     '<p id="wg-prefs-text">' + escapeHtml(texts.preferences_description) + policyLink() + "</p>" +
     (gpcNotice ? '<p class="gpc-notice">' + escapeHtml(texts.gpc_notice) + "</p>" : "") +
     "<ul>" + join(map(config.categories, renderCategory), "") + "</ul>" +
-    '<div class="buttons">' + button("reject-all", texts.reject_all) + button("accept-all", texts.accept_all) +
+    '<div class="buttons">' + button("reject-all", texts.reject_all, true) + button("accept-all", texts.accept_all, true) +
     button("save", texts.save) + "</div></div></div>";
 }
 function renderCategory(category) {
   var on = category.required || (choice ? accepted(choice.categories, category.id) : false);
-  var always = category.required ? " <small>" + escapeHtml(config.texts.always_on) + "</small>" : "";
-  var services = category.services.length ? "<details><summary>" + escapeHtml(config.texts.services) +
-    " (" + category.services.length + ")</summary>" +
+  var list = "wg-s-" + escapeHtml(category.id);
+  var services = category.services.length ? '<button type="button" class="disclose" data-action="disclose" aria-expanded="false" aria-controls="' +
+    list + '">' + escapeHtml(config.texts.services) + " (" + category.services.length + ')</button><div class="services" id="' + list + '" hidden>' +
     join(map(category.services, function (service) { return renderService(category, on, service); }), "") +
-    "</details>" : "";
-  return "<li><label><span>" + escapeHtml(category.title) + always + "</span>" +
-    switchInput('data-category="' + escapeHtml(category.id) + '"', on, category.required) + "</label>" +
+    "</div>" : "";
+  return "<li>" + switchLabel(category.title, 'data-category="' + escapeHtml(category.id) + '"', on, category.required) +
     "<p>" + escapeHtml(category.description) + "</p>" + services + "</li>";
+}
+// a category's or service's title and its switch; a required one's "Always on" label before it
+function switchLabel(title, attributes, on, locked) {
+  return "<label><span>" + escapeHtml(title) + "</span>" +
+    (locked ? '<span class="always">' + escapeHtml(config.texts.always_on) + "</span>" : "") +
+    switchInput(attributes, on, locked) + "</label>";
 }
 function renderService(category, categoryOn, service) {
   var on = category.required || (categoryOn && (!choice || accepted(choice.services, service.id)));
-  return "<label><span>" + escapeHtml(service.name) + "</span>" +
-    switchInput('data-service="' + escapeHtml(service.id) + '" data-parent="' + escapeHtml(category.id) + '"', on, category.required) +
-    "</label>" + (service.description ? "<p>" + escapeHtml(service.description) + "</p>" : "");
+  return switchLabel(service.name, 'data-service="' + escapeHtml(service.id) + '" data-parent="' + escapeHtml(category.id) + '"', on, category.required) +
+    (service.description ? "<p>" + escapeHtml(service.description) + "</p>" : "");
 }
 function renderReopenButton() {
   var label = escapeHtml(config.mode == "opt_out" ? config.texts.do_not_sell : config.texts.reopen);
@@ -438,6 +456,11 @@ function onClick(event) {
   else if (action == "reject-all") choose([], "reject_all");
   else if (action == "preferences") open("preferences");
   else if (action == "dismiss") dismissNotice();
+  else if (action == "disclose") {
+    var expanded = target.getAttribute("aria-expanded") != "true";
+    target.setAttribute("aria-expanded", expanded);
+    root.getElementById(target.getAttribute("aria-controls")).hidden = !expanded;
+  }
   else if (action == "close") stillValid(choice, config) ? close() : render("banner");
   else if (action == "save") {
     choose(checkedValues("input[data-category]:checked", "data-category"), "custom",
@@ -456,7 +479,7 @@ function onKey(event) {
   if (view != "preferences") return;
   if (event.key == "Escape") return onClick({ target: root.querySelector(".close") });
   if (event.key != "Tab") return;
-  var focusable = root.querySelectorAll(".preferences button,.preferences input:not(:disabled),.preferences summary,.preferences a");
+  var focusable = root.querySelectorAll(".preferences button,.preferences input:not(:disabled),.preferences a");
   var first = focusable[0], last = focusable[focusable.length - 1], at = root.activeElement;
   if (event.shiftKey ? at == first || at == root.querySelector(".preferences") : at == last) {
     event.preventDefault();

@@ -19,24 +19,38 @@ var FIELD_TEXTS = { missing_field: "required", value_too_long: "too_long", inval
 
 var CSS = PALETTE_CSS + ":host{display:block}" +
   "input,select,textarea,button{font:inherit}" +
-  ".box{background:var(--bg);border:1px solid #8885;border-radius:var(--wg-radius,12px);padding:20px 24px;max-width:560px}" +
+  ".box{background:var(--bg);border:1px solid #8885;border-radius:var(--wg-radius,12px);padding:20px 24px;max-width:560px;container-type:inline-size}" +
   "h2{font-size:1.25em;font-weight:650;margin:0 0 4px}p{margin:0 0 12px}.muted{color:var(--muted)}" +
-  ".field{margin:0 0 14px;border:0;padding:0}label,legend{display:block;font-weight:600;margin:0 0 4px;padding:0}" +
-  ".required{font-weight:400;color:var(--muted);font-size:.85em}" +
-  "input,select,textarea{display:block;width:100%;padding:8px 10px;color:var(--text);background:var(--bg);" +
-  "border:1px solid var(--line);border-radius:6px}textarea{min-height:96px;resize:vertical}" +
-  ".option{display:flex;gap:8px;align-items:center;font-weight:400}.option input{width:auto;display:inline}" +
+  // the form's three groups: your request, about you, more about it
+  ".group{border:1px solid #8884;border-radius:10px;margin:0 0 16px;padding:4px 16px 2px}" +
+  ".group>legend{font-weight:650;padding:0 6px;margin-inline-start:-6px}" +
+  ".names{display:grid;gap:0 12px}@container(min-width:440px){.names{grid-template-columns:1fr 1fr}}" +
+  ".field{margin:10px 0 14px;border:0;padding:0;min-width:0}label,.field legend{display:block;font-weight:600;margin:0 0 4px;padding:0}" +
+  ".required{font-weight:600;color:var(--error);font-size:.85em}" +
+  "input,select,textarea{display:block;width:100%;min-height:44px;padding:8px 10px;color:var(--text);background:var(--bg);" +
+  "border:1px solid var(--switch);border-radius:8px;transition:border-color .15s,box-shadow .15s}textarea{min-height:96px;resize:vertical}" +
+  "input:hover,select:hover,textarea:hover{border-color:var(--text)}" +
+  "input:focus,select:focus,textarea:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px color-mix(in srgb,var(--accent) 35%,transparent)}" +
+  ".option{display:flex;gap:10px;align-items:center;font-weight:400;min-height:36px}.option input{width:1.2em;min-height:0;height:1.2em;margin:0;accent-color:var(--accent)}" +
   "[aria-invalid=true]{border-color:var(--error);box-shadow:0 0 0 1px var(--error)}" +
-  ".error{color:var(--error);font-size:.9em;margin:4px 0 0}.error:empty{display:none}" +
-  "button{cursor:pointer;border:0;border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
-  "background:var(--accent);color:var(--accent-text)}button:disabled{opacity:.6;cursor:wait}" +
+  ".error{display:flex;gap:.3em;color:var(--error);font-size:.9em;font-weight:600;margin:4px 0 0}.error:before{content:'!';font-weight:800}.error:empty{display:none}" +
+  "button{cursor:pointer;border:2px solid var(--accent);border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
+  "background:var(--accent);color:var(--accent-text);transition:filter .15s}button:hover{filter:brightness(1.15)}" +
+  "button:active{filter:brightness(.85)}button:disabled{opacity:.6;cursor:wait}" +
   ".alert{border-inline-start:4px solid var(--error);padding:8px 12px;margin:0 0 14px}.alert:empty{display:none}" +
   ".trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
   ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +
   ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
   "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--text)}" +
   "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
-  ".close{position:absolute;top:8px;inset-inline-end:8px;background:none;color:var(--text);padding:4px 10px;font-size:1.3em}";
+  ".close{position:absolute;top:8px;inset-inline-end:8px;background:none;border:0;color:var(--text);padding:4px 10px;font-size:1.3em}" +
+  // a phone: the card's padding given to the fields, the send button full width
+  "@container(max-width:360px){.group{padding:2px 10px}form>button{width:100%}}" +
+  "@media(max-width:480px){.box{padding:16px}}";
+
+// Which group of the form a field belongs to; custom fields are details.
+var GROUPS = { type: "request", email: "you", given_name: "you", family_name: "you", customer_reference: "you",
+  requester_type: "you" };
 
 // An element: attributes (text: its text, on…: a guarded listener) and children.
 function h(tag, attributes, children) {
@@ -143,6 +157,22 @@ function Instance(element) {
     return group;
   }
 
+  // The fields in their groups, in the config's order: your request, about you, details
+  function groups() {
+    var sets = { request: [], you: [], details: [] }, names = null;
+    forEach(config.fields, function (spec) {
+      var rendered = field(spec), group = sets[GROUPS[spec.id] || "details"];
+      if (spec.id === "given_name" || spec.id === "family_name") {
+        if (!names) push(group, names = h("div", { class: "names" }));
+        return names.append(rendered);
+      }
+      push(group, rendered);
+    });
+    return map(filter(["request", "you", "details"], function (id) { return sets[id].length; }), function (id) {
+      return h("fieldset", { class: "group" }, concat([h("legend", { text: config.texts["group." + id] })], sets[id]));
+    });
+  }
+
   function renderForm() {
     var texts = config.texts;
     inputs = {};
@@ -152,7 +182,7 @@ function Instance(element) {
       h("h2", { id: "t", text: texts.title }),
       h("p", { class: "muted", text: texts.intro }),
       alertBox
-    ], map(config.fields, function (spec) { return field(spec); }), [
+    ], groups(), [
       h("div", { class: "trap", "aria-hidden": "true" }, [
         h("label", {}, [texts.honeypot, h("input", { name: config.honeypot, tabindex: "-1", autocomplete: "off" })])
       ]),

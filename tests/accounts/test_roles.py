@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from gateway.scanner.store import ScanReportStore
 from tests.accounts.helpers import ADMIN, Browser, Console, console_settings, open_console
+from tests.scanner.samples import leaky_report
 from tests.support.records import consent, new, rights
 
 ACTORS = ("owner", "admin", "viewer", "outsider", "anonymous")
@@ -98,6 +100,16 @@ def on_new_key(method: str, suffix: str, body: dict[str, Any] | None = None) -> 
     return lambda w: (method, f"/console/api/accounts/{w.account}/keys/{w.key()}{suffix}", body)
 
 
+def on_scanned_key(w: World) -> tuple[str, str, dict[str, Any] | None]:
+    """A new key with a scan report stored for it, as ``scan --key`` stores one."""
+    public_key = w.key()
+    records = w.console.services.records
+    assert records is not None
+    store = ScanReportStore(records.engine)
+    w.console.client.portal.call(store.save, public_key, w.account, leaky_report(public_key))  # type: ignore[union-attr]
+    return "GET", f"/console/api/accounts/{w.account}/keys/{public_key}/scan", None
+
+
 def on_endpoint(method: str, suffix: str) -> Request:
     def make(w: World) -> tuple[str, str, dict[str, Any] | None]:
         endpoint, delivery = w.endpoint()
@@ -153,6 +165,7 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("key-roll", on_new_key("POST", "/roll", {"grace_seconds": 60}), KEY_CHANGE),
     ("key-revoke", on_new_key("POST", "/revoke"), KEY_CHANGE),
     ("key-audit", on_new_key("GET", "/audit"), READ),
+    ("key-scan", on_scanned_key, READ),
     ("rights", fixed("GET", A + "/rights-requests"), READ),
     ("rights-show", on_new_request("GET", ""), READ),
     ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
@@ -261,3 +274,28 @@ def test_key_changes_in_the_audit_trail_name_the_person(world: World) -> None:
         ("created", "admin"),
         ("updated", f"person:{me}"),
     ]
+
+
+def test_a_keys_last_scan_is_shown_to_its_account_only(world: World) -> None:
+    owner, outsider = world.people["owner"], world.people["outsider"]
+    _, path, _ = on_scanned_key(world)
+    shown = owner.get(path)
+    assert shown.status_code == 200
+    body = shown.json()
+    assert (body["site"], body["clean"], body["scanned_at"]) == (
+        "https://shop.example",
+        False,
+        "2027-01-15T08:00:00Z",
+    )
+    assert [i["name"] for i in body["report"]["fires_before_consent"]] == ["_ga"]
+    # Never scanned: not found, said as such.
+    never = world.key()
+    r = owner.get(f"/console/api/accounts/{world.account}/keys/{never}/scan")
+    assert (r.status_code, r.json()["code"]) == (404, "not_found")
+    # Another account's key, through one's own account: as if it did not exist.
+    theirs = world.key(world.other_account)
+    mine = path.split("/keys/")[1].removesuffix("/scan")
+    r = outsider.get(f"/console/api/accounts/{world.other_account}/keys/{mine}/scan")
+    assert (r.status_code, r.json()["code"]) == (404, "key_not_found")
+    r = outsider.get(f"/console/api/accounts/{world.other_account}/keys/{theirs}/scan")
+    assert (r.status_code, r.json()["code"]) == (404, "not_found")

@@ -229,8 +229,9 @@ def test_an_arabic_visitor_sees_a_fully_mirrored_banner(
     title = preferences.locator("h2").bounding_box()
     close = preferences.locator("button.close").bounding_box()
     assert title and close and close["x"] < title["x"]  # the close button at the left
-    # A switch: its label at the right, the switch at the left, its knob moving leftwards.
-    row = preferences.locator("label").first
+    # A switch: its label at the right, the switch at the left, its knob moving leftwards
+    # (the first row, a required category, shows "Always on" instead of a switch).
+    row = preferences.locator("label").nth(1)
     name_box = row.locator("span").bounding_box()
     switch = row.locator("input")
     switch_box = switch.bounding_box()

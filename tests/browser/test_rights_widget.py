@@ -162,7 +162,7 @@ def test_each_validation_error_is_shown_and_announced(page: Page, site: Site, gw
     expect(type_select).to_have_attribute("aria-invalid", "false")
     # Every field has a label (the requester type, a radio group, has its legend).
     assert page.locator("[data-wg-rights] label[for]").count() == 7
-    expect(page.locator("[data-wg-rights] fieldset legend")).to_contain_text("I am making")
+    expect(page.locator("[data-wg-rights] fieldset.field legend")).to_contain_text("I am making")
     assert records(gw) == [] or all(r["email"] != "ada@example" for r in records(gw))
 
 

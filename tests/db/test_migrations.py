@@ -19,8 +19,9 @@ from tests.support.records import consent, new, open_store
 
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
 # 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
-# notices, retention rules and job leases; 0004 the consent records' config digest.
-HEAD = "0005_webhooks"
+# notices, retention rules and job leases; 0004 the consent records' config digest; 0006 the
+# scanner's last report per key (gateway.scanner).
+HEAD = "0006_scan_reports"
 PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
@@ -32,6 +33,7 @@ ACCOUNT_TABLES = {
     "console_sessions",
 }
 WEBHOOK_TABLES = {"webhook_endpoints", "webhook_messages", "webhook_deliveries", "webhook_attempts"}
+SCAN_TABLES = {"scan_reports"}
 RECORD_TABLES = {
     "consent_records",
     "consent_daily",
@@ -67,7 +69,7 @@ def test_an_empty_database_migrates_to_exactly_the_declared_schema(database: Dat
         await upgrade(database.url)
         assert await current(database.url) == HEAD
         names, differences = await schema(database.url)
-        assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES
+        assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES
         assert differences == []
         # A second run (another instance starting) finds nothing to do.
         await upgrade(database.url)
@@ -122,7 +124,7 @@ def test_a_database_of_the_previous_release_gains_the_webhook_tables(database: D
             await upgrade(database.url)
             assert await current(database.url) == HEAD
             names, differences = await schema(database.url)
-            assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES
+            assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES
             assert differences == []
             # What was there is still there, and the new tables work beside it.
             assert await store.count_consents() == 1

@@ -47,7 +47,8 @@ ALLOWED: dict[str, set[str]] = {
     # People, sessions and roles; keys are changed only through keys.changes.
     "accounts": {"keys", "ratelimit", "db", "mail", "web.clientip"},
     # The rights inbox works on the records store as the site-owner API does, with its shapes;
-    # the console shows an account's webhook endpoints and deliveries as the webhooks API does.
+    # the console shows an account's webhook endpoints and deliveries as the webhooks API does,
+    # and a key's last scan report as the scanner stored it.
     "console": {
         "web",
         "keys",
@@ -58,9 +59,10 @@ ALLOWED: dict[str, set[str]] = {
         "webhooks.store",
         "webhooks.runtime",
         "webhooks.api.render",
+        "scanner.store",
     },
     # Alembic's env.py loads every room's tables, to compare them with the database.
-    "db": {"records.tables", "accounts.tables", "webhooks.tables"},
+    "db": {"records.tables", "accounts.tables", "webhooks.tables", "scanner.tables"},
     # The records store keeps the widgets' typed records; the webhook events of its changes go
     # into the webhook outbox in the change's own transaction (never lost, never premature).
     "records": {
@@ -81,8 +83,9 @@ ALLOWED: dict[str, set[str]] = {
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
     # the console's session cookie.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
-    # The cookie scanner matches what it sees against the consent config's schema.
-    "scanner": {"consent.config"},
+    # The cookie scanner matches what it sees against the consent config's schema; each key's
+    # last report is kept in the gateway's database.
+    "scanner": {"consent.config", "db"},
 }
 # Rooms with routes read the running app's parts from the ``Services`` container handed to them;
 # the lower rooms (ratelimit, delivery) receive only the parts they use.

@@ -11,8 +11,11 @@ from typing import Any
 import jsonschema
 import pytest
 
+from gateway.db.engine import create_engine
+from gateway.scanner.store import ScanReportStore, StoredScan
 from tests.scanner.conftest import CHROMIUM, ROOT, ScanRun, Shop, run_scan
 from tests.scanner.leaky_site import TRACKER_HOST
+from tests.support.aio import run as run_sync
 from tests.support.processes import free_port
 
 pytestmark = pytest.mark.browser
@@ -140,6 +143,26 @@ def test_the_json_matches_its_schema_and_is_kept_in_the_data_folder(
     assert report["config"]["source"] == "key"
     saved = shop.data_dir / "scan-report.json"
     assert json.loads(saved.read_text())["phases"] == report["phases"]
+
+
+def test_the_report_is_stored_as_the_keys_last_scan_in_the_gateways_database(
+    leaky_scan: ScanRun, shop: Shop
+) -> None:
+    # The gateway the shop runs on (the embedded default) keeps its database in the data folder.
+    assert "Report stored as the key's last scan" in leaky_scan.stderr
+
+    async def stored() -> StoredScan | None:
+        engine = create_engine(f"sqlite:///{shop.data_dir / 'records.db'}")
+        try:
+            return await ScanReportStore(engine).last(shop.public_key)
+        finally:
+            await engine.dispose()
+
+    last = run_sync(stored())
+    assert last is not None
+    assert (last.account, last.site, last.clean) == ("acct-shop", shop.site, False)
+    assert last.report == leaky_scan.report()
+    assert "_ga" in [i["name"] for i in last.report["fires_before_consent"]]
 
 
 def test_the_clicks_leave_no_choice_in_the_sites_consent_log(

@@ -12,10 +12,11 @@ from gateway.accounts.tables import accounts as accounts_table
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
 from gateway.records.tables import consent_records
+from gateway.scanner.tables import scan_reports
 from gateway.webhooks.tables import webhook_endpoints
 
 # Every table must be declared before autogenerate compares them with the database.
-DECLARED = (accounts_table, consent_records, webhook_endpoints)
+DECLARED = (accounts_table, consent_records, webhook_endpoints, scan_reports)
 
 config = context.config
 
