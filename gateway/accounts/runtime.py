@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.accounts.sealing import sealer_for
 from gateway.accounts.sessions.database import DatabaseSessionStore
 from gateway.accounts.sessions.model import SessionManager, SessionRules, SessionStore
 from gateway.accounts.sessions.redis import RedisSessionStore
@@ -71,7 +72,7 @@ async def open_accounts(
             limiter, settings.limit_sign_in, failures, settings.signing_secrets()[0].encode()
         )
         yield Accounts(
-            store=AccountStore(engine),
+            store=AccountStore(engine, sealer_for(settings)),
             sessions=SessionManager(sessions, session_rules(settings)),
             throttle=throttle,
             engine=engine,
