@@ -19,6 +19,7 @@ from gateway.accounts.sealing import sealer_for
 from gateway.accounts.sessions.database import DatabaseSessionStore
 from gateway.accounts.sessions.model import SessionManager, SessionRules, SessionStore
 from gateway.accounts.sessions.redis import RedisSessionStore
+from gateway.accounts.sso import OidcClient
 from gateway.accounts.store import AccountStore
 from gateway.accounts.throttle import (
     FailureCounter,
@@ -38,10 +39,20 @@ class Accounts:
     sessions: SessionManager
     throttle: SignInThrottle
     engine: AsyncEngine
+    sso: OidcClient | None = None  # single sign-on, when GATEWAY_OIDC_ISSUER is set
 
 
 def session_rules(settings: Settings) -> SessionRules:
     return SessionRules(idle=settings.session_idle_seconds, absolute=settings.session_max_seconds)
+
+
+SSO_CALLBACK = "/console/sso/callback"
+
+
+def sso_client(settings: Settings) -> OidcClient | None:
+    if not settings.oidc_enabled:
+        return None
+    return OidcClient(settings, settings.public_url.rstrip("/") + SSO_CALLBACK)
 
 
 @contextlib.asynccontextmanager
@@ -76,6 +87,7 @@ async def open_accounts(
             sessions=SessionManager(sessions, session_rules(settings)),
             throttle=throttle,
             engine=engine,
+            sso=sso_client(settings),
         )
     finally:
         if shared is None:

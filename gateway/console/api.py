@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from gateway.console import api_auth, api_keys, api_me, api_members, api_rights, api_webhooks
+from gateway.console import (
+    api_auth,
+    api_keys,
+    api_me,
+    api_members,
+    api_rights,
+    api_webhooks,
+    sso,
+)
 
 
 def routes() -> list[Route]:
@@ -15,4 +23,5 @@ def routes() -> list[Route]:
         *api_keys.routes(),
         *api_rights.routes(),
         *api_webhooks.routes(),
+        *sso.routes(),
     ]
