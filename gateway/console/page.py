@@ -18,7 +18,16 @@ from gateway.web.static_files import static_dir
 from gateway.web.static_page import page_routes
 
 PAGE_DIR = static_dir() / "console"
-FILES = ("index.html", "console.js", "console.css")
+FILES = (
+    "index.html",
+    "console.js",
+    "console.css",
+    # Members, security and single sign-on.
+    "members.js",
+    "security.js",
+    "sso.js",
+    "people.css",
+)
 
 
 def routes(directory: Path = PAGE_DIR) -> list[Route]:

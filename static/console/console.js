@@ -85,7 +85,12 @@
       var keep = state.account && state.accounts.filter(function (a) { return a.id === state.account.id; })[0];
       state.account = keep || state.accounts[0] || null;
       if (state.account) select.value = state.account.id;
-      show("app", focus ? "keys-title" : null);
+      var gated = !!r.data.two_factor_required;
+      show("app", focus && !gated ? "keys-title" : null);
+      if (gated) loadSecurity();
+      // security.js shows only the Security section while two-factor sign-in is owed.
+      document.dispatchEvent(new CustomEvent("wg-console:me", { detail: { two_factor_required: gated } }));
+      if (gated) return;
       if (!state.account) { status("You are not a member of any account yet."); return; }
       status("Signed in as " + (r.data.name || r.data.email) + ".");
       loadAccount();
@@ -308,18 +313,8 @@
 
   /* Members */
 
-  function loadMembers() {
-    return api("GET", accountPath() + "/members").then(function (r) {
-      var list = $("members"); list.textContent = "";
-      if (!r.ok) return;
-      r.data.members.forEach(function (m) {
-        list.appendChild(el("li", (m.name ? m.name + " — " : "") + m.email + " · " + m.role + (m.two_factor ? " · two-factor on" : "")));
-      });
-      r.data.invitations.forEach(function (i) {
-        list.appendChild(el("li", i.email + " · " + i.role + " · invited, until " + when(i.expires_at), "invited"));
-      });
-    });
-  }
+  /* The list, role changes and removal are members.js's. */
+  function loadMembers() { document.dispatchEvent(new CustomEvent("wg-console:members")); }
 
   /* Security */
 
@@ -460,7 +455,9 @@
         if (!r.ok) { showErrors($("tf-errors"), r.data); f.code.focus(); return; }
         f.reset(); $("tf-form").hidden = true; $("tf-errors").textContent = "";
         $("tf-codes").hidden = false; $("tf-codes-list").textContent = r.data.recovery_codes.join("\n");
+        var owed = state.me.two_factor_required;
         state.me.two_factor = true; status("Two-factor sign-in is on."); loadSecurity();
+        if (owed) loadMe(false).then(function () { status("Two-factor sign-in is on."); });
       });
     });
 
@@ -475,4 +472,10 @@
 
     if (!fromLink()) loadMe(false);
   });
+
+  /* What the page's other scripts (members.js, security.js, sso.js) build on. */
+  window.WGConsole = {
+    api: api, state: state, status: status, el: el, button: button, showErrors: showErrors,
+    when: when, accountPath: accountPath, reload: function () { return loadMe(false); }
+  };
 })();
