@@ -307,6 +307,20 @@ class AccountStore:
             rows = await conn.execute(query)
         return [Invitation(**r._mapping) for r in rows]
 
+    async def open_invitations_for(self, email: str, now: float) -> list[Invitation]:
+        query = (
+            select(t.invitations)
+            .where(
+                t.invitations.c.email == email,
+                t.invitations.c.used_at.is_(None),
+                t.invitations.c.expires_at > now,
+            )
+            .order_by(t.invitations.c.created_at)
+        )
+        async with self._tx() as conn:
+            rows = await conn.execute(query)
+        return [Invitation(**r._mapping) for r in rows]
+
     # --- password resets ------------------------------------------------------------------------
 
     async def add_reset(self, token_hash: str, person_id: str, expires_at: float) -> None:

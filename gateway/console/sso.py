@@ -3,8 +3,9 @@
 ``GET /console/sso/start`` sends the browser to the provider with a fresh state, nonce and PKCE
 challenge, kept in a signed ten-minute cookie. ``GET /console/sso/callback`` checks the answer
 against that cookie, has :mod:`gateway.accounts.sso` verify the ID token, and signs in the person
-whose address the provider verified — only someone who is already a member of an account here
-(single sign-on creates nobody). The session is the one a password sign-in starts: a new id, the
+whose address the provider verified — someone who is a member of an account here, or was invited
+to one (the open invitations of that address are accepted); single sign-on creates nobody else.
+The session is the one a password sign-in starts: a new id, the
 same cookie. A person with two-factor sign-in on still enters a code (``POST
 /console/api/sso/code``), throttled like a password sign-in. Every refusal sends the browser to
 ``/console/#sso-error=<code>``, where the sign-in page says what went wrong; never a 500.
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from gateway.accounts import invitations
 from gateway.accounts.errors import SecondFactorRequired, SsoDisabled, SsoFailed, SsoNotMember
 from gateway.accounts.signin import second_factor_ok
 from gateway.accounts.sso import OidcClient, Pending
@@ -76,7 +78,8 @@ async def callback(request: Request) -> Response:
             request.query_params.get("code", ""),
             now,
         )
-        person = await accounts.store.person_by_email(email)
+        # Open invitations for the verified address are accepted; nobody else is created.
+        person = await invitations.accept_verified(accounts, email, now)
         if person is None or not await accounts.store.accounts_of(person.id):
             raise SsoNotMember(
                 "this address is no member of any account here: ask an owner for an invitation"

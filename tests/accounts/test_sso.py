@@ -162,3 +162,19 @@ def test_an_unreachable_provider_is_a_clear_refusal(data_dir: Path) -> None:
     with open_console(settings) as console:
         start = console.browser().get("/console/sso/start", follow_redirects=False)
         assert refused_with(start) == "sso_unavailable"
+
+
+def test_an_invited_address_joins_through_the_provider_and_the_link_is_spent(
+    sso: Console, provider: OidcProvider
+) -> None:
+    account_id, _ = sso.owner_of("Shop", "alice@shop.example")
+    token = sso.invite(account_id, "bob@shop.example", "viewer")
+    provider.person = {"sub": "u-3", "email": "bob@shop.example"}
+    browser = sso.browser()
+    assert via_provider(browser).headers["location"] == "/console/"
+    me = browser.get("/console/api/me").json()
+    assert [(a["id"], a["role"]) for a in me["accounts"]] == [(account_id, "viewer")]
+    spent = sso.browser().post("/console/api/invitations/show", json={"token": token})
+    assert spent.status_code == 400 and spent.json()["code"] == "link_invalid"
+    # No password was chosen: a password sign-in for the address fails like any wrong one.
+    assert sso.browser().sign_in("bob@shop.example").json()["code"] == "sign_in_failed"
