@@ -22,6 +22,7 @@ from gateway.durable import create_once
 from gateway.geo_settings import GeoSettings
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
+from gateway.signin_settings import SignInSettings
 from gateway.webhook_settings import WebhookSettings
 
 ENV_PREFIX = "GATEWAY_"
@@ -41,7 +42,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
+class Settings(SignInSettings, WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -240,6 +241,7 @@ class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
             self.owner_problems(),
             self.geo_problems(self.trusted_proxies),
             self.webhook_problems(),
+            self.signin_problems(),
         ):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:
@@ -326,7 +328,6 @@ class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
 
 
 STRATEGIES = ("sliding-window-counter", "fixed-window", "moving-window")
-
 
 LIMIT_ENGINES = ("script", "limits")
 

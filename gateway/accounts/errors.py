@@ -127,3 +127,49 @@ class InvalidEmail(InvalidPayload):
 class InvalidRole(InvalidPayload):
     code = "invalid_role"
     title = "Invalid role"
+
+
+class SsoFailed(GatewayError):
+    """Single sign-on did not sign anyone in; each subclass says why, none names an address."""
+
+    status = 401
+    code = "sso_failed"
+    title = "Single sign-on failed"
+
+
+class SsoDisabled(SsoFailed):
+    status = 404
+    code = "sso_disabled"
+    title = "Single sign-on is not configured"
+
+
+class SsoStateInvalid(SsoFailed):
+    """The answer from the provider does not belong to a sign-in this browser started."""
+
+    status = 400
+    code = "sso_state_invalid"
+    title = "Single sign-on answer not expected"
+
+
+class SsoTokenInvalid(SsoFailed):
+    """The provider's ID token failed verification: signature, issuer, audience, expiry, nonce,
+    or no verified e-mail address."""
+
+    code = "sso_token_invalid"
+    title = "Single sign-on token not valid"
+
+
+class SsoNotMember(SsoFailed):
+    """The provider's verified address is no member of any account here."""
+
+    status = 403
+    code = "sso_not_a_member"
+    title = "No membership for this address"
+
+
+class SsoUnavailable(SsoFailed):
+    """The provider could not be reached, or did not answer as OpenID Connect says."""
+
+    status = 502
+    code = "sso_unavailable"
+    title = "Single sign-on provider unavailable"

@@ -2,7 +2,9 @@
 
 Only the link token's digest is stored. Accepting creates the person (choosing a password) or,
 for someone who already has a sign-in, asks for that password; then the invitation is used up by a
-conditional update, so one link makes one member, once, before it expires.
+conditional update, so one link makes one member, once, before it expires. Single sign-on accepts
+the open invitations of an address its provider verified (:func:`accept_verified`): the provider's
+word stands for the link, and the person has no password until they choose one by a reset.
 """
 
 from __future__ import annotations
@@ -91,3 +93,19 @@ async def accept(
     if current is None or not role_at_least(current, invitation.role):
         await store.set_membership(person.id, invitation.account_id, invitation.role)
     return person, invitation
+
+
+async def accept_verified(accounts: Accounts, email: str, now: float) -> Person | None:
+    """Use every open invitation for ``email``, an address a sign-in provider verified; the
+    person (created without a password if new), or None when no invitation was open."""
+    store = accounts.store
+    person = await store.person_by_email(email)
+    for invitation in await store.open_invitations_for(email, now):
+        if not await store.use_invitation(invitation.id, now):
+            continue  # accepted at this moment by another way
+        if person is None:
+            person = await store.create_person(email, None, now)
+        current = await store.role_in(person.id, invitation.account_id)
+        if current is None or not role_at_least(current, invitation.role):
+            await store.set_membership(person.id, invitation.account_id, invitation.role)
+    return person

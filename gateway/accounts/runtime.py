@@ -15,9 +15,11 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from gateway.accounts.sealing import sealer_for
 from gateway.accounts.sessions.database import DatabaseSessionStore
 from gateway.accounts.sessions.model import SessionManager, SessionRules, SessionStore
 from gateway.accounts.sessions.redis import RedisSessionStore
+from gateway.accounts.sso import OidcClient
 from gateway.accounts.store import AccountStore
 from gateway.accounts.throttle import (
     FailureCounter,
@@ -37,10 +39,20 @@ class Accounts:
     sessions: SessionManager
     throttle: SignInThrottle
     engine: AsyncEngine
+    sso: OidcClient | None = None  # single sign-on, when GATEWAY_OIDC_ISSUER is set
 
 
 def session_rules(settings: Settings) -> SessionRules:
     return SessionRules(idle=settings.session_idle_seconds, absolute=settings.session_max_seconds)
+
+
+SSO_CALLBACK = "/console/sso/callback"
+
+
+def sso_client(settings: Settings) -> OidcClient | None:
+    if not settings.oidc_enabled:
+        return None
+    return OidcClient(settings, settings.public_url.rstrip("/") + SSO_CALLBACK)
 
 
 @contextlib.asynccontextmanager
@@ -71,10 +83,11 @@ async def open_accounts(
             limiter, settings.limit_sign_in, failures, settings.signing_secrets()[0].encode()
         )
         yield Accounts(
-            store=AccountStore(engine),
+            store=AccountStore(engine, sealer_for(settings)),
             sessions=SessionManager(sessions, session_rules(settings)),
             throttle=throttle,
             engine=engine,
+            sso=sso_client(settings),
         )
     finally:
         if shared is None:

@@ -53,6 +53,8 @@ async def confirm(accounts: Accounts, person: Person, code: str, now: float) -> 
 async def disable(accounts: Accounts, person: Person, password: str, code: str, now: float) -> None:
     if not person.two_factor:
         raise TwoFactorState("two-factor sign-in is not on")
+    if any(a.require_2fa for a, _ in await accounts.store.accounts_of(person.id)):
+        raise TwoFactorState("an account of yours requires two-factor sign-in: it stays on")
     await _require_password(person, password)
     if not await second_factor_ok(accounts.store, person, code, now):
         raise InvalidCode("that code is not valid (any more)")

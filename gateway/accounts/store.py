@@ -18,13 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.accounts import tables as t
 from gateway.accounts.records import Account, Invitation, Member, Person, Role
+from gateway.accounts.sealing import SealedValueUnreadable, Sealer
 from gateway.accounts.tokens import new_id
 from gateway.errors import Conflict, StoreUnavailable
 
+# The columns kept sealed (gateway.accounts.sealing); their rows' person id is bound in.
+SEALED = ("totp_secret", "totp_pending")
+
 
 class AccountStore:
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, sealer: Sealer) -> None:
         self.engine = engine
+        self.sealer = sealer
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[AsyncConnection]:
@@ -98,7 +103,25 @@ class AccountStore:
     async def _person(self, where: Any) -> Person | None:
         async with self._tx() as conn:
             row = (await conn.execute(select(t.people).where(where))).first()
-        return Person(**row._mapping) if row else None
+        if row is None:
+            return None
+        values = dict(row._mapping)
+        stale: dict[str, str] = {}
+        for column in SEALED:
+            if values[column] is None:
+                continue
+            try:
+                opened = self.sealer.open(values[column], f"{values['id']}/{column}")
+            except SealedValueUnreadable as exc:
+                raise StoreUnavailable(
+                    "a two-factor secret could not be opened (GATEWAY_SECRETS_KEY)"
+                ) from exc
+            values[column] = opened.value
+            if opened.stale:
+                stale[column] = opened.value
+        if stale:  # plaintext from before sealing, or an older key: sealed again now
+            await self.update_person(values["id"], **stale)
+        return Person(**values)
 
     async def create_person(
         self, email: str, password_hash: str | None, now: float, name: str = ""
@@ -125,6 +148,9 @@ class AccountStore:
         return person
 
     async def update_person(self, person_id: str, **values: Any) -> None:
+        for column in SEALED:
+            if values.get(column) is not None:
+                values[column] = self.sealer.seal(values[column], f"{person_id}/{column}")
         async with self._tx() as conn:
             await conn.execute(update(t.people).where(t.people.c.id == person_id).values(**values))
 
@@ -272,6 +298,20 @@ class AccountStore:
             select(t.invitations)
             .where(
                 t.invitations.c.account_id == account_id,
+                t.invitations.c.used_at.is_(None),
+                t.invitations.c.expires_at > now,
+            )
+            .order_by(t.invitations.c.created_at)
+        )
+        async with self._tx() as conn:
+            rows = await conn.execute(query)
+        return [Invitation(**r._mapping) for r in rows]
+
+    async def open_invitations_for(self, email: str, now: float) -> list[Invitation]:
+        query = (
+            select(t.invitations)
+            .where(
+                t.invitations.c.email == email,
                 t.invitations.c.used_at.is_(None),
                 t.invitations.c.expires_at > now,
             )

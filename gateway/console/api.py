@@ -14,6 +14,7 @@ from gateway.console import (
     api_rights,
     api_scans,
     api_webhooks,
+    sso,
 )
 
 
@@ -28,4 +29,5 @@ def routes() -> list[Route]:
         *api_consents.routes(),
         *api_retention.routes(),
         *api_scans.routes(),
+        *sso.routes(),
     ]

@@ -31,6 +31,10 @@ async def me(call: ConsoleCall) -> Response:
             "csrf_token": call.current.csrf_token,
             "recovery_codes_left": await accounts.store.recovery_codes_left(call.me.id),
             "accounts": [{**a.view(), "role": role} for a, role in memberships],
+            # An account of theirs requires two-factor sign-in they have not turned on: the
+            # console sends them to set it up before anything else.
+            "two_factor_required": not call.me.two_factor
+            and any(a.require_2fa for a, _ in memberships),
         }
     )
 

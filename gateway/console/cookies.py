@@ -14,6 +14,8 @@ signed in successfully in this browser; it lets that person past the per-address
 
 from __future__ import annotations
 
+from typing import Any
+
 from itsdangerous import BadSignature
 from starlette.requests import Request
 from starlette.responses import Response
@@ -77,3 +79,30 @@ def known_device_person(request: Request, signing: Signing) -> str | None:
     except BadSignature:
         return None
     return person if isinstance(person, str) else None
+
+
+# Single sign-on: what a browser keeps, signed, between leaving for the provider and coming
+# back (state, nonce, PKCE verifier), then, for a person with two-factor sign-in, who passed the
+# provider and still owes a code. Ten minutes, then a sign-in starts again.
+SSO = "wg_sso"
+SSO_SECONDS = 600
+
+
+def set_sso(response: Response, request: Request, signing: Signing, data: dict[str, Any]) -> None:
+    value = signing.serializer("sso-pending").dumps(data)
+    _set(response, request, SSO, str(value), SSO_SECONDS)
+
+
+def sso_pending(request: Request, signing: Signing) -> dict[str, Any] | None:
+    raw = request.cookies.get(cookie_name(request, SSO))
+    if not raw or len(raw) > 1000:
+        return None
+    try:
+        data = signing.serializer("sso-pending").loads(raw, max_age=SSO_SECONDS)
+    except BadSignature:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def clear_sso(response: Response, request: Request) -> None:
+    _set(response, request, SSO, "", 0)

@@ -27,6 +27,11 @@ FILES = (
     "statistics.js",
     "retention.js",
     "scanner.js",
+    # Members, security and single sign-on.
+    "members.js",
+    "security.js",
+    "sso.js",
+    "people.css",
 )
 
 

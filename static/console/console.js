@@ -85,7 +85,12 @@
       var keep = state.account && state.accounts.filter(function (a) { return a.id === state.account.id; })[0];
       state.account = keep || state.accounts[0] || null;
       if (state.account) select.value = state.account.id;
-      show("app", focus ? "keys-title" : null);
+      var gated = !!r.data.two_factor_required;
+      show("app", focus && !gated ? "keys-title" : null);
+      if (gated) loadSecurity();
+      // security.js shows only the Security section while two-factor sign-in is owed.
+      document.dispatchEvent(new CustomEvent("wg-console:me", { detail: { two_factor_required: gated } }));
+      if (gated) return;
       if (!state.account) { status("You are not a member of any account yet."); return; }
       status("Signed in as " + (r.data.name || r.data.email) + ".");
       loadAccount();
@@ -105,7 +110,7 @@
     loadWebhooks();
     loadRights();
     // The page's other areas (records.js, statistics.js, retention.js) load on this event.
-    document.dispatchEvent(new CustomEvent("wg:console-account", { detail: { id: a.id, role: a.role } }));
+    document.dispatchEvent(new CustomEvent("wg-console:account", { detail: { id: a.id, role: a.role } }));
   }
 
   /* Privacy requests */
@@ -310,18 +315,8 @@
 
   /* Members */
 
-  function loadMembers() {
-    return api("GET", accountPath() + "/members").then(function (r) {
-      var list = $("members"); list.textContent = "";
-      if (!r.ok) return;
-      r.data.members.forEach(function (m) {
-        list.appendChild(el("li", (m.name ? m.name + " — " : "") + m.email + " · " + m.role + (m.two_factor ? " · two-factor on" : "")));
-      });
-      r.data.invitations.forEach(function (i) {
-        list.appendChild(el("li", i.email + " · " + i.role + " · invited, until " + when(i.expires_at), "invited"));
-      });
-    });
-  }
+  /* The list, role changes and removal are members.js's. */
+  function loadMembers() { document.dispatchEvent(new CustomEvent("wg-console:members")); }
 
   /* Security */
 
@@ -361,9 +356,6 @@
     });
     return true;
   }
-
-  /* What the page's other scripts share: the API (with the CSRF token) and the small helpers. */
-  window.WidgetGatewayConsole = { api: api, el: el, button: button, showErrors: showErrors, status: status, stamp: stamp };
 
   function on(id, event, handler) { $(id).addEventListener(event, handler); }
   function submit(id, handler) { on(id, "submit", function (e) { e.preventDefault(); handler(e.target); }); }
@@ -465,7 +457,9 @@
         if (!r.ok) { showErrors($("tf-errors"), r.data); f.code.focus(); return; }
         f.reset(); $("tf-form").hidden = true; $("tf-errors").textContent = "";
         $("tf-codes").hidden = false; $("tf-codes-list").textContent = r.data.recovery_codes.join("\n");
+        var owed = state.me.two_factor_required;
         state.me.two_factor = true; status("Two-factor sign-in is on."); loadSecurity();
+        if (owed) loadMe(false).then(function () { status("Two-factor sign-in is on."); });
       });
     });
 
@@ -480,4 +474,11 @@
 
     if (!fromLink()) loadMe(false);
   });
+
+  /* What the page's other scripts (records, statistics, retention, scanner, members, security,
+     sso) build on: the API (with the CSRF token), the page's state and the small helpers. */
+  window.WGConsole = {
+    api: api, state: state, status: status, el: el, button: button, showErrors: showErrors,
+    stamp: stamp, when: when, accountPath: accountPath, reload: function () { return loadMe(false); }
+  };
 })();

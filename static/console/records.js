@@ -4,7 +4,7 @@
  * which answers as the site-owner API does; values are written with textContent only. */
 (function () {
   "use strict";
-  var C = window.WidgetGatewayConsole;
+  var C = window.WGConsole;
   var $ = function (id) { return document.getElementById(id); };
   var log = { account: null };
   var FILTERS = ["from", "to", "key", "action", "category", "origin"];
@@ -117,7 +117,7 @@
     });
   }
 
-  document.addEventListener("wg:console-account", function (e) {
+  document.addEventListener("wg-console:account", function (e) {
     log.account = e.detail.id;
     $("proof").hidden = true;
     $("proof-errors").textContent = "";

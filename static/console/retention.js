@@ -2,7 +2,7 @@
  * them (the API refuses anyone else, the form only says so sooner). */
 (function () {
   "use strict";
-  var C = window.WidgetGatewayConsole;
+  var C = window.WGConsole;
   var $ = function (id) { return document.getElementById(id); };
   var retention = { account: null };
 
@@ -13,7 +13,7 @@
     $("ret-rights").value = rules.rights_days;
   }
 
-  document.addEventListener("wg:console-account", function (e) {
+  document.addEventListener("wg-console:account", function (e) {
     retention.account = e.detail.id;
     var canWrite = e.detail.role === "owner" || e.detail.role === "admin";
     $("ret-consent").readOnly = !canWrite;

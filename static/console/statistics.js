@@ -4,7 +4,7 @@
  * shown, accept all, reject all, custom and withdraw per day, and each category's rate. */
 (function () {
   "use strict";
-  var C = window.WidgetGatewayConsole;
+  var C = window.WGConsole;
   var $ = function (id) { return document.getElementById(id); };
   var SVG = "http://www.w3.org/2000/svg";
   var ACTIONS = [["accept_all", "Accept all"], ["reject_all", "Reject all"], ["custom", "Custom"], ["withdraw", "Withdraw"]];
@@ -186,7 +186,7 @@
     });
   }
 
-  document.addEventListener("wg:console-account", function (e) {
+  document.addEventListener("wg-console:account", function (e) {
     stats.account = e.detail.id;
     load();
   });

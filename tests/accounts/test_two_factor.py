@@ -76,3 +76,28 @@ def test_turning_two_factor_off_asks_for_password_and_code(console: Console) -> 
     )
     assert ok.status_code == 200, ok.text
     assert console.browser().sign_in("alice@shop.example").status_code == 200
+
+
+def test_requiring_2fa_is_the_owners_and_sends_members_to_set_it_up(console: Console) -> None:
+    account_id, owner = console.owner_of("Shop", "alice@shop.example")
+    admin = console.join(console.invite(account_id, "ada@shop.example", "admin"))
+    path = f"/console/api/accounts/{account_id}"
+    assert admin.get("/console/api/me").json()["two_factor_required"] is False
+    refused = admin.request("PATCH", path, json={"require_2fa": True})
+    assert refused.status_code == 403 and refused.json()["code"] == "role_too_low"
+    enrol(console, owner)
+    on = owner.request("PATCH", path, json={"require_2fa": True})
+    assert on.status_code == 200 and on.json()["require_2fa"] is True
+    assert owner.get("/console/api/me").json()["two_factor_required"] is False
+    # At the admin's next sign-in: the console is told to send them to enrolment first.
+    again = console.browser()
+    assert again.sign_in("ada@shop.example").status_code == 200
+    assert again.get("/console/api/me").json()["two_factor_required"] is True
+    totp, _ = enrol(console, again)
+    assert again.get("/console/api/me").json()["two_factor_required"] is False
+    console.clock.advance(30)
+    kept = again.post(
+        "/console/api/me/two-factor/disable",
+        json={"password": PASSWORD, "code": totp.at(console.clock())},
+    )
+    assert kept.status_code == 409 and kept.json()["code"] == "two_factor_state"

@@ -20,6 +20,7 @@ CORE = {
     "owner_settings",
     "geo_settings",
     "webhook_settings",
+    "signin_settings",
     "errors",
     "problems",
     "signing",
