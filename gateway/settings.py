@@ -22,6 +22,7 @@ from gateway.durable import create_once
 from gateway.geo_settings import GeoSettings
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
+from gateway.requester_settings import RequesterSettings
 from gateway.webhook_settings import WebhookSettings
 
 ENV_PREFIX = "GATEWAY_"
@@ -41,7 +42,7 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
+class Settings(RequesterSettings, WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -70,10 +71,6 @@ class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
     limit_per_key: str = _setting("6000/minute", "Requests per key (the account's quota).")
     limit_consent_per_ip: str = _setting(
         "30/minute;300/hour", "Consent records per key and client IP."
-    )
-    limit_rights_per_ip: str = _setting("5/hour;20/day", "Rights requests per key and client IP.")
-    limit_rights_per_email: str = _setting(
-        "3/hour;10/day", "Rights requests per key and email address."
     )
     limit_strategy: str = _setting(
         "sliding-window-counter", "`sliding-window-counter`, `fixed-window` or `moving-window`."
@@ -240,6 +237,7 @@ class Settings(WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
             self.owner_problems(),
             self.geo_problems(self.trusted_proxies),
             self.webhook_problems(),
+            self.requester_problems(),
         ):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:

@@ -20,6 +20,7 @@ CORE = {
     "owner_settings",
     "geo_settings",
     "webhook_settings",
+    "requester_settings",
     "errors",
     "problems",
     "signing",
@@ -81,6 +82,9 @@ ALLOWED: dict[str, set[str]] = {
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
     # the console's session cookie.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
+    # The requester's side: their codes and page work on the records store where their requests
+    # live, mailed through the gateway's mailer in the widgets' languages.
+    "portal": {"web", "keys", "ratelimit", "mail", "locales", "records", "rights.requests"},
     # The cookie scanner matches what it sees against the consent config's schema.
     "scanner": {"consent.config"},
 }
@@ -96,6 +100,7 @@ ROUTE_ROOMS = {
     "console",
     "records.api",
     "webhooks.api",
+    "portal",
 }
 # Packages inside a room that are rooms of their own, with their own rule.
 SUB_ROOMS = {"records.api", "webhooks.api"}
