@@ -2,7 +2,8 @@
  * <div data-wg-rights [data-mode="modal"] [data-lang] [data-customer-ref]></div>
  * <script src="https://GW/widgets/rights.js" data-key="pk_…" async></script>
  * API: WidgetGateway.rights.prefill({...}), .open(), .mount(el), instances' destroy().
- * Events (on the mount element, bubbling): wg:rights-ready, wg:rights-submitted {reference}.
+ * Events (on the mount element, bubbling): wg:rights-ready, wg:rights-submitted {reference},
+ * wg:rights-verified {reference} once the requester entered the code mailed to them.
  * Served after the prelude (static/src/prelude.js), inside the same function. */
 
 var instances = [];
@@ -36,6 +37,7 @@ var CSS = PALETTE_CSS + ":host{display:block}" +
   ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
   "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--text)}" +
   "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
+  ".quiet{background:none;color:var(--text);text-decoration:underline}" +
   ".close{position:absolute;top:8px;inset-inline-end:8px;background:none;color:var(--text);padding:4px 10px;font-size:1.3em}";
 
 // An element: attributes (text: its text, on…: a guarded listener) and children.
@@ -210,8 +212,8 @@ function Instance(element) {
     return body;
   }
 
-  function post(body) {
-    return fetchNow(url("/rights"), {
+  function post(body, path) {
+    return fetchNow(url(path || "/rights"), {
       method: "POST", credentials: "omit", headers: { "Content-Type": "text/plain;charset=UTF-8" },
       body: toJson(body)
     });
@@ -277,8 +279,47 @@ function Instance(element) {
     say(texts[answer.code === "spam_suspected" ? "err.spam" : answer.code === "submitted_too_fast" ? "err.too_fast" : "err.server"]);
   }
 
-  function done(answer) {
+  // The code mailed to the requester, asked for in place: the request counts once it is entered.
+  function verifyStep(answer, email) {
+    var texts = config.texts, reference = answer.reference;
+    var note = h("p", { class: "error", id: "n", role: "status" });
+    var code = h("input", { id: "c", inputmode: "numeric", autocomplete: "one-time-code", maxlength: 9,
+      "aria-describedby": "n" });
+    function ask(path, body, then) {
+      after(after(null, function () { return post(body, path); }), function (response) {
+        return after(readJson(response), function (reply) { then(response.status, reply || {}); });
+      }, function () { note.textContent = texts["err.network"]; });
+    }
+    var step = h("form", { novalidate: true, "aria-labelledby": "t", onsubmit: function (event) {
+      event.preventDefault();
+      ask("/rights/verify", { reference: reference, code: code.value }, function (status, reply) {
+        if (status === 200) return done(reply, 1);
+        note.textContent = texts[status === 429 ? "verify.wait" : "verify.wrong"];
+        note.className = "error";
+        code.setAttribute("aria-invalid", "true");
+        code.focus();
+      });
+    } }, [
+      h("h2", { id: "t", text: texts["verify.title"] }),
+      h("p", { text: fillIn(texts["verify.intro"], { email: email }) }),
+      h("div", { class: "field" }, [h("label", { for: "c", text: texts["verify.code"] }), code, note]),
+      h("button", { type: "submit", text: texts["verify.submit"] }), " ",
+      h("button", { type: "button", class: "quiet", text: texts["verify.resend"], onclick: function () {
+        ask("/rights/verify/resend", { reference: reference }, function (status) {
+          note.textContent = texts[status === 202 ? "verify.resent" : "verify.wait"];
+          note.className = status === 202 ? "muted" : "error";
+        });
+      } }),
+      h("p", { class: "muted", text: texts["verify.link"] })
+    ]);
+    show(step);
+    code.focus();
+    emit("wg:rights-submitted", { reference: reference });
+  }
+
+  function done(answer, verified) {
     var texts = config.texts;
+    if (answer.verification === "pending") return verifyStep(answer, inputs.email.value());
     var date = attempt(function () {
       return new Intl.DateTimeFormat(config.language, { dateStyle: "long", timeZone: "UTC" })
         .format(new Date(answer.respond_by + "T00:00:00Z"));
@@ -292,7 +333,7 @@ function Instance(element) {
     ]);
     show(confirmation);
     confirmation.focus();
-    emit("wg:rights-submitted", { reference: answer.reference });
+    emit(verified ? "wg:rights-verified" : "wg:rights-submitted", { reference: answer.reference });
   }
 
   function emit(name, detail) {
