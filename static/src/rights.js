@@ -301,6 +301,8 @@ function Instance(element) {
       });
     } }, [
       h("h2", { id: "t", text: texts["verify.title"] }),
+      h("p", { class: "muted", text: texts["done.reference"] }),
+      h("p", { class: "ref", text: reference }),
       h("p", { text: fillIn(texts["verify.intro"], { email: email }) }),
       h("div", { class: "field" }, [h("label", { for: "c", text: texts["verify.code"] }), code, note]),
       h("button", { type: "submit", text: texts["verify.submit"] }), " ",

@@ -34,6 +34,12 @@ CONFIG = {
 
 
 def start(tmp: Path, site: Site, **overrides: Any) -> Gateway:
+    # Requests go to the JSON-lines file only: the form's own behaviour, without the code step
+    # that a records store adds (tests/browser/test_requester_flow.py).
+    overrides.setdefault(
+        "rights_sink", f"file://{(tmp / 'gateway-data' / 'rights.jsonl').absolute()}"
+    )
+
     def build() -> Gateway:
         gw = make_gateway(tmp / "gateway-data", (site.origin,), **overrides)
         gw.put_key(replace(gw.key.key, rights_config=CONFIG))
