@@ -99,6 +99,8 @@ async def rights_config(call: WidgetCall) -> Response:
     body["form_token"] = form_tokens(call).issue(call.key.public_key, call.services.clock())
     body["min_age_ms"] = int(call.services.settings.rights_token_min_age * 1000)
     body["honeypot"] = HONEYPOT
+    if call.services.verifier is None:  # no code follows: the notice would not be true
+        body["texts"].pop("notice.next", None)
     # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
     return JSONResponse(body, headers={**NO_STORE, "Vary": "Accept-Language"})
 

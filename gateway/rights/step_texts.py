@@ -21,6 +21,11 @@ STEP_TEXTS: Mapping[str, Mapping[str, str]] = {
         "verify.wrong": "This code is not valid. Check it, or ask for a new one.",
         "verify.wait": "Please wait a minute before trying again.",
         "verify.link": "You can also confirm later with the link in the e-mail.",
+        "notice.next": (
+            "Next, we e-mail you a code to confirm your address. The time we have to answer "
+            "starts when you confirm."
+        ),
+        "notice.policy": "How we handle your data: our privacy policy",
     },
     "de": {
         "verify.title": "Prüfen Sie Ihre E-Mails",
@@ -37,6 +42,11 @@ STEP_TEXTS: Mapping[str, Mapping[str, str]] = {
         ),
         "verify.wait": "Bitte warten Sie eine Minute, bevor Sie es erneut versuchen.",
         "verify.link": "Sie können auch später mit dem Link in der E-Mail bestätigen.",
+        "notice.next": (
+            "Danach senden wir Ihnen einen Code, um Ihre Adresse zu bestätigen. Unsere "
+            "Antwortfrist beginnt mit Ihrer Bestätigung."
+        ),
+        "notice.policy": "Wie wir mit Ihren Daten umgehen: unsere Datenschutzerklärung",
     },
     "fr": {
         "verify.title": "Consultez vos e-mails",
@@ -51,5 +61,10 @@ STEP_TEXTS: Mapping[str, Mapping[str, str]] = {
         "verify.wrong": "Ce code n'est pas valide. Vérifiez-le ou demandez-en un nouveau.",
         "verify.wait": "Veuillez patienter une minute avant de réessayer.",
         "verify.link": "Vous pouvez aussi confirmer plus tard avec le lien de l'e-mail.",
+        "notice.next": (
+            "Ensuite, nous vous envoyons un code pour confirmer votre adresse. Notre délai de "
+            "réponse commence à votre confirmation."
+        ),
+        "notice.policy": "Comment nous traitons vos données : notre politique de confidentialité",
     },
 }

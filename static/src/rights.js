@@ -158,6 +158,10 @@ function Instance(element) {
       h("div", { class: "trap", "aria-hidden": "true" }, [
         h("label", {}, [texts.honeypot, h("input", { name: config.honeypot, tabindex: "-1", autocomplete: "off" })])
       ]),
+      // What happens next, and the owner's privacy policy, said before the request is sent.
+      h("p", { class: "muted", text: texts["notice.next"] }),
+      config.privacy_policy_url ? h("p", {}, [h("a", { href: config.privacy_policy_url, target: "_blank",
+        rel: "noopener", text: texts["notice.policy"] })]) : null,
       submitButton
     ]));
     show(form);
