@@ -27,6 +27,7 @@ from gateway.console import page as console_page
 from gateway.errors import HTTP_STATUS_ERRORS, GatewayError, problem_response
 from gateway.keys import private_keys
 from gateway.oauth import routes as oauth_routes
+from gateway.portal import api as portal_api
 from gateway.records.api import routes as records_api
 from gateway.rights import api as rights_api
 from gateway.services import open_services
@@ -51,6 +52,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *consent_api.routes(),
         *consent_script.routes(),
         *rights_api.routes(),
+        *portal_api.routes(),
         *assets.routes(),
         *assets.favicon_routes(),
         *widget_api.routes(),

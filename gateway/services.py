@@ -17,7 +17,7 @@ import redis.asyncio as aioredis
 
 from gateway import __version__, redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
-from gateway.clock import Clock, system_clock
+from gateway.clock import Clock, system_clock, utc
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
 from gateway.consent.impressions import Impressions
@@ -26,7 +26,7 @@ from gateway.db.engine import create_engine, observe_queries, records_url
 from gateway.delivery.assertion import PURPOSE as ASSERTION_PURPOSE
 from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
-from gateway.delivery.sinks import Sink, build_sinks
+from gateway.delivery.sinks import DATABASE_SINK, Sink, build_sinks, sink_urls
 from gateway.delivery.workers import DeliveryHandle, start_delivery
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
@@ -37,6 +37,8 @@ from gateway.mail.mailer import Mailer, open_mailer
 from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
+from gateway.portal.codes import LINK_PURPOSE
+from gateway.portal.verifier import Verifier
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.events import announce_due_soon
 from gateway.records.jobs import RecordsJobs
@@ -84,6 +86,8 @@ class Services:
     delivery: DeliveryHandle | None = None
     # The records store's periodic jobs (retention purge, due-soon e-mails), where there is one.
     records_jobs: RecordsJobs | None = None
+    # Confirms requesters' addresses, where rights requests go into the records store.
+    verifier: Verifier | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -239,8 +243,9 @@ def open_records_webhooks(
 async def start_records_jobs(
     services: Services, records: RecordStore, stack: contextlib.AsyncExitStack
 ) -> None:
-    """The owners' e-mails about rights requests, and the periodic purge and due-soon checks
-    (the owners' notices and the webhooks' ``rights_request.overdue_soon``)."""
+    """The owners' e-mails about rights requests, the requesters' codes (where requests are
+    stored here), and the periodic purge, due-soon checks (the owners' notices and the webhooks'
+    ``rights_request.overdue_soon``), reminders and expiry of unconfirmed requests."""
     console = f"{services.settings.public_url.rstrip('/')}/console/"
 
     async def send(notice: OwnerNotice) -> None:
@@ -251,12 +256,33 @@ async def start_records_jobs(
 
     notices = OwnerNotices(records, send)
     records.on_new_rights = notices.arrived
-    days = services.settings.webhook_overdue_soon_days
+    settings = services.settings
+    if DATABASE_SINK in sink_urls(settings, "rights"):
+        services.verifier = Verifier(
+            records,
+            services.mailer.send,
+            services.signing.secrets[0],
+            services.signing.serializer(LINK_PURPOSE),
+            settings,
+            settings.public_url,
+            clock=lambda: utc(services.clock()),
+            on_verified=notices.arrived,
+        )
+    verifier = services.verifier
+
+    async def requesters() -> int:
+        if verifier is None:
+            return 0
+        done = await verifier.run_round()
+        return done.reminded + done.expired
+
+    days = settings.webhook_overdue_soon_days
     jobs = RecordsJobs(
         records,
-        services.settings.records_jobs_interval,
+        settings.records_jobs_interval,
         notices.catch_up,
         announce_due_soon=lambda: announce_due_soon(records, days),
+        requesters=requesters,
     )
     jobs.start()
     stack.push_async_callback(jobs.stop)

@@ -22,6 +22,7 @@ from gateway.durable import create_once
 from gateway.geo_settings import GeoSettings
 from gateway.operations import OperationsSettings, markdown_table
 from gateway.owner_settings import OwnerSettings
+from gateway.requester_settings import RequesterSettings
 from gateway.signin_settings import SignInSettings
 from gateway.webhook_settings import WebhookSettings
 
@@ -42,7 +43,14 @@ def _setting(default: Any, doc: str, env: str | None = None, secret: bool = Fals
 
 
 @dataclass(frozen=True)
-class Settings(SignInSettings, WebhookSettings, GeoSettings, OwnerSettings, OperationsSettings):
+class Settings(  # the mixins are grouped by concern, each in its own module
+    RequesterSettings,
+    SignInSettings,
+    WebhookSettings,
+    GeoSettings,
+    OwnerSettings,
+    OperationsSettings,
+):
     """Every setting of the gateway; field metadata documents each one (``docs/settings.md``)."""
 
     redis_url: Secret | None = _setting(
@@ -71,10 +79,6 @@ class Settings(SignInSettings, WebhookSettings, GeoSettings, OwnerSettings, Oper
     limit_per_key: str = _setting("6000/minute", "Requests per key (the account's quota).")
     limit_consent_per_ip: str = _setting(
         "30/minute;300/hour", "Consent records per key and client IP."
-    )
-    limit_rights_per_ip: str = _setting("5/hour;20/day", "Rights requests per key and client IP.")
-    limit_rights_per_email: str = _setting(
-        "3/hour;10/day", "Rights requests per key and email address."
     )
     limit_strategy: str = _setting(
         "sliding-window-counter", "`sliding-window-counter`, `fixed-window` or `moving-window`."
@@ -130,15 +134,6 @@ class Settings(SignInSettings, WebhookSettings, GeoSettings, OwnerSettings, Oper
     )
     assertion_legacy_hmac: bool = _setting(
         False, "Also send the shared-secret assertion (`X-Gateway-Assertion-Legacy`) of old."
-    )
-    rights_token_min_age: float = _setting(
-        2.0, "Seconds a rights form must be open before it may be sent (quicker looks like a bot)."
-    )
-    rights_token_max_age: float = _setting(
-        86_400.0, "Seconds a rights form token stays valid (the widget fetches a new one after)."
-    )
-    rights_duplicate_window: float = _setting(
-        86_400.0, "Seconds during which the same rights request sent again gets the same reference."
     )
     limit_admin: str = _setting(
         "20/minute;200/hour",
@@ -242,6 +237,7 @@ class Settings(SignInSettings, WebhookSettings, GeoSettings, OwnerSettings, Oper
             self.geo_problems(self.trusted_proxies),
             self.webhook_problems(),
             self.signin_problems(),
+            self.requester_problems(),
         ):
             raise SettingsError(variable, text)
         if not 0 < self.redis_timeout <= 10:

@@ -28,7 +28,15 @@ _CHECK_CHARS = 6
 _KEY_RE = re.compile(rf"^(pk|sk)_[a-z2-7]{{{_BODY_CHARS + _CHECK_CHARS}}}$")
 
 WIDGETS = ("consent", "rights")
-LIMIT_NAMES = ("per_ip", "per_key", "consent_per_ip", "rights_per_ip", "rights_per_email")
+LIMIT_NAMES = (
+    "per_ip",
+    "per_key",
+    "consent_per_ip",
+    "rights_per_ip",
+    "rights_per_email",
+    "verify_per_ip",
+    "verify_per_email",
+)
 # What an API client may be allowed to do (OAuth2 scopes); ``offline_access`` asks for a refresh
 # token in the authorization-code flow. A new key allows them all unless narrowed.
 API_SCOPES = ("consents:read", "rights:read", "rights:write", "webhooks:manage")

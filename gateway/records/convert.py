@@ -64,6 +64,7 @@ def rights_request(data: Mapping[str, Any]) -> RightsRequest:
             received_at=_time(data["received_at"], "received_at"),
             respond_by=date.fromisoformat(str(data["respond_by"])),
             law=str(data.get("law") or ""),
+            email_verified=data.get("email_verified", True) is not False,
         )
     except KeyError as exc:
         raise InvalidPayload(f"A rights request lacks the field {exc.args[0]!r}.") from None
@@ -119,6 +120,8 @@ def rights_row(request: RightsRequest) -> dict[str, Any]:
         "received_at": request.received_at,
         "due_at": Deadline(request.law, started).due(started),
         "closed_at": None,
+        # A request the gateway sends no code for (imported, say) is verified as it arrives.
+        "email_verified_at": request.received_at if request.email_verified else None,
     }
 
 
@@ -168,6 +171,7 @@ def stored_rights(row: Row[Any]) -> StoredRightsRequest:
         paused_days=row.paused_days,
         paused_at=row.paused_at,
         anonymised_at=row.anonymised_at,
+        email_verified_at=row.email_verified_at,
     )
 
 

@@ -109,6 +109,7 @@ async def announce_due_soon(store: RecordStore, days: int) -> int:
     t = rights_requests
     query = select(t.c.reference, t.c.account, t.c.public_key, t.c.status, t.c.due_at).where(
         t.c.status.not_in(sorted(CLOSED)),
+        t.c.email_verified_at.is_not(None),  # an unverified request's clock has not started
         t.c.due_at >= today,
         t.c.due_at <= today + timedelta(days=days),
     )

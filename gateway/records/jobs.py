@@ -1,5 +1,6 @@
-"""The records store's periodic jobs: the retention purge, the owners' due-soon notices, and
-the webhooks' ``rights_request.overdue_soon`` events (:mod:`gateway.records.events`).
+"""The records store's periodic jobs: the retention purge, the owners' due-soon notices, the
+webhooks' ``rights_request.overdue_soon`` events (:mod:`gateway.records.events`), and the
+requesters' reminders and the expiry of requests never confirmed (passed in by the app).
 
 Every instance runs the loop; each round, the one that takes the ``records-jobs`` lease (held
 for the round's interval, see :mod:`gateway.records.leases`) does the work and the others skip,
@@ -56,6 +57,7 @@ class RoundReport:
     purge: PurgeReport | None
     notices: int
     events: int = 0
+    requesters: int = 0  # reminders sent and unconfirmed requests expired
 
 
 class RecordsJobs:
@@ -69,11 +71,14 @@ class RecordsJobs:
         holder: str | None = None,
         *,
         announce_due_soon: Callable[[], Awaitable[int]] | None = None,
+        requesters: Callable[[], Awaitable[int]] | None = None,
     ) -> None:
         self.store = store
         self.interval = interval
         self.notify_due_soon = notify_due_soon
         self.announce_due_soon = announce_due_soon
+        # The requesters' reminders and the expiry of unconfirmed requests (gateway.portal).
+        self.requesters = requesters
         self.holder = holder or holder_id()
         self._task: asyncio.Task[None] | None = None
 
@@ -85,7 +90,8 @@ class RecordsJobs:
         purged = await purge_exclusively(self.store, self.holder)
         notices = await self.notify_due_soon() if self.notify_due_soon is not None else 0
         events = await self.announce_due_soon() if self.announce_due_soon is not None else 0
-        return RoundReport(purged, notices, events)
+        requesters = await self.requesters() if self.requesters is not None else 0
+        return RoundReport(purged, notices, events, requesters)
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._loop())

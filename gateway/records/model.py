@@ -132,13 +132,21 @@ class StoredRightsRequest:
     paused_days: int = 0
     paused_at: datetime | None = None
     anonymised_at: datetime | None = None
+    # When the requester confirmed their address; None: unverified, the legal clock not started.
+    email_verified_at: datetime | None = None
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @property
     def deadline(self) -> Deadline:
-        """Its clock: started on the day of receipt (see ``docs/deadlines.md``)."""
+        """Its clock: started on the day the requester confirmed their address; while they have
+        not, a provisional one from the day of receipt (see ``docs/deadlines.md``)."""
+        started = self.email_verified_at or self.received_at
         return Deadline(
             self.law,
-            self.received_at.date(),
+            started.date(),
             extended=self.extended_at is not None,
             paused_days=self.paused_days,
             paused_on=self.paused_at.date() if self.paused_at is not None else None,
@@ -159,6 +167,8 @@ class RightsFilter:
     type: str | None = None
     due_before: date | None = None
     overdue: bool = False
+    # True: only requests whose requester confirmed their address; False: only unverified ones.
+    email_verified: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -178,7 +188,7 @@ class RightsEvent:
     kind: str = "status"
 
 
-EVENT_KINDS = ("status", "extension", "pause", "resume", "message", "anonymised")
+EVENT_KINDS = ("status", "extension", "pause", "resume", "message", "anonymised", "verified")
 
 
 @dataclass(frozen=True)

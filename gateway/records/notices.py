@@ -1,5 +1,6 @@
-"""E-mails to an account's owners about its rights requests: one when a request arrives, one
-when it is due within :data:`DUE_SOON_DAYS` days; each once per request.
+"""E-mails to an account's owners about its rights requests: one when a request arrives (for a
+request whose requester must confirm their address, when they have), one when it is due within
+:data:`DUE_SOON_DAYS` days; each once per request.
 
 "Once" holds across instances and restarts: a notice is claimed by inserting its row in
 ``rights_notices`` (the primary key lets one instance win) before it is handed to the mail
@@ -78,7 +79,8 @@ class OwnerNotices:
         sent = 0
         for reference in references:
             found = await self.store.get_rights(reference)
-            sent += await self._notify(ARRIVED, found)
+            if found.email_verified:  # else on confirmation (see gateway.portal)
+                sent += await self._notify(ARRIVED, found)
         return sent
 
     async def catch_up(self) -> int:
@@ -88,6 +90,8 @@ class OwnerNotices:
         open_ = and_(
             t.c.status.not_in(sorted(CLOSED)),
             t.c.anonymised_at.is_(None),
+            # Owners hear of a request once its requester confirmed their address.
+            t.c.email_verified_at.is_not(None),
         )
         soon = and_(open_, t.c.paused_at.is_(None), t.c.due_at <= today + timedelta(DUE_SOON_DAYS))
         recent = and_(open_, t.c.received_at >= self.store.clock() - CATCH_UP)

@@ -43,12 +43,16 @@ def conditions(where: RightsFilter, today: date) -> list[ColumnElement[bool]]:
         value = getattr(where, name)
         if value is not None:
             out.append(t.c[name] == value)
+    if where.email_verified is not None:
+        verified = t.c.email_verified_at
+        out.append(verified.is_not(None) if where.email_verified else verified.is_(None))
     if where.due_before is not None:
         out.append(t.c.due_at < where.due_before)
     if where.overdue:
         out.append(t.c.status.not_in(sorted(CLOSED)))
         out.append(t.c.due_at < today)
         out.append(t.c.paused_at.is_(None))  # a paused clock is not running late
+        out.append(t.c.email_verified_at.is_not(None))  # nor one that has not started
     return out
 
 

@@ -106,11 +106,15 @@ rights_requests = Table(
     Column("paused_at", UtcDateTime()),
     # Set when retention has removed the requester's personal data (see gateway.records.retention).
     Column("anonymised_at", UtcDateTime()),
+    # When the requester confirmed their e-mail address with the mailed code or link; None while
+    # unverified. The legal clock starts on that day (see gateway.records.verification).
+    Column("email_verified_at", UtcDateTime()),
     Index(None, "received_at", "reference"),
     Index(None, "public_key", "received_at", "reference"),
     Index(None, "status", "due_at"),
     Index(None, "email"),
     Index(None, "closed_at"),
+    Index(None, "email_verified_at", "received_at"),
 )
 
 rights_events = Table(
@@ -149,6 +153,26 @@ rights_messages = Table(
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
     Index(None, "reference", "id"),
+)
+
+# The e-mail verification of a request while it is unverified: the code's HMAC (never the code),
+# when it stops working and how many wrong tries it has had; when the last code went out (the
+# re-send throttle) and whether the reminder did. Removed once the address is confirmed.
+rights_verifications = Table(
+    "rights_verifications",
+    metadata,
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("code_hash", String(64), nullable=False),
+    Column("code_expires_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("sends", Integer, nullable=False, server_default="1"),
+    Column("sent_at", UtcDateTime(), nullable=False),
+    Column("reminded_at", UtcDateTime()),
 )
 
 # Which notice went out for which request ("arrived", "due_soon"): the primary key makes each

@@ -2,7 +2,8 @@
 
 A submission goes: body read (size, type) → honeypot → form token (genuine, this key, not too
 young, not too old) → strict validation → a recent identical submission answered with its first
-reference → the per-email limit → the request written durably to the rights sink → ``202``.
+reference → the per-email limit → the request written durably to the rights sink → where it is
+stored in the records store, the code that confirms the requester's address mailed → ``202``.
 The per-IP limit is checked by the guard, before any of this. Nothing a visitor typed goes into
 logs, metrics or error messages.
 """
@@ -98,6 +99,8 @@ async def rights_config(call: WidgetCall) -> Response:
     body["form_token"] = form_tokens(call).issue(call.key.public_key, call.services.clock())
     body["min_age_ms"] = int(call.services.settings.rights_token_min_age * 1000)
     body["honeypot"] = HONEYPOT
+    if call.services.verifier is None:  # no code follows: the notice would not be true
+        body["texts"].pop("notice.next", None)
     # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
     return JSONResponse(body, headers={**NO_STORE, "Vary": "Accept-Language"})
 
@@ -150,6 +153,8 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         received_at=received_at,
         respond_by=respond_by(law, received_at),
         law=law,
+        # Where requests are stored here, the requester confirms their address by a code.
+        email_verified=services.verifier is None,
     )
     answer = accepted.answer()
     other = await duplicates.claim(fp, answer)
@@ -166,6 +171,11 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         log.error("rights sink failed: %s", type(exc).__name__)
         raise SinkUnavailable("the request could not be stored; please send it again") from None
     services.metrics.rights_requests.labels(regime=submission.regime).inc()
+    if services.verifier is not None:
+        try:
+            await services.verifier.start(accepted.reference)
+        except Exception as exc:  # stored: the requester asks for a new code, or is reminded
+            log.warning("verification code not sent now: %s", type(exc).__name__)
     return JSONResponse(answer, status_code=202, headers=NO_STORE)
 
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from gateway import locales
 from gateway import problems as rule
@@ -88,6 +89,8 @@ class RightsConfig:
     texts: Mapping[str, Mapping[str, str]]  # per-language overrides of the built-in texts
     # The key's default law (a code of gateway.records.deadlines.LAWS), None: the type's own.
     law: str | None = None
+    # The site owner's privacy policy, linked next to the form's "Send request".
+    privacy_policy_url: str | None = None
 
     def enabled(self, field: str) -> bool:
         return self.field_modes.get(field, "off") != "off"
@@ -108,6 +111,7 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
     problems = Problems(prefix="rights_config")
 
     known = {"types", "fields", "custom_fields", "default_language", "texts", "law"}
+    known.add("privacy_policy_url")
     problems.unknown("", set(raw) - known, "setting")
 
     types_raw = raw.get("types", list(DEFAULT_TYPES))
@@ -172,8 +176,21 @@ def parse_rights_config(raw: Mapping[str, Any] | None) -> RightsConfig:
         problems.add("law", rule.NOT_AN_OPTION, f"must be one of {', '.join(LAWS)}")
         law = None
 
+    policy = raw.get("privacy_policy_url")
+    if policy is not None and not _is_page_url(policy):
+        problems.add("privacy_policy_url", rule.INVALID_FORMAT, "must be an http(s) URL")
+        policy = None
+
     problems.raise_if_any("The rights form configuration is not valid.")
-    return RightsConfig(types, modes, customs, default_language, texts, law)
+    return RightsConfig(types, modes, customs, default_language, texts, law, policy)
+
+
+def _is_page_url(value: object) -> bool:
+    """An absolute http(s) URL of at most 500 characters, with a host and nothing to hide."""
+    if not isinstance(value, str) or len(value) > 500 or not value.isprintable() or " " in value:
+        return False
+    parts = urlsplit(value)
+    return parts.scheme in ("https", "http") and bool(parts.hostname) and not parts.username
 
 
 def _parse_custom_fields(raw: Any, problems: Problems) -> tuple[CustomField, ...]:
@@ -333,10 +350,13 @@ def public_config(config: RightsConfig, lang: str) -> dict[str, Any]:
         "options": [{"value": t, "label": texts[f"type.{t}"]} for t in config.types],
     }
     ui = {k: v for k, v in texts.items() if not k.startswith(("type.", "field.", "requester."))}
-    return {
+    out = {
         "language": lang,
         "dir": locales.direction(lang),
         "languages": list(LANGUAGES),
         "fields": [type_field, *fields],
         "texts": ui,
     }
+    if config.privacy_policy_url is not None:
+        out["privacy_policy_url"] = config.privacy_policy_url
+    return out

@@ -88,6 +88,9 @@ class RightsRequest:
     respond_by: date
     # The law it is answered under (gateway.records.deadlines); empty: the type's own family.
     law: str = ""
+    # False while the requester has still to confirm their address with the mailed code: the
+    # records store keeps it ``unverified`` and starts its legal clock on confirmation.
+    email_verified: bool = True
 
     def __post_init__(self) -> None:
         if not self.law:
@@ -118,15 +121,16 @@ class RightsRequest:
             "origin": self.origin,
             "received_at": self.received_at.isoformat(timespec="seconds"),
             "respond_by": self.respond_by.isoformat(),
-        }
+        } | ({} if self.email_verified else {"email_verified": False})
 
     def answer(self) -> dict[str, str]:
-        """The ``202`` body: no personal data, only what the visitor needs to follow up."""
+        """The ``202`` body: no personal data, only what the visitor needs to follow up; with
+        ``verification: pending`` when a code is on its way to the address."""
         return {
             "reference": self.reference,
             "respond_by": self.respond_by.isoformat(),
             "received_at": self.received_at.isoformat(timespec="seconds"),
-        }
+        } | ({} if self.email_verified else {"verification": "pending"})
 
 
 def new_reference() -> str:

@@ -140,7 +140,10 @@
         tr.appendChild(el("td")).appendChild(el("code", q.reference));
         tr.appendChild(el("td", q.type));
         tr.appendChild(el("td", q.deadline.law_name));
-        tr.appendChild(el("td")).appendChild(el("span", q.status, "badge"));
+        var cell = tr.appendChild(el("td"));
+        cell.appendChild(el("span", q.status, "badge"));
+        // Not yet confirmed by the requester from their e-mail: the legal clock has not started.
+        if (q.email_verified === false) cell.appendChild(el("span", "unverified", "badge unverified"));
         tr.appendChild(el("td", q.due_at));
         var left = tr.appendChild(el("td"));
         left.appendChild(el("span", daysLeft(q), q.deadline.overdue ? "badge exposed" : ""));
@@ -156,7 +159,7 @@
     var d = q.deadline;
     $("request").hidden = false;
     $("r-title").textContent = "Request " + q.reference;
-    $("r-facts").textContent = q.type + " · from " + q.email + " · received " + stamp(q.received_at) + " · status " + q.status;
+    $("r-facts").textContent = q.type + " · from " + q.email + (q.email_verified === false ? " (unverified)" : "") + " · received " + stamp(q.received_at) + " · status " + q.status;
     var text = "Due " + q.due_at + " (" + daysLeft(q) + ") under " + d.law_name + ", " + d.source + ": " + d.period;
     if (d.extended_at) text += " · extended: " + d.extension_reason;
     if (d.paused) text += " · clock paused since " + stamp(d.paused_at);

@@ -2,7 +2,8 @@
  * <div data-wg-rights [data-mode="modal"] [data-lang] [data-customer-ref]></div>
  * <script src="https://GW/widgets/rights.js" data-key="pk_…" async></script>
  * API: WidgetGateway.rights.prefill({...}), .open(), .mount(el), instances' destroy().
- * Events (on the mount element, bubbling): wg:rights-ready, wg:rights-submitted {reference}.
+ * Events (on the mount element, bubbling): wg:rights-ready, wg:rights-submitted {reference},
+ * wg:rights-verified {reference} once the requester entered the code mailed to them.
  * Served after the prelude (static/src/prelude.js), inside the same function. */
 
 var instances = [];
@@ -28,25 +29,27 @@ var CSS = PALETTE_CSS + ":host{display:block}" +
   ".field{margin:10px 0 14px;border:0;padding:0;min-width:0}label,.field legend{display:block;font-weight:600;margin:0 0 4px;padding:0}" +
   ".required{font-weight:600;color:var(--error);font-size:.85em}" +
   "input,select,textarea{display:block;width:100%;min-height:44px;padding:8px 10px;color:var(--text);background:var(--bg);" +
-  "border:1px solid var(--switch);border-radius:8px;transition:border-color .15s,box-shadow .15s}textarea{min-height:96px;resize:vertical}" +
+  "border:1px solid var(--switch);border-radius:8px}textarea{min-height:96px;resize:vertical}" +
   "input:hover,select:hover,textarea:hover{border-color:var(--text)}" +
   "input:focus,select:focus,textarea:focus{outline:0;border-color:var(--accent);box-shadow:0 0 0 3px color-mix(in srgb,var(--accent) 35%,transparent)}" +
   ".option{display:flex;gap:10px;align-items:center;font-weight:400;min-height:36px}.option input{width:1.2em;min-height:0;height:1.2em;margin:0;accent-color:var(--accent)}" +
   "[aria-invalid=true]{border-color:var(--error);box-shadow:0 0 0 1px var(--error)}" +
   ".error{display:flex;gap:.3em;color:var(--error);font-size:.9em;font-weight:600;margin:4px 0 0}.error:before{content:'!';font-weight:800}.error:empty{display:none}" +
   "button{cursor:pointer;border:2px solid var(--accent);border-radius:8px;padding:.6em 1.2em;min-height:44px;font-weight:600;" +
-  "background:var(--accent);color:var(--accent-text);transition:filter .15s}button:hover{filter:brightness(1.15)}" +
+  "background:var(--accent);color:var(--accent-text)}button:hover{filter:brightness(1.15)}" +
   "button:active{filter:brightness(.85)}button:disabled{opacity:.6;cursor:wait}" +
   ".alert{border-inline-start:4px solid var(--error);padding:8px 12px;margin:0 0 14px}.alert:empty{display:none}" +
   ".trap{position:absolute;left:-10000px;width:1px;height:1px;overflow:hidden}" +
-  ".ref{font:700 1.6em/1.2 ui-monospace,monospace;letter-spacing:.08em;margin:4px 0 12px}" +
-  ".done:focus{outline:0}.done h2:before{content:'\\2713  ';color:var(--wg-success,#1a7f37)}" +
   "dialog{border:0;padding:0;background:none;max-width:min(600px,94vw);width:100%;color:var(--text)}" +
   "dialog::backdrop{background:#0008}dialog .box{max-height:90vh;overflow:auto;position:relative}" +
-  ".close{position:absolute;top:8px;inset-inline-end:8px;background:none;border:0;color:var(--text);padding:4px 10px;font-size:1.3em}" +
+  ".close{background:none;border:0;color:var(--text)}" +
+  ".close{position:absolute;top:8px;inset-inline-end:8px;padding:4px 10px;font-size:1.3em}" +
   // a phone: the card's padding given to the fields, the send button full width
   "@container(max-width:360px){.group{padding:2px 10px}form>button{width:100%}}" +
   "@media(max-width:480px){.box{padding:16px}}";
+
+// "@asset:…" becomes that widget's hashed path (gateway/web/assets.py).
+var ANSWER_PATH = "@asset:rights-answer";
 
 // Which group of the form a field belongs to; custom fields are details.
 var GROUPS = { type: "request", email: "you", given_name: "you", family_name: "you", customer_reference: "you",
@@ -186,9 +189,14 @@ function Instance(element) {
       h("div", { class: "trap", "aria-hidden": "true" }, [
         h("label", {}, [texts.honeypot, h("input", { name: config.honeypot, tabindex: "-1", autocomplete: "off" })])
       ]),
+      // What happens next, and the owner's privacy policy, said before the request is sent.
+      h("p", { class: "muted", text: texts["notice.next"] }),
+      config.privacy_policy_url ? h("p", {}, [h("a", { href: config.privacy_policy_url, target: "_blank",
+        rel: "noopener", text: texts["notice.policy"] })]) : null,
       submitButton
     ]));
     show(form);
+    loadAnswerPart();
   }
 
   function show(content) {
@@ -240,8 +248,8 @@ function Instance(element) {
     return body;
   }
 
-  function post(body) {
-    return fetchNow(url("/rights"), {
+  function post(body, path) {
+    return fetchNow(url(path || "/rights"), {
       method: "POST", credentials: "omit", headers: { "Content-Type": "text/plain;charset=UTF-8" },
       body: toJson(body)
     });
@@ -307,22 +315,27 @@ function Instance(element) {
     say(texts[answer.code === "spam_suspected" ? "err.spam" : answer.code === "submitted_too_fast" ? "err.too_fast" : "err.server"]);
   }
 
-  function done(answer) {
-    var texts = config.texts;
-    var date = attempt(function () {
-      return new Intl.DateTimeFormat(config.language, { dateStyle: "long", timeZone: "UTC" })
-        .format(new Date(answer.respond_by + "T00:00:00Z"));
-    }, answer.respond_by);
-    var confirmation = h("div", { role: "status", tabindex: "-1", class: "done" }, [
-      h("h2", { text: texts["done.title"] }),
-      h("p", { class: "muted", text: texts["done.reference"] }),
-      h("p", { class: "ref", text: answer.reference }),
-      h("p", { text: fillIn(texts["done.respond_by"], { date: date }) }),
-      h("p", { class: "muted", text: texts["done.keep"] })
-    ]);
-    show(confirmation);
-    confirmation.focus();
-    emit("wg:rights-submitted", { reference: answer.reference });
+  // What follows an accepted request, the code step or the confirmation, is rights-answer.js:
+  // asked for once the form is shown, so it is there when the answer comes.
+  function loadAnswerPart() {
+    if (namespace.rightsAnswerQueue) return;
+    namespace.rightsAnswerQueue = [];
+    attempt(function () {
+      var tag = document.createElement("script");
+      tag.src = gateway + ANSWER_PATH;
+      if (script.nonce) tag.nonce = script.nonce;
+      tag.onerror = function () { namespace.rightsAnswerFailed = 1; };
+      (document.head || document.documentElement).appendChild(tag);
+    });
+  }
+
+  function done(answer, verified) {
+    var host = { root: root, config: config, h: h, post: post, show: show, emit: emit, done: done, verified: verified,
+      email: inputs.email ? inputs.email.value() : "" };
+    // the part unreachable: the reference is still said, plainly
+    if (namespace.rightsAnswerFailed) return say(config.texts["done.reference"] + " " + answer.reference);
+    if (namespace.rightsAnswer) return namespace.rightsAnswer(host, answer);
+    push(namespace.rightsAnswerQueue, [host, answer]);
   }
 
   function emit(name, detail) {

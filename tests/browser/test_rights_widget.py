@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 IMG = Path(__file__).parent.parent.parent / "docs" / "img"
 CONFIG = {
     "types": ["gdpr_access", "gdpr_erasure", "gdpr_objection", "ccpa_delete", "other"],
+    "privacy_policy_url": "https://shop.example/privacy",
     "custom_fields": [
         {
             "id": "store",
@@ -34,6 +35,12 @@ CONFIG = {
 
 
 def start(tmp: Path, site: Site, **overrides: Any) -> Gateway:
+    # Requests go to the JSON-lines file only: the form's own behaviour, without the code step
+    # that a records store adds (tests/browser/test_requester_flow.py).
+    overrides.setdefault(
+        "rights_sink", f"file://{(tmp / 'gateway-data' / 'rights.jsonl').absolute()}"
+    )
+
     def build() -> Gateway:
         gw = make_gateway(tmp / "gateway-data", (site.origin,), **overrides)
         gw.put_key(replace(gw.key.key, rights_config=CONFIG))
@@ -107,6 +114,10 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
     k.type("Ly")
     IMG.mkdir(parents=True, exist_ok=True)
     page.locator("[data-wg-rights] .box").screenshot(path=str(IMG / "rights-form.png"))
+    k.press("Tab")  # the owner's privacy policy, linked before the button
+    policy = page.locator("[data-wg-rights] a[href='https://shop.example/privacy']")
+    expect(policy).to_be_focused()
+    expect(policy).to_have_text("How we handle your data: our privacy policy")
     k.press("Tab")
     k.press("Enter")  # the submit button
 

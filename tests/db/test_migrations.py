@@ -6,22 +6,23 @@ import asyncio
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from gateway.db.engine import create_engine
 from gateway.db.metadata import metadata
 from gateway.db.migrate import current, downgrade, upgrade
 from gateway.records import tables
+from gateway.records.convert import rights_row
 from gateway.records.store import RecordStore
 from gateway.webhooks.store import WebhookStore
 from tests.conftest import Database
-from tests.support.records import consent, new, open_store
+from tests.support.records import consent, new, open_store, rights
 
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
 # 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
 # notices, retention rules and job leases; 0004 the consent records' config digest; 0006 the
-# scanner's last report per key (gateway.scanner).
-HEAD = "0006_scan_reports"
+# scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification.
+HEAD = "0007_rights_verification"
 PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
@@ -45,6 +46,7 @@ RECORD_TABLES = {
     "retention_rules",
     "leases",
 }
+VERIFICATION_TABLES = {"rights_verifications"}
 
 
 async def schema(url: str) -> tuple[set[str], list[object]]:
@@ -69,7 +71,9 @@ def test_an_empty_database_migrates_to_exactly_the_declared_schema(database: Dat
         await upgrade(database.url)
         assert await current(database.url) == HEAD
         names, differences = await schema(database.url)
-        assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES
+        assert names == (
+            RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES | VERIFICATION_TABLES
+        )
         assert differences == []
         # A second run (another instance starting) finds nothing to do.
         await upgrade(database.url)
@@ -124,7 +128,9 @@ def test_a_database_of_the_previous_release_gains_the_webhook_tables(database: D
             await upgrade(database.url)
             assert await current(database.url) == HEAD
             names, differences = await schema(database.url)
-            assert names == RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES
+            assert names == (
+                RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES | VERIFICATION_TABLES
+            )
             assert differences == []
             # What was there is still there, and the new tables work beside it.
             assert await store.count_consents() == 1
@@ -137,6 +143,36 @@ def test_a_database_of_the_previous_release_gains_the_webhook_tables(database: D
             await downgrade(database.url, PREVIOUS)
             assert (await schema(database.url))[0] == RECORD_TABLES | ACCOUNT_TABLES
             assert await store.count_consents() == 1
+        finally:
+            await engine.dispose()
+
+    database.run(scenario())
+
+
+def test_requests_of_the_previous_release_count_as_verified_on_the_day_they_arrived(
+    database: Database,
+) -> None:
+    async def scenario() -> None:
+        await upgrade(database.url, "0006_scan_reports")
+        engine = create_engine(database.url)
+        try:
+            # A request as the previous release wrote it: no verification column yet.
+            row = rights_row(rights(1))
+            del row["email_verified_at"]
+            async with engine.begin() as conn:
+                await conn.execute(tables.rights_requests.insert().values(**row))
+            await upgrade(database.url)
+            store = RecordStore(engine)
+            found = await store.get_rights(row["reference"])
+            assert found.email_verified_at == row["received_at"]
+            assert found.due_at == row["due_at"]  # its clock and due date unchanged
+            assert (await schema(database.url))[1] == []
+            await downgrade(database.url, "0006_scan_reports")
+            names = (await schema(database.url))[0]
+            assert "rights_verifications" not in names
+            async with engine.connect() as conn:
+                kept = (await conn.execute(text("SELECT reference FROM rights_requests"))).all()
+            assert [r[0] for r in kept] == [row["reference"]]
         finally:
             await engine.dispose()
 

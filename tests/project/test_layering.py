@@ -21,6 +21,7 @@ CORE = {
     "geo_settings",
     "webhook_settings",
     "signin_settings",
+    "requester_settings",
     "errors",
     "problems",
     "signing",
@@ -84,6 +85,9 @@ ALLOWED: dict[str, set[str]] = {
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
     # the console's session cookie.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
+    # The requester's side: their codes and page work on the records store where their requests
+    # live, mailed through the gateway's mailer in the widgets' languages.
+    "portal": {"web", "keys", "ratelimit", "mail", "locales", "records", "rights.requests"},
     # The cookie scanner matches what it sees against the consent config's schema; each key's
     # last report is kept in the gateway's database.
     "scanner": {"consent.config", "db"},
@@ -100,6 +104,7 @@ ROUTE_ROOMS = {
     "console",
     "records.api",
     "webhooks.api",
+    "portal",
 }
 # Packages inside a room that are rooms of their own, with their own rule.
 SUB_ROOMS = {"records.api", "webhooks.api"}

@@ -21,6 +21,7 @@ from gateway.rights.form_tokens import PURPOSE, FormTokens
 from gateway.signing import Signing
 from tests.gwclient import SITE, client_for, settings_for
 from tests.records.test_api import WIDGET
+from tests.support.requesters import confirm
 from tests.support.smtp import Received, SmtpServer
 from tests.support.wait import poll
 
@@ -53,7 +54,9 @@ class Shop:
             headers=WIDGET,
         )
         assert answer.status_code == 202, answer.text
-        return str(answer.json()["reference"])
+        reference = str(answer.json()["reference"])
+        confirm(self.client, reference)  # owners hear of a request once it is confirmed
+        return reference
 
     def mails_to(self, address: str) -> list[Received]:
         return [m for m in self.smtp.handler.received if m.rcpt_tos == (address,)]

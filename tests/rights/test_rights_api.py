@@ -112,7 +112,9 @@ def test_a_request_is_stored_with_everything_typed_then_answered_202(
     r = gw.post(gw.body(), content_type)
     assert r.status_code == 202, r.text
     answer = r.json()
-    assert set(answer) == {"reference", "respond_by", "received_at"}
+    # The embedded default stores requests in its records store: a code confirms the address.
+    assert set(answer) == {"reference", "respond_by", "received_at", "verification"}
+    assert answer["verification"] == "pending"
     assert answer["reference"].startswith("RR-") and len(answer["reference"]) == 12
     received = datetime.fromisoformat(answer["received_at"])
     assert abs(received.timestamp() - time.time()) < 60
@@ -135,6 +137,7 @@ def test_a_request_is_stored_with_everything_typed_then_answered_202(
         "public_key": gw.pk,
         "account": "acct-1",
         "origin": SITE,
+        "email_verified": False,
     }
     assert {k: record[k] for k in expected} == expected
     assert "form_token" not in record and "website" not in record

@@ -66,6 +66,12 @@ def test_every_language_has_every_text() -> None:
 
 
 BAD_CONFIGS: list[tuple[str, dict[str, Any], str]] = [
+    (
+        "policy-script",
+        {"privacy_policy_url": "javascript:alert(1)"},
+        "rights_config.privacy_policy_url",
+    ),
+    ("policy-relative", {"privacy_policy_url": "/privacy"}, "rights_config.privacy_policy_url"),
     ("unknown-setting", {"colour": "red"}, "rights_config"),
     ("empty-types", {"types": []}, "rights_config.types"),
     ("unknown-type", {"types": ["gdpr_access", "nope"]}, "rights_config.types"),
@@ -118,3 +124,12 @@ LANGS = [
 )
 def test_resolve_language(query: str | None, header: str | None, expected: str) -> None:
     assert resolve_language(query, header) == expected
+
+
+def test_the_form_links_the_owners_privacy_policy_and_says_what_happens_next() -> None:
+    url = "https://shop.example/privacy"
+    shown = public_config(parse_rights_config({"privacy_policy_url": url}), "fr")
+    assert shown["privacy_policy_url"] == url
+    assert "politique de confidentialité" in shown["texts"]["notice.policy"]
+    assert "code" in shown["texts"]["notice.next"]
+    assert "privacy_policy_url" not in public_config(parse_rights_config(None), "en")

@@ -20,6 +20,7 @@ from gateway.services import Services
 from gateway.signing import Signing
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 from tests.oauth.helpers import client_credentials
+from tests.support.requesters import confirm
 from tests.support.servers import ServerThread
 from tests.support.wait import poll
 from tests.support.webhook_receiver import WebhookReceiver
@@ -116,7 +117,9 @@ class Hooks:
         }
         answer = self.client.post(f"/v1/{self.pk}/rights", content=json.dumps(body), headers=WIDGET)
         assert answer.status_code == 202, answer.text
-        return str(answer.json()["reference"])
+        reference = str(answer.json()["reference"])
+        confirm(self.client, reference)  # the requester confirms their address
+        return reference
 
 
 @contextmanager

@@ -51,6 +51,11 @@ RIGHTS_FILTERS = [
     _query("type", "one request type"),
     _query("due_before", "due before this date", format="date"),
     _query("overdue", "open and past due", enum=["true", "false"]),
+    _query(
+        "email_verified",
+        "true: the requester confirmed their address; false: unverified",
+        enum=["true", "false"],
+    ),
     KEY,
 ]
 

@@ -21,7 +21,7 @@ MAX_TEXT = 255
 MAX_STATS_DAYS = 366
 CONSENT_FILTERS = ("from", "to", "key", "action", "category", "origin")
 PAGING = ("limit", "cursor")
-RIGHTS_FILTERS = ("status", "type", "due_before", "overdue", "key")
+RIGHTS_FILTERS = ("status", "type", "due_before", "overdue", "key", "email_verified")
 
 
 class UnknownQueryParameter(InvalidQuery):
@@ -154,4 +154,7 @@ def rights_filter(query: QueryParams, account: str) -> RightsFilter:
         type=text(query, "type"),
         due_before=day(query, "due_before"),
         overdue=flag(query, "overdue"),
+        email_verified=None
+        if query.get("email_verified") is None
+        else flag(query, "email_verified"),
     )

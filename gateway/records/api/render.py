@@ -122,7 +122,8 @@ def deadline(request: StoredRightsRequest, due: date, today: date) -> dict[str, 
         "paused_at": _when(request.paused_at),
         "paused_days": request.paused_days,
         "days_left": days_left(due, today) if open_ else None,
-        "overdue": open_ and not request.paused and due < today,
+        "overdue": open_ and request.email_verified and not request.paused and due < today,
+        "started": request.email_verified,
     }
 
 
@@ -141,6 +142,9 @@ def _rights_fields(request: StoredRightsRequest) -> dict[str, Any]:
         "received_at": _when(request.received_at),
         "due_at": _when(request.due_at),
         "closed_at": _when(request.closed_at),
+        # False until the requester confirms their address; its clock starts on that day.
+        "email_verified": request.email_verified,
+        "email_verified_at": _when(request.email_verified_at),
     }
 
 

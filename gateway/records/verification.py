@@ -1,0 +1,184 @@
+"""The requester's e-mail verification in the store: pending codes, their checks, confirmation,
+the reminder and the expiry of requests never confirmed.
+
+A request that needs it arrives with ``email_verified_at`` unset and gets a row in
+``rights_verifications`` holding its code's HMAC (the caller hashes; the store never sees a
+code). Every check spends one try first, in one ``UPDATE … WHERE attempts < max``, and only then
+compares: concurrent guesses cannot get more tries than allowed. Confirmation sets
+``email_verified_at``, starts the legal clock on that day (the due date computed anew) and
+writes a ``verified`` event to the history, once: the update applies only while unverified.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, delete, select, update
+
+from gateway.errors import NotFound
+from gateway.records.convert import stored_rights
+from gateway.records.deadlines import Deadline
+from gateway.records.model import CLOSED, StoredRightsRequest
+from gateway.records.tables import rights_events, rights_requests, rights_verifications
+
+if TYPE_CHECKING:
+    from gateway.records.store import RecordStore
+
+REQUESTER = "requester"
+
+
+@dataclass(frozen=True)
+class Pending:
+    """An unverified request and the state of its code."""
+
+    request: StoredRightsRequest
+    sends: int
+    sent_at: datetime
+    reminded_at: datetime | None
+
+
+async def open_code(
+    store: RecordStore, reference: str, code_hash: str, now: datetime, ttl: timedelta
+) -> None:
+    """The first code of a newly stored, unverified request."""
+    values = {
+        "reference": reference,
+        "code_hash": code_hash,
+        "code_expires_at": now + ttl,
+        "attempts": 0,
+        "sends": 1,
+        "sent_at": now,
+    }
+    insert = store.insert_statement(rights_verifications).values(**values)
+    async with store.writing() as conn:
+        await conn.execute(insert.on_conflict_do_nothing(index_elements=["reference"]))
+
+
+async def pending(store: RecordStore, reference: str) -> Pending | None:
+    """The request if it is still waiting for its requester's confirmation, else None."""
+    v, t = rights_verifications, rights_requests
+    query = (
+        select(t, v.c.sends, v.c.sent_at, v.c.reminded_at)
+        .join(v, v.c.reference == t.c.reference)
+        .where(t.c.reference == reference, t.c.email_verified_at.is_(None))
+    )
+    async with store.reading() as conn:
+        row = (await conn.execute(query)).first()
+    if row is None:
+        return None
+    return Pending(stored_rights(row), row.sends, row.sent_at, row.reminded_at)
+
+
+async def renew_code(
+    store: RecordStore,
+    reference: str,
+    code_hash: str,
+    now: datetime,
+    ttl: timedelta,
+    *,
+    not_before: datetime,
+    reminder: bool = False,
+) -> bool:
+    """Replace the code (its tries start again) if the last one went out before
+    ``not_before``; False when it is too soon or the request is not waiting any more."""
+    v = rights_verifications
+    values: dict[str, object] = {
+        "code_hash": code_hash,
+        "code_expires_at": now + ttl,
+        "attempts": 0,
+        "sends": v.c.sends + 1,
+        "sent_at": now,
+    }
+    if reminder:
+        values["reminded_at"] = now
+    query = update(v).where(v.c.reference == reference, v.c.sent_at <= not_before).values(values)
+    async with store.writing() as conn:
+        return bool((await conn.execute(query)).rowcount == 1)
+
+
+async def check_code(
+    store: RecordStore, reference: str, code_hash: str, now: datetime, max_attempts: int
+) -> StoredRightsRequest | None:
+    """Spend one try of the request's code; the request, confirmed, when ``code_hash`` is its
+    code's and the code still works; None otherwise (wrong, expired, tries used, unknown)."""
+    v = rights_verifications
+    spend = (
+        update(v)
+        .where(v.c.reference == reference, v.c.attempts < max_attempts)
+        .values(attempts=v.c.attempts + 1)
+        .returning(v.c.code_hash, v.c.code_expires_at)
+    )
+    async with store.writing() as conn:
+        row = (await conn.execute(spend)).first()
+    if row is None or row.code_expires_at <= now:
+        return None
+    if not hmac.compare_digest(row.code_hash, code_hash):
+        return None
+    return await confirm(store, reference, now)
+
+
+async def confirm(store: RecordStore, reference: str, now: datetime) -> StoredRightsRequest | None:
+    """Mark the request's address confirmed and start its clock today; None when it was not
+    waiting (confirmed already, closed, or unknown)."""
+    try:
+        found = await store.get_rights(reference)
+    except NotFound:
+        return None
+    if found.email_verified or found.status in CLOSED:
+        return None
+    today = now.date()
+    t = rights_requests
+    async with store.writing() as conn:
+        changed = await conn.execute(
+            update(t)
+            .where(t.c.reference == reference, t.c.email_verified_at.is_(None))
+            .values(email_verified_at=now, due_at=Deadline(found.law, today).due(today))
+        )
+        if changed.rowcount != 1:
+            return None
+        await conn.execute(
+            delete(rights_verifications).where(rights_verifications.c.reference == reference)
+        )
+        await conn.execute(
+            rights_events.insert().values(
+                reference=reference,
+                kind="verified",
+                from_status=found.status,
+                to_status=found.status,
+                actor=REQUESTER,
+                note=None,
+                at=now,
+            )
+        )
+    return await store.get_rights(reference)
+
+
+async def due_reminders(store: RecordStore, received_before: datetime) -> list[Pending]:
+    """Unverified requests received before ``received_before`` and not reminded yet."""
+    v, t = rights_verifications, rights_requests
+    query = (
+        select(t, v.c.sends, v.c.sent_at, v.c.reminded_at)
+        .join(v, v.c.reference == t.c.reference)
+        .where(
+            t.c.email_verified_at.is_(None),
+            t.c.received_at <= received_before,
+            v.c.reminded_at.is_(None),
+        )
+        .order_by(t.c.received_at)
+        .limit(500)
+    )
+    async with store.reading() as conn:
+        rows = list(await conn.execute(query))
+    return [Pending(stored_rights(r), r.sends, r.sent_at, r.reminded_at) for r in rows]
+
+
+async def expire(store: RecordStore, received_before: datetime) -> int:
+    """Delete the requests never confirmed that arrived before ``received_before`` (with their
+    code, history and messages): they were never requests in the law's sense. How many."""
+    t = rights_requests
+    stale = and_(t.c.email_verified_at.is_(None), t.c.received_at < received_before)
+    async with store.writing() as conn:
+        return int((await conn.execute(delete(t).where(stale))).rowcount or 0)
