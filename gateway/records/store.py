@@ -33,7 +33,6 @@ from gateway.records import cursor, events, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.model import (
     ACTIONS,
-    CategoryStats,
     ConsentFilter,
     DayStats,
     Page,
@@ -42,6 +41,7 @@ from gateway.records.model import (
     StoredConsent,
     StoredRightsRequest,
 )
+from gateway.records.stats import daily_stats
 from gateway.records.tables import (
     consent_daily,
     consent_daily_categories,
@@ -294,51 +294,8 @@ class RecordStore:
         public_key: str | None = None,
     ) -> list[DayStats]:
         """Per UTC day (``since`` to ``until``, both included) and key, from the rollups."""
-        days, cats = consent_daily, consent_daily_categories
-        # Named columns, read as plain tuples: 30 days of every key are thousands of rows, and
-        # attribute access on SQLAlchemy rows was most of the time of the statistics.
-        day_columns = (days.c.day, days.c.public_key, days.c.account, days.c.records)
-        action_columns = tuple(days.c[action] for action in ACTIONS)
-        day_query = select(*day_columns, *action_columns, days.c.shown).where(
-            days.c.day >= since, days.c.day <= until
-        )
-        cat_query = select(
-            cats.c.day, cats.c.public_key, cats.c.category, cats.c.records, cats.c.granted
-        ).where(cats.c.day >= since, cats.c.day <= until)
-        if public_key is not None:
-            day_query = day_query.where(days.c.public_key == public_key)
-            cat_query = cat_query.where(cats.c.public_key == public_key)
-        if account is not None:
-            day_query = day_query.where(days.c.account == account)
-            keys = select(days.c.public_key).where(days.c.account == account).distinct()
-            cat_query = cat_query.where(cats.c.public_key.in_(keys.scalar_subquery()))
         async with self.reading() as conn:
-            day_rows = (
-                await conn.execute(day_query.order_by(days.c.day, days.c.public_key))
-            ).tuples()
-            per_category: dict[tuple[date, str], dict[str, CategoryStats]] = {}
-            for day, key, category, records, granted in (await conn.execute(cat_query)).tuples():
-                per_category.setdefault((day, key), {})[category] = CategoryStats(
-                    records=records, granted=granted
-                )
-            out = []
-            for day, key, account_id, records, *counts, shown in day_rows:
-                by_action = dict(zip(ACTIONS, counts, strict=True))
-                out.append(
-                    DayStats(
-                        day=day,
-                        public_key=key,
-                        account=account_id,
-                        records=records,
-                        accept_all=by_action["accept_all"],
-                        reject_all=by_action["reject_all"],
-                        custom=by_action["custom"],
-                        withdraw=by_action["withdraw"],
-                        categories=per_category.get((day, key), {}),
-                        shown=shown,
-                    )
-                )
-        return out
+            return await daily_stats(conn, since, until, account=account, public_key=public_key)
 
     async def count_consents(self) -> int:
         async with self.reading() as conn:
