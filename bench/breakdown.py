@@ -104,15 +104,19 @@ def consent_body() -> Body:
     counter = itertools.count()
 
     def make() -> bytes:
+        n = next(counter)
+        # What the widget sends, its record key and the digest of the config shown included.
         return json.dumps(
             {
-                "consent_id": f"bench{next(counter):012d}",
+                "consent_id": f"bench{n:012d}",
                 "action": "accept_all",
                 "categories": {"necessary": True, "analytics": True, "marketing": True},
                 "policy_version": "1",
                 "language": "en",
                 "gpc": False,
                 "page_url": ORIGIN + "/shop",
+                "record_key": f"rk{n:012d}",
+                "config_digest": "0123456789abcdef0123",
             }
         ).encode()
 

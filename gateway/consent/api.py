@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
@@ -189,7 +190,7 @@ async def post_consent(call: WidgetCall) -> Response:
         "receipt": receipt,
         "received_at": record.received_at,
     }
-    encoded = _dumps(body)
+    encoded = orjson.dumps(body)
     return RawResponse(
         encoded,
         201,

@@ -14,7 +14,7 @@ import json
 import re
 import secrets
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -122,6 +122,7 @@ class ConsentRecord:
             origin=self.origin,
             body=self.to_json(),
             receipt=receipt,
+            source=self,
         )
 
 
@@ -311,13 +312,21 @@ def choice_digest(choice: ConsentChoice) -> str:
     """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
     # Neither the digest of the config shown nor an absent variant: ids stay what they were
     # before records carried them.
-    content = {
-        k: v
-        for k, v in asdict(choice).items()
-        if k not in ("record_key", "config_digest") and not (k == "variant" and v is None)
-    }
+    # Field by field rather than ``asdict`` (a deep copy): the same content, so the same ids.
+    content: dict[str, Any] = {name: getattr(choice, name) for name in _DIGEST_FIELDS}
+    content["categories"] = dict(choice.categories)
+    content["services"] = dict(choice.services)
+    if choice.variant is not None:
+        content["variant"] = choice.variant
     canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+_DIGEST_FIELDS = tuple(
+    f.name
+    for f in fields(ConsentChoice)
+    if f.name not in ("record_key", "config_digest", "variant")
+)
 
 
 def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:

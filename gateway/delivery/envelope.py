@@ -10,11 +10,12 @@ inside a body to find an id. Timestamps in the envelope are RFC 3339 in UTC with
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
+
+import orjson
 
 # "mail": a message on the mail queue (gateway.mail), sent by SMTP, never posted to a service.
 Kind = Literal["consent", "rights_request", "mail"]
@@ -27,8 +28,12 @@ def timestamp(at: datetime) -> str:
 
 
 def dumps(data: Any) -> bytes:
-    """Compact UTF-8 JSON: the bytes written to files, streams and services."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    """Compact UTF-8 JSON: the bytes written to files, streams and services.
+
+    ``orjson`` writes the same bytes as ``json.dumps(data, ensure_ascii=False,
+    separators=(",", ":")).encode()`` for records (text, booleans, integers, null, objects with
+    text keys), in a fraction of the time: it is one of the consent POST's encodings."""
+    return orjson.dumps(data)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class Envelope:
     # A consent record's receipt as the visitor got it: the records store keeps this one rather
     # than signing another. Not part of the wire form; a sink without it signs its own.
     receipt: str | None = field(default=None, compare=False)
+    # The typed record the body was made from, when it was made in this process: a sink that
+    # wants the typed form (the records store) takes it instead of parsing the body back.
+    source: object | None = field(default=None, compare=False, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -78,15 +78,28 @@ async def authenticate_caller(request: Request, services: Services) -> ApiCaller
 
 async def _from_token(services: Services, token: str, issuer: str, origin: str | None) -> ApiCaller:
     keyring = services.oauth.keyring
-    kid = tokens.kid_of(token)
-    if kid is None:
-        raise InvalidToken("the access token is malformed")
-    await keyring.reload_for(kid)
     now = services.clock()
-    try:
-        claims = tokens.verify(token, keyring, issuer, now)
-    except tokens.TokenInvalid as exc:
-        raise InvalidToken(str(exc), exc.client_id) from None
+    # The signature is verified once per token and kept briefly (its claims, by digest); what
+    # can end a token early — its key, its private key, its family — is checked below each time.
+    verified = services.oauth.verified
+    known = verified.get(token, issuer)
+    if known is not None and keyring.knows(known[0]):
+        claims = known[1]
+        try:
+            tokens.check_lifetime(claims, now)
+        except tokens.TokenInvalid as exc:
+            verified.forget(token)
+            raise InvalidToken(str(exc), exc.client_id) from None
+    else:
+        kid = tokens.kid_of(token)
+        if kid is None:
+            raise InvalidToken("the access token is malformed")
+        await keyring.reload_for(kid)
+        try:
+            claims = tokens.verify(token, keyring, issuer, now)
+        except tokens.TokenInvalid as exc:
+            raise InvalidToken(str(exc), exc.client_id) from None
+        verified.put(token, issuer, kid, claims)
     client_id = claims.client_id
     cached: CachedKey | None = await services.keys.get(client_id)
     if cached is None or not cached.key.active or cached.key.account != claims.account:

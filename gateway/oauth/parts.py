@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 import redis.asyncio as aioredis
@@ -24,6 +24,7 @@ from gateway.oauth.signing_keys import (
 from gateway.oauth.store import GrantStore
 from gateway.oauth.store.file import FileGrantStore
 from gateway.oauth.store.redis import RedisGrantStore
+from gateway.oauth.verified import VerifiedTokens
 from gateway.settings import Settings
 
 # authlib logs client ids (public keys) and token requests at debug level: keys stay out of logs.
@@ -44,6 +45,8 @@ class OAuth:
     http: httpx.AsyncClient
     # The console's sessions (console_signin.py), set in services.py.
     sign_in: SignIn
+    # Access tokens whose signature verified lately (api_auth.py).
+    verified: VerifiedTokens = field(default_factory=VerifiedTokens)
 
     async def close(self) -> None:
         await self.http.aclose()

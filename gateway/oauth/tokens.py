@@ -136,8 +136,13 @@ def verify(token: str, keyring: Keyring, issuer: str, now: float) -> AccessClaim
         )
     except (KeyError, TypeError, ValueError):
         raise TokenInvalid("the token lacks a claim") from None
-    if now >= exp:
-        raise TokenInvalid("the token has expired", result.client_id)
-    if iat > now + LEEWAY:
-        raise TokenInvalid("the token was issued in the future", result.client_id)
+    check_lifetime(result, now)
     return result
+
+
+def check_lifetime(claims: AccessClaims, now: float) -> None:
+    """Refuse a genuine token that has expired or was issued in the future."""
+    if now >= claims.expires_at:
+        raise TokenInvalid("the token has expired", claims.client_id)
+    if claims.issued_at > now + LEEWAY:
+        raise TokenInvalid("the token was issued in the future", claims.client_id)

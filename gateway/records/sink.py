@@ -62,11 +62,15 @@ class DatabaseSink:
         try:
             item: NewConsent | RightsRequest
             if self.service == "consent":
-                typed = consent_record(record.body)
+                # Made in this process: the typed record rides along, no need to parse the body.
+                source = record.source
+                typed = source if isinstance(source, ConsentRecord) else consent_record(record.body)
                 receipt = record.receipt
                 if receipt is None and self.receipt is not None:
                     receipt = self.receipt(typed)
                 item = NewConsent(typed, receipt)
+            elif isinstance(record.source, RightsRequest):
+                item = record.source
             else:
                 item = rights_request(record.body)
         except InvalidPayload:

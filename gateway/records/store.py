@@ -33,7 +33,6 @@ from gateway.records import cursor, events, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.model import (
     ACTIONS,
-    CategoryStats,
     ConsentFilter,
     DayStats,
     Page,
@@ -42,6 +41,7 @@ from gateway.records.model import (
     StoredConsent,
     StoredRightsRequest,
 )
+from gateway.records.stats import daily_stats
 from gateway.records.tables import (
     consent_daily,
     consent_daily_categories,
@@ -294,38 +294,8 @@ class RecordStore:
         public_key: str | None = None,
     ) -> list[DayStats]:
         """Per UTC day (``since`` to ``until``, both included) and key, from the rollups."""
-        days, cats = consent_daily, consent_daily_categories
-        day_query = select(days).where(days.c.day >= since, days.c.day <= until)
-        cat_query = select(cats).where(cats.c.day >= since, cats.c.day <= until)
-        if public_key is not None:
-            day_query = day_query.where(days.c.public_key == public_key)
-            cat_query = cat_query.where(cats.c.public_key == public_key)
-        if account is not None:
-            day_query = day_query.where(days.c.account == account)
-            keys = select(days.c.public_key).where(days.c.account == account).distinct()
-            cat_query = cat_query.where(cats.c.public_key.in_(keys.scalar_subquery()))
         async with self.reading() as conn:
-            day_rows = list(await conn.execute(day_query.order_by(days.c.day, days.c.public_key)))
-            per_category: dict[tuple[date, str], dict[str, CategoryStats]] = {}
-            for row in await conn.execute(cat_query):
-                per_category.setdefault((row.day, row.public_key), {})[row.category] = (
-                    CategoryStats(records=row.records, granted=row.granted)
-                )
-        return [
-            DayStats(
-                day=row.day,
-                public_key=row.public_key,
-                account=row.account,
-                records=row.records,
-                accept_all=row.accept_all,
-                reject_all=row.reject_all,
-                custom=row.custom,
-                withdraw=row.withdraw,
-                categories=per_category.get((row.day, row.public_key), {}),
-                shown=row.shown,
-            )
-            for row in day_rows
-        ]
+            return await daily_stats(conn, since, until, account=account, public_key=public_key)
 
     async def count_consents(self) -> int:
         async with self.reading() as conn:

@@ -105,6 +105,7 @@ class RightsRequest:
             account=self.account,
             origin=self.origin,
             body=self.to_json(),
+            source=self,
         )
 
     def to_json(self) -> dict[str, Any]:

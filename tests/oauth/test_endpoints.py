@@ -68,6 +68,8 @@ def test_introspection_active_then_inactive_after_revocation(data_dir: Path) -> 
         assert unauthenticated.status_code == 401
         junk = gw.post("/oauth/introspect", data={"token": "nope"}, headers=basic(service))
         assert junk.json() == {"active": False}
+        # Used once before the revocation: its verified signature is kept, its family is not.
+        assert who_am_i(gw, token).status_code == 200
         revoked = gw.post("/oauth/revoke", data={"token": token}, headers=basic(app))
         assert revoked.status_code == 200
         after = gw.post("/oauth/introspect", data={"token": token}, headers=basic(service))
