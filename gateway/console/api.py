@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from gateway.console import api_auth, api_keys, api_me, api_members, api_rights, api_webhooks
+from gateway.console import (
+    api_auth,
+    api_editor,
+    api_keys,
+    api_me,
+    api_members,
+    api_rights,
+    api_webhooks,
+)
 
 
 def routes() -> list[Route]:
@@ -13,6 +21,7 @@ def routes() -> list[Route]:
         *api_me.routes(),
         *api_members.routes(),
         *api_keys.routes(),
+        *api_editor.routes(),
         *api_rights.routes(),
         *api_webhooks.routes(),
     ]

@@ -95,6 +95,7 @@
 
   function loadAccount() {
     var a = state.account;
+    document.dispatchEvent(new CustomEvent("console:account"));
     $("role").textContent = a.role;
     $("create-box").hidden = !canChangeKeys();
     $("invite-form").hidden = a.role !== "owner";
@@ -234,6 +235,7 @@
       snippets(k.public_key);
       $("danger").hidden = !canChangeKeys() || k.status !== "active";
       $("revoke-confirm").hidden = true;
+      document.dispatchEvent(new CustomEvent("console:key", { detail: k }));
       if (focus) $("d-title").focus();
     });
   }
@@ -359,6 +361,9 @@
     });
     return true;
   }
+
+  // What the page areas in their own files (editor.js) use.
+  window.WidgetGatewayConsole = { api: api, status: status, accountPath: accountPath, canChange: canChangeKeys };
 
   function on(id, event, handler) { $(id).addEventListener(event, handler); }
   function submit(id, handler) { on(id, "submit", function (e) { e.preventDefault(); handler(e.target); }); }

@@ -51,6 +51,10 @@ ALLOWED: dict[str, set[str]] = {
     "console": {
         "web",
         "keys",
+        # The widget editor checks and previews drafts with the widgets' own config parsers.
+        "consent.config",
+        "rights.config",
+        "rights.texts",
         "accounts",
         "records",
         "records.api.common",
