@@ -115,7 +115,7 @@
     }
     var purpose = entry.purpose, lang = ed.lang;
     var purposeText = typeof purpose === "string" ? purpose : (purpose && purpose[lang]) || "";
-    var who = "cookie " + (ki + 1) + " of service " + (si + 1);
+    var who = "cookie " + (ki + 1) + " of service " + (si + 1) + " of category " + (ci + 1);
     return el("fieldset", { class: "ed-cookie" }, [
       el("legend", { text: "Cookie " + (ki + 1) }),
       textField(base.concat("name"), "Name", "_ga", { value: entry.name || "", max: 64, onInput: function (v) { set("name", v); } }),
@@ -146,8 +146,9 @@
     write(["consent_config", "categories"], list);
   }
 
-  function serviceBox(ci, si, service) {
+  function serviceBox(ci, si, service, where) {
     var base = ["consent_config", "categories", ci, "services", si], lang = ed.lang;
+    var which = "service " + (si + 1) + " of " + where;
     function setTop(name, value) {
       var list = copy(categories());
       if (value) list[ci].services[si][name] = value; else delete list[ci].services[si][name];
@@ -169,10 +170,10 @@
       }),
     ]);
     (service.cookies || []).forEach(function (cookie, ki) { box.appendChild(cookieRow(ci, si, ki, cookie)); });
-    box.appendChild(smallButton("Add cookie", "Add a cookie to " + (service.name || "this service"), function () {
+    box.appendChild(smallButton("Add cookie", "Add a cookie to " + which, function () {
       editCategories(function (list) { var s = list[ci].services[si]; (s.cookies = s.cookies || []).push({ name: "" }); });
     }));
-    box.appendChild(smallButton("Remove service", "Remove service " + (service.name || si + 1), function () {
+    box.appendChild(smallButton("Remove service", "Remove " + which, function () {
       editCategories(function (list) { list[ci].services.splice(si, 1); });
     }, "ed-remove"));
     return box;
@@ -196,7 +197,8 @@
       textField(base.concat("texts", lang, "title"), "Title (" + lang + ")", builtin.title, { value: texts.title || "", onInput: function (v) { setText("title", v); } }),
       textField(base.concat("texts", lang, "description"), "Description (" + lang + ")", builtin.description, { value: texts.description || "", long: true, onInput: function (v) { setText("description", v); } }),
     ]);
-    (category.services || []).forEach(function (service, si) { box.appendChild(serviceBox(ci, si, service)); });
+    var where = texts.title || builtin.title || category.id;
+    (category.services || []).forEach(function (service, si) { box.appendChild(serviceBox(ci, si, service, where)); });
     box.appendChild(smallButton("Add service", "Add a service to " + (texts.title || builtin.title || category.id), function () {
       editCategories(function (list) { (list[ci].services = list[ci].services || []).push({ id: "", name: "" }); });
     }));
