@@ -86,11 +86,17 @@
 
   /* The form, built from the draft */
 
+  // The first layer's and the preferences layer's texts first; the rest (opt-out notice,
+  // placeholders, cookie table) behind a disclosure.
+  var MAIN_TEXTS = ["title", "description", "accept_all", "reject_all", "customise", "preferences_title", "preferences_description", "save", "close", "always_on", "services", "policy_link", "reopen"];
   function consentTexts(d) {
     var lang = ed.lang, box = el("fieldset", {}, [el("legend", { text: "Banner texts" })]);
+    var more = el("details", { class: "ed-more" }, [el("summary", { text: "More banner texts: opt-out notice, placeholders, cookie table" })]);
     Object.keys(d.consent.texts).forEach(function (name) {
-      box.appendChild(textField(["consent_config", "texts", lang, name], name.replace(/_/g, " "), d.consent.texts[name], { long: !!LONG[name] }));
+      var field = textField(["consent_config", "texts", lang, name], name.replace(/_/g, " "), d.consent.texts[name], { long: !!LONG[name] });
+      (MAIN_TEXTS.indexOf(name) >= 0 ? box : more).appendChild(field);
     });
+    box.appendChild(more);
     return box;
   }
 
@@ -170,7 +176,7 @@
       }),
     ]);
     (service.cookies || []).forEach(function (cookie, ki) { box.appendChild(cookieRow(ci, si, ki, cookie)); });
-    box.appendChild(smallButton("Add cookie", "Add a cookie to " + which, function () {
+    box.appendChild(smallButton("Add cookie", "Add cookie to " + which, function () {
       editCategories(function (list) { var s = list[ci].services[si]; (s.cookies = s.cookies || []).push({ name: "" }); });
     }));
     box.appendChild(smallButton("Remove service", "Remove " + which, function () {
@@ -199,7 +205,7 @@
     ]);
     var where = texts.title || builtin.title || category.id;
     (category.services || []).forEach(function (service, si) { box.appendChild(serviceBox(ci, si, service, where)); });
-    box.appendChild(smallButton("Add service", "Add a service to " + (texts.title || builtin.title || category.id), function () {
+    box.appendChild(smallButton("Add service", "Add service to " + (texts.title || builtin.title || category.id), function () {
       editCategories(function (list) { (list[ci].services = list[ci].services || []).push({ id: "", name: "" }); });
     }));
     if (!builtin.title) {
@@ -278,9 +284,11 @@
     var form = $("ed-fields");
     if (!form || !ed.defaults) return;
     var active = document.activeElement && document.activeElement.id;
+    var opened = Array.prototype.map.call(form.querySelectorAll("details[open]"), function (d) { return d.className; });
     form.textContent = "";
     form.appendChild(el("legend", { class: "sr-only", text: "Widget settings in " + ed.lang }));
     [consentTexts(ed.defaults), categoriesBox(), lookBox(), rightsBox()].forEach(function (part) { form.appendChild(part); });
+    opened.forEach(function (name) { var d = form.querySelector("details." + name); if (d) d.open = true; });
     form.disabled = !host().canChange();
     if (active && $(active)) $(active).focus();
     if (ed.problems) showProblems(ed.problems);
@@ -304,6 +312,8 @@
     items.forEach(function (e, i) {
       var field = e.pointer ? document.querySelector('#editor [data-pointer="' + e.pointer.replace(/["\\]/g, "\\$&") + '"]') : null;
       if (field) {
+        var disclosure = field.closest("details");
+        if (disclosure) disclosure.open = true;
         var id = (field.id || "ed-field-" + i) + "-problem";
         var note = el("p", { class: "ed-problem", id: id, text: e.message });
         field.setAttribute("aria-invalid", "true");
@@ -347,10 +357,15 @@
   function loadDefaults(lang) {
     return host().api("GET", "/widget-defaults?lang=" + encodeURIComponent(lang)).then(function (r) {
       if (!r.ok) { host().status(r.data.detail || "Could not load the built-in texts.", true); return false; }
-      ed.defaults = r.data;
       var select = $("ed-lang");
-      if (!select.options.length) r.data.languages.forEach(function (tag) { select.appendChild(el("option", { value: tag, text: tag })); });
-      select.value = lang;
+      if (select.options.length < r.data.languages.length) {
+        var keep = select.value;
+        select.textContent = "";
+        r.data.languages.forEach(function (tag) { select.appendChild(el("option", { value: tag, text: tag })); });
+        select.value = keep;
+      }
+      if (select.value !== lang) return false;
+      ed.defaults = r.data;
       return true;
     });
   }
@@ -364,6 +379,8 @@
     $("ed-save-row").hidden = !host().canChange();
     $("ed-readonly").hidden = host().canChange();
     $("ed-state").textContent = "";
+    if (!$("ed-lang").options.length) $("ed-lang").appendChild(el("option", { value: lang, text: lang }));
+    $("ed-lang").value = lang;
     return loadDefaults(lang).then(function (ok) {
       if (!ok) return;
       ed.lang = lang;
@@ -387,7 +404,8 @@
     frame.addEventListener("load", function () { ed.frameReady = true; post(); });
     $("ed-lang").addEventListener("change", function (e) {
       var lang = e.target.value;
-      loadDefaults(lang).then(function (ok) { if (ok) { ed.lang = lang; render(); preview(); } });
+      // Typing "fr" on the list picks "fi" first: only the answer for the language still chosen counts.
+      loadDefaults(lang).then(function (ok) { if (ok && e.target.value === lang) { ed.lang = lang; render(); preview(); } });
     });
     document.querySelectorAll("input[name=ed-view]").forEach(function (radio) {
       radio.addEventListener("change", function () { ed.view = radio.value; post(); });

@@ -67,6 +67,35 @@ def turn_on_two_factor(page: Page) -> None:
     expect(page.locator("#tf-state")).to_have_text("Two-factor sign-in is on.")
 
 
+def axe_problems(page: Page, where: str) -> list[str]:
+    """Serious and critical axe-core violations on the page as it is now (frames excluded: the
+    widgets in the preview have their own checks)."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE))
+    found: list[dict[str, Any]] = page.evaluate(
+        """async () => (await axe.run(document, {iframes: false, resultTypes: ['violations']}))
+            .violations.filter(v => ['serious', 'critical'].includes(v.impact))
+            .map(v => ({id: v.id, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))"""
+    )
+    return [f"{where}: {v['id']} at {v['nodes']}" for v in found]
+
+
+def tab_to(page: Page, selector: str, most: int = 60) -> None:
+    """Tab (only) until the element matching ``selector`` has the focus."""
+    for _ in range(most):
+        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{selector} not reached by Tab")
+
+
+def auditor(console: Console) -> Page:
+    """A page whose context lets axe-core's script in (bypass_csp); the others keep the CSP."""
+    context = console.browser.new_context(bypass_csp=True, viewport={"width": 1200, "height": 900})
+    console.contexts.append(context)
+    return context.new_page()
+
+
 def preview(page: Page) -> FrameLocator:
     return page.frame_locator("#ed-frame")
 
@@ -78,6 +107,18 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     console.create_account()
     owner = console.page()
     accept(owner, console.mailed_link(OWNER))
+    # Another browser of the owner's, signing in by keyboard alone, checked by axe-core.
+    audit = auditor(console)
+    audit.goto(console.gw.url + "/console/")
+    expect(audit.locator("#signin")).to_be_visible()
+    problems = axe_problems(audit, "sign-in")
+    tab_to(audit, "#si-email")
+    audit.keyboard.type(OWNER)
+    audit.keyboard.press("Tab")
+    audit.keyboard.type(PASSWORD)
+    audit.keyboard.press("Enter")
+    expect(audit.locator("#app")).to_be_visible()
+    problems += axe_problems(audit, "keys, rights, members, security")
     turn_on_two_factor(owner)
     public_key = create_key(owner, "Boutique", fresh_site.origin)
     owner.click("#secret-done")
@@ -104,10 +145,10 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
 
     # A service with its cookie, seen in the preferences layer of the preview.
     marketing = owner.locator("fieldset.ed-category", has_text="Marketing").first
-    marketing.get_by_role("button", name="Add a service to Marketing").click()
+    marketing.get_by_role("button", name="Add service to Marketing").click()
     owner.fill("#ed-consent_config-categories-3-services-0-name", "YouTube")
     owner.fill("#ed-consent_config-categories-3-services-0-id", "youtube")
-    owner.get_by_role("button", name="Add a cookie to service 1 of Marketing").click()
+    owner.get_by_role("button", name="Add cookie to service 1 of Marketing").click()
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-name", "VISITOR_INFO1_LIVE")
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-provider", "Google")
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-duration", "6 mois")
@@ -133,6 +174,26 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     visitor.goto(fresh_site.add("/fr", f'<!doctype html><html lang="fr"><head>{snippet}</head>'))
     expect(visitor.get_by_text(TITLE_FR)).to_be_visible()
 
+    # By keyboard alone: open the key, change the French title, save.
+    audit.reload()
+    expect(audit.locator("#keys tbody tr", has_text="Boutique")).to_be_visible()
+    tab_to(audit, "button[aria-label='Show key Boutique']")
+    audit.keyboard.press("Space")
+    expect(audit.locator("#d-title")).to_be_focused()
+    expect(audit.locator("#editor")).to_be_visible()
+    problems += axe_problems(audit, "key detail and editor")
+    tab_to(audit, "#ed-lang")
+    audit.keyboard.type("fr")
+    expect(audit.locator(TITLE_ID)).to_have_value(TITLE_FR)
+    tab_to(audit, TITLE_ID)
+    audit.keyboard.press("End")
+    audit.keyboard.type(" !")
+    expect(preview(audit).get_by_text(TITLE_FR + " !")).to_be_visible()
+    audit.keyboard.press("Enter")  # submits the editor's form: saves
+    expect(audit.locator("#ed-state")).to_contain_text("Saved and published")
+    assert visitor_title(console, public_key, fresh_site.origin) == TITLE_FR + " !"
+    assert problems == []
+
     # A viewer sees the settings, cannot change them.
     owner.fill("#iv-email", VIEWER)
     owner.select_option("#iv-role", "viewer")
@@ -142,7 +203,7 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     viewer.get_by_role("button", name="Show key Boutique").click()
     expect(viewer.locator("#ed-readonly")).to_be_visible()
     viewer.select_option("#ed-lang", "fr")
-    expect(viewer.locator(TITLE_ID)).to_have_value(TITLE_FR)
+    expect(viewer.locator(TITLE_ID)).to_have_value(TITLE_FR + " !")
     expect(viewer.locator(TITLE_ID)).to_be_disabled()
     expect(viewer.locator("#ed-save")).to_be_hidden()
     path = f"/accounts/{{account}}/keys/{public_key}"
