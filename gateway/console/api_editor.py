@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 import gateway.consent.config as consent_config
 import gateway.rights.config as rights_config
+from gateway.consent.texts import BUILTIN_TEXTS
 from gateway.console.api_keys import _key
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidQuery
@@ -33,7 +34,7 @@ HONEYPOT = "website"
 
 def _language(call: ConsoleCall) -> str:
     lang = call.request.query_params.get("lang") or call.body.get("lang") or "en"
-    if not isinstance(lang, str) or lang not in consent_config.BUILTIN_TEXTS:
+    if not isinstance(lang, str) or lang not in BUILTIN_TEXTS:
         raise InvalidQuery("lang is not one of the built-in languages", extra={"parameter": "lang"})
     return lang
 
@@ -46,7 +47,7 @@ async def widget_defaults(call: ConsoleCall) -> Response:
     return json(
         {
             "lang": lang,
-            "languages": sorted(consent_config.BUILTIN_TEXTS),
+            "languages": sorted(BUILTIN_TEXTS),
             "consent": {
                 "texts": defaults["texts"],
                 "categories": {

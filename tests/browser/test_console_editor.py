@@ -10,10 +10,10 @@ from typing import Any
 
 import httpx
 import pyotp
-from playwright.sync_api import Browser, FrameLocator, Page, expect
+from playwright.sync_api import FrameLocator, Page, expect
 
 from tests.browser.conftest import Site
-from tests.browser.test_console import (  # noqa: F401 - the console fixture
+from tests.browser.test_console import (
     IMG,
     OWNER,
     PASSWORD,
@@ -24,6 +24,8 @@ from tests.browser.test_console import (  # noqa: F401 - the console fixture
     console,
     create_key,
 )
+
+__all__ = ["console"]  # the fixture, shared with the console's other tests
 
 AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
 STRANGER = "mallory@other.example"
@@ -50,7 +52,8 @@ def call(page: Page, method: str, path: str, body: Any = None) -> list[Any]:
                 init.headers['Content-Type'] = 'application/json';
                 init.body = JSON.stringify(body);
             }
-            const r = await fetch('/console/api' + path.replace('{account}', me.accounts[0].id), init);
+            const at = path.replace('{account}', me.accounts[0].id);
+            const r = await fetch('/console/api' + at, init);
             return [r.status, (await r.json()).code || null];
         }""",
         [method, path, body],
@@ -83,7 +86,7 @@ def axe_problems(page: Page, where: str) -> list[str]:
 def tab_to(page: Page, selector: str, most: int = 60) -> None:
     """Tab (only) until the element matching ``selector`` has the focus."""
     for _ in range(most):
-        if page.evaluate("s => document.activeElement && document.activeElement.matches(s)", selector):
+        if page.evaluate("s => document.activeElement?.matches(s)", selector):
             return
         page.keyboard.press("Tab")
     raise AssertionError(f"{selector} not reached by Tab")

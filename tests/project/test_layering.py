@@ -53,6 +53,7 @@ ALLOWED: dict[str, set[str]] = {
         "keys",
         # The widget editor checks and previews drafts with the widgets' own config parsers.
         "consent.config",
+        "consent.texts",
         "rights.config",
         "rights.texts",
         "accounts",
