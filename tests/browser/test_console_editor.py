@@ -167,7 +167,9 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     expect(preview(owner).locator("select#f-type")).to_contain_text(ccpa)
     owner.check("input[name=ed-view][value=banner]")
     expect(preview(owner).get_by_text(TITLE_FR)).to_be_visible()
-    owner.locator("#editor").screenshot(path=str(IMG / "console-editor.png"))
+    owner.locator("#ed-title").scroll_into_view_if_needed()
+    owner.evaluate("document.getElementById('ed-title').scrollIntoView()")
+    owner.screenshot(path=str(IMG / "console-editor.png"))
 
     owner.click("#ed-save")
     expect(owner.locator("#ed-state")).to_contain_text("Saved and published")
