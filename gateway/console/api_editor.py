@@ -11,6 +11,7 @@ Saving is the key's ``PATCH``, which publishes: the next config request of any v
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from gateway.consent.texts import BUILTIN_TEXTS
 from gateway.console.api_keys import _key
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidQuery
+from gateway.keys.changes import check_cookie_domain
 from gateway.keys.problems import UnknownField
 from gateway.keys.validation import validate_update
 from gateway.problems import Problems
@@ -70,7 +72,7 @@ async def widget_defaults(call: ConsoleCall) -> Response:
 
 async def preview(call: ConsoleCall) -> Response:
     """What visitors would get for a draft of the key's widget configs; nothing is saved."""
-    await _key(call)
+    key = await _key(call)
     lang = _language(call)
     body = {k: v for k, v in call.body.items() if k not in ("csrf_token", "lang")}
     problems = Problems()
@@ -82,6 +84,8 @@ async def preview(call: ConsoleCall) -> Response:
             "rights_config": body.get("rights_config"),
         }
     )
+    # The rule saving adds on the key as a whole: the cookie domain must cover one of its origins.
+    check_cookie_domain(replace(key, consent_config=fields.values["consent_config"]))
     consent = consent_config.parse_config(fields.values["consent_config"])
     rights = rights_config.parse_rights_config(fields.values["rights_config"])
     rights_lang = rights_config.resolve_language(lang, None, rights.default_language)

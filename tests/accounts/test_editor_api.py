@@ -111,6 +111,20 @@ def test_draft_problems_point_where_saving_points(opened: tuple[Console, str, Br
         "/consent_config/categories/0/services/0/name",
         "/rights_config/fields/email",
     }
+    # The rule on the key as a whole, too: the cookie domain must cover one of its origins.
+    elsewhere = {"consent_config": {"cookie_domain": "elsewhere.example"}}
+    for answer in (
+        owner.post(path + "/preview", json=elsewhere),
+        owner.request("PATCH", path, json=elsewhere),
+    ):
+        assert answer.status_code == 422
+        assert [e["pointer"] for e in answer.json()["errors"]] == ["/consent_config/cookie_domain"]
+    assert (
+        owner.post(
+            path + "/preview", json={"consent_config": {"cookie_domain": "shop.example"}}
+        ).status_code
+        == 200
+    )
     unknown = owner.post(path + "/preview", json={"name": "x"})
     assert unknown.status_code == 422 and unknown.json()["code"] == "unknown_field"
 
