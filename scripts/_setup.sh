@@ -44,3 +44,11 @@ setup_venv() {
         echo "$want" > "$stamp"
     fi
 }
+
+need_axe() {
+    # axe-core, which the browser tests load into Chromium (pinned in tests/package.json).
+    [ -f "$ROOT/tests/node_modules/axe-core/axe.min.js" ] && return 0
+    need_apt npm npm
+    echo "setup: installing axe-core (npm ci in tests/)" >&2
+    (cd "$ROOT/tests" && npm ci --silent --no-audit --no-fund >&2)
+}

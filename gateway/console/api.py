@@ -7,6 +7,7 @@ from starlette.routing import Route
 from gateway.console import (
     api_auth,
     api_consents,
+    api_editor,
     api_keys,
     api_me,
     api_members,
@@ -24,6 +25,7 @@ def routes() -> list[Route]:
         *api_me.routes(),
         *api_members.routes(),
         *api_keys.routes(),
+        *api_editor.routes(),
         *api_rights.routes(),
         *api_webhooks.routes(),
         *api_consents.routes(),

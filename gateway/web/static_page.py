@@ -38,10 +38,17 @@ MEDIA = {
 }
 
 
-def page_routes(prefix: str, directory: Path, names: tuple[str, ...]) -> list[Route]:
+def page_routes(
+    prefix: str,
+    directory: Path,
+    names: tuple[str, ...],
+    headers: dict[str, str] | None = None,
+) -> list[Route]:
     """``prefix`` redirecting to ``prefix/``, which serves ``index.html``, and
     ``prefix/{file}`` for the other ``names`` and the pages' shared ``base.css``; the files are
-    read now (they change only with a release)."""
+    read now (they change only with a release). ``headers`` replace :data:`HEADERS` (a page
+    that frames one of its own, or is framed by one, says so in its policy)."""
+    answer_headers = HEADERS if headers is None else headers
     paths = {name: directory / name for name in names}
     paths["base.css"] = SHARED_DIR / "base.css"
     files = {
@@ -55,7 +62,7 @@ def page_routes(prefix: str, directory: Path, names: tuple[str, ...]) -> list[Ro
         if found is None:
             return problem_response(NotFound("No such file."))
         body, media = found
-        return Response(body, media_type=media, headers=HEADERS)
+        return Response(body, media_type=media, headers=answer_headers)
 
     async def to_page(request: Request) -> Response:
         return RedirectResponse(prefix + "/", status_code=308)

@@ -109,7 +109,7 @@
     loadMembers();
     loadWebhooks();
     loadRights();
-    // The page's other areas (records.js, statistics.js, retention.js) load on this event.
+    // The page's other areas (records.js, statistics.js, retention.js, editor.js) follow this event.
     document.dispatchEvent(new CustomEvent("wg-console:account", { detail: { id: a.id, role: a.role } }));
   }
 
@@ -244,6 +244,7 @@
       snippets(k.public_key);
       $("danger").hidden = !canChangeKeys() || k.status !== "active";
       $("revoke-confirm").hidden = true;
+      document.dispatchEvent(new CustomEvent("wg-console:key", { detail: k }));
       if (focus) $("d-title").focus();
     });
   }
@@ -359,6 +360,7 @@
     });
     return true;
   }
+
 
   function on(id, event, handler) { $(id).addEventListener(event, handler); }
   function submit(id, handler) { on(id, "submit", function (e) { e.preventDefault(); handler(e.target); }); }
@@ -482,6 +484,6 @@
      sso) build on: the API (with the CSRF token), the page's state and the small helpers. */
   window.WGConsole = {
     api: api, state: state, status: status, el: el, button: button, showErrors: showErrors,
-    stamp: stamp, when: when, accountPath: accountPath, reload: function () { return loadMe(false); }
+    stamp: stamp, when: when, accountPath: accountPath, canChange: canChangeKeys, reload: function () { return loadMe(false); }
   };
 })();

@@ -29,7 +29,7 @@
     Object.keys(ROLES).forEach(function (r) { var o = c.el("option", ROLES[r]); o.value = r; select.appendChild(o); });
     select.value = m.role;
     wrap.appendChild(label); wrap.appendChild(select);
-    wrap.appendChild(c.button("Change role", "Change the role of " + who(m), function () {
+    wrap.appendChild(c.button("Change role", "Change role of " + who(m), function () {
       if (select.value === m.role) { c.status(who(m) + " already has this role."); return; }
       c.api("PATCH", memberPath(m), { role: select.value }).then(function (r) {
         if (!r.ok) { errors(r.data); select.value = m.role; select.focus(); return; }
@@ -41,12 +41,12 @@
 
   function removeControl(m, li) {
     var c = C(), wrap = c.el("span", undefined, "member-actions");
-    var ask = c.button("Remove…", "Remove " + who(m) + " from this account", function () {
+    var ask = c.button("Remove", "Remove " + who(m) + " from this account", function () {
       ask.hidden = true; confirm.hidden = false; yes.focus();
     }, "destructive");
     var confirm = c.el("span"); confirm.hidden = true;
     confirm.appendChild(c.el("span", "Remove " + who(m) + "? "));
-    var yes = c.button("Remove now", "Remove " + who(m) + " now", function () {
+    var yes = c.button("Remove now", "Remove now: " + who(m), function () {
       c.api("DELETE", memberPath(m)).then(function (r) {
         if (!r.ok) { errors(r.data); confirm.hidden = true; ask.hidden = false; ask.focus(); return; }
         afterChange(m, who(m) + " was removed from the account.");

@@ -166,6 +166,8 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("key-revoke", on_new_key("POST", "/revoke"), KEY_CHANGE),
     ("key-audit", on_new_key("GET", "/audit"), READ),
     ("key-scan", on_scanned_key, READ),
+    ("key-preview", on_new_key("POST", "/preview", {"consent_config": None}), READ),
+    ("widget-defaults", fixed("GET", "/console/api/widget-defaults?lang=fr"), SIGNED_IN),
     ("rights", fixed("GET", A + "/rights-requests"), READ),
     ("rights-show", on_new_request("GET", ""), READ),
     ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
@@ -222,7 +224,10 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
             continue  # the person's own routes: tests of sign-in, sessions and two-factor
         walked.add(route.path)
     table = {
-        make(world)[1].replace(world.account, "{account}").replace(world.spare, "{person}")
+        make(world)[1]
+        .split("?")[0]
+        .replace(world.account, "{account}")
+        .replace(world.spare, "{person}")
         for _, make, _ in CASES
         if make is not fresh_member
     }

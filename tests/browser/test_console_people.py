@@ -102,10 +102,10 @@ def test_owner_manages_members_and_a_member_signs_in_with_the_provider(
     me = owner.locator("#members li", has_text=OWNER)
     # The last owner can neither be demoted nor removed.
     me.get_by_label(f"Role of {OWNER}", exact=True).select_option("admin")
-    me.get_by_role("button", name=f"Change the role of {OWNER}").click()
+    me.get_by_role("button", name=f"Change role of {OWNER}").click()
     expect(owner.locator("#members-errors")).to_contain_text("no owner left")
     me.get_by_role("button", name=f"Remove {OWNER} from this account").click()
-    me.get_by_role("button", name=f"Remove {OWNER} now").click()
+    me.get_by_role("button", name=f"Remove now: {OWNER}").click()
     expect(owner.locator("#members-errors")).to_contain_text("no owner left")
     expect(owner.locator("#members li", has_text=OWNER)).to_contain_text("owner")
 
@@ -122,7 +122,7 @@ def test_owner_manages_members_and_a_member_signs_in_with_the_provider(
     owner.reload()
     ada = owner.locator("#members li", has_text=MEMBER)
     ada.get_by_label(f"Role of {MEMBER}", exact=True).select_option("admin")
-    ada.get_by_role("button", name=f"Change the role of {MEMBER}").click()
+    ada.get_by_role("button", name=f"Change role of {MEMBER}").click()
     expect(owner.locator("#status")).to_contain_text(f"{MEMBER} is now admin")
     expect(owner.locator("#members li", has_text=MEMBER)).to_contain_text("· admin")
 
@@ -169,7 +169,7 @@ def test_owner_manages_members_and_a_member_signs_in_with_the_provider(
     ada.get_by_role("button", name=f"Keep {MEMBER}").click()
     expect(owner.locator("#members li", has_text=MEMBER)).to_have_count(1)
     ada.get_by_role("button", name=f"Remove {MEMBER} from this account").click()
-    ada.get_by_role("button", name=f"Remove {MEMBER} now").click()
+    ada.get_by_role("button", name=f"Remove now: {MEMBER}").click()
     expect(owner.locator("#status")).to_contain_text("was removed")
     expect(owner.locator("#members li", has_text=MEMBER)).to_have_count(0)
     sso.reload()

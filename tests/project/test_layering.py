@@ -54,6 +54,11 @@ ALLOWED: dict[str, set[str]] = {
     "console": {
         "web",
         "keys",
+        # The widget editor checks and previews drafts with the widgets' own config parsers.
+        "consent.config",
+        "consent.texts",
+        "rights.config",
+        "rights.texts",
         "accounts",
         "records",
         "records.api.common",
