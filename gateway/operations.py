@@ -20,6 +20,8 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 # one of them would sign with a secret anyone can read.
 PLACEHOLDER_PREFIXES = ("replace-with-", "change-me", "example-secret")
 # The admin token guards every key: long and random (docs/security.md).
+# Redis URLs whose writes go to a master with replicas: the outbox waits for them (WAIT).
+REPLICATED_SCHEMES = ("redis+sentinel", "redis+cluster")
 MIN_TOKEN_LENGTH = 32
 MIN_TOKEN_DISTINCT = 8
 TOKEN_ADVICE = "`python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`"
@@ -108,8 +110,12 @@ class OperationsSettings:
             yield "OTEL_ENDPOINT", "must be an http:// or https:// URL"
         if not 0 <= self.redis_wait_replicas <= 16:
             yield "REDIS_WAIT_REPLICAS", "must be between 0 and 16"
-        # WAIT 0 would block for ever; past the socket timeout, the read would fail first.
-        if not 0.001 <= self.redis_wait_timeout < getattr(self, "redis_timeout", 10.0):
+        # WAIT 0 would block for ever; past the socket timeout, the read would fail first. Only
+        # Sentinel and Cluster URLs wait, so only there does the socket timeout bound it.
+        url = str(getattr(self, "redis_url", None) or "")
+        replicated = url.split("://", 1)[0] in REPLICATED_SCHEMES and self.redis_wait_replicas > 0
+        ceiling = getattr(self, "redis_timeout", 10.0) if replicated else 10.0
+        if not 0.001 <= self.redis_wait_timeout < ceiling:
             yield "REDIS_WAIT_TIMEOUT", "must be at least 0.001 and below GATEWAY_REDIS_TIMEOUT"
         if not 0 < self.shutdown_timeout <= 600:
             yield "SHUTDOWN_TIMEOUT", "must be between 0 and 600 seconds"

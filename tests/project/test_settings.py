@@ -66,7 +66,14 @@ def test_secrets_never_print() -> None:
         ({"GATEWAY_MAX_BODY_BYTES": "10"}, "GATEWAY_MAX_BODY_BYTES"),
         ({"GATEWAY_ADMIN_TOKEN": "abc"}, "GATEWAY_ADMIN_TOKEN"),
         ({"GATEWAY_LIMIT_STRATEGY": "leaky"}, "GATEWAY_LIMIT_STRATEGY"),
-        ({"GATEWAY_REDIS_WAIT_TIMEOUT": "0.25"}, "GATEWAY_REDIS_WAIT_TIMEOUT"),
+        (
+            {
+                "GATEWAY_REDIS_URL": "redis+sentinel://127.0.0.1:26379/wg",
+                "GATEWAY_SECRET_KEY": SECRET,
+                "GATEWAY_REDIS_WAIT_TIMEOUT": "0.25",
+            },
+            "GATEWAY_REDIS_WAIT_TIMEOUT",
+        ),
         ({"GATEWAY_REDIS_WAIT_TIMEOUT": "0"}, "GATEWAY_REDIS_WAIT_TIMEOUT"),
         ({"GATEWAY_REDIS_WAIT_REPLICAS": "-1"}, "GATEWAY_REDIS_WAIT_REPLICAS"),
     ],
@@ -135,3 +142,14 @@ def test_settings_doc_is_generated_from_the_code() -> None:
 
     doc = (Path(__file__).resolve().parents[2] / "docs" / "settings.md").read_text()
     assert doc.endswith(settings_table()), "regenerate docs/settings.md from settings_table()"
+
+
+def test_the_wait_timeout_is_bounded_by_the_socket_timeout_only_where_writes_wait() -> None:
+    # A single Redis (or the embedded default) never sends WAIT: a short socket timeout is fine.
+    env = {"GATEWAY_REDIS_TIMEOUT": "0.05", "GATEWAY_SECRET_KEY": SECRET}
+    assert (
+        Settings.from_env({**env, "GATEWAY_REDIS_URL": "redis://127.0.0.1:6390/0"}).redis_timeout
+        == 0.05
+    )
+    with pytest.raises(SettingsError, match="GATEWAY_REDIS_WAIT_TIMEOUT"):
+        Settings.from_env({**env, "GATEWAY_REDIS_URL": "redis+cluster://127.0.0.1:7000"})
