@@ -294,27 +294,16 @@ class AccountStore:
             return (await conn.execute(query)).rowcount == 1
 
     async def open_invitations(self, account_id: str, now: float) -> list[Invitation]:
-        query = (
-            select(t.invitations)
-            .where(
-                t.invitations.c.account_id == account_id,
-                t.invitations.c.used_at.is_(None),
-                t.invitations.c.expires_at > now,
-            )
-            .order_by(t.invitations.c.created_at)
-        )
-        async with self._tx() as conn:
-            rows = await conn.execute(query)
-        return [Invitation(**r._mapping) for r in rows]
+        return await self._open_invitations(t.invitations.c.account_id == account_id, now)
 
     async def open_invitations_for(self, email: str, now: float) -> list[Invitation]:
+        return await self._open_invitations(t.invitations.c.email == email, now)
+
+    async def _open_invitations(self, whose: Any, now: float) -> list[Invitation]:
+        """Invitations neither used nor expired, oldest first, of an account or an address."""
         query = (
             select(t.invitations)
-            .where(
-                t.invitations.c.email == email,
-                t.invitations.c.used_at.is_(None),
-                t.invitations.c.expires_at > now,
-            )
+            .where(whose, t.invitations.c.used_at.is_(None), t.invitations.c.expires_at > now)
             .order_by(t.invitations.c.created_at)
         )
         async with self._tx() as conn:
