@@ -41,9 +41,9 @@ async def daily_stats(
         day_query = day_query.where(days.c.account == account)
         keys = select(days.c.public_key).where(days.c.account == account).distinct()
         cat_query = cat_query.where(cats.c.public_key.in_(keys.scalar_subquery()))
-    day_rows = (await conn.execute(day_query.order_by(days.c.day, days.c.public_key))).tuples()
+    day_rows = await conn.execute(day_query.order_by(days.c.day, days.c.public_key))
     per_category: dict[tuple[date, str], dict[str, CategoryStats]] = {}
-    for day, key, category, records, granted in (await conn.execute(cat_query)).tuples():
+    for day, key, category, records, granted in await conn.execute(cat_query):
         per_category.setdefault((day, key), {})[category] = CategoryStats(
             records=records, granted=granted
         )
