@@ -2,10 +2,11 @@
 
 Owns the data files ``<tag>.json`` beside this module, one per locale: the consent banner's texts
 (``consent``), its default categories' texts (``categories``), the rights form's texts
-(``rights``) and the locale's ``direction`` (``ltr`` or ``rtl``). The files are package data, read
+(``rights``, its code step included), what the requester reads outside the widget (``requester``:
+the e-mails about their request) and the locale's ``direction`` (``ltr`` or ``rtl``). The files are package data, read
 once through ``importlib.resources`` (so an installed gateway finds them) and kept for the life of
 the process. May import nothing from the rest of the gateway (not even the shared core); the
-widgets' rooms, ``consent`` and ``rights``, import it.
+widgets' rooms, ``consent`` and ``rights``, and the requester's ``portal`` import it.
 
 :func:`negotiate` is BCP 47 lookup (RFC 4647 §3.4) over the built-in locales, with the aliases
 browsers and old systems still send (``zh-TW``, ``iw``, ``no``, …).
@@ -21,7 +22,7 @@ from importlib import resources
 from types import MappingProxyType
 from typing import Literal
 
-Widget = Literal["consent", "rights"]
+Section = Literal["consent", "rights", "requester"]
 
 # Tags that name a built-in locale in another way: deprecated codes, macrolanguages, and
 # regions whose script is implied. Keys are lower case; values are file names.
@@ -59,6 +60,7 @@ class Locale:
     consent: Mapping[str, str]
     categories: Mapping[str, Mapping[str, str]]
     rights: Mapping[str, str]
+    requester: Mapping[str, str]
 
 
 @cache
@@ -77,6 +79,7 @@ def _catalogue() -> Mapping[str, Locale]:
                 {cid: MappingProxyType(dict(t)) for cid, t in data["categories"].items()}
             ),
             rights=MappingProxyType(dict(data["rights"])),
+            requester=MappingProxyType(dict(data["requester"])),
         )
     # English first (the reference every other file is checked against), then by tag.
     return MappingProxyType(dict(sorted(found.items(), key=lambda kv: (kv[0] != "en", kv[0]))))
@@ -87,10 +90,12 @@ def available_locales() -> tuple[str, ...]:
     return tuple(_catalogue())
 
 
-def texts(widget: Widget, tag: str) -> Mapping[str, str]:
-    """One widget's built-in texts in a built-in locale; raises ``KeyError`` for another tag."""
+def texts(section: Section, tag: str) -> Mapping[str, str]:
+    """One section's built-in texts in a built-in locale; raises ``KeyError`` for another tag."""
     locale = _catalogue()[tag]
-    return locale.consent if widget == "consent" else locale.rights
+    if section == "consent":
+        return locale.consent
+    return locale.rights if section == "rights" else locale.requester
 
 
 def category_texts(tag: str) -> Mapping[str, Mapping[str, str]]:

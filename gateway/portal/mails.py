@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 from gateway.locales import direction
 from gateway.mail.message import Mail
-from gateway.portal.texts import MAIL_TEXTS, mail_language
+from gateway.portal.texts import mail_language, mail_texts
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class CodeMail:
 
     def mail(self) -> Mail:
         lang = mail_language(self.language)
-        texts = MAIL_TEXTS[lang]
+        texts = mail_texts(lang)
         site = urlsplit(self.origin).hostname or self.origin
         values = {"reference": self.reference, "site": site, "minutes": self.minutes}
         values["days"] = self.days

@@ -10,6 +10,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway import locales
+from gateway.portal.mails import CodeMail
 from gateway.app import create_app
 from tests.gwclient import SITE, settings_for, stored_key
 
@@ -78,6 +79,7 @@ def every_text(tag: str) -> dict[str, str]:
     """All of a locale's texts, flat: ``consent.title``, ``rights.err.email``, ``categories.…``."""
     out = {f"consent.{k}": v for k, v in locales.texts("consent", tag).items()}
     out |= {f"rights.{k}": v for k, v in locales.texts("rights", tag).items()}
+    out |= {f"requester.{k}": v for k, v in locales.texts("requester", tag).items()}
     for cid, texts in locales.category_texts(tag).items():
         out |= {f"categories.{cid}.{k}": v for k, v in texts.items()}
     return out
@@ -105,8 +107,10 @@ def test_every_english_text_is_translated_with_its_placeholders(tag: str) -> Non
 
 def test_english_placeholders_are_the_ones_the_widgets_fill() -> None:
     found = {p for text in ENGLISH.values() for p in PLACEHOLDER.findall(text)}
-    # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js)
-    assert found == {"{max}", "{minutes}", "{date}", "{service}"}
+    # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js); {email}:
+    # the code step's; {reference}, {site} and {days}: the requester's e-mails.
+    widgets = {"{max}", "{minutes}", "{date}", "{service}", "{email}"}
+    assert found == widgets | {"{reference}", "{site}", "{days}"}
 
 
 @pytest.mark.parametrize("tag", TAGS, ids=TAGS)
@@ -257,3 +261,38 @@ def test_rights_config_answers_the_language_and_its_direction(
     texts = body["texts"]
     assert isinstance(texts, dict)
     assert texts["submit"] == locales.texts("rights", lang)["submit"]
+
+
+# --- The requester's e-mails ------------------------------------------------------------------
+
+
+def code_mail(language: str) -> CodeMail:
+    return CodeMail(
+        to="visitor@example.org",
+        language=language,
+        reference="RR-7K2M9Q",
+        origin="https://shop.example",
+        code="123456",
+        link="https://gateway.example/portal/#verify=t",
+        minutes=10,
+        days=7,
+    )
+
+
+@pytest.mark.parametrize("tag", TAGS, ids=TAGS)
+def test_the_code_mail_is_written_in_the_requests_language(tag: str) -> None:
+    mail = code_mail(tag).mail()
+    texts = locales.texts("requester", tag)
+    assert mail.subject == texts["mail.code.subject"].format(reference="RR-7K2M9Q")
+    assert texts["mail.code.intro"].format(site="shop.example") in mail.text
+    assert f'lang="{tag}" dir="{locales.direction(tag)}"' in mail.html
+
+
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [("zh-TW", "zh-Hant"), ("pt-BR", "pt-BR"), ("de-CH", "de"), ("nn", "nb"), ("sw", "en")],
+)
+def test_a_regional_or_unknown_tag_mails_in_the_nearest_built_in_language(
+    tag: str, expected: str
+) -> None:
+    assert code_mail(tag).mail().language == expected

@@ -354,17 +354,24 @@ def test_a_rights_request_checks_all_its_limits_in_one_redis_call(
     for gw in make(data_dir, redis_url):
         gw.post(gw.body(message="warm-up"))  # loads the script and the key
         client = redis.Redis.from_url(redis_url)
+        counts = []
         try:
-            client.config_resetstat()
-            assert gw.post(gw.body(message="counted")).status_code == 202
-            stats = client.info("commandstats")
+            # The outbox's promotion tick is a script too and may fall inside one window: a
+            # request that needed two calls would count two in every try.
+            for n in range(3):
+                client.config_resetstat()
+                body = gw.body(email=f"ada{n}@example.com", message="counted")
+                assert gw.post(body).status_code == 202
+                stats = client.info("commandstats")
+                counts.append(
+                    sum(
+                        int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
+                        for name in ("evalsha", "eval", "evalsha_ro", "eval_ro")
+                    )
+                )
         finally:
             client.close()
-        scripts = sum(
-            int(stats.get(f"cmdstat_{name}", {}).get("calls", 0))
-            for name in ("evalsha", "eval", "evalsha_ro", "eval_ro")
-        )
-        assert scripts == 1
+        assert min(counts) == 1
 
 
 def test_an_invalid_rights_request_still_counts_against_the_limits(data_dir: Path) -> None:
