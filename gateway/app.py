@@ -37,6 +37,7 @@ from gateway.web import guard as widget_api
 from gateway.web.access import AccessMiddleware
 from gateway.web.ports import OperatorPort
 from gateway.web.redact import route_template
+from gateway.web.routing import IndexedRouter
 from gateway.web.tracing import Tracing, otlp_provider, traced_app
 from gateway.webhooks.api import routes as webhooks_api
 
@@ -121,12 +122,16 @@ def create_app(
         finally:
             tracing.shutdown()
 
-    return Starlette(
-        routes=public_routes(settings) if operator is not None else build_routes(settings),
+    app = Starlette(
         lifespan=lifespan,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
     )
+    app.router = IndexedRouter(
+        routes=public_routes(settings) if operator is not None else build_routes(settings),
+        lifespan=lifespan,
+    )
+    return app
 
 
 class TracingMiddleware:

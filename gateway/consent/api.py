@@ -40,7 +40,8 @@ from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
-from gateway.web.guard import RawResponse, WidgetCall, widget_route
+from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.routing import RawResponse
 
 # The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore, and
 # with geo rules by the visitor's location (from a database: by address, which no Vary names): no

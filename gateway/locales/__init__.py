@@ -2,11 +2,12 @@
 
 Owns the data files ``<tag>.json`` beside this module, one per locale: the consent banner's texts
 (``consent``), its default categories' texts (``categories``), the rights form's texts
-(``rights``, its code step included), what the requester reads outside the widget (``requester``:
-the e-mails about their request) and the locale's ``direction`` (``ltr`` or ``rtl``). The files are package data, read
-once through ``importlib.resources`` (so an installed gateway finds them) and kept for the life of
-the process. May import nothing from the rest of the gateway (not even the shared core); the
-widgets' rooms, ``consent`` and ``rights``, and the requester's ``portal`` import it.
+(``rights``, its code step included), what the requester reads outside the widget
+(``requester``: the e-mails about their request) and the locale's ``direction`` (``ltr`` or
+``rtl``). The files are package data, read once through ``importlib.resources`` (so an installed
+gateway finds them) and kept for the life of the process. May import nothing from the rest of
+the gateway (not even the shared core); the widgets' rooms, ``consent`` and ``rights``, and the
+requester's ``portal`` import it.
 
 :func:`negotiate` is BCP 47 lookup (RFC 4647 §3.4) over the built-in locales, with the aliases
 browsers and old systems still send (``zh-TW``, ``iw``, ``no``, …).

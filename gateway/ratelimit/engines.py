@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 from limits import RateLimitItem
@@ -114,9 +114,8 @@ class Window:
         return f'"{self.policy}";q={self.item.amount};w={self.item.get_expiry()}'
 
 
-@dataclass(frozen=True)
-class WindowState:
-    """What one window says after a check."""
+class WindowState(NamedTuple):
+    """What one window says after a check (a tuple: built several times per request)."""
 
     limit: int
     remaining: int

@@ -34,48 +34,53 @@ class MemoryEngine:
         self._counters: dict[str, list[float]] = {}
         self._sweep_at = SWEEP_EVERY
 
-    def _ttl(self, key: str, now: float) -> tuple[int, float]:
-        entry = self._counters.get(key)
-        if entry is None:
-            return 0, 0.0
-        left = entry[1] - now
-        if left <= 0:
-            del self._counters[key]
-            return 0, 0.0
-        return int(entry[0]), left
-
     async def hit(self, windows: Sequence[Window], cost: int = 1) -> list[WindowState]:
         now = self._clock() * 1000.0
         counters = self._counters
-        ttl = self._ttl
-        plan = [_plan(w) for w in windows]
-        state: list[tuple[int, float, int, float]] = []
+        plan = [w.memo.get("memory") or _plan(w) for w in windows]
+        state: list[tuple[int, float, list[float] | None, int, float]] = []
         allowed = True
         for current, previous, expiry, amount, _ in plan:
-            cc, cttl = ttl(current, now)
-            if 0 < cttl < expiry:
-                # The current window ended: it becomes the previous one.
-                counters[previous] = counters.pop(current)
-                counters[current] = [0, now + cttl + expiry]
-            pc, pttl = ttl(previous, now)
-            cc, cttl = ttl(current, now)
+            entry = counters.get(current)
+            if entry is not None:
+                cttl = entry[1] - now
+                if cttl <= 0:
+                    del counters[current]
+                    entry = None
+                elif cttl < expiry:
+                    # The current window ended: it becomes the previous one.
+                    counters[previous] = entry
+                    entry = counters[current] = [0, now + cttl + expiry]
+            pc, pttl = 0, 0.0
+            old = counters.get(previous)
+            if old is not None:
+                pttl = old[1] - now
+                if pttl <= 0:
+                    del counters[previous]
+                    pttl = 0.0
+                else:
+                    pc = int(old[0])
+            cc, cttl = (int(entry[0]), entry[1] - now) if entry is not None else (0, 0.0)
             if int(pc * pttl / expiry) + cc + cost > amount:
                 allowed = False
-            state.append((pc, pttl, cc, cttl))
+            state.append((pc, pttl, entry, cc, cttl))
         if allowed:
             for i, (current, _, expiry, _, _) in enumerate(plan):
-                pc, pttl, cc, cttl = state[i]
-                if cttl > 0:
-                    counters[current][0] += cost
+                pc, pttl, entry, cc, cttl = state[i]
+                if entry is not None:
+                    entry[0] += cost
                 else:
                     cttl = expiry * 2.0
                     counters[current] = [cost, now + cttl]
-                state[i] = (pc, pttl, cc + cost, cttl)
+                state[i] = (pc, pttl, entry, cc + cost, cttl)
         if len(counters) >= self._sweep_at:
             self._sweep(now)
+        refused = not allowed
         return [
-            window_state(amount, expiry_s, cost, pc, int(pttl), cc, int(cttl), not allowed)
-            for (_, _, _, amount, expiry_s), (pc, pttl, cc, cttl) in zip(plan, state, strict=True)
+            window_state(amount, expiry_s, cost, pc, int(pttl), cc, int(cttl), refused)
+            for (_, _, _, amount, expiry_s), (pc, pttl, _, cc, cttl) in zip(
+                plan, state, strict=True
+            )
         ]
 
     def _sweep(self, now: float) -> None:

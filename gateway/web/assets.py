@@ -46,6 +46,7 @@ from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
 from gateway.web import openapi, releases
+from gateway.web.routing import DirectRoute, RawHeaders, RawResponse
 from gateway.web.static_files import static_dir
 
 try:  # optional: brotli saves another ~12% on the widgets
@@ -246,6 +247,42 @@ def manifest(assets: Mapping[str, Asset]) -> dict[str, dict[str, object]]:
     }
 
 
+# A representation's 200 header lines, its 304 header lines, and its ETag.
+_Answer = tuple["RawHeaders", "RawHeaders", str]
+
+
+class _Answers:
+    """Each asset's header lines (200 and 304), encoded once per representation and cache kind."""
+
+    def __init__(self) -> None:
+        self._found: dict[tuple[str, str, str | None, bool], _Answer] = {}
+
+    def get(self, asset: Asset, encoding: str | None, *, hashed: bool) -> _Answer:
+        key = (asset.name, asset.digest, encoding, hashed)
+        found = self._found.get(key)
+        if found is None:
+            etag = f'"{asset.digest}{"-" + encoding if encoding else ""}"'
+            cache_control = HASHED_CACHE if hashed else STABLE_CACHE
+            fields = {**_COMMON, "ETag": etag, "Cache-Control": cache_control}
+            not_modified = _raw(fields)
+            if encoding:
+                fields["Content-Encoding"] = encoding
+            length = len(_body_of(asset, encoding))
+            ok = _raw({**fields, "Content-Type": CONTENT_TYPE, "Content-Length": str(length)})
+            found = self._found[key] = (ok, not_modified, etag)
+        return found
+
+
+def _body_of(asset: Asset, encoding: str | None) -> bytes:
+    if encoding == "br" and asset.br is not None:
+        return asset.br
+    return asset.gzip if encoding == "gzip" else asset.body
+
+
+def _raw(fields: Mapping[str, str]) -> RawHeaders:
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
+
+
 def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_DIR) -> list[Route]:
     """The asset routes, with the widgets in ``directory`` and the kept releases loaded now."""
     assets = served_assets() if directory == SOURCE_DIR else load_assets(directory)
@@ -269,6 +306,8 @@ def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_
             headers={"Cache-Control": "public, max-age=300", **_COMMON},
         )
 
+    answers = _Answers()
+
     async def serve_widget(request: Request) -> Response:
         match = _NAME.fullmatch(request.path_params["file"])
         asset: Asset | None = None
@@ -278,23 +317,17 @@ def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_
             asset = by_hash.get((match.group(1), match.group(2)))
         if match is None or asset is None:
             return problem_response(NotFound("No such widget."))
-        body, encoding = asset.encoded(request.headers.get("accept-encoding", ""))
-        etag = f'"{asset.digest}{"-" + encoding if encoding else ""}"'
-        headers = {
-            **_COMMON,
-            "ETag": etag,
-            "Cache-Control": HASHED_CACHE if match.group(2) else STABLE_CACHE,
-        }
-        if _etag_matches(request.headers.get("if-none-match"), etag):
-            return Response(status_code=304, headers=headers)
-        if encoding:
-            headers["Content-Encoding"] = encoding
-        return Response(body, headers=headers, media_type=CONTENT_TYPE)
+        headers = request.headers
+        body, encoding = asset.encoded(headers.get("accept-encoding", ""))
+        ok, not_modified, etag = answers.get(asset, encoding, hashed=match.group(2) is not None)
+        if _etag_matches(headers.get("if-none-match"), etag):
+            return RawResponse(b"", 304, list(not_modified))
+        return RawResponse(body, 200, list(ok))
 
     return [
         Route("/widgets/manifest.json", serve_manifest, methods=["GET", "HEAD"]),
         Route("/widgets/releases.json", serve_releases, methods=["GET", "HEAD"]),
-        Route("/widgets/{file}", serve_widget, methods=["GET", "HEAD"]),
+        DirectRoute("/widgets/{file}", serve_widget, methods=["GET", "HEAD"]),
     ]
 
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from gateway.errors import (
     AccountSuspended,
@@ -40,6 +39,7 @@ from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
 from gateway.web.clientip import client_ip, limit_identity
+from gateway.web.routing import DirectRoute, RawHeaders, RawResponse
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -48,40 +48,6 @@ log = logging.getLogger("gateway.api")
 
 Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
 ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
-RawHeaders = list[tuple[bytes, bytes]]
-
-
-class RawResponse(Response):
-    """An answer whose header lines are given already encoded (cached per key version and
-    origin on the hot paths), so nothing is encoded or rescanned per request."""
-
-    def __init__(self, body: bytes, status_code: int, raw_headers: RawHeaders) -> None:
-        self.body = body
-        self.status_code = status_code
-        self.background = None
-        self.raw_headers = raw_headers
-
-
-class DirectRoute(Route):
-    """A route whose endpoint answers every error itself (a problem answer, never a raise).
-
-    Called without Starlette's per-request exception wrapper, which such an endpoint never
-    needs: the endpoint's answer is sent as it is. A method the route does not take still gets
-    Starlette's ``405``.
-    """
-
-    def __init__(
-        self, path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str]
-    ) -> None:
-        super().__init__(path, endpoint, methods=methods)
-        self._answer = endpoint
-
-    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.methods and scope["method"] not in self.methods:
-            await super().handle(scope, receive, send)
-            return
-        response = await self._answer(Request(scope, receive, send))
-        await response(scope, receive, send)
 
 
 @dataclass

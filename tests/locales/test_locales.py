@@ -10,8 +10,8 @@ import pytest
 from starlette.testclient import TestClient
 
 from gateway import locales
-from gateway.portal.mails import CodeMail
 from gateway.app import create_app
+from gateway.portal.mails import CodeMail
 from tests.gwclient import SITE, settings_for, stored_key
 
 EU_OFFICIAL = [

@@ -1,0 +1,123 @@
+"""A router that tries only the routes a path can match: indexed by the path's first segment.
+
+Starlette's router tries every route in order until one matches. The public app has some sixty
+routes, and a widget asset or a config ``GET`` paid for a regular-expression match against each
+route before its own — a third of an asset answer's time. :class:`IndexedRouter` groups the
+routes by the literal first segment of their path (``v1``, ``widgets``, ``console``, …); a
+request tries, in the routes' own order, those of its first segment and those whose first
+segment is a parameter. The answer is the one Starlette's loop gives: the first full match,
+else the first partial one (a ``405``). When none matches, Starlette's own router answers
+(the trailing-slash redirect, the ``404``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Match, Mount, Route, Router, WebSocketRoute
+from starlette.types import Receive, Scope, Send
+
+RawHeaders = list[tuple[bytes, bytes]]
+
+_ANY = "\x00any"
+
+
+def first_segment(path: str) -> str:
+    """``/v1/{public_key}/consent`` → ``v1``; a parameter (or no literal) → any path."""
+    segment = path.lstrip("/").split("/", 1)[0]
+    return _ANY if "{" in segment else segment
+
+
+def _route_segment(route: BaseRoute) -> str:
+    # A mount at "" (or a host route, or any other kind) may take any path.
+    if isinstance(route, Route | WebSocketRoute | Mount) and route.path:
+        return first_segment(route.path)
+    return _ANY
+
+
+class IndexedRouter(Router):
+    """:class:`starlette.routing.Router`, trying only the routes of the path's first segment."""
+
+    _index: dict[str, tuple[BaseRoute, ...]]
+    _wildcards: tuple[BaseRoute, ...]
+    _indexed: tuple[int, int] = (0, -1)
+
+    def _build_index(self, routes: Sequence[BaseRoute]) -> None:
+        segments = [_route_segment(r) for r in routes]
+        names = {s for s in segments if s != _ANY}
+        self._index = {
+            name: tuple(r for r, s in zip(routes, segments, strict=True) if s in (name, _ANY))
+            for name in names
+        }
+        self._wildcards = tuple(r for r, s in zip(routes, segments, strict=True) if s == _ANY)
+        self._indexed = (id(routes), len(routes))
+
+    def candidates(self, path: str) -> tuple[BaseRoute, ...]:
+        routes = self.routes
+        if self._indexed != (id(routes), len(routes)):
+            self._build_index(routes)
+        segment = path[1:].split("/", 1)[0] if path.startswith("/") else path
+        return self._index.get(segment, self._wildcards)
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().app(scope, receive, send)
+            return
+        if "router" not in scope:
+            scope["router"] = self
+        path = scope["path"]
+        root = scope.get("root_path", "")
+        if root and path.startswith(root):
+            path = path[len(root) :]
+        partial = partial_scope = None
+        for route in self.candidates(path):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                scope["route"] = route
+                scope.update(child_scope)
+                await route.handle(scope, receive, send)
+                return
+            if match is Match.PARTIAL and partial is None:
+                partial, partial_scope = route, child_scope
+        if partial is not None and partial_scope is not None:
+            scope["route"] = partial
+            scope.update(partial_scope)
+            await partial.handle(scope, receive, send)
+            return
+        # No route takes this path: Starlette's router redirects or answers 404 as it would.
+        await super().app(scope, receive, send)
+
+
+class RawResponse(Response):
+    """An answer whose header lines are given already encoded (cached per key version and
+    origin on the hot paths), so nothing is encoded or rescanned per request."""
+
+    def __init__(self, body: bytes, status_code: int, raw_headers: RawHeaders) -> None:
+        self.body = body
+        self.status_code = status_code
+        self.background = None
+        self.raw_headers = raw_headers
+
+
+class DirectRoute(Route):
+    """A route whose endpoint answers every error itself (a problem answer, never a raise).
+
+    Called without Starlette's per-request exception wrapper, which such an endpoint never
+    needs: the endpoint's answer is sent as it is. A method the route does not take still gets
+    Starlette's ``405``.
+    """
+
+    def __init__(
+        self, path: str, endpoint: Callable[[Request], Awaitable[Response]], methods: list[str]
+    ) -> None:
+        super().__init__(path, endpoint, methods=methods)
+        self._answer = endpoint
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.methods and scope["method"] not in self.methods:
+            await super().handle(scope, receive, send)
+            return
+        response = await self._answer(Request(scope, receive, send))
+        await response(scope, receive, send)

@@ -1,0 +1,82 @@
+"""The indexed router answers exactly as Starlette's router would, trying fewer routes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Mount, Route, Router
+from starlette.testclient import TestClient
+
+from gateway.app import build_routes
+from gateway.web.routing import IndexedRouter
+from tests.gwclient import settings_for
+
+
+async def named(request: Request) -> Response:
+    route = request.scope["route"]
+    return PlainTextResponse(f"{route.path} {dict(request.path_params)}")
+
+
+def sample_routes() -> list[Any]:
+    return [
+        Route("/v1/{public_key}/consent/config", named, methods=["GET"]),
+        Route("/v1/{public_key}/consent", named, methods=["POST"]),
+        Route("/v1/{public_key}/{rest:path}", named, methods=["OPTIONS"]),
+        Route("/widgets/{file}", named, methods=["GET"]),
+        Route("/{page}.html", named, methods=["GET"]),  # a parameter first: tried for every path
+        Route("/console/", named, methods=["GET"]),
+        Route("/", named, methods=["GET"]),
+        Mount("/static", routes=[Route("/{name}", named)]),
+    ]
+
+
+REQUESTS = [
+    ("GET", "/v1/pk_a/consent/config"),
+    ("POST", "/v1/pk_a/consent"),
+    ("OPTIONS", "/v1/pk_a/consent"),
+    ("DELETE", "/v1/pk_a/consent"),  # 405 from the first partial match
+    ("GET", "/widgets/consent.js"),
+    ("POST", "/widgets/consent.js"),
+    ("GET", "/widgets/index.html"),  # only the parameter-first route takes it
+    ("GET", "/console"),  # redirected to the trailing slash
+    ("GET", "/"),
+    ("GET", "/static/a.css"),
+    ("GET", "/nowhere/at/all"),
+    ("GET", "/v1"),
+]
+
+
+def client(router: Router) -> TestClient:
+    app = Starlette()
+    app.router = router
+    return TestClient(app, follow_redirects=False)
+
+
+@pytest.mark.parametrize(("method", "path"), REQUESTS, ids=[f"{m} {p}" for m, p in REQUESTS])
+def test_the_indexed_router_answers_as_starlettes(method: str, path: str) -> None:
+    plain = client(Router(routes=sample_routes())).request(method, path)
+    indexed = client(IndexedRouter(routes=sample_routes())).request(method, path)
+    assert (indexed.status_code, indexed.text) == (plain.status_code, plain.text)
+    assert indexed.headers.get("allow") == plain.headers.get("allow")
+    assert indexed.headers.get("location") == plain.headers.get("location")
+
+
+def test_a_widget_asset_is_not_tried_against_the_gateways_other_routes(tmp_path: Path) -> None:
+    routes = build_routes(settings_for(tmp_path))
+    router = IndexedRouter(routes=routes)
+    tried = router.candidates("/widgets/consent.js")
+    assert 0 < len(tried) < len(routes) / 4
+    assert {getattr(r, "path", "") for r in tried} >= {"/widgets/{file}"}
+    assert not any(getattr(r, "path", "").startswith("/v1/") for r in tried)
+
+
+def test_routes_added_later_are_indexed() -> None:
+    router = IndexedRouter(routes=sample_routes())
+    assert client(router).get("/late").status_code == 404
+    router.routes.append(Route("/late", named, methods=["GET"]))
+    assert client(router).get("/late").text.startswith("/late")
