@@ -252,7 +252,7 @@ def _token_body(*names: str) -> dict[str, Any]:
 
 
 SPACE_TAGS = ("portal",)
-SESSION = [{"requesterSpace": []}]
+SESSION: list[dict[str, list[str]]] = [{"requesterSpace": []}]
 
 
 def _op(summary: str, ok: str, **kwargs: Any) -> dict[str, Any]:
@@ -278,7 +278,8 @@ openapi.describe(
     PREFIX + "/link",
     {
         "post": _op(
-            "Check a space link's token: the reference and the texts in the request's language; 404 space_unavailable for any link that opens nothing",
+            "Check a space link's token: the reference and the texts in the request's "
+            "language; 404 space_unavailable for any link that opens nothing",
             "200",
             body=True,
             request_schema=_token_body("token"),
@@ -302,7 +303,8 @@ openapi.describe(
     PREFIX + "/session",
     {
         "post": _op(
-            "Open the space with the link's token and the mailed code: sets the session cookie, answers the view with its csrf_token",
+            "Open the space with the link's token and the mailed code: sets the session "
+            "cookie, answers the view with its csrf_token",
             "200",
             body=True,
             request_schema=_token_body("token", "code"),
@@ -332,7 +334,8 @@ openapi.describe(
     PREFIX + "/documents",
     {
         "post": _op(
-            "Add a document: the raw file as the body, its name percent-encoded in X-Filename (X-CSRF-Token); PDF, PNG, JPEG or UTF-8 text, read from the content",
+            "Add a document: the raw file as the body, its name percent-encoded in "
+            "X-Filename (X-CSRF-Token); PDF, PNG, JPEG or UTF-8 text, read from the content",
             "201",
             errors=(401, 403, 404, 409, 413, 415, 429),
             security=SESSION,
