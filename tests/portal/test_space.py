@@ -12,11 +12,12 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from sqlalchemy import select
 
-from gateway.records import casework
+from gateway.records import casework, documents, retention
 from gateway.records.tables import rights_documents, rights_space_sessions
 from tests.portal.conftest import OWNER, Shop, code_in, make_shop, open_shop, text_of
 from tests.support.smtp import Received, SmtpServer
@@ -299,7 +300,138 @@ def test_a_reply_resumes_a_paused_clock_and_each_mail_goes_once_without_the_mess
             text = text_of(mail)
             html = mail.message().get_body(("html",)).get_content()  # type: ignore[union-attr]
             assert reference in text and "shop.example" in text
-            assert f"#space={token}" in text and f"#space={token}" in html
+            link = SPACE_LINK.search(text)
+            assert link and link.group(1) in html
+            assert shop.services.space.links.loads(link.group(2)) == reference
             assert "s3cr3t" not in text + html and "ada@" not in text.replace(ADA, "")
         assert "60 days" in text_of(mails[-1])
         assert shop.mails_to(OWNER)  # the owner's own notice is unaffected
+
+
+@pytest.fixture
+def small_shop(data_dir: Path, tmp_path: Path, smtp: SmtpServer) -> Iterator[Shop]:
+    """Small limits on documents and messages, to reach them."""
+    with open_shop(
+        data_dir,
+        f"sqlite:///{tmp_path / 'records.db'}",
+        smtp,
+        space_document_max_bytes=4096,
+        space_documents_per_request=3,
+        limit_space_messages_per_ip="6/hour",
+    ) as client:
+        yield make_shop(client, smtp)
+
+
+def upload(shop: Shop, view: dict[str, Any], name: str, data: bytes) -> Any:
+    headers = {**csrf(view), "X-Filename": quote(name), "Content-Type": "application/octet-stream"}
+    return shop.client.post(SPACE + "/documents", content=data, headers=headers)
+
+
+def test_documents_typed_by_content_sealed_and_downloaded_both_ways(small_shop: Shop) -> None:
+    shop = small_shop
+    shop.at(T0)
+    reference = confirm(shop)
+    _, token = space_link(shop)
+    view = open_space(shop, token)
+
+    png = upload(shop, view, "../../passport scan\u202e.pdf", PNG)
+    assert png.status_code == 201, png.text
+    [doc] = png.json()["documents"]
+    assert doc["media_type"] == "image/png" and doc["from"] == "requester"
+    assert doc["filename"] == "passport scan.pdf" and doc["size"] == len(PNG)
+    exe = upload(shop, view, "invoice.pdf", EXE)
+    assert problem(exe) == (415, "document_type_refused")
+    big = upload(shop, view, "big.pdf", PDF + bytes(5000))
+    assert problem(big) == (413, "document_too_large")
+    shop.at(T0 + timedelta(seconds=1))
+    text = upload(shop, view, "note.txt", "Grüße".encode())
+    assert text.json()["documents"][1]["media_type"] == "text/plain"
+
+    # Sealed at rest: the stored bytes are not the document's.
+    rows = shop.call(_rows, shop, rights_documents)
+    assert rows and all(b"secret-pixels" not in bytes(r[8]) for r in rows)
+
+    # The owner's answer (the store function the console and the records API call).
+    records = shop.services.records
+    settings = shop.services.settings
+    answer = partial(
+        documents.add,
+        records,
+        reference,
+        sender=documents.OWNER,
+        filename="answer.pdf",
+        data=PDF,
+        max_bytes=settings.space_document_max_bytes,
+        max_count=settings.space_documents_per_request,
+        is_answer=True,
+    )
+    shop.at(T0 + timedelta(seconds=2))
+    shop.call(answer)
+    mine = shop.client.get(SPACE).json()
+    assert [(d["from"], d["filename"]) for d in mine["documents"]] == [
+        ("requester", "passport scan.pdf"),
+        ("requester", "note.txt"),
+        ("owner", "answer.pdf"),
+    ]
+    assert mine["answer"]["filename"] == "answer.pdf"
+    too_many = upload(shop, view, "more.pdf", PDF)
+    assert problem(too_many) == (409, "too_many_documents")
+    # The owner sees the requester's documents, and opens them.
+    owner_docs = shop.call(documents.listing, records, reference)
+    assert [d.sender for d in owner_docs] == ["requester", "requester", "owner"]
+    _, content = shop.call(documents.read, records, reference, owner_docs[0].id)
+    assert content == PNG
+
+    got = shop.client.get(f"{SPACE}/documents/{mine['answer']['id']}")
+    assert got.status_code == 200 and got.content == PDF
+    assert got.headers["content-type"] == "application/pdf"
+    assert got.headers["content-disposition"].startswith('attachment; filename="answer.pdf"')
+    assert got.headers["x-content-type-options"] == "nosniff"
+    assert got.headers["content-security-policy"] == "sandbox"
+    assert got.headers["cache-control"] == "no-store"
+    # Another request's document id opens nothing here.
+    assert shop.client.get(f"{SPACE}/documents/{'0' * 32}").status_code == 404
+    shop.client.cookies.clear()
+    assert shop.client.get(f"{SPACE}/documents/{mine['answer']['id']}").status_code == 401
+
+
+def test_requester_messages_are_limited_in_number_and_length(small_shop: Shop) -> None:
+    shop = small_shop
+    shop.at(T0)
+    confirm(shop)
+    _, token = space_link(shop)
+    view = open_space(shop, token)
+    long = shop.client.post(
+        SPACE + "/messages", json={"body": "x" * (casework.MAX_MESSAGE + 1)}, headers=csrf(view)
+    )
+    assert problem(long) == (422, "invalid_payload")
+    sent = [
+        shop.client.post(SPACE + "/messages", json={"body": f"#{n}"}, headers=csrf(view))
+        for n in range(5)  # the refused long one counted too
+    ]
+    assert [a.status_code for a in sent] == [201] * 5
+    assert problem(
+        shop.client.post(SPACE + "/messages", json={"body": "again"}, headers=csrf(view))
+    ) == (429, "rate_limited")
+
+
+def test_anonymising_a_request_deletes_its_documents_and_closes_its_space(
+    sqlite_shop: Shop,
+) -> None:
+    shop = sqlite_shop
+    shop.at(T0)
+    reference = confirm(shop)
+    _, token = space_link(shop)
+    view = open_space(shop, token)
+    assert upload(shop, view, "id.pdf", PDF).status_code == 201
+    records = shop.services.records
+    shop.call(partial(records.change_status, reference, "refused", actor="owner"))
+    shop.at(T0 + timedelta(days=400))
+    report = shop.call(retention.purge, records)
+    assert report.rights_anonymised == 1
+    assert shop.call(_rows, shop, rights_documents) == []
+    assert shop.call(_rows, shop, rights_space_sessions) == []
+    assert problem(shop.client.post(SPACE + "/link", json={"token": token})) == (
+        404,
+        "space_unavailable",
+    )
