@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from gateway.console import csrf
+from gateway.console.csrf import SAFE_METHODS, check_origin, check_token
 from gateway.errors import GatewayError, InvalidPayload, NotFound, problem_response
 from gateway.locales import direction
 from gateway.portal.codes import address_id, normalise_code
@@ -121,13 +121,13 @@ def _answering(endpoint: Endpoint) -> Endpoint:
 async def _session(request: Request) -> tuple[Services, Space, SpaceSession, StoredRightsRequest]:
     """The open session of this browser (its CSRF token checked on a state change)."""
     services, space = _services(request)
-    changing = request.method not in csrf.SAFE_METHODS
+    changing = request.method not in SAFE_METHODS
     if changing:
-        csrf.check_origin(request, services.settings.public_url)
+        check_origin(request, services.settings.public_url)
     name, _, _ = cookie_name(services.settings.public_url)
     session, found = await space.session(request.cookies.get(name))
     if changing:
-        csrf.check_token(request, {}, session.csrf_token)
+        check_token(request, {}, session.csrf_token)
     return services, space, session, found
 
 
@@ -137,7 +137,7 @@ async def texts(request: Request) -> Response:
 
 async def link(request: Request) -> Response:
     services, space = _services(request)
-    csrf.check_origin(request, services.settings.public_url)
+    check_origin(request, services.settings.public_url)
     await _limit_opening(request, services)
     data = await read_json(request, services.settings.max_body_bytes, ("token",))
     found = await space.request_of(data.get("token"))
@@ -146,7 +146,7 @@ async def link(request: Request) -> Response:
 
 async def send_code(request: Request) -> Response:
     services, space = _services(request)
-    csrf.check_origin(request, services.settings.public_url)
+    check_origin(request, services.settings.public_url)
     await _limit_opening(request, services)
     data = await read_json(request, services.settings.max_body_bytes, ("token",))
     found = await space.request_of(data.get("token"))
@@ -160,7 +160,7 @@ async def send_code(request: Request) -> Response:
 
 async def open_session(request: Request) -> Response:
     services, space = _services(request)
-    csrf.check_origin(request, services.settings.public_url)
+    check_origin(request, services.settings.public_url)
     await _limit_opening(request, services)
     data = await read_json(request, services.settings.max_body_bytes, ("token", "code"))
     found = await space.request_of(data.get("token"))
@@ -210,7 +210,7 @@ async def download(request: Request) -> Response:
 
 async def sign_out(request: Request) -> Response:
     services, space = _services(request)
-    csrf.check_origin(request, services.settings.public_url)
+    check_origin(request, services.settings.public_url)
     name, path, secure = cookie_name(services.settings.public_url)
     token = request.cookies.get(name)
     try:
@@ -218,7 +218,7 @@ async def sign_out(request: Request) -> Response:
     except (SpaceSignedOut, NotFound):
         session = None
     if session is not None and token:
-        csrf.check_token(request, {}, session.csrf_token)
+        check_token(request, {}, session.csrf_token)
         await space.sign_out(token)
     answer = Response(status_code=204)
     answer.delete_cookie(name, path=path, secure=secure, httponly=True, samesite="strict")

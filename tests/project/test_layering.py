@@ -22,6 +22,7 @@ CORE = {
     "webhook_settings",
     "signin_settings",
     "requester_settings",
+    "space_settings",
     "errors",
     "problems",
     "signing",
