@@ -301,7 +301,8 @@ async def start_records_jobs(
         if verifier is None:
             return 0
         done = await verifier.run_round()
-        return done.reminded + done.expired
+        ended = await services.space.sweep() if services.space is not None else 0
+        return done.reminded + done.expired + ended
 
     days = settings.webhook_overdue_soon_days
     jobs = RecordsJobs(

@@ -175,6 +175,15 @@ class Space:
     async def sign_out(self, token: str) -> None:
         await space.end_session(self.store, token)
 
+    async def sweep(self) -> int:
+        """Delete the sessions that have ended (run with the records jobs); how many."""
+        return await space.sweep_sessions(
+            self.store,
+            self.clock(),
+            idle=self.settings.space_session_idle,
+            absolute=self.settings.space_session_absolute,
+        )
+
     # --- what the requester does -------------------------------------------------------------
 
     async def reply(self, found: StoredRightsRequest, body: str) -> None:

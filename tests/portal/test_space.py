@@ -309,11 +309,11 @@ def test_a_reply_resumes_a_paused_clock_and_each_mail_goes_once_without_the_mess
 
 
 @pytest.fixture
-def small_shop(data_dir: Path, tmp_path: Path, smtp: SmtpServer) -> Iterator[Shop]:
-    """Small limits on documents and messages, to reach them."""
+def small_shop(data_dir: Path, database_url: str, smtp: SmtpServer) -> Iterator[Shop]:
+    """Small limits on documents and messages, to reach them; on SQLite and PostgreSQL."""
     with open_shop(
         data_dir,
-        f"sqlite:///{tmp_path / 'records.db'}",
+        database_url,
         smtp,
         space_document_max_bytes=4096,
         space_documents_per_request=3,
