@@ -245,7 +245,7 @@ class Space:
             "extension_reason": found.extension_reason,
             "closed_at": _day(found.closed_at),
             "open_until": _day(until),
-            "history": [e for e in map(lambda e: _event(e, found), history) if e is not None],
+            "history": [shown for e in history if (shown := _event(e, found)) is not None],
             "messages": [
                 {
                     "id": m.id,

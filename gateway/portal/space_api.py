@@ -200,11 +200,8 @@ async def upload(request: Request) -> Response:
 
 
 async def download(request: Request) -> Response:
-    services, _, _, found = await _session(request)
-    assert services.records is not None
-    doc, data = await documents.read(
-        services.records, found.reference, request.path_params["document"]
-    )
+    _, space, _, found = await _session(request)
+    doc, data = await documents.read(space.store, found.reference, request.path_params["document"])
     return attachment(data, doc.filename, doc.media_type)
 
 

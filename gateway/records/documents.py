@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -157,19 +157,18 @@ async def add(
     found = await store.get_rights(reference)
     if found.anonymised_at is not None:
         raise NotFound("No rights request with that reference.")
-    document_id = secrets.token_hex(16)
-    row = {
-        "id": document_id,
-        "reference": reference,
-        "sender": sender,
-        "is_answer": is_answer and sender == OWNER,
-        "filename": clean_filename(filename, media_type),
-        "media_type": media_type,
-        "size": len(data),
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "content": sealer.seal_bytes(data, _context(reference, document_id)),
-        "created_at": store.clock(),
-    }
+    document = Document(
+        id=secrets.token_hex(16),
+        reference=reference,
+        sender=sender,
+        is_answer=is_answer and sender == OWNER,
+        filename=clean_filename(filename, media_type),
+        media_type=media_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        created_at=store.clock(),
+    )
+    sealed = sealer.seal_bytes(data, _context(reference, document.id))
     d = rights_documents
     async with store.writing() as conn:
         count = (
@@ -177,8 +176,8 @@ async def add(
         ).scalar_one()
         if count >= max_count:
             raise TooManyDocuments(f"A request holds at most {max_count} documents.")
-        await conn.execute(d.insert().values(**row))
-    return Document(**{k: v for k, v in row.items() if k != "content"})  # type: ignore[arg-type]
+        await conn.execute(d.insert().values(**asdict(document), content=sealed))
+    return document
 
 
 COLUMNS = [c for c in rights_documents.c if c.name != "content"]
