@@ -150,6 +150,13 @@ class PayloadTooLarge(GatewayError):
     title = "Payload too large"
 
 
+class DocumentTooLarge(PayloadTooLarge):
+    """A document (the requester's or the owner's) over the size limit (``extra``: it)."""
+
+    code = "document_too_large"
+    title = "Document too large"
+
+
 class UnsupportedMediaType(GatewayError):
     status = 415
     code = "unsupported_media_type"

@@ -1,5 +1,6 @@
 """The settings of the requester's side of a rights request: how many they may send, the
-e-mailed code that confirms their address, its reminder and expiry, and the limits on codes.
+e-mailed code that confirms their address, its reminder and expiry, and the limits on codes
+(the space's own settings are its base, :class:`~gateway.space_settings.SpaceSettings`).
 
 :class:`RequesterSettings` is a base of :class:`~gateway.settings.Settings` (its fields are read
 from ``GATEWAY_*`` variables and listed in ``docs/settings.md`` like every other), kept apart so
@@ -12,13 +13,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from gateway.space_settings import SpaceSettings
+
 
 def _setting(default: Any, doc: str) -> Any:
     return field(default=default, metadata={"doc": doc, "env": None, "secret": False})
 
 
 @dataclass(frozen=True)
-class RequesterSettings:
+class RequesterSettings(SpaceSettings):
     limit_rights_per_ip: str = _setting("5/hour;20/day", "Rights requests per key and client IP.")
     limit_rights_per_email: str = _setting(
         "3/hour;10/day", "Rights requests per key and email address."
@@ -73,3 +76,4 @@ class RequesterSettings:
             )
         if not self.verify_expire_after <= 90 * 86_400:
             yield "VERIFY_EXPIRE_AFTER", "must be at most 90 days"
+        yield from self.space_problems()

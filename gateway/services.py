@@ -17,6 +17,7 @@ import redis.asyncio as aioredis
 
 from gateway import __version__, redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
+from gateway.accounts.sealing import sealer_for
 from gateway.clock import Clock, system_clock, utc
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
@@ -38,6 +39,8 @@ from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
 from gateway.portal.codes import LINK_PURPOSE
+from gateway.portal.space import LINK_PURPOSE as SPACE_PURPOSE
+from gateway.portal.space import Space
 from gateway.portal.verifier import Verifier
 from gateway.ratelimit.limiter import Limiter
 from gateway.records.events import announce_due_soon
@@ -88,6 +91,8 @@ class Services:
     records_jobs: RecordsJobs | None = None
     # Confirms requesters' addresses, where rights requests go into the records store.
     verifier: Verifier | None = None
+    # The requester's space (its link, code, session, e-mails), beside the verifier.
+    space: Space | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -226,7 +231,10 @@ async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> 
     await migrate.upgrade(url)
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
-    return RecordStore(engine)
+    store = RecordStore(engine)
+    # Documents of rights requests are sealed with the two-factor secrets' keys.
+    store.sealer = sealer_for(settings)
+    return store
 
 
 def open_records_webhooks(
@@ -258,6 +266,25 @@ async def start_records_jobs(
     records.on_new_rights = notices.arrived
     settings = services.settings
     if DATABASE_SINK in sink_urls(settings, "rights"):
+        space = services.space = Space(
+            records,
+            services.mailer.send,
+            services.signing.secrets[0],
+            services.signing.serializer(SPACE_PURPOSE),
+            settings,
+            settings.public_url,
+            clock=lambda: utc(services.clock()),
+        )
+        records.on_requester_news = space.news
+
+        async def verified(references: list[str]) -> None:
+            # Each e-mail on its own: a failed owners' notice does not hold back the
+            # requester's confirmation (the owners' one is caught up by the jobs).
+            try:
+                await notices.arrived(references)
+            finally:
+                await space.confirmed(references)
+
         services.verifier = Verifier(
             records,
             services.mailer.send,
@@ -266,7 +293,7 @@ async def start_records_jobs(
             settings,
             settings.public_url,
             clock=lambda: utc(services.clock()),
-            on_verified=notices.arrived,
+            on_verified=verified,
         )
     verifier = services.verifier
 
@@ -274,7 +301,8 @@ async def start_records_jobs(
         if verifier is None:
             return 0
         done = await verifier.run_round()
-        return done.reminded + done.expired
+        ended = await services.space.sweep() if services.space is not None else 0
+        return done.reminded + done.expired + ended
 
     days = settings.webhook_overdue_soon_days
     jobs = RecordsJobs(

@@ -1,4 +1,5 @@
-"""Two-factor secrets sealed at rest with AES-256-GCM (``cryptography``).
+"""Two-factor secrets, and the documents of rights requests, sealed at rest with AES-256-GCM
+(``cryptography``).
 
 A sealed value reads ``gcm1:<key id>:<base64url(nonce ‖ ciphertext ‖ tag)>``: a fresh 96-bit
 nonce per value, and the row's person id and column as associated data, so a sealed secret copied
@@ -11,6 +12,10 @@ its data folder, and a gateway with Redis derives them (HKDF-SHA256, a label of 
 its signing secrets, which every instance of a fleet shares. A value written before sealing
 existed (plaintext), or sealed with an older key, still opens: :meth:`Sealer.open` says so, and
 the store seals it again with the newest key.
+
+Documents (:meth:`Sealer.seal_bytes`) use the same keys, with associated data of their own
+purpose (``rights-document:<reference>:<id>``), so no sealed secret opens as a document or the
+other way round, nor one request's document as another's.
 """
 
 from __future__ import annotations
@@ -84,6 +89,28 @@ class Sealer:
         except (InvalidTag, ValueError) as exc:
             raise SealedValueUnreadable("the sealed value does not open") from exc
         return Opened(value, stale=key_id != self._newest)
+
+    def seal_bytes(self, data: bytes, context: str) -> bytes:
+        """``data`` sealed as ``gcm1:<key id>:`` then nonce ‖ ciphertext ‖ tag, in bytes: the
+        same keys and format as :meth:`seal`, without base64 (a document is large)."""
+        nonce = os.urandom(12)
+        sealed = self._keys[self._newest].encrypt(nonce, data, context.encode())
+        return f"{PREFIX}:{self._newest}:".encode() + nonce + sealed
+
+    def open_bytes(self, stored: bytes, context: str) -> bytes:
+        """What :meth:`seal_bytes` sealed with ``context``; :class:`SealedValueUnreadable` for
+        a value altered, sealed for another context or with a key not configured."""
+        head = len(PREFIX) + 10  # "gcm1:" + 8 hex digits + ":"
+        if not stored.startswith(PREFIX.encode() + b":") or len(stored) < head + 28:
+            raise SealedValueUnreadable("not a sealed value")
+        cipher = self._keys.get(stored[len(PREFIX) + 1 : head - 1].decode("ascii", "replace"))
+        if cipher is None:
+            raise SealedValueUnreadable("sealed with a key that is not configured")
+        body = stored[head:]
+        try:
+            return cipher.decrypt(body[:12], body[12:], context.encode())
+        except InvalidTag as exc:
+            raise SealedValueUnreadable("the sealed value does not open") from exc
 
 
 def sealer_for(settings: Settings) -> Sealer:

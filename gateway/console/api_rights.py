@@ -1,5 +1,6 @@
 """Console API for an account's rights requests: the inbox, one request, and the owner's
-casework on it (status, message, deadline extension, pause and resume).
+casework on it (status, message, deadline extension, pause and resume), and its documents both
+ways (the owner's upload may be the answer).
 
 Viewers read; admins and owners act. Every change goes through the records store's workflow
 (:mod:`gateway.records.rights`, :mod:`gateway.records.casework`) with the actor
@@ -16,12 +17,18 @@ from starlette.routing import Route
 
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidPayload, NotFound
-from gateway.records import casework
+from gateway.records import casework, documents
 from gateway.records.api.common import store_of
-from gateway.records.api.render import rights_event, rights_message, rights_request
+from gateway.records.api.render import (
+    rights_document,
+    rights_event,
+    rights_message,
+    rights_request,
+)
 from gateway.records.inbox import inbox
 from gateway.records.model import StoredRightsRequest
 from gateway.records.store import RecordStore
+from gateway.web.upload import attachment, read_upload
 
 
 def _actor(call: ConsoleCall) -> str:
@@ -56,9 +63,11 @@ async def _view(store: RecordStore, reference: str) -> dict[str, Any]:
     found = await store.get_rights(reference)
     history = await store.rights_history(reference)
     notes = await casework.messages(store, reference)
+    docs = await documents.listing(store, reference) if store.sealer is not None else []
     return rights_request(found, store.clock().date()) | {
         "history": [rights_event(e) for e in history],
         "messages": [rights_message(m) for m in notes],
+        "documents": [rights_document(d) for d in docs],
     }
 
 
@@ -102,11 +111,48 @@ async def act_on_rights_request(call: ConsoleCall) -> Response:
     return json(await _view(store, ref))
 
 
+async def list_documents(call: ConsoleCall) -> Response:
+    """The documents of a rights request, both ways (their content not included)."""
+    store, found = await _request(call)
+    return json(
+        {"documents": [rights_document(d) for d in await documents.listing(store, found.reference)]}
+    )
+
+
+async def add_document(call: ConsoleCall) -> Response:
+    """Add a document for the requester: the raw file as the body, its name in X-Filename;
+    ``?answer=true`` attaches it as the answer."""
+    store, found = await _request(call)
+    settings = call.services.settings
+    filename, data = await read_upload(call.request, settings.space_document_max_bytes)
+    added = await documents.add(
+        store,
+        found.reference,
+        sender=documents.OWNER,
+        filename=filename,
+        data=data,
+        max_bytes=settings.space_document_max_bytes,
+        max_count=settings.space_documents_per_request,
+        is_answer=call.request.query_params.get("answer") == "true",
+    )
+    return json(rights_document(added), 201)
+
+
+async def download_document(call: ConsoleCall) -> Response:
+    """One document of a rights request, as an attachment."""
+    store, found = await _request(call)
+    doc, data = await documents.read(store, found.reference, call.request.path_params["document"])
+    return attachment(data, doc.filename, doc.media_type)
+
+
 def routes() -> list[Route]:
     base = "/accounts/{account}/rights-requests"
     one = base + "/{reference}"
     return [
         console_route(base, list_rights_requests, ["GET"], role="viewer"),
         console_route(one, show_rights_request, ["GET"], role="viewer"),
+        console_route(one + "/documents", list_documents, ["GET"], role="viewer"),
+        console_route(one + "/documents", add_document, ["POST"], role="admin", raw_body=True),
+        console_route(one + "/documents/{document}", download_document, ["GET"], role="viewer"),
         console_route(one + "/{action}", act_on_rights_request, ["POST"], role="admin"),
     ]

@@ -38,6 +38,8 @@ FILES = (
     "people.css",
     # The widget editor.
     "editor.js",
+    # A rights request's documents, both ways.
+    "documents.js",
     "editor.css",
 )
 PREVIEW_FILES = ("index.html", "preview.js", "preview.css")

@@ -85,7 +85,11 @@ def console_route(
     *,
     signed_in: bool = True,
     role: Role | None = None,
+    raw_body: bool = False,
 ) -> Route:
+    """``raw_body``: the endpoint reads the body itself (a document upload); the CSRF token
+    then comes in the ``X-CSRF-Token`` header only."""
+
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
         accounts = services.accounts
@@ -95,7 +99,7 @@ def console_route(
             changing = request.method not in csrf.SAFE_METHODS
             if changing:
                 csrf.check_origin(request, services.settings.public_url)
-            body = await _body(request) if changing else {}
+            body = await _body(request) if changing and not raw_body else {}
             session = person = None
             token = cookies.session_token(request)
             if token:

@@ -36,6 +36,8 @@ LIMIT_NAMES = (
     "rights_per_email",
     "verify_per_ip",
     "verify_per_email",
+    "space_messages_per_ip",
+    "space_messages_per_email",
 )
 # What an API client may be allowed to do (OAuth2 scopes); ``offline_access`` asks for a refresh
 # token in the authorization-code flow. A new key allows them all unless narrowed.

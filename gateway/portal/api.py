@@ -15,7 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from gateway.errors import NotFound
-from gateway.portal import page
+from gateway.portal import page, space_api
 from gateway.portal.codes import address_id, normalise_code
 from gateway.portal.verifier import Verifier
 from gateway.ratelimit.limiter import LimitRequest
@@ -44,6 +44,7 @@ def routes() -> list[BaseRoute]:
             defer_limits=True,
         ),
         Route("/portal/api/verify", verify_link, methods=["POST"]),
+        *space_api.routes(),
         *page.routes(),
     ]
 

@@ -15,7 +15,7 @@ from gateway.web.static_files import static_dir
 from gateway.web.static_page import page_routes
 
 PAGE_DIR = static_dir() / "portal"
-FILES = ("index.html", "portal.js", "portal.css")
+FILES = ("index.html", "portal.js", "space.js", "portal.css")
 
 
 def routes() -> list[Route]:

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from gateway.records.store import RecordStore
 
 MAX_MESSAGE = 5000
+# The author of the requester's own replies (from their space); every other author is the owner.
+REQUESTER = "requester"
 
 
 class ExtensionNotAllowed(Conflict):
@@ -153,6 +155,8 @@ async def add_message(store: RecordStore, reference: str, *, author: str, body: 
                 _event(reference, found.status, "message", author, None, now)
             )
         )
+    if author != REQUESTER:
+        await store.tell_requester(reference, "message")
     return message_id
 
 

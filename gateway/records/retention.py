@@ -7,8 +7,9 @@ open after closure). The daily rollups are counts, not personal data, and are ke
 
 Anonymising a request keeps what proves how it was handled (reference, type, law, status, dates
 and the history's kinds, actors and times) and removes what identifies the requester: the
-e-mail, every field of the form, the message, the notes and reason of its history, and the
-messages written to them.
+e-mail, every field of the form, the message, the notes and reason of its history, the
+messages written to them and the documents both ways (with the requester's space's codes and
+sessions).
 """
 
 from __future__ import annotations
@@ -26,9 +27,12 @@ from gateway.records.deadlines import add_months
 from gateway.records.tables import (
     consent_records,
     retention_rules,
+    rights_documents,
     rights_events,
     rights_messages,
     rights_requests,
+    rights_space_codes,
+    rights_space_sessions,
 )
 
 if TYPE_CHECKING:
@@ -158,6 +162,10 @@ async def _anonymise(conn: AsyncConnection, references: list[str], now: datetime
         .values(email=NO_EMAIL, identity={}, message=None, extension_reason=None, anonymised_at=now)
     )
     await run(delete(rights_messages).where(rights_messages.c.reference.in_(references)))
+    # The documents both ways go with the messages, and the space's codes and sessions with
+    # them: an anonymised request has no space.
+    for table in (rights_documents, rights_space_codes, rights_space_sessions):
+        await run(delete(table).where(table.c.reference.in_(references)))
     await run(
         update(rights_events).where(rights_events.c.reference.in_(references)).values(note=None)
     )

@@ -102,5 +102,6 @@ async def change_status(
             queued = await announce_status_change(conn, reference, current, to_status, actor, now)
         if queued:
             store.queued()
+        await store.tell_requester(reference, "status")
         return
     raise InvalidStatusTransition("The request kept changing meanwhile; try again.")

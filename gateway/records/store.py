@@ -31,6 +31,7 @@ from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, events, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
+from gateway.records.documents import DocumentSealer
 from gateway.records.model import (
     ACTIONS,
     ConsentFilter,
@@ -79,6 +80,13 @@ class RecordStore:
         # Called with the references of newly stored requests, after they are committed (the
         # owners' arrival e-mail); its failure never undoes or fails the write.
         self.on_new_rights: Callable[[list[str]], Awaitable[object]] | None = None
+        # Called after an owner's change the requester is told of by e-mail, with the reference
+        # and what happened ("status", "message"): the requester's space's e-mails. Its
+        # failure never undoes or fails the change.
+        self.on_requester_news: Callable[[str, str], Awaitable[object]] | None = None
+        # Seals the documents of rights requests at rest (see gateway.records.documents); None:
+        # the store keeps no documents.
+        self.sealer: DocumentSealer | None = None
 
     def insert_statement(self, table: Table) -> Any:
         """An ``INSERT`` of this dialect, with its ``ON CONFLICT`` clauses."""
@@ -147,6 +155,15 @@ class RecordStore:
             except Exception as exc:  # the periodic catch-up sends what this missed
                 log.warning("arrival notice not sent now: %s", type(exc).__name__)
         return len(new_refs)
+
+    async def tell_requester(self, reference: str, what: str) -> None:
+        """Hand an owner's change to :attr:`on_requester_news`, after it is committed."""
+        if self.on_requester_news is None:
+            return
+        try:
+            await self.on_requester_news(reference, what)
+        except Exception as exc:  # the change stands; the e-mail is what is lost
+            log.warning("requester e-mail not queued: %s", type(exc).__name__)
 
     def queued(self) -> None:
         """Webhook deliveries were committed: wake this instance's worker."""

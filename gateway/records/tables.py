@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -173,6 +174,63 @@ rights_verifications = Table(
     Column("sends", Integer, nullable=False, server_default="1"),
     Column("sent_at", UtcDateTime(), nullable=False),
     Column("reminded_at", UtcDateTime()),
+)
+
+# The requester's space (see gateway.records.space): the code that opens it (its HMAC only),
+# while one is out; and its sessions, by the SHA-256 of the browser's random token.
+rights_space_codes = Table(
+    "rights_space_codes",
+    metadata,
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("code_hash", String(64), nullable=False),
+    Column("code_expires_at", UtcDateTime(), nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("sent_at", UtcDateTime(), nullable=False),
+)
+
+rights_space_sessions = Table(
+    "rights_space_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("csrf_token", String(64), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("last_seen_at", UtcDateTime(), nullable=False),
+    Index(None, "reference"),
+)
+
+# Documents of a request, from the requester or the owner (one of the owner's may be the
+# answer): the name as sent (display only), the type read from the content, and the content
+# sealed with AES-256-GCM (gateway.accounts.sealing), never stored in clear.
+rights_documents = Table(
+    "rights_documents",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("sender", String(16), nullable=False),
+    Column("is_answer", Boolean, nullable=False, server_default="0"),
+    Column("filename", String(200), nullable=False),
+    Column("media_type", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("content", LargeBinary, nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Index(None, "reference", "created_at"),
 )
 
 # Which notice went out for which request ("arrived", "due_soon"): the primary key makes each

@@ -180,6 +180,7 @@
       var what = e.kind === "status" ? (e.from_status ? e.from_status + " → " + e.to_status : "received") : e.kind;
       history.appendChild(el("li", stamp(e.at) + " · " + what + " · " + e.actor + (e.note ? " · " + e.note : "")));
     });
+    document.dispatchEvent(new CustomEvent("wg:request-shown", { detail: q }));
     if (focus) $("r-title").focus();
   }
 
@@ -484,6 +485,7 @@
      sso) build on: the API (with the CSRF token), the page's state and the small helpers. */
   window.WGConsole = {
     api: api, state: state, status: status, el: el, button: button, showErrors: showErrors,
-    stamp: stamp, when: when, accountPath: accountPath, canChange: canChangeKeys, reload: function () { return loadMe(false); }
+    stamp: stamp, when: when, accountPath: accountPath, canChange: canChangeKeys, reload: function () { return loadMe(false); },
+    openRequest: openRequest
   };
 })();

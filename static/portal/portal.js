@@ -5,7 +5,9 @@
   function $(id) { return document.getElementById(id); }
   var match = /^#verify=([A-Za-z0-9._-]{1,200})$/.exec(window.location.hash);
   var token = match ? match[1] : null;
-  if (window.history && window.history.replaceState) {
+  // A space link (#space=…) is space.js's to read.
+  var space = /^#space=/.test(window.location.hash);
+  if (token && window.history && window.history.replaceState) {
     window.history.replaceState(null, "", window.location.pathname);
   }
   function say(text, bad) {
@@ -46,7 +48,7 @@
   if (token) {
     $("verify").hidden = false;
     $("confirm").addEventListener("click", confirm);
-  } else {
+  } else if (!space) {
     $("nothing").hidden = false;
   }
 })();

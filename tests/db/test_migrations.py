@@ -21,8 +21,9 @@ from tests.support.records import consent, new, open_store, rights
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
 # 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
 # notices, retention rules and job leases; 0004 the consent records' config digest; 0006 the
-# scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification.
-HEAD = "0007_rights_verification"
+# scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification;
+# 0008 the requester's space (its codes, sessions and documents).
+HEAD = "0008_requester_space"
 PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
@@ -47,6 +48,15 @@ RECORD_TABLES = {
     "leases",
 }
 VERIFICATION_TABLES = {"rights_verifications"}
+SPACE_TABLES = {"rights_space_codes", "rights_space_sessions", "rights_documents"}
+ALL_TABLES = (
+    RECORD_TABLES
+    | ACCOUNT_TABLES
+    | WEBHOOK_TABLES
+    | SCAN_TABLES
+    | VERIFICATION_TABLES
+    | SPACE_TABLES
+)
 
 
 async def schema(url: str) -> tuple[set[str], list[object]]:
@@ -71,9 +81,7 @@ def test_an_empty_database_migrates_to_exactly_the_declared_schema(database: Dat
         await upgrade(database.url)
         assert await current(database.url) == HEAD
         names, differences = await schema(database.url)
-        assert names == (
-            RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES | VERIFICATION_TABLES
-        )
+        assert names == ALL_TABLES
         assert differences == []
         # A second run (another instance starting) finds nothing to do.
         await upgrade(database.url)
@@ -128,9 +136,7 @@ def test_a_database_of_the_previous_release_gains_the_webhook_tables(database: D
             await upgrade(database.url)
             assert await current(database.url) == HEAD
             names, differences = await schema(database.url)
-            assert names == (
-                RECORD_TABLES | ACCOUNT_TABLES | WEBHOOK_TABLES | SCAN_TABLES | VERIFICATION_TABLES
-            )
+            assert names == ALL_TABLES
             assert differences == []
             # What was there is still there, and the new tables work beside it.
             assert await store.count_consents() == 1

@@ -22,6 +22,7 @@ CORE = {
     "webhook_settings",
     "signin_settings",
     "requester_settings",
+    "space_settings",
     "errors",
     "problems",
     "signing",
@@ -91,8 +92,18 @@ ALLOWED: dict[str, set[str]] = {
     # the console's session cookie.
     "oauth": {"web", "keys", "ratelimit", "delivery.assertion", "accounts", "console.cookies"},
     # The requester's side: their codes and page work on the records store where their requests
-    # live, mailed through the gateway's mailer in the widgets' languages.
-    "portal": {"web", "keys", "ratelimit", "mail", "locales", "records", "rights.requests"},
+    # live, mailed through the gateway's mailer in the widgets' languages; the space's session
+    # is guarded by the console's CSRF checks, not a second scheme.
+    "portal": {
+        "web",
+        "keys",
+        "ratelimit",
+        "mail",
+        "locales",
+        "records",
+        "rights.requests",
+        "console.csrf",
+    },
     # The cookie scanner matches what it sees against the consent config's schema; each key's
     # last report is kept in the gateway's database.
     "scanner": {"consent.config", "db"},

@@ -171,3 +171,35 @@ def test_the_casework_routes_are_in_the_openapi_document(site: Site) -> None:
     for action in ("messages", "extension", "pause", "resume"):
         operation = paths[f"/api/v1/rights-requests/{{reference}}/{action}"]["post"]
         assert "409" in operation["responses"] and "requestBody" in operation
+
+
+def test_documents_through_the_api_listed_added_as_the_answer_and_downloaded(
+    site: Site, clock: Clock
+) -> None:
+    reference = file_request(site, clock, "ada@example.com")
+    base = f"/api/v1/rights-requests/{reference}/documents"
+    pdf = b"%PDF-1.4\n%the answer\n%%EOF\n"
+    headers = {**site.bearer(), "X-Filename": "r%C3%A9ponse.pdf"}
+    added = site.client.post(base + "?answer=true", content=pdf, headers=headers)
+    assert added.status_code == 201, added.text
+    doc = added.json()
+    assert doc["from"] == "owner" and doc["is_answer"] and doc["media_type"] == "application/pdf"
+    assert doc["filename"] == "réponse.pdf" and doc["size"] == len(pdf)
+    refused = site.client.post(base, content=b"MZ\x90\x00" + bytes(60), headers=headers)
+    problem(refused, 415, "document_type_refused")
+
+    narrow = client_credentials(site.client, site.key, scope="rights:read").json()["access_token"]
+    listed = site.client.get(base, headers=site.bearer(narrow))
+    assert [d["id"] for d in listed.json()["documents"]] == [doc["id"]]
+    got = site.client.get(f"{base}/{doc['id']}", headers=site.bearer(narrow))
+    assert got.content == pdf and got.headers["content-disposition"].startswith("attachment")
+    assert got.headers["content-security-policy"] == "sandbox"
+    assert got.headers["x-content-type-options"] == "nosniff"
+    denied = site.client.post(base, content=pdf, headers=site.bearer(narrow))
+    problem(denied, 403, "insufficient_scope")
+    # Another account's key sees no such request.
+    problem(site.client.get(base, headers={"X-API-Key": site.other.private_key}), 404, "not_found")
+    paths = site.client.get("/openapi.json").json()["paths"]
+    one = "/api/v1/rights-requests/{reference}/documents"
+    assert {"get", "post"} <= set(paths[one]) and "get" in paths[one + "/{document}"]
+    assert "/portal/api/space/documents" in paths and "/portal/api/space/session" in paths

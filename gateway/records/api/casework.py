@@ -1,5 +1,7 @@
 """``POST /api/v1/rights-requests/{reference}/…``: messages for the requester, the deadline's
-extension, and pausing or resuming its clock (``rights:write``).
+extension, and pausing or resuming its clock (``rights:write``); and its documents both ways:
+listed and downloaded with ``rights:read``, added (``?answer=true``: as the answer) with
+``rights:write``.
 
 Each answers the request as ``GET`` shows it (its history and messages included), so a client
 sees the due date it moved. The caller's subject (a member, or the key of an API client) is the
@@ -14,17 +16,19 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import InvalidPayload
 from gateway.oauth.api_auth import ApiCaller, api_route
-from gateway.records import casework
+from gateway.records import casework, documents
 from gateway.records.api import params
 from gateway.records.api.common import store_of
-from gateway.records.api.rights import MAX_BODY, WRITE, _answer, _owned
+from gateway.records.api.render import rights_document
+from gateway.records.api.rights import MAX_BODY, READ, WRITE, _answer, _owned
 from gateway.records.store import RecordStore
 from gateway.web.body import read_json
+from gateway.web.upload import attachment, read_upload
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -83,9 +87,51 @@ async def _resume(store: RecordStore, ref: str, who: str, body: dict[str, str | 
     await casework.resume(store, ref, actor=who, note=body["note"])
 
 
+async def list_documents(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET …/documents``: the request's documents both ways, without their content."""
+    params.only(request.query_params, ())
+    store = store_of(services)
+    found = await _owned(store, request.path_params["reference"], caller.account)
+    docs = await documents.listing(store, found.reference)
+    return JSONResponse({"documents": [rights_document(d) for d in docs]})
+
+
+async def add_document(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``POST …/documents``: the raw file as the body, its name in ``X-Filename``;
+    ``?answer=true`` attaches it as the answer the requester downloads."""
+    params.only(request.query_params, ("answer",))
+    store = store_of(services)
+    found = await _owned(store, request.path_params["reference"], caller.account)
+    settings = services.settings
+    filename, data = await read_upload(request, settings.space_document_max_bytes)
+    added = await documents.add(
+        store,
+        found.reference,
+        sender=documents.OWNER,
+        filename=filename,
+        data=data,
+        max_bytes=settings.space_document_max_bytes,
+        max_count=settings.space_documents_per_request,
+        is_answer=request.query_params.get("answer") == "true",
+    )
+    return JSONResponse(rights_document(added), status_code=201)
+
+
+async def download_document(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET …/documents/{document}``: one document, as an attachment."""
+    params.only(request.query_params, ())
+    store = store_of(services)
+    found = await _owned(store, request.path_params["reference"], caller.account)
+    doc, data = await documents.read(store, found.reference, request.path_params["document"])
+    return attachment(data, doc.filename, doc.media_type)
+
+
 def routes() -> list[Route]:
     base = "/rights-requests/{reference}"
     return [
+        api_route(base + "/documents", list_documents, methods=["GET"], scope=READ),
+        api_route(base + "/documents", add_document, methods=["POST"], scope=WRITE),
+        api_route(base + "/documents/{document}", download_document, methods=["GET"], scope=READ),
         api_route(
             base + "/messages",
             _endpoint(("body",), _message, 201),

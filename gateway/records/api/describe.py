@@ -107,8 +107,34 @@ def _casework() -> dict[str, Any]:
         (*ERRORS, 409),
     )
     _with_body(resume, note, [])
+    upload = openapi.operation(
+        "Add a document for the requester: the raw file as the body (PDF, PNG, JPEG or UTF-8 "
+        "text, read from the content), its name percent-encoded in X-Filename; ?answer=true "
+        "attaches it as the answer",
+        "201",
+        params=[_path("reference"), _query("answer", "true: the answer the requester downloads")],
+        errors=(*ERRORS, 409, 413, 415),
+        tags=("records",),
+        security=SECURITY,
+    )
+    upload["requestBody"] = {
+        "required": True,
+        "content": {"application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+    }
+    download = _op(
+        "Download one document of the request (an attachment: nosniff, sandboxed, no-store)",
+        [_path("reference"), _path("document")],
+    )
+    download["responses"]["200"]["content"] = {
+        "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+    }
     base = "/rights-requests/{reference}"
     return {
+        base + "/documents": {
+            "get": _op("The request's documents both ways (without content)", [_path("reference")]),
+            "post": upload,
+        },
+        base + "/documents/{document}": {"get": download},
         base + "/messages": {"post": message},
         base + "/extension": {"post": extension},
         base + "/pause": {"post": pause},

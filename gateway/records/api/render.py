@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any
 
 from gateway.records.deadlines import days_left, law
+from gateway.records.documents import Document
 from gateway.records.model import (
     ACTIONS,
     CLOSED,
@@ -165,4 +166,18 @@ def rights_event(event: RightsEvent) -> dict[str, Any]:
         "actor": event.actor,
         "note": event.note,
         "at": _when(event.at),
+    }
+
+
+def rights_document(doc: Document) -> dict[str, Any]:
+    """A document's description (its content is downloaded on its own)."""
+    return {
+        "id": doc.id,
+        "from": doc.sender,
+        "is_answer": doc.is_answer,
+        "filename": doc.filename,
+        "media_type": doc.media_type,
+        "size": doc.size,
+        "sha256": doc.sha256,
+        "created_at": _when(doc.created_at),
     }
