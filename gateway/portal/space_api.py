@@ -95,7 +95,8 @@ async def _limit_writing(request: Request, services: Services, found: StoredRigh
 
 def _texts(tag: str) -> dict[str, Any]:
     texts = space_texts(tag)
-    return {"language": texts["space.lang"], "dir": direction(texts["space.lang"]), "texts": texts}
+    lang = texts["space.lang"]
+    return {"language": lang, "dir": direction(lang), "texts": dict(texts)}
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -17,6 +17,7 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy import select
 
+from gateway import locales
 from gateway.records import casework, documents, retention
 from gateway.records.tables import rights_documents, rights_space_sessions
 from tests.portal.conftest import OWNER, Shop, code_in, make_shop, open_shop, text_of
@@ -435,3 +436,29 @@ def test_anonymising_a_request_deletes_its_documents_and_closes_its_space(
         404,
         "space_unavailable",
     )
+
+
+def test_a_german_request_gets_its_mails_and_its_space_in_german(sqlite_shop: Shop) -> None:
+    shop = sqlite_shop
+    shop.at(T0)
+    german = locales.texts("requester", "de")
+    reference = str(shop.file(ADA, language="de")["reference"])
+    code_mail = shop.next_mail(ADA, 0)
+    assert code_mail.message()["Subject"] == german["mail.code.subject"].format(
+        reference=reference
+    )
+    done = shop.post("/rights/verify", {"reference": reference, "code": code_in(code_mail)})
+    assert done.status_code == 200, done.text
+    mail, token = space_link(shop)
+    assert mail.message()["Subject"] == german["mail.confirmed.subject"].format(
+        reference=reference
+    )
+    assert mail.message()["Content-Language"] == "de"
+
+    looked = shop.client.post(SPACE + "/link", json={"token": token}).json()
+    assert (looked["language"], looked["dir"]) == ("de", "ltr")
+    assert looked["texts"]["space.open.send"] == german["space.open.send"]
+    # The request's type reads as the form offered it.
+    assert looked["texts"]["space.type.gdpr_access"] == locales.texts("rights", "de")[
+        "type.gdpr_access"
+    ]
