@@ -85,6 +85,28 @@ class Sealer:
             raise SealedValueUnreadable("the sealed value does not open") from exc
         return Opened(value, stale=key_id != self._newest)
 
+    def seal_bytes(self, data: bytes, context: str) -> bytes:
+        """``data`` sealed as bytes (a file): ``gcm1:<key id>:`` then nonce ‖ ciphertext ‖ tag,
+        with ``context`` as associated data. Unlike :meth:`seal`, nothing is base64-encoded,
+        so a document takes its own size in the store, plus 42 bytes."""
+        nonce = os.urandom(12)
+        sealed = self._keys[self._newest].encrypt(nonce, data, context.encode())
+        return f"{PREFIX}:{self._newest}:".encode() + nonce + sealed
+
+    def open_bytes(self, stored: bytes, context: str) -> bytes:
+        """What :meth:`seal_bytes` sealed with ``context``; :class:`SealedValueUnreadable` when
+        the key is not configured, the value was altered or the context is another."""
+        head = len(PREFIX) + 10  # "gcm1:" + 8 hex digits + ":"
+        if stored[: len(PREFIX) + 1] != f"{PREFIX}:".encode() or len(stored) < head + 28:
+            raise SealedValueUnreadable("not a sealed value")
+        cipher = self._keys.get(stored[len(PREFIX) + 1 : head - 1].decode("ascii", "replace"))
+        if cipher is None:
+            raise SealedValueUnreadable("sealed with a key that is not configured")
+        try:
+            return cipher.decrypt(stored[head : head + 12], stored[head + 12 :], context.encode())
+        except InvalidTag as exc:
+            raise SealedValueUnreadable("the sealed value does not open") from exc
+
 
 def sealer_for(settings: Settings) -> Sealer:
     """The sealer of a running gateway, with its keys picked as the module says."""

@@ -1,5 +1,6 @@
-"""Console API for an account's rights requests: the inbox, one request, and the owner's
-casework on it (status, message, deadline extension, pause and resume).
+"""Console API for an account's rights requests: the inbox, one request (with, for one filed by
+an authorised agent, the agent's details and document), and the owner's casework on it (status,
+message, deadline extension, pause and resume).
 
 Viewers read; admins and owners act. Every change goes through the records store's workflow
 (:mod:`gateway.records.rights`, :mod:`gateway.records.casework`) with the actor
@@ -14,11 +15,12 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.agents import api as agents_api
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidPayload, NotFound
-from gateway.records import casework
+from gateway.records import agents, casework
 from gateway.records.api.common import store_of
-from gateway.records.api.render import rights_event, rights_message, rights_request
+from gateway.records.api.render import rights_agent, rights_event, rights_message, rights_request
 from gateway.records.inbox import inbox
 from gateway.records.model import StoredRightsRequest
 from gateway.records.store import RecordStore
@@ -56,10 +58,15 @@ async def _view(store: RecordStore, reference: str) -> dict[str, Any]:
     found = await store.get_rights(reference)
     history = await store.rights_history(reference)
     notes = await casework.messages(store, reference)
-    return rights_request(found, store.clock().date()) | {
-        "history": [rights_event(e) for e in history],
-        "messages": [rights_message(m) for m in notes],
-    }
+    agent = rights_agent(found, await agents.state(store, reference))
+    return (
+        rights_request(found, store.clock().date())
+        | agent
+        | {
+            "history": [rights_event(e) for e in history],
+            "messages": [rights_message(m) for m in notes],
+        }
+    )
 
 
 async def list_rights_requests(call: ConsoleCall) -> Response:
@@ -67,7 +74,15 @@ async def list_rights_requests(call: ConsoleCall) -> Response:
     store = store_of(call.services)
     today = store.clock().date()
     found = await inbox(store, call.account_grant.account.id)
-    return json({"requests": [rights_request(r, today) for r in found]})
+    by_agents = await agents.states(store, [r.reference for r in found])
+    return json(
+        {
+            "requests": [
+                rights_request(r, today) | rights_agent(r, by_agents.get(r.reference))
+                for r in found
+            ]
+        }
+    )
 
 
 async def show_rights_request(call: ConsoleCall) -> Response:
@@ -102,11 +117,18 @@ async def act_on_rights_request(call: ConsoleCall) -> Response:
     return json(await _view(store, ref))
 
 
+async def download_authorisation(call: ConsoleCall) -> Response:
+    """The authorisation document an agent sent with the request, as an attachment."""
+    _, found = await _request(call)
+    return await agents_api.download(call.services, found)
+
+
 def routes() -> list[Route]:
     base = "/accounts/{account}/rights-requests"
     one = base + "/{reference}"
     return [
         console_route(base, list_rights_requests, ["GET"], role="viewer"),
         console_route(one, show_rights_request, ["GET"], role="viewer"),
+        console_route(one + "/authorization", download_authorisation, ["GET"], role="viewer"),
         console_route(one + "/{action}", act_on_rights_request, ["POST"], role="admin"),
     ]

@@ -22,6 +22,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, upd
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.errors import InvalidPayload
+from gateway.records import agents
 from gateway.records.deadlines import add_months
 from gateway.records.tables import (
     consent_records,
@@ -158,6 +159,7 @@ async def _anonymise(conn: AsyncConnection, references: list[str], now: datetime
         .values(email=NO_EMAIL, identity={}, message=None, extension_reason=None, anonymised_at=now)
     )
     await run(delete(rights_messages).where(rights_messages.c.reference.in_(references)))
+    await agents.forget_documents(conn, references)  # an agent's authorisation names people
     await run(
         update(rights_events).where(rights_events.c.reference.in_(references)).values(note=None)
     )

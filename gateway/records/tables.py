@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -173,6 +174,31 @@ rights_verifications = Table(
     Column("sends", Integer, nullable=False, server_default="1"),
     Column("sent_at", UtcDateTime(), nullable=False),
     Column("reminded_at", UtcDateTime()),
+)
+
+# A request filed by an authorised agent (CCPA, Cal. Code Regs. tit. 11 § 7063): the two halves
+# of its confirmation, the agent's address (by the code) and the data subject's permission (by
+# the link mailed to them), and the signed authorisation, sealed (gateway.agents.documents).
+# The agent's name and address are in the request's ``identity``, with what else they typed.
+rights_agents = Table(
+    "rights_agents",
+    metadata,
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("agent_confirmed_at", UtcDateTime()),
+    # "waiting", then "confirmed" or "denied" (the subject says they gave no permission).
+    Column("subject_state", String(16), nullable=False, server_default="waiting"),
+    Column("subject_mailed_at", UtcDateTime()),
+    Column("subject_answered_at", UtcDateTime()),
+    Column("document", LargeBinary),
+    Column("document_type", String(40)),
+    Column("document_size", Integer),
+    Column("document_at", UtcDateTime()),
+    Index(None, "subject_state"),
 )
 
 # Which notice went out for which request ("arrived", "due_soon"): the primary key makes each

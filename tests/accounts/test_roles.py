@@ -7,15 +7,18 @@ account gets 404 for everything of this one, as if it did not exist; anonymous g
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import pytest
 
+from gateway.agents import documents
+from gateway.records import agents
+from gateway.records.agents import StoredDocument
 from gateway.scanner.store import ScanReportStore
 from tests.accounts.helpers import ADMIN, Browser, Console, console_settings, open_console
 from tests.scanner.samples import leaky_report
-from tests.support.records import consent, new, rights
+from tests.support.records import T0, consent, new, rights
 
 ACTORS = ("owner", "admin", "viewer", "outsider", "anonymous")
 SITE = "https://shop.example"
@@ -37,6 +40,29 @@ class World:
         records = self.console.services.records
         assert records is not None
         self.console.client.portal.call(records.add_rights, [made])  # type: ignore[union-attr]
+        return made.reference
+
+    def agent_request(self) -> str:
+        """A request of this account filed by an agent, with its authorisation; its reference."""
+        self.requests += 1
+        made = rights(self.requests, account=self.account, reference=f"RR-ROLE-{self.requests:04d}")
+        by_agent = replace(
+            made.submission,
+            requester_type="agent",
+            agent_name="Ann",
+            agent_email="ann@agent.example",
+        )
+        made = replace(made, submission=by_agent, email_verified=False)
+        services = self.console.services
+        desk = services.agents
+        assert services.records is not None and desk is not None
+        self.console.client.portal.call(services.records.add_rights, [made])  # type: ignore[union-attr]
+        document = documents.accept(b"%PDF-1.7\n%signed\n", 1024)
+        sealed = StoredDocument(
+            documents.seal(desk.sealer, made.reference, document), document.media_type, 18
+        )
+        call = self.console.client.portal.call  # type: ignore[union-attr]
+        assert call(agents.put_document, services.records, made.reference, sealed, T0)
         return made.reference
 
     def consent(self) -> str:
@@ -133,6 +159,14 @@ def on_new_request(method: str, suffix: str, body: dict[str, Any] | None = None)
     )
 
 
+def on_agent_request(w: World) -> tuple[str, str, dict[str, Any] | None]:
+    return (
+        "GET",
+        f"/console/api/accounts/{w.account}/rights-requests/{w.agent_request()}/authorization",
+        None,
+    )
+
+
 def on_consent(w: World) -> tuple[str, str, dict[str, Any] | None]:
     return "GET", f"/console/api/accounts/{w.account}/consents/{w.consent()}", None
 
@@ -171,6 +205,7 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("rights", fixed("GET", A + "/rights-requests"), READ),
     ("rights-show", on_new_request("GET", ""), READ),
     ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
+    ("rights-authorization", on_agent_request, READ),
     ("webhooks", fixed("GET", A + "/webhooks"), READ),
     ("consents", fixed("GET", A + "/consents"), READ),
     ("consents-export", fixed("GET", A + "/consents/export"), READ),

@@ -21,8 +21,9 @@ from tests.support.records import consent, new, open_store, rights
 # Revisions after 0001 come from other packages (0002_accounts: gateway.accounts,
 # 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
 # notices, retention rules and job leases; 0004 the consent records' config digest; 0006 the
-# scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification.
-HEAD = "0007_rights_verification"
+# scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification;
+# 0008 the requests filed by authorised agents.
+HEAD = "0008_rights_agents"
 PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
@@ -46,7 +47,7 @@ RECORD_TABLES = {
     "retention_rules",
     "leases",
 }
-VERIFICATION_TABLES = {"rights_verifications"}
+VERIFICATION_TABLES = {"rights_verifications", "rights_agents"}
 
 
 async def schema(url: str) -> tuple[set[str], list[object]]:

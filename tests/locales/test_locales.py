@@ -105,8 +105,9 @@ def test_every_english_text_is_translated_with_its_placeholders(tag: str) -> Non
 
 def test_english_placeholders_are_the_ones_the_widgets_fill() -> None:
     found = {p for text in ENGLISH.values() for p in PLACEHOLDER.findall(text)}
-    # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js)
-    assert found == {"{max}", "{minutes}", "{date}", "{service}"}
+    # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js); {mb}: the
+    # agent's document limit (static/src/rights-answer.js)
+    assert found == {"{max}", "{minutes}", "{date}", "{service}", "{mb}"}
 
 
 @pytest.mark.parametrize("tag", TAGS, ids=TAGS)
