@@ -3,7 +3,7 @@ agent's signed authorisation (type read from its content, sealed at rest, downlo
 site owner), the e-mail that asks the data subject to confirm the agent's permission, the page
 where they answer, and the owner's download.
 
-May import the shared core, ``web``, ``keys``, ``ratelimit``, ``mail``, ``accounts.sealing``
-(the keys that seal the document), ``records`` (where requests, their agents' state and the
-document live) and ``portal.codes`` (the per-address limit's identity).
+May import the shared core, ``web``, ``ratelimit``, ``mail``, ``locales``, ``accounts.sealing``
+(the keys that seal the document) and ``records`` (where requests, their agents' state and the
+document live). The console and the site-owner API use :func:`gateway.agents.api.download`.
 """

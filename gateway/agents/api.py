@@ -12,7 +12,7 @@ console and the site-owner API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -24,13 +24,15 @@ from gateway.errors import NotFound
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.records import agents
 from gateway.records.model import StoredRightsRequest
-from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity
 from gateway.web.guard import WidgetCall, widget_route
 from gateway.web.static_files import static_dir
 from gateway.web.static_page import HEADERS, page_routes
+
+if TYPE_CHECKING:
+    from gateway.services import Services
 
 NO_STORE = {"Cache-Control": "no-store"}
 PAGE_DIR = static_dir() / "permission"

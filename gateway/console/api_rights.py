@@ -15,7 +15,7 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
-from gateway.agents import api as agents_api
+from gateway.agents.api import download
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidPayload, NotFound
 from gateway.records import agents, casework
@@ -120,7 +120,7 @@ async def act_on_rights_request(call: ConsoleCall) -> Response:
 async def download_authorisation(call: ConsoleCall) -> Response:
     """The authorisation document an agent sent with the request, as an attachment."""
     _, found = await _request(call)
-    return await agents_api.download(call.services, found)
+    return await download(call.services, found)
 
 
 def routes() -> list[Route]:

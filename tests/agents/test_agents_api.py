@@ -9,12 +9,14 @@ from __future__ import annotations
 import base64
 import json
 import re
+from functools import partial
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from gateway.records import retention
 from gateway.records.tables import rights_agents
 from gateway.rights.form_tokens import PURPOSE, FormTokens
 from gateway.signing import Signing
@@ -170,6 +172,9 @@ def test_both_confirm_then_the_request_counts_and_the_owner_downloads_its_docume
     assert got.headers["cache-control"] == "no-store"
     narrow = api(shop, f"/rights-requests/{reference}/authorization", scope="consents:read")
     assert (narrow.status_code, narrow.json()["code"]) == (403, "insufficient_scope")
+    paths = shop.client.get("/openapi.json").json()["paths"]
+    for path in ("/api/v1/rights-requests/{reference}/authorization", "/permission/api/answer"):
+        assert "get" in paths[path] or "post" in paths[path], path
 
 
 def poll_owner(shop: Shop) -> bool:
@@ -235,3 +240,20 @@ def test_the_data_subjects_mail_is_held_to_the_per_address_limit(shop: Shop) -> 
         )
     shop.next_mail(SUBJECT, 0)
     assert len(shop.mails_to(SUBJECT)) == 1  # the second waits for the limit's window
+
+
+def test_retention_removes_the_document_with_the_requests_personal_data(shop: Shop) -> None:
+    shop.at(T0)
+    answer = shop.file(SUBJECT, **by_agent())
+    reference = answer["reference"]
+    assert upload(shop, answer, PDF).status_code == 201
+    records = shop.services.records
+    shop.call(partial(records.change_status, reference, "refused", actor="person:1"))
+    shop.call(retention.set_rule, records, shop.key.key.account, retention.RetentionRule(1, 0))
+    shop.at(T0 + timedelta(days=2))
+    assert shop.call(retention.purge, records).rights_anonymised == 1
+    row = sealed_row(shop, reference)
+    assert row.document is None and row.document_type is None
+    assert shop.call(records.get_rights, reference).identity == {}
+    missing = api(shop, f"/rights-requests/{reference}/authorization")
+    assert missing.status_code == 404

@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from gateway.agents import api as agents_api
+from gateway.agents.api import download
 from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
 from gateway.problems import Problems
@@ -118,7 +118,7 @@ async def authorisation(request: Request, services: Services, caller: ApiCaller)
     """``GET /api/v1/rights-requests/{reference}/authorization``: the agent's document."""
     params.only(request.query_params, ())
     found = await _owned(store_of(services), request.path_params["reference"], caller.account)
-    return await agents_api.download(services, found)
+    return await download(services, found)
 
 
 def routes() -> list[Route]:
