@@ -17,7 +17,6 @@ import redis.asyncio as aioredis
 
 from gateway import __version__, redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
-from gateway.accounts.sealing import sealer_for
 from gateway.agents.desk import PERMISSION_PURPOSE, UPLOAD_PURPOSE, AgentDesk
 from gateway.clock import Clock, system_clock, utc
 from gateway.consent import receipts
@@ -318,7 +317,7 @@ def open_agent_desk(
     return AgentDesk(
         records,
         services.mailer.send,
-        sealer_for(settings),
+        services.accounts.store.sealer,  # the two-factor secrets' keys, rotation included
         services.signing.serializer(UPLOAD_PURPOSE),
         services.signing.serializer(PERMISSION_PURPOSE),
         settings,

@@ -80,6 +80,10 @@ function agentPart(host) {
   function chosen() { return file && !part.hidden ? file.files[0] : null; }
   root.wgAgent = { chosen: chosen };
   if (!file) return;
+  file.addEventListener("change", guarded(function () {
+    fileParts[0].textContent = "";
+    file.setAttribute("aria-invalid", "false");
+  }));
   // The file is checked before the form goes (its type only as the browser guesses it from the
   // name; the gateway reads it from the content): a problem stops the send, said at the file.
   root.addEventListener("submit", guarded(function (event) {

@@ -9,8 +9,8 @@ from __future__ import annotations
 import base64
 import json
 import re
-from functools import partial
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest

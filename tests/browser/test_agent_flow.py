@@ -12,11 +12,11 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import Site
 from tests.browser.test_console import Console, accept, create_key
-
-# The requester flow's console: a gateway mailing through a real SMTP server on loopback.
 from tests.browser.test_requester_flow import console, mail_to
+from tests.browser.test_rights_widget import IMG
 
 pytestmark = pytest.mark.browser
+# The requester flow's console (a gateway mailing through a real SMTP server on loopback).
 __all__ = ["console"]
 
 PDF = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
@@ -50,6 +50,8 @@ def test_an_agent_files_the_subject_confirms_and_the_owner_downloads_the_permiss
     form.get_by_label(re.compile("Their signed permission")).set_input_files(
         {"name": "permission.pdf", "mimeType": "application/pdf", "buffer": PDF}
     )
+    expect(form.locator("#e-agent_document")).to_be_empty()  # a file chosen: the error is gone
+    form.locator(".box").screenshot(path=str(IMG / "rights-agent.png"))  # docs/rights-widget.md
     send.click()
     expect(form.get_by_role("heading", name="Check your e-mail")).to_be_visible()
     expect(form).to_contain_text(f"We sent a 6-digit code to {AGENT}")
