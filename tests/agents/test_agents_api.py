@@ -257,3 +257,19 @@ def test_retention_removes_the_document_with_the_requests_personal_data(shop: Sh
     assert shop.call(records.get_rights, reference).identity == {}
     missing = api(shop, f"/rights-requests/{reference}/authorization")
     assert missing.status_code == 404
+
+
+def test_an_agents_new_codes_count_against_the_agents_address(shop: Shop) -> None:
+    shop.at(T0)
+    object.__setattr__(shop.services.settings, "limit_verify_per_email", "1/hour")
+    mine = shop.file(SUBJECT, **by_agent())["reference"]
+    shop.at(T0 + timedelta(minutes=2))
+    assert shop.post("/rights/verify/resend", {"reference": mine}).status_code == 202
+    shop.next_mail(AGENT, 1)  # the new code, to the agent
+    shop.at(T0 + timedelta(minutes=4))
+    again = shop.post("/rights/verify/resend", {"reference": mine})
+    assert (again.status_code, again.json()["code"]) == (429, "rate_limited")
+    # The person's own request, from the subject's address, is not held by the agent's count.
+    own = shop.file(SUBJECT, requester_type="self")["reference"]
+    shop.at(T0 + timedelta(minutes=6))
+    assert shop.post("/rights/verify/resend", {"reference": own}).status_code == 202
