@@ -20,6 +20,7 @@ from gateway import __version__
 from gateway.admin import accounts as admin_accounts
 from gateway.admin import api as admin_api
 from gateway.admin import page as admin_page
+from gateway.agents import api as agents_api
 from gateway.consent import api as consent_api
 from gateway.consent import script as consent_script
 from gateway.console import api as console_api
@@ -54,6 +55,7 @@ def public_routes(settings: Settings) -> list[BaseRoute]:
         *consent_script.routes(),
         *rights_api.routes(),
         *portal_api.routes(),
+        *agents_api.routes(),
         *assets.routes(),
         *assets.favicon_routes(),
         *widget_api.routes(),

@@ -60,6 +60,11 @@ class RequesterSettings(SpaceSettings):
     limit_verify_per_email: str = _setting(
         "6/hour;12/day", "Codes mailed per key and requester address (first ones included)."
     )
+    agent_document_max_bytes: int = _setting(
+        5_242_880,
+        "Largest authorisation document (PDF, PNG or JPEG) an authorised agent may send with a "
+        "rights request, in bytes.",
+    )
 
     def requester_problems(self) -> Iterator[tuple[str, str]]:
         """``(variable, what is wrong)`` for each requester setting that cannot work."""
@@ -76,4 +81,6 @@ class RequesterSettings(SpaceSettings):
             )
         if not self.verify_expire_after <= 90 * 86_400:
             yield "VERIFY_EXPIRE_AFTER", "must be at most 90 days"
+        if not 1024 <= self.agent_document_max_bytes <= 20 * 1_048_576:
+            yield "AGENT_DOCUMENT_MAX_BYTES", "must be between 1 KB and 20 MB"
         yield from self.space_problems()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from gateway import __version__, redis_client
 from gateway.accounts.runtime import Accounts, open_accounts
 from gateway.accounts.sealing import sealer_for
+from gateway.agents.desk import PERMISSION_PURPOSE, UPLOAD_PURPOSE, AgentDesk
 from gateway.clock import Clock, system_clock, utc
 from gateway.consent import receipts
 from gateway.consent.config import ConsentConfig
@@ -29,6 +30,7 @@ from gateway.delivery.assertion import AssertionSigner
 from gateway.delivery.queue import QueueStatus
 from gateway.delivery.sinks import DATABASE_SINK, Sink, build_sinks, sink_urls
 from gateway.delivery.workers import DeliveryHandle, start_delivery
+from gateway.errors import RateLimited
 from gateway.keys.audit import AuditLog, open_audit_log
 from gateway.keys.cache import KeyCache
 from gateway.keys.instrumented import InstrumentedKeyStore
@@ -38,11 +40,11 @@ from gateway.mail.mailer import Mailer, open_mailer
 from gateway.mail.message import Mail
 from gateway.oauth.console_signin import ConsoleSignIn
 from gateway.oauth.parts import OAuth, open_oauth
-from gateway.portal.codes import LINK_PURPOSE
+from gateway.portal.codes import LINK_PURPOSE, address_id
 from gateway.portal.space import LINK_PURPOSE as SPACE_PURPOSE
 from gateway.portal.space import Space
 from gateway.portal.verifier import Verifier
-from gateway.ratelimit.limiter import Limiter
+from gateway.ratelimit.limiter import Limiter, LimitRequest
 from gateway.records.events import announce_due_soon
 from gateway.records.jobs import RecordsJobs
 from gateway.records.notices import OwnerNotice, OwnerNotices
@@ -93,6 +95,8 @@ class Services:
     verifier: Verifier | None = None
     # The requester's space (its link, code, session, e-mails), beside the verifier.
     space: Space | None = None
+    # Requests filed by authorised agents: their documents and the data subjects' answers.
+    agents: AgentDesk | None = None
     # The one clock (see gateway.clock); tests replace it to move in time.
     clock: Clock = system_clock
     # Parsed and rendered consent configs, per key version (bounded by the consent API).
@@ -285,6 +289,7 @@ async def start_records_jobs(
             finally:
                 await space.confirmed(references)
 
+        services.agents = open_agent_desk(services, records, verified)
         services.verifier = Verifier(
             records,
             services.mailer.send,
@@ -294,15 +299,16 @@ async def start_records_jobs(
             settings.public_url,
             clock=lambda: utc(services.clock()),
             on_verified=verified,
+            on_agent_confirmed=services.agents.ask_subject,
         )
-    verifier = services.verifier
+    verifier, desk = services.verifier, services.agents
 
     async def requesters() -> int:
-        if verifier is None:
+        if verifier is None or desk is None:
             return 0
         done = await verifier.run_round()
         ended = await services.space.sweep() if services.space is not None else 0
-        return done.reminded + done.expired + ended
+        return done.reminded + done.expired + ended + await desk.run_round()
 
     days = settings.webhook_overdue_soon_days
     jobs = RecordsJobs(
@@ -315,6 +321,39 @@ async def start_records_jobs(
     jobs.start()
     stack.push_async_callback(jobs.stop)
     services.records_jobs = jobs
+
+
+def open_agent_desk(
+    services: Services, records: RecordStore, on_verified: Callable[[list[str]], Awaitable[object]]
+) -> AgentDesk:
+    """The agents' desk: documents sealed with the accounts' keys, the data subjects mailed
+    within the per-address limit on codes."""
+    settings = services.settings
+
+    async def may_mail(public_key: str, email: str) -> bool:
+        key = await services.store.get(public_key)
+        limit = settings.limit_verify_per_email
+        if key is not None:
+            limit = key.limit("verify_per_email", limit)
+        who = address_id(services.signing.secrets[0], email)
+        try:
+            await services.limiter.enforce([LimitRequest("verify_email", limit, (public_key, who))])
+        except RateLimited:
+            return False
+        return True
+
+    return AgentDesk(
+        records,
+        services.mailer.send,
+        services.accounts.store.sealer,  # the two-factor secrets' keys, rotation included
+        services.signing.serializer(UPLOAD_PURPOSE),
+        services.signing.serializer(PERMISSION_PURPOSE),
+        settings,
+        settings.public_url,
+        clock=lambda: utc(services.clock()),
+        may_mail=may_mail,
+        on_verified=on_verified,
+    )
 
 
 def database_sinks(records: RecordStore | None, signing: Signing) -> Callable[[str], Sink] | None:

@@ -1,6 +1,7 @@
-"""Console API for an account's rights requests: the inbox, one request, and the owner's
-casework on it (status, message, deadline extension, pause and resume), and its documents both
-ways (the owner's upload may be the answer).
+"""Console API for an account's rights requests: the inbox, one request (with, for one filed by
+an authorised agent, the agent's details and document), and the owner's casework on it (status,
+message, deadline extension, pause and resume), and its documents both ways (the owner's upload
+may be the answer).
 
 Viewers read; admins and owners act. Every change goes through the records store's workflow
 (:mod:`gateway.records.rights`, :mod:`gateway.records.casework`) with the actor
@@ -15,11 +16,13 @@ from typing import Any
 from starlette.responses import Response
 from starlette.routing import Route
 
+from gateway.agents.api import download
 from gateway.console.routing import ConsoleCall, console_route, json
 from gateway.errors import InvalidPayload, NotFound
-from gateway.records import casework, documents
+from gateway.records import agents, casework, documents
 from gateway.records.api.common import store_of
 from gateway.records.api.render import (
+    rights_agent,
     rights_document,
     rights_event,
     rights_message,
@@ -64,11 +67,16 @@ async def _view(store: RecordStore, reference: str) -> dict[str, Any]:
     history = await store.rights_history(reference)
     notes = await casework.messages(store, reference)
     docs = await documents.listing(store, reference) if store.sealer is not None else []
-    return rights_request(found, store.clock().date()) | {
-        "history": [rights_event(e) for e in history],
-        "messages": [rights_message(m) for m in notes],
-        "documents": [rights_document(d) for d in docs],
-    }
+    agent = rights_agent(found, await agents.state(store, reference))
+    return (
+        rights_request(found, store.clock().date())
+        | agent
+        | {
+            "history": [rights_event(e) for e in history],
+            "messages": [rights_message(m) for m in notes],
+            "documents": [rights_document(d) for d in docs],
+        }
+    )
 
 
 async def list_rights_requests(call: ConsoleCall) -> Response:
@@ -76,7 +84,15 @@ async def list_rights_requests(call: ConsoleCall) -> Response:
     store = store_of(call.services)
     today = store.clock().date()
     found = await inbox(store, call.account_grant.account.id)
-    return json({"requests": [rights_request(r, today) for r in found]})
+    by_agents = await agents.states(store, [r.reference for r in found])
+    return json(
+        {
+            "requests": [
+                rights_request(r, today) | rights_agent(r, by_agents.get(r.reference))
+                for r in found
+            ]
+        }
+    )
 
 
 async def show_rights_request(call: ConsoleCall) -> Response:
@@ -145,6 +161,12 @@ async def download_document(call: ConsoleCall) -> Response:
     return attachment(data, doc.filename, doc.media_type)
 
 
+async def download_authorisation(call: ConsoleCall) -> Response:
+    """The authorisation document an agent sent with the request, as an attachment."""
+    _, found = await _request(call)
+    return await download(call.services, found)
+
+
 def routes() -> list[Route]:
     base = "/accounts/{account}/rights-requests"
     one = base + "/{reference}"
@@ -154,5 +176,6 @@ def routes() -> list[Route]:
         console_route(one + "/documents", list_documents, ["GET"], role="viewer"),
         console_route(one + "/documents", add_document, ["POST"], role="admin", raw_body=True),
         console_route(one + "/documents/{document}", download_document, ["GET"], role="viewer"),
+        console_route(one + "/authorization", download_authorisation, ["GET"], role="viewer"),
         console_route(one + "/{action}", act_on_rights_request, ["POST"], role="admin"),
     ]

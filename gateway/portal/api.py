@@ -67,8 +67,13 @@ def _reference(data: dict[str, object]) -> str:
 
 
 def confirmed(found: StoredRightsRequest) -> dict[str, object]:
-    """The answer to a confirmation: the due date, its clock started on the day of it."""
-    return {"reference": found.reference, "verified": True, "respond_by": found.due_at.isoformat()}
+    """The answer to a confirmation: the due date, its clock started on the day of it; for a
+    request filed by an agent, ``verified: false`` until the data subject agrees too."""
+    answer: dict[str, object] = {"reference": found.reference, "verified": found.email_verified}
+    answer["respond_by"] = found.due_at.isoformat()
+    if not found.email_verified:
+        answer["waiting_for"] = "data_subject"
+    return answer
 
 
 async def verify_code(call: WidgetCall) -> Response:
@@ -90,7 +95,9 @@ async def resend_code(call: WidgetCall) -> Response:
     waiting = await verifier.waiting(reference, call.key.public_key)
     extra = []
     if waiting is not None:
-        who = address_id(services.signing.secrets[0], waiting.email)
+        # The address the code goes to: the agent's, for a request an agent filed.
+        to = str(waiting.identity.get("agent_email") or waiting.email)
+        who = address_id(services.signing.secrets[0], to)
         limit = call.key.limit("verify_per_email", services.settings.limit_verify_per_email)
         extra.append(LimitRequest("verify_email", limit, (call.key.public_key, who)))
     await call.admit(extra)

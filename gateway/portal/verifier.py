@@ -60,6 +60,7 @@ class Verifier:
         *,
         clock: Callable[[], datetime],
         on_verified: Callable[[list[str]], Awaitable[object]] | None = None,
+        on_agent_confirmed: Callable[[StoredRightsRequest], Awaitable[object]] | None = None,
     ) -> None:
         self.store = store
         self.send = send
@@ -69,6 +70,8 @@ class Verifier:
         self.portal_url = f"{public_url.rstrip('/')}/portal/"
         self.clock = clock
         self.on_verified = on_verified
+        # An agent confirmed their address: the data subject is asked next (gateway.agents).
+        self.on_agent_confirmed = on_agent_confirmed
 
     @property
     def ttl(self) -> timedelta:
@@ -80,7 +83,8 @@ class Verifier:
 
     def _mail(self, found: StoredRightsRequest, code: str, *, reminder: bool = False) -> Mail:
         return CodeMail(
-            to=str(found.identity.get("email") or found.email),
+            # A request filed by an agent: the code goes to the agent, who sent it.
+            to=str(found.identity.get("agent_email") or found.identity.get("email") or found.email),
             language=found.language,
             reference=found.reference,
             origin=found.origin,
@@ -152,19 +156,21 @@ class Verifier:
         reference = link_reference(self.links, token, self.settings.verify_expire_after)
         confirmed = None
         if reference is not None:
-            confirmed = await verification.confirm(self.store, reference, self.clock())
+            confirmed = await verification.confirm_requester(self.store, reference, self.clock())
         if confirmed is None:
             raise VerificationFailed("This link is not valid (any more).")
         await self._announce(confirmed)
         return confirmed
 
     async def _announce(self, confirmed: StoredRightsRequest) -> None:
-        if self.on_verified is None:
-            return
         try:
-            await self.on_verified([confirmed.reference])
+            if not confirmed.email_verified:  # an agent's half: the data subject's is to come
+                if self.on_agent_confirmed is not None:
+                    await self.on_agent_confirmed(confirmed)
+            elif self.on_verified is not None:
+                await self.on_verified([confirmed.reference])
         except Exception as exc:  # the owners' notices catch up in the next jobs round
-            log.warning("arrival notice not sent now: %s", type(exc).__name__)
+            log.warning("notice not sent now: %s", type(exc).__name__)
 
     async def run_round(self) -> RoundReport:
         """The reminders now due (a new code each), then the expiry of unconfirmed requests."""

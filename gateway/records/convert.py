@@ -26,7 +26,15 @@ from gateway.rights.requests import RightsRequest, Submission, normalise_email
 _CONSENT_FIELDS = tuple(f.name for f in fields(ConsentRecord) if f.default is MISSING)
 # Fields later releases added: records written before them (files, imports) lack them.
 _CONSENT_OPTIONAL = {f.name: f.default for f in fields(ConsentRecord) if f.default is not MISSING}
-_TEXT_FIELDS = ("given_name", "family_name", "customer_reference", "requester_type", "message")
+_TEXT_FIELDS = (
+    "given_name",
+    "family_name",
+    "customer_reference",
+    "requester_type",
+    "message",
+    "agent_name",
+    "agent_email",
+)
 
 
 def consent_record(data: Mapping[str, Any]) -> ConsentRecord:

@@ -15,11 +15,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-import filetype  # type: ignore[import-untyped]
+import filetype
 from sqlalchemy import Row, func, select
 
 from gateway.errors import Conflict, DocumentTooLarge, NotFound, UnsupportedMediaType
@@ -76,18 +77,22 @@ class Document:
     created_at: datetime
 
 
-def sniff(data: bytes) -> str:
+def sniff(data: bytes, accepted: Sequence[str] = ALLOWED_TYPES) -> str:
     """The media type of ``data`` read from its content; :class:`DocumentTypeRefused` for any
-    type not accepted (an empty document included)."""
+    type not in ``accepted`` (an empty document included). Plain text is UTF-8 without control
+    characters other than tabs, line and page breaks."""
+    names = ", ".join(EXTENSIONS[t].upper() for t in accepted)
     refused = DocumentTypeRefused(
-        "Send a PDF, PNG, JPEG or plain text document.", extra={"accepted": list(ALLOWED_TYPES)}
+        f"Send a document of one of these types: {names}.", extra={"accepted": list(accepted)}
     )
     if not data:
         raise refused
     kind = filetype.guess(data)
     if kind is not None:
-        if kind.mime in ALLOWED_TYPES:
+        if kind.mime in accepted:
             return str(kind.mime)
+        raise refused
+    if "text/plain" not in accepted:
         raise refused
     try:
         text = data.decode("utf-8")

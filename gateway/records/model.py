@@ -188,7 +188,20 @@ class RightsEvent:
     kind: str = "status"
 
 
-EVENT_KINDS = ("status", "extension", "pause", "resume", "message", "anonymised", "verified")
+EVENT_KINDS = (
+    "status",
+    "extension",
+    "pause",
+    "resume",
+    "message",
+    "anonymised",
+    "verified",
+    # a request filed by an agent: the agent confirmed their address; the data subject said
+    # they gave the agent permission, or that they did not
+    "agent_verified",
+    "subject_agreed",
+    "subject_denied",
+)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, upd
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from gateway.errors import InvalidPayload
+from gateway.records import agents
 from gateway.records.deadlines import add_months
 from gateway.records.tables import (
     consent_records,
@@ -166,6 +167,7 @@ async def _anonymise(conn: AsyncConnection, references: list[str], now: datetime
     # them: an anonymised request has no space.
     for table in (rights_documents, rights_space_codes, rights_space_sessions):
         await run(delete(table).where(table.c.reference.in_(references)))
+    await agents.forget_documents(conn, references)  # an agent's authorisation names people
     await run(
         update(rights_events).where(rights_events.c.reference.in_(references)).values(note=None)
     )

@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
-from gateway.records import cursor, events, rights
+from gateway.records import agents, cursor, events, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.documents import DocumentSealer
 from gateway.records.model import (
@@ -47,6 +47,7 @@ from gateway.records.tables import (
     consent_daily,
     consent_daily_categories,
     consent_records,
+    rights_agents,
     rights_events,
     rights_requests,
 )
@@ -143,6 +144,11 @@ class RecordStore:
             ]
             if arrivals:
                 await conn.execute(rights_events.insert(), arrivals)
+            # An agent's request waiting for confirmation gets its halves' row with it, in the
+            # same transaction: it can never be confirmed as if its agent were the person.
+            by_agents = [{"reference": r["reference"]} for r in rows if agents.waits(r, new_refs)]
+            if by_agents:
+                await conn.execute(rights_agents.insert(), by_agents)
             created = [
                 events.rights_created(r) for r in rows if announce and r["reference"] in new_refs
             ]

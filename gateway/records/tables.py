@@ -233,6 +233,31 @@ rights_documents = Table(
     Index(None, "reference", "created_at"),
 )
 
+# A request filed by an authorised agent (CCPA, Cal. Code Regs. tit. 11 § 7063): the two halves
+# of its confirmation, the agent's address (by the code) and the data subject's permission (by
+# the link mailed to them), and the signed authorisation, sealed (gateway.agents.documents).
+# The agent's name and address are in the request's ``identity``, with what else they typed.
+rights_agents = Table(
+    "rights_agents",
+    metadata,
+    Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("agent_confirmed_at", UtcDateTime()),
+    # "waiting", then "confirmed" or "denied" (the subject says they gave no permission).
+    Column("subject_state", String(16), nullable=False, server_default="waiting"),
+    Column("subject_mailed_at", UtcDateTime()),
+    Column("subject_answered_at", UtcDateTime()),
+    Column("document", LargeBinary),
+    Column("document_type", String(40)),
+    Column("document_size", Integer),
+    Column("document_at", UtcDateTime()),
+    Index(None, "subject_state"),
+)
+
 # Which notice went out for which request ("arrived", "due_soon"): the primary key makes each
 # one go out once, whichever instance gets there first.
 rights_notices = Table(

@@ -19,10 +19,16 @@ from typing import TYPE_CHECKING
 from sqlalchemy import and_, delete, select, update
 
 from gateway.errors import NotFound
+from gateway.records import agents
 from gateway.records.convert import stored_rights
 from gateway.records.deadlines import Deadline
 from gateway.records.model import CLOSED, StoredRightsRequest
-from gateway.records.tables import rights_events, rights_requests, rights_verifications
+from gateway.records.tables import (
+    rights_agents,
+    rights_events,
+    rights_requests,
+    rights_verifications,
+)
 
 if TYPE_CHECKING:
     from gateway.records.store import RecordStore
@@ -117,7 +123,32 @@ async def check_code(
         return None
     if not hmac.compare_digest(row.code_hash, code_hash):
         return None
-    return await confirm(store, reference, now)
+    return await confirm_requester(store, reference, now)
+
+
+async def confirm_requester(
+    store: RecordStore, reference: str, now: datetime
+) -> StoredRightsRequest | None:
+    """The person who sent the request proved their address (code or link). A request they
+    filed for themselves is confirmed; one filed as an agent has the agent's half recorded (its
+    code stops working), and is confirmed only if the data subject has already agreed. The
+    request either way; None when it was not waiting."""
+    try:
+        found = await store.get_rights(reference)
+    except NotFound:
+        return None
+    if not agents.filed_by_agent(found.identity):
+        return await confirm(store, reference, now)
+    half = await agents.mark_agent(store, reference, now)  # None without its row: fails closed
+    if half is None:
+        return None
+    async with store.writing() as conn:
+        await conn.execute(
+            delete(rights_verifications).where(rights_verifications.c.reference == reference)
+        )
+    if half.subject_state == agents.CONFIRMED:
+        return await confirm(store, reference, now)
+    return await store.get_rights(reference)
 
 
 async def confirm(store: RecordStore, reference: str, now: datetime) -> StoredRightsRequest | None:
@@ -178,7 +209,13 @@ async def due_reminders(store: RecordStore, received_before: datetime) -> list[P
 async def expire(store: RecordStore, received_before: datetime) -> int:
     """Delete the requests never confirmed that arrived before ``received_before`` (with their
     code, history and messages): they were never requests in the law's sense. How many."""
-    t = rights_requests
-    stale = and_(t.c.email_verified_at.is_(None), t.c.received_at < received_before)
+    t, a = rights_requests, rights_agents
+    # A request whose data subject said they gave no permission stays for the owner to decide.
+    denied = select(a.c.reference).where(a.c.subject_state == agents.DENIED)
+    stale = and_(
+        t.c.email_verified_at.is_(None),
+        t.c.received_at < received_before,
+        t.c.reference.not_in(denied),
+    )
     async with store.writing() as conn:
         return int((await conn.execute(delete(t).where(stale))).rowcount or 0)

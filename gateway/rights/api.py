@@ -101,6 +101,10 @@ async def rights_config(call: WidgetCall) -> Response:
     body["honeypot"] = HONEYPOT
     if call.services.verifier is None:  # no code follows: the notice would not be true
         body["texts"].pop("notice.next", None)
+    if config.enabled("requester_type"):
+        # The agent's fields (rights-answer.js); a document only where the gateway keeps it.
+        agents = call.services.agents
+        body["agent"] = {} if agents is None else {"document_max_bytes": agents.max_bytes}
     # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
     return JSONResponse(body, headers={**NO_STORE, "Vary": "Accept-Language"})
 
@@ -157,6 +161,9 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         email_verified=services.verifier is None,
     )
     answer = accepted.answer()
+    if submission.by_agent and services.agents is not None:
+        # The one token the agent's authorisation is sent with (POST …/rights/document).
+        answer["document_token"] = services.agents.upload_token(accepted.reference)
     other = await duplicates.claim(fp, answer)
     if other is not None:  # the same submission, sent concurrently, won the race
         return JSONResponse(other, status_code=202, headers=NO_STORE)
@@ -219,6 +226,8 @@ openapi.describe(
                     "family_name": {"type": "string", "maxLength": 100},
                     "customer_reference": {"type": "string", "maxLength": 100},
                     "requester_type": {"enum": ["self", "agent"]},
+                    "agent_name": {"type": "string", "maxLength": 100},
+                    "agent_email": {"type": "string", "format": "email", "maxLength": 254},
                     "message": {"type": "string", "maxLength": 5000},
                     "custom": {"type": "object", "additionalProperties": {"type": "string"}},
                     "language": {"type": "string"},

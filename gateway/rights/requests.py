@@ -37,7 +37,13 @@ REFERENCE = re.compile(r"^RR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{4}$")
 # Keys a body may carry besides the form's fields: the language it was shown in, the form token
 # and the honeypot (both checked by the API before the fields are).
 ENVELOPE = ("language", "form_token", "website")
-BODY_FIELDS = frozenset({"type", "custom", *ENVELOPE, *STANDARD_FIELDS})
+# Asked only of an authorised agent (requester_type "agent"); ``email`` is then the address of
+# the person they act for.
+AGENT_FIELDS: dict[str, tuple[str, int]] = {
+    "agent_name": ("text", 100),
+    "agent_email": ("email", 254),
+}
+BODY_FIELDS = frozenset({"type", "custom", *ENVELOPE, *STANDARD_FIELDS, *AGENT_FIELDS})
 # Bidirectional embeddings, overrides and isolates: used to disguise text, never needed in a form.
 BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
@@ -55,10 +61,17 @@ class Submission:
     message: str | None = None
     custom: tuple[tuple[str, str], ...] = ()
     language: str = "en"
+    # An authorised agent's name and address, when requester_type is "agent".
+    agent_name: str | None = None
+    agent_email: str | None = None
 
     @property
     def regime(self) -> str:
         return REQUEST_TYPES[self.type]
+
+    @property
+    def by_agent(self) -> bool:
+        return self.requester_type == "agent"
 
     def identity(self) -> dict[str, Any]:
         """Every field the visitor filled in, for the record and the duplicate check."""
@@ -72,6 +85,9 @@ class Submission:
             "message": self.message,
             "custom": dict(self.custom),
         }
+        if self.by_agent:  # absent otherwise: a person's own request reads as it always did
+            out["agent_name"] = self.agent_name
+            out["agent_email"] = self.agent_email
         return out
 
 
@@ -169,6 +185,8 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
     """Check ``data`` against ``config``; raises :class:`InvalidPayload` listing every problem."""
     problems = Problems()
     allowed = {"type", "custom", *ENVELOPE} | {f for f in STANDARD_FIELDS if config.enabled(f)}
+    if config.enabled("requester_type"):
+        allowed |= set(AGENT_FIELDS)  # checked against the requester type below
     extra = set(data) - allowed
     # A standard field this key's form does not ask for is the schema's own name: it is named.
     for name in sorted(extra & set(STANDARD_FIELDS)):
@@ -198,6 +216,7 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
         values[name] = value
 
     custom = _validate_custom(data.get("custom", {}), config, problems)
+    agent = _validate_agent(data, values, problems)
 
     language = data.get("language", config.default_language)
     if language not in LANGUAGES:
@@ -213,7 +232,38 @@ def validate_submission(data: Mapping[str, Any], config: RightsConfig) -> Submis
         message=values.get("message"),
         custom=custom,
         language=str(language),
+        agent_name=agent.get("agent_name"),
+        agent_email=agent.get("agent_email"),
     )
+
+
+def _validate_agent(
+    data: Mapping[str, Any], values: Mapping[str, str | None], problems: Problems
+) -> dict[str, str]:
+    """The agent's name and address: required of an agent, refused of anyone else. The
+    agent's address must differ from the data subject's: both are asked to confirm."""
+    out: dict[str, str] = {}
+    by_agent = values.get("requester_type") == "agent"
+    for name, (kind, max_length) in AGENT_FIELDS.items():
+        if not by_agent:
+            if data.get(name) not in (None, ""):
+                problems.add(name, rule.UNKNOWN, "only for a request made as an agent")
+            continue
+        value, problem = _text(data.get(name), max_length, multiline=False)
+        if problem is None and value is None:
+            problem = (rule.MISSING, "required of an agent")
+        if problem is None and value is not None and kind == "email":
+            problem = _email_problem(unicodedata.normalize("NFKC", value))
+            if problem is None:
+                value = normalise_email(value)
+                subject = values.get("email")
+                if subject is not None and normalise_email(subject) == value:
+                    problem = (rule.CONFLICT, "must differ from the address of the person")
+        if problem:
+            problems.add(name, *problem)
+        elif value is not None:
+            out[name] = value
+    return out
 
 
 def _validate_custom(

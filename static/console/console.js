@@ -144,6 +144,9 @@
         cell.appendChild(el("span", q.status, "badge"));
         // Not yet confirmed by the requester from their e-mail: the legal clock has not started.
         if (q.email_verified === false) cell.appendChild(el("span", "unverified", "badge unverified"));
+        // Filed by an authorised agent; flagged when the person says they gave no permission.
+        if (q.by_agent) cell.appendChild(el("span", "by agent", "badge agent"));
+        if (q.by_agent && q.agent.subject === "denied") cell.appendChild(el("span", "permission denied", "badge dead"));
         tr.appendChild(el("td", q.due_at));
         var left = tr.appendChild(el("td"));
         left.appendChild(el("span", daysLeft(q), q.deadline.overdue ? "badge exposed" : ""));
@@ -165,6 +168,7 @@
     if (d.paused) text += " · clock paused since " + stamp(d.paused_at);
     if (d.paused_days) text += " · " + d.paused_days + " days paused so far";
     $("r-deadline").textContent = text;
+    showAgent(q);
     var open = d.days_left !== null;
     $("r-actions").hidden = !canAct() || !open;
     $("r-extend-form").hidden = !d.extension_allowed;
@@ -182,6 +186,24 @@
     });
     document.dispatchEvent(new CustomEvent("wg:request-shown", { detail: q }));
     if (focus) $("r-title").focus();
+  }
+
+  // An authorised agent's request: who the agent is, where each confirmation stands, and the
+  // signed permission to download (an attachment; the gateway checks the role again).
+  var SUBJECT = { waiting: "not answered yet", confirmed: "confirmed the permission", denied: "says they gave no permission" };
+  function showAgent(q) {
+    var box = $("r-agent");
+    box.textContent = "";
+    box.hidden = !q.by_agent;
+    if (!q.by_agent) return;
+    var a = q.agent;
+    box.appendChild(el("span", "Filed by an authorised agent: " + a.name + " <" + a.email + ">, address " +
+      (a.confirmed_at ? "confirmed" : "not confirmed yet") + "; the person " + (SUBJECT[a.subject] || "not asked") + ". "));
+    if (!a.document) return box.appendChild(el("span", "No signed permission was sent."));
+    var link = el("a", "Download the signed permission (" + a.document.media_type + ", " + Math.ceil(a.document.size / 1024) + " KB)");
+    link.href = API + rightsPath(q.reference) + "/authorization";
+    link.setAttribute("download", "");
+    box.appendChild(link);
   }
 
   function openRequest(ref, focus) {

@@ -197,6 +197,8 @@ function Instance(element) {
     ]));
     show(form);
     loadAnswerPart();
+    // An agent's fields, shown when "for someone else" is picked, come with rights-answer.js.
+    if (config.agent) done(config.agent);
   }
 
   function show(content) {
@@ -331,9 +333,9 @@ function Instance(element) {
 
   function done(answer, verified) {
     var host = { root: root, config: config, h: h, post: post, show: show, emit: emit, done: done, verified: verified,
-      email: inputs.email ? inputs.email.value() : "" };
+      inputs: inputs, form: form, email: inputs.email ? inputs.email.value() : "" };
     // the part unreachable: the reference is still said, plainly
-    if (namespace.rightsAnswerFailed) return say(config.texts["done.reference"] + " " + answer.reference);
+    if (namespace.rightsAnswerFailed) return answer.reference && say(config.texts["done.reference"] + " " + answer.reference);
     if (namespace.rightsAnswer) return namespace.rightsAnswer(host, answer);
     push(namespace.rightsAnswerQueue, [host, answer]);
   }

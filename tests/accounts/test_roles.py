@@ -7,15 +7,20 @@ account gets 404 for everything of this one, as if it did not exist; anonymous g
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 import pytest
 
+from gateway.agents import documents
+from gateway.records import agents
+from gateway.records import documents as records_documents
+from gateway.records.agents import StoredDocument
 from gateway.scanner.store import ScanReportStore
 from tests.accounts.helpers import ADMIN, Browser, Console, console_settings, open_console
 from tests.scanner.samples import leaky_report
-from tests.support.records import consent, new, rights
+from tests.support.records import T0, consent, new, rights
 
 ACTORS = ("owner", "admin", "viewer", "outsider", "anonymous")
 SITE = "https://shop.example"
@@ -38,6 +43,48 @@ class World:
         assert records is not None
         self.console.client.portal.call(records.add_rights, [made])  # type: ignore[union-attr]
         return made.reference
+
+    def agent_request(self) -> str:
+        """A request of this account filed by an agent, with its authorisation; its reference."""
+        self.requests += 1
+        made = rights(self.requests, account=self.account, reference=f"RR-ROLE-{self.requests:04d}")
+        by_agent = replace(
+            made.submission,
+            requester_type="agent",
+            agent_name="Ann",
+            agent_email="ann@agent.example",
+        )
+        made = replace(made, submission=by_agent, email_verified=False)
+        services = self.console.services
+        desk = services.agents
+        assert services.records is not None and desk is not None
+        self.console.client.portal.call(services.records.add_rights, [made])  # type: ignore[union-attr]
+        document = documents.accept(b"%PDF-1.7\n%signed\n", 1024)
+        sealed = StoredDocument(
+            documents.seal(desk.sealer, made.reference, document), document.media_type, 18
+        )
+        call = self.console.client.portal.call  # type: ignore[union-attr]
+        assert call(agents.put_document, services.records, made.reference, sealed, T0)
+        return made.reference
+
+    def document(self) -> tuple[str, str]:
+        """A request of this account with a document from the requester; both their ids."""
+        reference = self.request()
+        records = self.console.services.records
+        assert records is not None
+        added = self.console.client.portal.call(  # type: ignore[union-attr]
+            partial(
+                records_documents.add,
+                records,
+                reference,
+                sender=records_documents.REQUESTER,
+                filename="id.pdf",
+                data=b"%PDF-1.7\n%passport\n",
+                max_bytes=1024,
+                max_count=5,
+            )
+        )
+        return reference, added.id
 
     def consent(self) -> str:
         """A consent record of this account in the records store; its consent id."""
@@ -133,6 +180,20 @@ def on_new_request(method: str, suffix: str, body: dict[str, Any] | None = None)
     )
 
 
+def on_agent_request(w: World) -> tuple[str, str, dict[str, Any] | None]:
+    return (
+        "GET",
+        f"/console/api/accounts/{w.account}/rights-requests/{w.agent_request()}/authorization",
+        None,
+    )
+
+
+def on_document(w: World) -> tuple[str, str, dict[str, Any] | None]:
+    reference, document = w.document()
+    path = f"/console/api/accounts/{w.account}/rights-requests/{reference}/documents/{document}"
+    return "GET", path, None
+
+
 def on_consent(w: World) -> tuple[str, str, dict[str, Any] | None]:
     return "GET", f"/console/api/accounts/{w.account}/consents/{w.consent()}", None
 
@@ -171,6 +232,11 @@ CASES: list[tuple[str, Request, tuple[int, ...]]] = [
     ("rights", fixed("GET", A + "/rights-requests"), READ),
     ("rights-show", on_new_request("GET", ""), READ),
     ("rights-act", on_new_request("POST", "/messages", {"body": "Which account?"}), KEY_CHANGE),
+    ("rights-authorization", on_agent_request, READ),
+    ("rights-documents", on_new_request("GET", "/documents"), READ),
+    # No file in the body: refused as empty, past the role check.
+    ("rights-document-add", on_new_request("POST", "/documents"), (415, 415, 403, 404, 401)),
+    ("rights-document", on_document, READ),
     ("webhooks", fixed("GET", A + "/webhooks"), READ),
     ("consents", fixed("GET", A + "/consents"), READ),
     ("consents-export", fixed("GET", A + "/consents/export"), READ),
@@ -242,6 +308,8 @@ def test_every_console_route_is_in_the_table(world: World) -> None:
     def general(part: str) -> str:
         if part == "messages":
             return "{action}"
+        if len(part) == 32 and all(c in "0123456789abcdef" for c in part):
+            return "{document}"  # a document's id
         return next((v for k, v in placeholders.items() if part.startswith(k)), part)
 
     normalised = {"/".join(general(part) for part in p.split("/")) for p in table}

@@ -105,7 +105,11 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
     k.type("Lovelace")
     k.press("Tab")
     k.press("Tab")  # customer reference, from data-customer-ref
-    k.press("ArrowDown")  # requester type: an authorised agent
+    k.press("ArrowDown")  # requester type: an authorised agent, whose own fields appear
+    k.press("Tab")
+    k.type("Ann Agent")
+    k.press("Tab")
+    k.type("ann@agency.example")
     k.press("Tab")
     k.type("Line one")
     k.press("Enter")
@@ -136,6 +140,8 @@ def test_inline_form_keyboard_only_submission_reaches_the_sink(
         "family_name": "Lovelace",
         "customer_reference": "C-77",
         "requester_type": "agent",
+        "agent_name": "Ann Agent",
+        "agent_email": "ann@agency.example",
         "message": "Line one\nLine two",
         "custom": {"store": "lyon"},
         "language": "en",
@@ -171,8 +177,9 @@ def test_each_validation_error_is_shown_and_announced(page: Page, site: Site, gw
         "Please enter a valid email address, like name@example.com."
     )
     expect(type_select).to_have_attribute("aria-invalid", "false")
-    # Every field has a label (the requester type, a radio group, has its legend).
-    assert page.locator("[data-wg-rights] label[for]").count() == 7
+    # Every field shown has a label (the requester type, a radio group, has its legend); an
+    # agent's own fields are there, hidden, until "as an authorised agent" is picked.
+    assert page.locator("[data-wg-rights] label[for]:visible").count() == 7
     expect(page.locator("[data-wg-rights] fieldset.field legend")).to_contain_text("I am making")
     assert records(gw) == [] or all(r["email"] != "ada@example" for r in records(gw))
 

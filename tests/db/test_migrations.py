@@ -22,8 +22,9 @@ from tests.support.records import consent, new, open_store, rights
 # 0005_webhooks: gateway.webhooks); 0003 adds the rights workflow's deadlines, messages,
 # notices, retention rules and job leases; 0004 the consent records' config digest; 0006 the
 # scanner's last report per key (gateway.scanner); 0007 the requesters' e-mail verification;
-# 0008 the requester's space (its codes, sessions and documents).
-HEAD = "0008_requester_space"
+# 0008 the requests filed by authorised agents; 0009 the requester's space (its codes,
+# sessions and documents).
+HEAD = "0009_requester_space"
 PREVIOUS = "0004_consent_config_digest"
 ACCOUNT_TABLES = {
     "accounts",
@@ -47,7 +48,7 @@ RECORD_TABLES = {
     "retention_rules",
     "leases",
 }
-VERIFICATION_TABLES = {"rights_verifications"}
+VERIFICATION_TABLES = {"rights_verifications", "rights_agents"}
 SPACE_TABLES = {"rights_space_codes", "rights_space_sessions", "rights_documents"}
 ALL_TABLES = (
     RECORD_TABLES

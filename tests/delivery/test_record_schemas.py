@@ -83,6 +83,8 @@ def records(data_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]
             "family_name": "Lovelace",
             "customer_reference": "C-1815",
             "requester_type": "agent",
+            "agent_name": "Ann Agent",
+            "agent_email": "ann@agency.example",
             "message": "Line one\nLine two",
             "custom": {"order_number": "A-42"},
             "language": "en",

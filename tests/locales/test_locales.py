@@ -108,9 +108,10 @@ def test_every_english_text_is_translated_with_its_placeholders(tag: str) -> Non
 def test_english_placeholders_are_the_ones_the_widgets_fill() -> None:
     found = {p for text in ENGLISH.values() for p in PLACEHOLDER.findall(text)}
     # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js); {email}:
-    # the code step's; {reference}, {site}, {days}, {status}: the requester's e-mails; {reason}
-    # and {size}: the requester's space.
-    widgets = {"{max}", "{minutes}", "{date}", "{service}", "{email}"}
+    # the code step's; {mb}: the agent's document limit (static/src/rights-answer.js);
+    # {reference}, {site}, {days}, {status}: the requester's e-mails; {reason} and {size}: the
+    # requester's space.
+    widgets = {"{max}", "{minutes}", "{date}", "{service}", "{email}", "{mb}"}
     requester = {"{reference}", "{site}", "{days}", "{status}", "{reason}", "{size}"}
     assert found == widgets | requester
 

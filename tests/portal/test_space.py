@@ -444,21 +444,18 @@ def test_a_german_request_gets_its_mails_and_its_space_in_german(sqlite_shop: Sh
     german = locales.texts("requester", "de")
     reference = str(shop.file(ADA, language="de")["reference"])
     code_mail = shop.next_mail(ADA, 0)
-    assert code_mail.message()["Subject"] == german["mail.code.subject"].format(
-        reference=reference
-    )
+    assert code_mail.message()["Subject"] == german["mail.code.subject"].format(reference=reference)
     done = shop.post("/rights/verify", {"reference": reference, "code": code_in(code_mail)})
     assert done.status_code == 200, done.text
     mail, token = space_link(shop)
-    assert mail.message()["Subject"] == german["mail.confirmed.subject"].format(
-        reference=reference
-    )
+    assert mail.message()["Subject"] == german["mail.confirmed.subject"].format(reference=reference)
     assert mail.message()["Content-Language"] == "de"
 
     looked = shop.client.post(SPACE + "/link", json={"token": token}).json()
     assert (looked["language"], looked["dir"]) == ("de", "ltr")
     assert looked["texts"]["space.open.send"] == german["space.open.send"]
     # The request's type reads as the form offered it.
-    assert looked["texts"]["space.type.gdpr_access"] == locales.texts("rights", "de")[
-        "type.gdpr_access"
-    ]
+    assert (
+        looked["texts"]["space.type.gdpr_access"]
+        == locales.texts("rights", "de")["type.gdpr_access"]
+    )

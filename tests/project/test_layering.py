@@ -68,6 +68,7 @@ ALLOWED: dict[str, set[str]] = {
         "webhooks.runtime",
         "webhooks.api.render",
         "scanner.store",
+        "agents.api",
     },
     # Alembic's env.py loads every room's tables, to compare them with the database.
     "db": {"records.tables", "accounts.tables", "webhooks.tables", "scanner.tables"},
@@ -86,7 +87,8 @@ ALLOWED: dict[str, set[str]] = {
     # The webhooks API rides on the OAuth2 API's route wrapper, like the records API.
     "webhooks.api": {"webhooks", "oauth.api_auth", "web"},
     # The site owner's API over the store rides on the OAuth2 API's route wrapper.
-    "records.api": {"records", "oauth.api_auth", "web"},
+    # An agent's authorisation is downloaded as the agents' room serves it.
+    "records.api": {"records", "oauth.api_auth", "web", "agents.api"},
     # The OAuth2 server and the API: tokens for keys, limits on its endpoints, the assertion it
     # forwards API calls with, and (through its sign-in seam) the accounts' sessions, found by
     # the console's session cookie.
@@ -104,6 +106,9 @@ ALLOWED: dict[str, set[str]] = {
         "rights.requests",
         "console.csrf",
     },
+    # Requests filed by authorised agents: the document sealed with the accounts' keys, the data
+    # subject's e-mail and page, over the records store where the requests live.
+    "agents": {"web", "ratelimit", "mail", "locales", "records", "accounts.sealing"},
     # The cookie scanner matches what it sees against the consent config's schema; each key's
     # last report is kept in the gateway's database.
     "scanner": {"consent.config", "db"},
@@ -121,6 +126,7 @@ ROUTE_ROOMS = {
     "records.api",
     "webhooks.api",
     "portal",
+    "agents",
 }
 # Packages inside a room that are rooms of their own, with their own rule.
 SUB_ROOMS = {"records.api", "webhooks.api"}

@@ -285,6 +285,10 @@ def test_the_widget_served_fits_its_size_budget(data_dir: Path) -> None:
     assert r.content == assets.load_assets()["rights"].body
     size = len(gzip.compress(r.content, compresslevel=9))
     assert size <= 7 * 1024, f"rights.js is {size} bytes gzipped; the budget is 7168"
+    # What follows an accepted request (and an agent's part of the form) comes on demand.
+    answer = assets.load_assets()["rights-answer"].body
+    size = len(gzip.compress(answer, compresslevel=9))
+    assert size <= 5 * 1024, f"rights-answer.js is {size} bytes gzipped; the budget is 5120"
 
 
 def test_a_request_that_could_not_be_stored_is_not_answered_as_accepted(

@@ -65,6 +65,9 @@ def test_optional_fields_may_be_left_empty() -> None:
             "email": "a@b.co",
             "given_name": "A",
             "requester_type": "agent",
+            # an agent gives their own name and address (docs/rights-widget.md#authorised-agents)
+            "agent_name": "Ann",
+            "agent_email": "ann@agency.example",
             "family_name": "  ",
             "custom": {"country": "us"},
         },

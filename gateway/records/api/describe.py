@@ -208,6 +208,13 @@ def register() -> None:
             "get": _op("One rights request and its history", [_path("reference")]),
             "patch": change,
         },
+        "/rights-requests/{reference}/authorization": {
+            "get": _op(
+                "The signed authorisation an authorised agent sent with the request, as an "
+                "attachment (its type read from its content)",
+                [_path("reference")],
+            )
+        },
         **_casework(),
         "/retention": _retention(),
     }

@@ -6,6 +6,7 @@ import json
 from datetime import date, datetime
 from typing import Any
 
+from gateway.records.agents import AgentState, filed_by_agent
 from gateway.records.deadlines import days_left, law
 from gateway.records.documents import Document
 from gateway.records.model import (
@@ -180,4 +181,31 @@ def rights_document(doc: Document) -> dict[str, Any]:
         "size": doc.size,
         "sha256": doc.sha256,
         "created_at": _when(doc.created_at),
+    }
+
+
+def rights_agent(request: StoredRightsRequest, state: AgentState | None) -> dict[str, Any]:
+    """Whether an authorised agent filed the request; if so, who, and where each half of its
+    confirmation stands: the agent's address, the data subject's permission (``waiting``,
+    ``confirmed`` or ``denied``: they said they gave none), and the authorisation document."""
+    identity = request.identity
+    if not filed_by_agent(identity):
+        return {"by_agent": False}
+    document = None
+    if state is not None and state.document_type is not None:
+        document = {
+            "media_type": state.document_type,
+            "size": state.document_size,
+            "received_at": _when(state.document_at),
+        }
+    return {
+        "by_agent": True,
+        "agent": {
+            "name": identity.get("agent_name"),
+            "email": identity.get("agent_email"),
+            "confirmed_at": _when(state.agent_confirmed_at if state else None),
+            "subject": state.subject_state if state else None,
+            "subject_answered_at": _when(state.subject_answered_at if state else None),
+            "document": document,
+        },
     }

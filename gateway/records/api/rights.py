@@ -14,10 +14,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from gateway.agents.api import download
 from gateway.errors import InvalidPayload, NotFound
 from gateway.oauth.api_auth import ApiCaller, api_route
 from gateway.problems import Problems
-from gateway.records import casework
+from gateway.records import agents, casework
 from gateway.records.api import params, render
 from gateway.records.api.common import store_of
 from gateway.records.model import StoredRightsRequest
@@ -50,8 +51,10 @@ async def _owned(store: RecordStore, reference: str, account: str) -> StoredRigh
 async def _answer(store: RecordStore, found: StoredRightsRequest) -> Response:
     history = await store.rights_history(found.reference)
     notes = await casework.messages(store, found.reference)
+    agent = await agents.state(store, found.reference)
     return JSONResponse(
         render.rights_request(found, store.clock().date())
+        | render.rights_agent(found, agent)
         | {"history": [render.rights_event(e) for e in history]}
         | {"messages": [render.rights_message(m) for m in notes]}
     )
@@ -65,9 +68,13 @@ async def listing(request: Request, services: Services, caller: ApiCaller) -> Re
     paging = params.paging(query)
     page = await store_of(services).list_rights(where, paging.cursor, paging.limit)
     today = store_of(services).clock().date()
+    by_agents = await agents.states(store_of(services), [r.reference for r in page.items])
     return JSONResponse(
         {
-            "items": [render.rights_request(r, today) for r in page.items],
+            "items": [
+                render.rights_request(r, today) | render.rights_agent(r, by_agents.get(r.reference))
+                for r in page.items
+            ],
             "next_cursor": page.next_cursor,
         }
     )
@@ -107,9 +114,22 @@ async def change(request: Request, services: Services, caller: ApiCaller) -> Res
     return await _answer(store, changed)
 
 
+async def authorisation(request: Request, services: Services, caller: ApiCaller) -> Response:
+    """``GET /api/v1/rights-requests/{reference}/authorization``: the agent's document."""
+    params.only(request.query_params, ())
+    found = await _owned(store_of(services), request.path_params["reference"], caller.account)
+    return await download(services, found)
+
+
 def routes() -> list[Route]:
     return [
         api_route("/rights-requests", listing, methods=["GET"], scope=READ),
+        api_route(
+            "/rights-requests/{reference}/authorization",
+            authorisation,
+            methods=["GET"],
+            scope=READ,
+        ),
         api_route("/rights-requests/{reference}", show, methods=["GET"], scope=READ),
         api_route("/rights-requests/{reference}", change, methods=["PATCH"], scope=WRITE),
     ]

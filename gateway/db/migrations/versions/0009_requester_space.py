@@ -1,7 +1,7 @@
 """rights requests: the requester's space (its codes and sessions) and documents both ways.
 
-Revision ID: 0008_requester_space
-Revises: 0007_rights_verification
+Revision ID: 0009_requester_space
+Revises: 0008_rights_agents
 Create Date: 2026-12-03
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008_requester_space"
-down_revision: str | None = "0007_rights_verification"
+revision: str = "0009_requester_space"
+down_revision: str | None = "0008_rights_agents"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
