@@ -47,6 +47,13 @@ def _replica_length(replica: ClusterNode, stream: str) -> int:
         return int(client.xlen(stream))
 
 
+def _linked(replica: ClusterNode) -> bool:
+    """Whether the replica is in sync with its master (after an earlier test's restore it may
+    still be reconnecting)."""
+    with replica.client() as client:
+        return client.info("replication").get("master_link_status") == "up"
+
+
 def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
     cluster_url: str, redis_cluster: RedisClusterServers, tmp_path: Path
 ) -> None:
@@ -57,7 +64,8 @@ def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
 
     async def scenario() -> list[str]:
         client = connect_cluster(cluster_url, 0.5, 0.5)
-        queue = RedisOutbox(client, "consent", claim_idle=2.0, wait=ReplicaWait(1, 100))
+        # 500 ms for the replica's acknowledgement: a busy test machine can take more than 100.
+        queue = RedisOutbox(client, "consent", claim_idle=2.0, wait=ReplicaWait(1, 500))
         sink = HttpSink(
             "consent", f"http://127.0.0.1:{port}/records", queue, FileSpool(spooled, "consent")
         )
@@ -67,6 +75,7 @@ def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
         accepted: list[str] = []
         handle = start_workers([sink], SIGNER, FAST)
         try:
+            await wait_until(lambda: _linked(replica), timeout=30)
             # Replica well: each write is confirmed, so it is in the replica once accepted.
             for n in range(5):
                 await sink.write(envelope(record(n)))
