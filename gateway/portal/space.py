@@ -137,7 +137,7 @@ class Space:
                 "A code was sent moments ago; wait a little before asking for another.",
                 headers={"Retry-After": str(max(1, int(interval)))},
             )
-        await self.send(self._mail("code", found, code=code))
+        await self.send(self._mail("open", found, code=code))
 
     async def open_session(self, found: StoredRightsRequest, code: str | None) -> Opened:
         """A session of the space when ``code`` is its current code."""

@@ -96,7 +96,8 @@ async def _limit_writing(request: Request, services: Services, found: StoredRigh
 def _texts(tag: str) -> dict[str, Any]:
     texts = space_texts(tag)
     lang = texts["space.lang"]
-    return {"language": lang, "dir": direction(lang), "texts": dict(texts)}
+    page = {name: text for name, text in texts.items() if name.startswith("space.")}
+    return {"language": lang, "dir": direction(lang), "texts": page}
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]

@@ -16,7 +16,7 @@ from gateway.locales import direction
 from gateway.mail.message import Mail
 from gateway.portal.space_texts import space_texts
 
-KINDS = ("code", "confirmed", "message", "status", "closed")
+KINDS = ("open", "confirmed", "message", "status", "closed")
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,15 @@ class SpaceMail:
 
         subject = say(f"{self.kind}.subject")
         e = html.escape
-        closing = [say("ignore"), say("reference")]
-        if self.kind == "code":
+        closing = [say("space.ignore"), say("reference")]
+        if self.kind == "open":
             # The code alone on its line; no link: the page that asked for it is open.
-            paragraphs = [say("greeting"), say("code.intro")]
-            text = "\n\n".join([*paragraphs, self.code, say("code.expires"), *closing]) + "\n"
+            paragraphs = [say("greeting"), say("open.intro")]
+            text = "\n\n".join([*paragraphs, self.code, say("open.expires"), *closing]) + "\n"
             body = "".join(f"<p>{e(p)}</p>" for p in paragraphs)
             body += (
                 f'<p style="font-size:28px;letter-spacing:6px;font-weight:bold">{e(self.code)}</p>'
-                f"<p>{e(say('code.expires'))}</p>"
+                f"<p>{e(say('open.expires'))}</p>"
             )
         else:
             paragraphs = [say("greeting"), say(f"{self.kind}.intro"), say("space")]

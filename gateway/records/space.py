@@ -11,7 +11,6 @@ after it was opened, whichever comes first.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,6 +20,7 @@ from sqlalchemy import delete, or_, select, update
 
 from gateway.records.model import CLOSED, StoredRightsRequest
 from gateway.records.tables import rights_space_codes, rights_space_sessions
+from gateway.records.verification import spend_try
 
 if TYPE_CHECKING:
     from gateway.records.store import RecordStore
@@ -79,17 +79,8 @@ async def spend_code(
     """Spend one try of the request's code: True when ``code_hash`` is its code's and the code
     still works (the code is then used up); False otherwise, whatever the reason."""
     c = rights_space_codes
-    spend = (
-        update(c)
-        .where(c.c.reference == reference, c.c.attempts < max_attempts)
-        .values(attempts=c.c.attempts + 1)
-        .returning(c.c.code_hash, c.c.code_expires_at)
-    )
     async with store.writing() as conn:
-        row = (await conn.execute(spend)).first()
-        if row is None or row.code_expires_at <= now:
-            return False
-        if not hmac.compare_digest(row.code_hash, code_hash):
+        if not await spend_try(conn, c, reference, code_hash, now, max_attempts):
             return False
         await conn.execute(delete(c).where(c.c.reference == reference))
     return True

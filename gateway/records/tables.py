@@ -118,16 +118,23 @@ rights_requests = Table(
     Index(None, "email_verified_at", "received_at"),
 )
 
+
+def _of_request(*, primary_key: bool = False) -> Column[str]:
+    """The column naming the rights request a row belongs to; the row goes with the request."""
+    return Column(
+        "reference",
+        String(16),
+        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
+        primary_key=primary_key,
+        nullable=False,
+    )
+
+
 rights_events = Table(
     "rights_events",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _of_request(),
     # "status" (a change of status), "extension", "pause", "resume", "message", "anonymised";
     # for all but "status", from_status and to_status are both the status it had then.
     Column("kind", String(16), nullable=False, server_default="status"),
@@ -144,12 +151,7 @@ rights_messages = Table(
     "rights_messages",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _of_request(),
     Column("author", String(128), nullable=False),
     Column("body", Text, nullable=False),
     Column("at", UtcDateTime(), nullable=False),
@@ -162,12 +164,7 @@ rights_messages = Table(
 rights_verifications = Table(
     "rights_verifications",
     metadata,
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _of_request(primary_key=True),
     Column("code_hash", String(64), nullable=False),
     Column("code_expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -181,12 +178,7 @@ rights_verifications = Table(
 rights_space_codes = Table(
     "rights_space_codes",
     metadata,
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _of_request(primary_key=True),
     Column("code_hash", String(64), nullable=False),
     Column("code_expires_at", UtcDateTime(), nullable=False),
     Column("attempts", Integer, nullable=False, server_default="0"),
@@ -197,12 +189,7 @@ rights_space_sessions = Table(
     "rights_space_sessions",
     metadata,
     Column("id_hash", String(64), primary_key=True),
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _of_request(),
     Column("csrf_token", String(64), nullable=False),
     Column("created_at", UtcDateTime(), nullable=False),
     Column("last_seen_at", UtcDateTime(), nullable=False),
@@ -216,12 +203,7 @@ rights_documents = Table(
     "rights_documents",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    _of_request(),
     Column("sender", String(16), nullable=False),
     Column("is_answer", Boolean, nullable=False, server_default="0"),
     Column("filename", String(200), nullable=False),
@@ -240,12 +222,7 @@ rights_documents = Table(
 rights_agents = Table(
     "rights_agents",
     metadata,
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _of_request(primary_key=True),
     Column("agent_confirmed_at", UtcDateTime()),
     # "waiting", then "confirmed" or "denied" (the subject says they gave no permission).
     Column("subject_state", String(16), nullable=False, server_default="waiting"),
@@ -263,12 +240,7 @@ rights_agents = Table(
 rights_notices = Table(
     "rights_notices",
     metadata,
-    Column(
-        "reference",
-        String(16),
-        ForeignKey("rights_requests.reference", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    _of_request(primary_key=True),
     Column("kind", String(16), primary_key=True),
     Column("sent_at", UtcDateTime(), nullable=False),
 )

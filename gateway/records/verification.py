@@ -31,6 +31,9 @@ from gateway.records.tables import (
 )
 
 if TYPE_CHECKING:
+    from sqlalchemy import Table
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
     from gateway.records.store import RecordStore
 
 REQUESTER = "requester"
@@ -110,20 +113,32 @@ async def check_code(
 ) -> StoredRightsRequest | None:
     """Spend one try of the request's code; the request, confirmed, when ``code_hash`` is its
     code's and the code still works; None otherwise (wrong, expired, tries used, unknown)."""
-    v = rights_verifications
-    spend = (
-        update(v)
-        .where(v.c.reference == reference, v.c.attempts < max_attempts)
-        .values(attempts=v.c.attempts + 1)
-        .returning(v.c.code_hash, v.c.code_expires_at)
-    )
     async with store.writing() as conn:
-        row = (await conn.execute(spend)).first()
+        right = await spend_try(conn, rights_verifications, reference, code_hash, now, max_attempts)
+    return await confirm_requester(store, reference, now) if right else None
+
+
+async def spend_try(
+    conn: AsyncConnection,
+    table: Table,
+    reference: str,
+    code_hash: str,
+    now: datetime,
+    max_attempts: int,
+) -> bool:
+    """Spend one try of a mailed code kept in ``table`` (its ``code_hash``, ``code_expires_at``
+    and ``attempts`` columns): True when ``code_hash`` is the code's and it still works, False
+    whatever else (wrong, expired, tries used up, no code)."""
+    spend = (
+        update(table)
+        .where(table.c.reference == reference, table.c.attempts < max_attempts)
+        .values(attempts=table.c.attempts + 1)
+        .returning(table.c.code_hash, table.c.code_expires_at)
+    )
+    row = (await conn.execute(spend)).first()
     if row is None or row.code_expires_at <= now:
-        return None
-    if not hmac.compare_digest(row.code_hash, code_hash):
-        return None
-    return await confirm_requester(store, reference, now)
+        return False
+    return hmac.compare_digest(row.code_hash, code_hash)
 
 
 async def confirm_requester(

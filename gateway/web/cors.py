@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 
 from gateway.errors import PreflightRefused
+from gateway.web.routing import encode_headers
 
 # Response headers a widget must be able to read besides the CORS-safelisted ones
 # (Cache-Control, Content-Language, Content-Length, Content-Type, Expires, Last-Modified, Pragma).
@@ -78,10 +79,7 @@ def response_headers(origin: str) -> dict[str, str]:
 # since the origin is checked against the key before any answer is built.
 @lru_cache(maxsize=1024)
 def _response_raw(origin: str) -> tuple[tuple[bytes, bytes], ...]:
-    return tuple(
-        (name.lower().encode("latin-1"), value.encode("latin-1"))
-        for name, value in response_headers(origin).items()
-    )
+    return tuple(encode_headers(response_headers(origin)))
 
 
 def response_raw(origin: str) -> list[tuple[bytes, bytes]]:
@@ -92,7 +90,7 @@ def response_raw(origin: str) -> list[tuple[bytes, bytes]]:
 @lru_cache(maxsize=1024)
 def _preflight_raw(origin: str) -> tuple[tuple[bytes, bytes], ...]:
     headers = {"Access-Control-Allow-Origin": origin, **_PREFLIGHT_CONSTANT}
-    return tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+    return tuple(encode_headers(headers))
 
 
 @lru_cache(maxsize=256)

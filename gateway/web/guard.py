@@ -39,7 +39,7 @@ from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
 from gateway.web.clientip import client_ip, limit_identity
-from gateway.web.routing import DirectRoute, RawHeaders, RawResponse
+from gateway.web.routing import DirectRoute, RawHeaders, RawResponse, encode_headers
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -188,7 +188,7 @@ def widget_route(
                 await call.admit()
             headers = cors.response_raw(origin)
             if admission.decision is not None:
-                headers += _encoded(admission.decision.headers)
+                headers += encode_headers(admission.decision.headers)
         except GatewayError as exc:
             if call is not None and call.admission.decision is None:
                 exc = await _counted(call, exc)
@@ -226,12 +226,6 @@ async def _counted(call: WidgetCall, exc: GatewayError) -> GatewayError:
 _LIST_FIELDS = frozenset({b"vary", b"ratelimit", b"ratelimit-policy"})
 
 
-def _encoded(headers: Mapping[str, str]) -> RawHeaders:
-    return [
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
-    ]
-
-
 def _error_headers(origin: str | None, call: WidgetCall | None) -> dict[str, str]:
     """A problem answer's CORS fields (once the origin passed) and the limits' fields."""
     headers = cors.response_headers(origin) if origin is not None else {}
@@ -242,7 +236,7 @@ def _error_headers(origin: str | None, call: WidgetCall | None) -> dict[str, str
 
 def add_headers(response: Response, headers: Mapping[str, str]) -> None:
     """Add ``headers`` to an endpoint's answer, merging list-valued fields (see below)."""
-    add_raw_headers(response, _encoded(headers))
+    add_raw_headers(response, encode_headers(headers))
 
 
 def add_raw_headers(response: Response, headers: RawHeaders) -> None:

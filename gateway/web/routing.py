@@ -12,7 +12,7 @@ else the first partial one (a ``405``). When none matches, Starlette's own route
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -20,6 +20,12 @@ from starlette.routing import BaseRoute, Match, Mount, Route, Router, WebSocketR
 from starlette.types import Receive, Scope, Send
 
 RawHeaders = list[tuple[bytes, bytes]]
+
+
+def encode_headers(fields: Mapping[str, str]) -> RawHeaders:
+    """Header fields as the ASGI header lines an answer sends: lower-case names, latin-1."""
+    return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
+
 
 _ANY = "\x00any"
 
