@@ -4,6 +4,8 @@ site owner), the e-mail that asks the data subject to confirm the agent's permis
 where they answer, and the owner's download.
 
 May import the shared core, ``web``, ``ratelimit``, ``mail``, ``locales``, ``accounts.sealing``
-(the keys that seal the document) and ``records`` (where requests, their agents' state and the
-document live). The console and the site-owner API use :func:`gateway.agents.api.download`.
+(the keys that seal the document), ``records`` (where requests, their agents' state and the
+document live) and ``portal.texts`` (the data subject's e-mail and page read the requester's
+texts, in the request's language, as the requester's own do). The console and the site-owner
+API use :func:`gateway.agents.api.download`.
 """

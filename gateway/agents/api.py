@@ -4,9 +4,11 @@ and the site owner's download.
 ``POST /v1/{pk}/rights/document`` ``{reference, token, content}`` (``content`` in base64, in a
 ``text/plain`` JSON body like the form's, so no CORS preflight) keeps the authorisation of the
 request the token names: ``201 {reference, media_type}``. ``/permission/`` is the page the data
-subject's e-mailed link opens (strict CSP); it asks ``POST /permission/api/request`` ``{token}``
-what the link is about and answers with ``POST /permission/api/answer`` ``{token, answer}``
-(``yes`` or ``no``); both limited per client IP. :func:`download` is the owner's copy, for the
+subject's e-mailed link opens (strict CSP); it asks ``POST /permission/api/texts`` ``{token}``
+for its texts in the request's language (the browser's for a token that names no request: the
+same shape either way), ``POST /permission/api/request`` ``{token}`` what the link is about and
+answers with ``POST /permission/api/answer`` ``{token, answer}`` (``yes`` or ``no``); each
+limited per client IP. :func:`download` is the owner's copy, for the
 console and the site-owner API.
 """
 
@@ -21,6 +23,7 @@ from starlette.routing import BaseRoute, Route
 from gateway.agents import documents
 from gateway.agents.desk import AgentDesk, PermissionLinkInvalid
 from gateway.errors import NotFound
+from gateway.portal.texts import page_texts
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.records import agents
 from gateway.records.model import StoredRightsRequest
@@ -52,6 +55,7 @@ def routes() -> list[BaseRoute]:
         widget_route(
             "/rights/document", upload_document, widget="rights", methods=["POST"], limits=ip_limit
         ),
+        Route("/permission/api/texts", page_texts_of, methods=["POST"]),
         Route("/permission/api/request", show_request, methods=["POST"]),
         Route("/permission/api/answer", answer_request, methods=["POST"]),
         *page_routes("/permission", PAGE_DIR, FILES),
@@ -82,17 +86,35 @@ async def upload_document(call: WidgetCall) -> Response:
     return JSONResponse(body, status_code=201, headers=NO_STORE)
 
 
-async def _page_call(request: Request, fields: tuple[str, ...]) -> tuple[AgentDesk, dict[str, Any]]:
-    services: Services = request.app.state.services
-    desk = desk_of(services)
+async def _limit_page(request: Request, services: Services, bucket: str) -> None:
+    """The page's calls per client IP; its texts count apart, so loading the page never uses
+    up the answers."""
     settings = services.settings
     ip = limit_identity(
         client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
     )
     await services.limiter.enforce(
-        [LimitRequest("verify_ip", settings.limit_verify_per_ip, ("permission", ip))]
+        [LimitRequest("verify_ip", settings.limit_verify_per_ip, (bucket, ip))]
     )
-    return desk, await read_json(request, settings.max_body_bytes, fields)
+
+
+async def _page_call(request: Request, fields: tuple[str, ...]) -> tuple[AgentDesk, dict[str, Any]]:
+    services: Services = request.app.state.services
+    desk = desk_of(services)
+    await _limit_page(request, services, "permission")
+    return desk, await read_json(request, services.settings.max_body_bytes, fields)
+
+
+async def page_texts_of(request: Request) -> Response:
+    """The page's texts: in the language of the request the link names, else the browser's.
+    The same answer for a forged token as for none: it tells nothing of validity."""
+    services: Services = request.app.state.services
+    await _limit_page(request, services, "permission-texts")
+    data = await read_json(request, services.settings.max_body_bytes, ("token",))
+    desk = services.agents
+    language = None if desk is None else await desk.language_of(data.get("token"))
+    body = page_texts("permission", language, request.headers.get("accept-language"))
+    return JSONResponse(body, headers={**HEADERS, **NO_STORE, "Vary": "Accept-Language"})
 
 
 async def show_request(request: Request) -> Response:
@@ -152,6 +174,24 @@ openapi.describe(
                 },
             },
             errors=(401, 403, 413, 415, 422, 429),
+        )
+    },
+)
+openapi.describe(
+    "/permission/api/texts",
+    {
+        "post": openapi.operation(
+            "The data subject's page's texts (permission.*) with their lang and dir: in the "
+            "language of the request the token names, else Accept-Language's; the same answer "
+            "for any token",
+            "200",
+            body=True,
+            request_schema={
+                "type": "object",
+                "additionalProperties": False,
+                "properties": {"token": {"type": "string", "maxLength": 200}},
+            },
+            errors=PAGE_ERRORS,
         )
     },
 )

@@ -10,7 +10,8 @@ the gateway (not even the shared core); the widgets' rooms, ``consent`` and ``ri
 requester's ``portal`` import it.
 
 :func:`negotiate` is BCP 47 lookup (RFC 4647 §3.4) over the built-in locales, with the aliases
-browsers and old systems still send (``zh-TW``, ``iw``, ``no``, …).
+browsers and old systems still send (``zh-TW``, ``iw``, ``no``, …); :func:`browser_languages`
+reads its candidates from an ``Accept-Language`` header.
 """
 
 from __future__ import annotations
@@ -131,6 +132,19 @@ def negotiate(
         if found is not None:
             return found
     return default
+
+
+def browser_languages(accept_language: str | None) -> list[str]:
+    """The tags of an ``Accept-Language`` header in the order sent, without those refused with
+    ``q=0``: the candidates :func:`negotiate` takes for a browser."""
+    candidates = []
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        if "q=0" in params.replace(" ", "") and not params.strip().startswith("q=0."):
+            continue  # q=0 means "not this one"
+        if tag.strip():
+            candidates.append(tag.strip())
+    return candidates
 
 
 def _match(tag: str, have: Collection[str]) -> str | None:

@@ -4,8 +4,10 @@
 date, now counted from today); ``POST /v1/{pk}/rights/verify/resend`` ``{reference}`` mails a
 new code (``202``, the same for a reference that waits for nothing). Both are limited per key
 and client IP by the guard; re-sends also per requester address. ``/portal/`` is the page the
-e-mailed link opens (strict CSP); it posts the link's token to ``POST /portal/api/verify``,
-limited per client IP.
+e-mailed link opens (strict CSP); it asks ``POST /portal/api/verify/texts`` ``{token}`` for its
+texts in the request's language (the browser's when the token names no request; the answer is
+the same shape either way and spends no try) and posts the link's token to
+``POST /portal/api/verify``; each limited per client IP.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from starlette.routing import BaseRoute, Route
 from gateway.errors import NotFound
 from gateway.portal import page, space_api
 from gateway.portal.codes import address_id, normalise_code
+from gateway.portal.texts import page_texts
 from gateway.portal.verifier import Verifier
 from gateway.ratelimit.limiter import LimitRequest
 from gateway.records.model import StoredRightsRequest
@@ -44,6 +47,7 @@ def routes() -> list[BaseRoute]:
             defer_limits=True,
         ),
         Route("/portal/api/verify", verify_link, methods=["POST"]),
+        Route("/portal/api/verify/texts", link_texts, methods=["POST"]),
         *space_api.routes(),
         *page.routes(),
     ]
@@ -105,22 +109,46 @@ async def resend_code(call: WidgetCall) -> Response:
     return JSONResponse({"sent": True}, status_code=202, headers=NO_STORE)
 
 
-async def verify_link(request: Request) -> Response:
-    services: Services = request.app.state.services
-    verifier = verifier_of(services)
+async def _limit_page(request: Request, services: Services, bucket: str) -> None:
+    """The page's calls per client IP; its texts count apart, so loading the page never uses
+    up the confirmations."""
     settings = services.settings
     ip = limit_identity(
         client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
     )
     await services.limiter.enforce(
-        [LimitRequest("verify_ip", settings.limit_verify_per_ip, ("portal", ip))]
+        [LimitRequest("verify_ip", settings.limit_verify_per_ip, (bucket, ip))]
     )
-    data = await read_json(request, settings.max_body_bytes, ("token",))
+
+
+async def verify_link(request: Request) -> Response:
+    services: Services = request.app.state.services
+    verifier = verifier_of(services)
+    await _limit_page(request, services, "portal")
+    data = await read_json(request, services.settings.max_body_bytes, ("token",))
     found = await verifier.confirm_link(data.get("token"))
     return JSONResponse(confirmed(found), headers={**HEADERS, **NO_STORE})
 
 
+async def link_texts(request: Request) -> Response:
+    """The link page's texts: in the language of the request the token names, else the
+    browser's. The same answer for a forged token as for none: it tells nothing of validity."""
+    services: Services = request.app.state.services
+    await _limit_page(request, services, "portal-texts")
+    data = await read_json(request, services.settings.max_body_bytes, ("token",))
+    verifier = services.verifier
+    language = None if verifier is None else await verifier.language_of(data.get("token"))
+    body = page_texts("link", language, request.headers.get("accept-language"))
+    return JSONResponse(body, headers={**HEADERS, **NO_STORE, "Vary": "Accept-Language"})
+
+
 CODE_ERRORS = (401, 403, 413, 415, 422, 429)
+# A page's texts call: the link's token when it has one.
+TEXTS_BODY = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {"token": {"type": "string", "maxLength": 200}},
+}
 openapi.describe(
     "/v1/{public_key}/rights/verify",
     {
@@ -174,6 +202,20 @@ openapi.describe(
                 "additionalProperties": False,
                 "properties": {"token": {"type": "string", "maxLength": 200}},
             },
+            errors=(413, 415, 422, 429),
+        )
+    },
+)
+openapi.describe(
+    "/portal/api/verify/texts",
+    {
+        "post": openapi.operation(
+            "The requester's link page's texts (link.*) with their lang and dir: in the "
+            "language of the request the token names, else Accept-Language's; the same answer "
+            "for any token, and no try spent",
+            "200",
+            body=True,
+            request_schema=TEXTS_BODY,
             errors=(413, 415, 422, 429),
         )
     },

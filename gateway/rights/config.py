@@ -293,12 +293,7 @@ def resolve_language(
     Each tag is looked up as ``gateway.locales.negotiate`` does (``pt-BR``, ``zh-TW`` → ``zh-Hant``,
     ``fr-CA`` → ``fr``).
     """
-    candidates = [requested or ""]
-    for part in (accept_language or "").split(","):
-        tag, _, params = part.strip().partition(";")
-        if "q=0" in params.replace(" ", "") and not params.strip().startswith("q=0."):
-            continue  # q=0 means "not this one"
-        candidates.append(tag)
+    candidates = [requested or "", *locales.browser_languages(accept_language)]
     return locales.negotiate([c for c in candidates if c.strip()], default, among=LANGUAGES)
 
 

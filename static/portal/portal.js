@@ -1,5 +1,7 @@
 /* The requester's page: confirms the address with the e-mailed link's token (in the fragment,
-   never sent to a server's logs), removed from the address bar once read. */
+   never sent to a server's logs), removed from the address bar once read. Its texts come from
+   the API in the request's language (the browser's without a link); the page's English stays
+   when that call fails. */
 (function () {
   "use strict";
   function $(id) { return document.getElementById(id); }
@@ -9,6 +11,20 @@
   var space = /^#space=/.test(window.location.hash);
   if (token && window.history && window.history.replaceState) {
     window.history.replaceState(null, "", window.location.pathname);
+  }
+  if (space && !token) return;
+  // What shows when the texts call fails: the English the page is written in.
+  var texts = {
+    "link.confirmed": "Thank you: your request {reference} is confirmed. It will be answered by {date}.",
+    "link.confirmed.agent": "Thank you: your part of request {reference} is confirmed. The request is handled once the person you act for confirms that you may make it for them: they have received an e-mail about it.",
+    "link.invalid": "This link is not valid any more. The request may be confirmed already, or it has expired.",
+    "link.too_many": "Too many tries. Please wait a few minutes and try again.",
+    "link.error": "The confirmation could not be sent. Check your connection and try again."
+  };
+  function t(key, values) {
+    return (texts[key] || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return values && Object.prototype.hasOwnProperty.call(values, name) ? values[name] : all;
+    });
   }
   function say(text, bad) {
     var box = $("status");
@@ -22,33 +38,62 @@
         .format(new Date(iso + "T00:00:00Z"));
     } catch (e) { return iso; }
   }
-  function confirm() {
-    $("confirm").disabled = true;
-    fetch("/portal/api/verify", {
+  function post(path, body) {
+    return fetch(path, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: token }),
+      body: JSON.stringify(body),
       credentials: "same-origin"
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, status: response.status, body: body }; });
-    }).then(function (r) {
+      return response.json().then(function (json) { return { ok: response.ok, status: response.status, body: json }; });
+    });
+  }
+  function apply(answer) {
+    var got = answer && answer.texts;
+    if (!got || typeof got !== "object") return;
+    Object.keys(got).forEach(function (key) {
+      if (typeof got[key] === "string" && got[key]) texts[key] = got[key];
+    });
+    document.documentElement.lang = answer.lang || "en";
+    document.documentElement.dir = answer.dir === "rtl" ? "rtl" : "ltr";
+    if (texts["link.title"]) {
+      document.title = texts["link.title"];
+      $("title").textContent = texts["link.title"];
+    }
+    Array.prototype.forEach.call($("verify").querySelectorAll("[data-text]"), function (node) {
+      var text = texts[node.getAttribute("data-text")];
+      if (text) node.textContent = text;
+    });
+    if (texts["link.nothing"]) $("nothing").textContent = texts["link.nothing"];
+  }
+  function confirm() {
+    $("confirm").disabled = true;
+    post("/portal/api/verify", { token: token }).then(function (r) {
       if (r.ok) {
         $("verify").hidden = true;
-        say("Thank you: your request " + r.body.reference + " is confirmed. It will be answered by " + dateText(r.body.respond_by) + ".");
+        var values = { reference: r.body.reference, date: dateText(r.body.respond_by) };
+        // An agent confirmed their own address: the person they act for has yet to agree.
+        var agent = r.body.verified === false && r.body.waiting_for === "data_subject";
+        say(t(agent ? "link.confirmed.agent" : "link.confirmed", values));
       } else {
         $("confirm").disabled = r.status !== 429;
-        say(r.status === 429 ? "Too many tries. Please wait a few minutes and try again."
-          : "This link is not valid any more. The request may be confirmed already, or it has expired.", true);
+        say(t(r.status === 429 ? "link.too_many" : "link.invalid"), true);
       }
     }, function () {
       $("confirm").disabled = false;
-      say("The confirmation could not be sent. Check your connection and try again.", true);
+      say(t("link.error"), true);
     });
   }
-  if (token) {
-    $("verify").hidden = false;
-    $("confirm").addEventListener("click", confirm);
-  } else if (!space) {
-    $("nothing").hidden = false;
+  function show() {
+    if (token) {
+      $("verify").hidden = false;
+      $("confirm").addEventListener("click", confirm);
+    } else {
+      $("nothing").hidden = false;
+    }
   }
+  post("/portal/api/verify/texts", token ? { token: token } : {}).then(function (r) {
+    if (r.ok) apply(r.body);
+    show();
+  }, show);
 })();

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from gateway import locales
 from gateway.records import retention
 from gateway.records.tables import rights_agents
 from gateway.rights.form_tokens import PURPOSE, FormTokens
@@ -273,3 +274,93 @@ def test_an_agents_new_codes_count_against_the_agents_address(shop: Shop) -> Non
     own = shop.file(SUBJECT, requester_type="self")["reference"]
     shop.at(T0 + timedelta(minutes=6))
     assert shop.post("/rights/verify/resend", {"reference": own}).status_code == 202
+
+
+def agents_half(shop: Shop, language: str) -> tuple[str, Any]:
+    """A request an agent filed in ``language``, their code entered: its reference and the
+    e-mail the data subject then receives."""
+    answer = shop.file(SUBJECT, language=language, **by_agent())
+    code = code_in(shop.next_mail(AGENT, 0))
+    done = shop.post("/rights/verify", {"reference": answer["reference"], "code": code})
+    assert done.status_code == 200, done.text
+    return answer["reference"], shop.next_mail(SUBJECT, 0)
+
+
+def test_the_data_subjects_mail_and_page_are_in_the_requests_language(shop: Shop) -> None:
+    shop.at(T0)
+    reference, mail = agents_half(shop, "fr")
+    french = locales.texts("requester", "fr")
+    message = mail.message()
+    assert message["Subject"] == french["mail.agent.subject"].format(agent="Ann Agent")
+    body = " ".join(text_of(mail).split())
+    intro = french["mail.agent.intro"].format(
+        agent="Ann Agent", agent_email="ann@agency.example", site="shop.example"
+    )
+    assert intro in body and french["mail.agent.ask"] in body
+    assert french["mail.reference"].format(reference=reference) in body
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert '<html lang="fr" dir="ltr">' in html
+    token = permission_token(shop)
+
+    # The page's texts: the request's language, whatever the browser says; no answer spent.
+    for _ in range(3):
+        got = page(shop, "texts", {"token": token})
+    assert got.status_code == 200 and got.headers["cache-control"] == "no-store"
+    assert (got.json()["lang"], got.json()["dir"]) == ("fr", "ltr")
+    assert got.json()["texts"]["permission.yes"] == french["permission.yes"]
+    assert set(got.json()["texts"]) == {k for k in french if k.startswith("permission.")}
+    browser = shop.client.post(
+        "/permission/api/texts", json={"token": token}, headers={"Accept-Language": "de"}
+    )
+    assert browser.json()["lang"] == "fr"
+    # A forged token reads like none: the browser's language, the same shape.
+    forged = shop.client.post(
+        "/permission/api/texts",
+        json={"token": token[:-2] + "xx"},
+        headers={"Accept-Language": "de-AT,fr;q=0.8"},
+    )
+    assert forged.status_code == 200 and set(forged.json()) == {"lang", "dir", "texts"}
+    assert forged.json()["lang"] == "de"
+    bare = page(shop, "texts", {})
+    assert (bare.json()["lang"], bare.json()["dir"]) == ("en", "ltr")
+    assert bare.json()["texts"]["permission.yes"] == "Yes, I gave permission"
+    yes = page(shop, "answer", {"token": token, "answer": "yes"})
+    assert yes.status_code == 200 and yes.json()["verified"] is True
+    # Answered, the link still gives the page its language (it says the link is used).
+    assert page(shop, "texts", {"token": token}).json()["lang"] == "fr"
+
+    for content, status in (("{", 400), ('"token"', 422)):
+        bad = shop.client.post(
+            "/permission/api/texts", content=content, headers={"Content-Type": "application/json"}
+        )
+        assert bad.status_code == status, bad.text
+        assert bad.headers["content-type"].startswith("application/problem+json")
+    assert shop.client.post("/permission/api/texts", content="{}").status_code == 415
+    assert "post" in shop.client.get("/openapi.json").json()["paths"]["/permission/api/texts"]
+
+
+def test_the_data_subjects_mail_in_arabic_reads_right_to_left(shop: Shop) -> None:
+    shop.at(T0)
+    reference, mail = agents_half(shop, "ar")
+    arabic = locales.texts("requester", "ar")
+    message = mail.message()
+    assert message["Subject"] == arabic["mail.agent.subject"].format(agent="Ann Agent")
+    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    assert '<html lang="ar" dir="rtl">' in html
+    assert arabic["mail.agent.ask"] in " ".join(text_of(mail).split())
+    assert reference in html
+
+
+def test_the_permission_pages_texts_are_limited_per_ip_apart_from_its_answers(
+    shop: Shop,
+) -> None:
+    shop.at(T0)
+    object.__setattr__(shop.services.settings, "limit_verify_per_ip", "3/hour")
+    _, _ = agents_half(shop, "en")
+    token = permission_token(shop)
+    answers = [page(shop, "texts", {"token": token}).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    assert page(shop, "texts", {}).json()["code"] == "rate_limited"
+    # The page's own calls count apart: loading its texts never uses up the answer.
+    assert page(shop, "request", {"token": token}).status_code == 200
+    assert page(shop, "answer", {"token": token, "answer": "yes"}).status_code == 200

@@ -1,7 +1,9 @@
 """An authorised agent files a request for someone else, in headless Chromium with a real SMTP
 server on loopback: the form asks for the agent's details and the signed permission, the agent
 enters the code mailed to them, the data subject confirms from the link mailed to them, and the
-owner's console shows the request as filed by an agent, with its document to download."""
+owner's console shows the request as filed by an agent, with its document to download. An agent
+who confirms by the e-mailed link instead is told the person is asked next, and both pages speak
+the request's language."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from gateway import locales
 from tests.browser.conftest import Site
 from tests.browser.test_console import Console, accept, create_key
 from tests.browser.test_requester_flow import console, mail_to
@@ -93,3 +96,57 @@ def test_an_agent_files_the_subject_confirms_and_the_owner_downloads_the_permiss
     with open(saved.path(), "rb") as got:
         assert got.read() == PDF
     assert agent.errors == [] and mailbox.errors == []  # type: ignore[attr-defined]
+
+
+def test_an_agent_confirming_by_the_link_is_told_the_person_is_asked_next_in_their_language(
+    console: Console, fresh_site: Site
+) -> None:
+    owner = console.page()
+    accept(owner, console.create_account())
+    pk = create_key(owner, "Shop", fresh_site.origin)
+    owner.click("#secret-done")
+    form_texts = locales.texts("rights", "fr")
+    french = locales.texts("requester", "fr")
+
+    agent = console.page()
+    snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
+    html = f'<!doctype html><html lang="fr"><body><div data-wg-rights></div>{snippet}</body></html>'
+    agent.goto(fresh_site.add("/vie-privee", html))
+    form = agent.locator("[data-wg-rights]")
+    form.locator("[name='type']").select_option(index=1)
+    form.get_by_label(form_texts["requester.agent"]).check()
+    form.get_by_label(form_texts["agent.subject_email"]).fill(SUBJECT)
+    form.get_by_label(form_texts["agent.name"]).fill("Ann Agent")
+    form.get_by_label(form_texts["agent.email"]).fill(AGENT)
+    form.locator("#f-agent_document").set_input_files(
+        {"name": "autorisation.pdf", "mimeType": "application/pdf", "buffer": PDF}
+    )
+    form.get_by_role("button", name=form_texts["submit"]).click()
+    expect(form.get_by_role("heading", name=form_texts["verify.title"])).to_be_visible()
+    reference = form.locator(".ref").inner_text()
+
+    # The agent confirms with the link in their e-mail, not the code: their half only.
+    link = re.search(r"^(\S+/portal/#verify=\S+)\r?$", mail_to(console, AGENT), re.M)
+    assert link is not None
+    agents_mailbox = console.page()
+    agents_mailbox.goto(link.group(1))
+    agents_mailbox.get_by_role("button", name=french["link.confirm.button"]).click()
+    status = agents_mailbox.locator("#status")
+    expect(status).to_have_text(french["link.confirmed.agent"].format(reference=reference))
+
+    # The person they act for reads their page in the request's language.
+    link = re.search(r"^(\S+/permission/#permission=\S+)\r?$", mail_to(console, SUBJECT), re.M)
+    assert link is not None
+    mailbox = console.page()
+    mailbox.goto(link.group(1))
+    expect(mailbox.locator("html")).to_have_attribute("lang", "fr")
+    expect(mailbox.get_by_role("heading", level=1)).to_have_text(french["permission.title"])
+    about = french["permission.about"].format(
+        agent="Ann Agent", reference=reference, site=fresh_site.origin.split("://", 1)[1]
+    )
+    expect(mailbox.locator("#about")).to_have_text(about)
+    mailbox.get_by_role("button", name=french["permission.yes"]).click()
+    before, _, _ = french["permission.confirmed.due"].partition("{date}")
+    expect(mailbox.locator("#status")).to_contain_text(before.format(reference=reference))
+    assert agent.errors == [] and agents_mailbox.errors == []  # type: ignore[attr-defined]
+    assert mailbox.errors == []  # type: ignore[attr-defined]

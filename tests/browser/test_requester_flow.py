@@ -1,6 +1,7 @@
 """A requester confirms their address, in headless Chromium with a real SMTP server on loopback:
 the code from the e-mail entered in the form, or the e-mailed link opened on the requester's
-page; the owner's console inbox shows the request ``unverified`` until then."""
+page (in the request's language); the owner's console inbox shows the request ``unverified``
+until then."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from starlette.datastructures import Secret
 
+from gateway import locales
 from tests.browser.conftest import Site, make_gateway
 from tests.browser.test_console import TOKEN, Console, accept, create_key
 from tests.support.smtp import SmtpServer
@@ -58,15 +60,19 @@ def mail_to(console: Console, address: str) -> str:
     return poll(found, within=10)
 
 
-def file_request(page: Page, site: Site, console: Console, pk: str, email: str) -> str:
+def file_request(
+    page: Page, site: Site, console: Console, pk: str, email: str, lang: str = "en"
+) -> str:
+    """File a request from a page in ``lang`` (the form, and so the request, speak it)."""
     snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
-    html = f'<!doctype html><html lang="en"><body><div data-wg-rights></div>{snippet}</body></html>'
-    page.goto(site.add(f"/privacy-{email[0]}", html))
+    body = f"<body><div data-wg-rights></div>{snippet}</body>"
+    page.goto(site.add(f"/privacy-{email[0]}", f'<!doctype html><html lang="{lang}">{body}</html>'))
+    texts = locales.texts("rights", lang)
     form = page.locator("[data-wg-rights]")
     form.locator("[name='type']").select_option(index=1)
     form.locator("[name='email']").fill(email)
-    form.get_by_role("button", name="Send request").click()
-    expect(form.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    form.get_by_role("button", name=texts["submit"]).click()
+    expect(form.get_by_role("heading", name=texts["verify.title"])).to_be_visible()
     reference = form.locator(".ref").inner_text()
     assert re.fullmatch(r"RR-\w{4}-\w{4}", reference)
     return reference
@@ -114,3 +120,38 @@ def test_the_requester_confirms_inline_or_by_link_and_the_owner_sees_when(
     expect(other).to_be_visible()
     expect(other.locator(".badge.unverified")).to_have_count(0)
     assert visitor.errors == [] and mailbox.errors == []  # type: ignore[attr-defined]
+
+
+def test_the_link_page_speaks_the_requests_language(console: Console, fresh_site: Site) -> None:
+    owner = console.page()
+    accept(owner, console.create_account())
+    pk = create_key(owner, "Shop", fresh_site.origin)
+    owner.click("#secret-done")
+    german = locales.texts("requester", "de")
+
+    visitor = console.page()
+    reference = file_request(visitor, fresh_site, console, pk, "ada@example.org", lang="de")
+    link = re.search(r"^(\S+/portal/#verify=\S+)\r?$", mail_to(console, "ada@example.org"), re.M)
+    assert link is not None
+    mailbox = console.page()
+    mailbox.goto(link.group(1))
+    expect(mailbox.get_by_role("heading", level=1)).to_have_text(german["link.title"])
+    expect(mailbox.get_by_role("heading", name=german["link.confirm.title"])).to_be_visible()
+    expect(mailbox.locator("html")).to_have_attribute("lang", "de")
+    assert mailbox.title() == german["link.title"]
+    mailbox.get_by_role("button", name=german["link.confirm.button"]).click()
+    before, _, _ = german["link.confirmed"].partition("{reference}")
+    expect(mailbox.locator("#status")).to_contain_text(before + reference)
+    assert "{date}" not in mailbox.locator("#status").inner_text()
+
+    # Opened again, the used link says so in German too.
+    again = console.page()
+    again.goto(link.group(1))
+    again.get_by_role("button", name=german["link.confirm.button"]).click()
+    expect(again.locator("#status")).to_have_text(german["link.invalid"])
+    # Without a link, the page reads the browser's language (English here).
+    bare = console.page()
+    bare.goto(f"{console.gw.url}/portal/")
+    expect(bare.locator("#nothing")).to_have_text(locales.texts("requester", "en")["link.nothing"])
+    for page in (visitor, mailbox, again, bare):
+        assert page.errors == []  # type: ignore[attr-defined]

@@ -110,9 +110,10 @@ def test_english_placeholders_are_the_ones_the_widgets_fill() -> None:
     # {service}: the click-to-load placeholder's texts (static/src/consent-extras.js); {email}:
     # the code step's; {mb}: the agent's document limit (static/src/rights-answer.js);
     # {reference}, {site}, {days}, {status}: the requester's e-mails; {reason} and {size}: the
-    # requester's space.
+    # requester's space; {agent} and {agent_email}: the data subject's e-mail and page.
     widgets = {"{max}", "{minutes}", "{date}", "{service}", "{email}", "{mb}"}
     requester = {"{reference}", "{site}", "{days}", "{status}", "{reason}", "{size}"}
+    requester |= {"{agent}", "{agent_email}"}
     assert found == widgets | requester
 
 

@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from starlette.datastructures import QueryParams
 
+from gateway import locales
 from gateway.errors import NotFound
 from gateway.records.api.params import rights_filter
 from gateway.records.deadlines import Deadline
@@ -161,3 +163,67 @@ def test_codes_are_limited_per_address_and_the_api_filters_on_verification(
     where = rights_filter(QueryParams("email_verified=false"), "acct-1")
     assert where.email_verified is False
     assert rights_filter(QueryParams(""), "acct-1").email_verified is None
+
+
+def texts_of(shop: Shop, body: object, **headers: str) -> Any:
+    return shop.client.post("/portal/api/verify/texts", json=body, headers=headers)
+
+
+def test_the_link_pages_texts_are_in_the_requests_language_and_spend_no_try(shop: Shop) -> None:
+    shop.at(T0)
+    reference = shop.file(ADA, language="de")["reference"]
+    mail = shop.next_mail(ADA, 0)
+    token = link_in(mail).split("#verify=", 1)[1]
+    german = locales.texts("requester", "de")
+
+    # The request's language wins over the browser's.
+    for _ in range(8):  # more calls than a code has tries
+        got = texts_of(shop, {"token": token}, **{"Accept-Language": "fr"})
+        assert got.status_code == 200, got.text
+    assert got.headers["cache-control"] == "no-store"
+    assert got.json()["lang"] == "de" and got.json()["dir"] == "ltr"
+    assert got.json()["texts"]["link.confirm.button"] == german["link.confirm.button"]
+    assert german["link.confirm.button"] != locales.texts("requester", "en")["link.confirm.button"]
+    assert set(got.json()["texts"]) == {k for k in german if k.startswith("link.")}
+
+    # A forged token reads like no token: the browser's language, the same shape.
+    forged = texts_of(shop, {"token": token[:-2] + "xx"}, **{"Accept-Language": "fr-CA, de;q=0.5"})
+    assert forged.status_code == 200 and set(forged.json()) == {"lang", "dir", "texts"}
+    assert forged.json()["lang"] == "fr"
+    assert forged.json()["texts"]["link.title"] == locales.texts("requester", "fr")["link.title"]
+    bare = texts_of(shop, {})
+    assert (bare.json()["lang"], bare.json()["dir"]) == ("en", "ltr")
+    assert bare.json()["texts"]["link.confirm.button"] == "Confirm my request"
+    arabic = texts_of(shop, {}, **{"Accept-Language": "ar-EG"})
+    assert (arabic.json()["lang"], arabic.json()["dir"]) == ("ar", "rtl")
+
+    # None of it was a try: the code from the e-mail still confirms.
+    done = shop.post("/rights/verify", {"reference": reference, "code": code_in(mail)})
+    assert done.status_code == 200, done.text
+
+    for content, status in (("{", 400), ("[]", 422), ('{"token": "' + "x" * 70_000 + '"}', 413)):
+        bad = shop.client.post(
+            "/portal/api/verify/texts",
+            content=content,
+            headers={"Content-Type": "application/json"},
+        )
+        assert bad.status_code == status, bad.text
+        assert bad.headers["content-type"].startswith("application/problem+json")
+    wrong_type = shop.client.post("/portal/api/verify/texts", content="{}")
+    assert wrong_type.status_code == 415
+    paths = shop.client.get("/openapi.json").json()["paths"]
+    assert "post" in paths["/portal/api/verify/texts"]
+
+
+def test_the_link_pages_texts_are_limited_per_ip_apart_from_its_confirmation(shop: Shop) -> None:
+    shop.at(T0)
+    object.__setattr__(shop.services.settings, "limit_verify_per_ip", "3/hour")
+    shop.file(ADA)
+    token = link_in(shop.next_mail(ADA, 0)).split("#verify=", 1)[1]
+    answers = [texts_of(shop, {"token": token}).status_code for _ in range(4)]
+    assert answers == [200, 200, 200, 429]
+    limited = texts_of(shop, {"token": token})
+    assert limited.json()["code"] == "rate_limited" and int(limited.headers["retry-after"]) > 0
+    # The page's own confirmation counts apart: loading the page never uses it up.
+    confirmed = shop.client.post("/portal/api/verify", json={"token": token})
+    assert confirmed.status_code == 200, confirmed.text

@@ -107,8 +107,17 @@ ALLOWED: dict[str, set[str]] = {
         "console.csrf",
     },
     # Requests filed by authorised agents: the document sealed with the accounts' keys, the data
-    # subject's e-mail and page, over the records store where the requests live.
-    "agents": {"web", "ratelimit", "mail", "locales", "records", "accounts.sealing"},
+    # subject's e-mail and page (in the request's language, with the requester's texts), over
+    # the records store where the requests live.
+    "agents": {
+        "web",
+        "ratelimit",
+        "mail",
+        "locales",
+        "records",
+        "accounts.sealing",
+        "portal.texts",
+    },
     # The cookie scanner matches what it sees against the consent config's schema; each key's
     # last report is kept in the gateway's database.
     "scanner": {"consent.config", "db"},
