@@ -36,6 +36,7 @@ from gateway.settings import Settings
 from gateway.web import assets, health, openapi
 from gateway.web import guard as widget_api
 from gateway.web.access import AccessMiddleware
+from gateway.web.fastlane import FastLane
 from gateway.web.ports import OperatorPort
 from gateway.web.redact import route_template
 from gateway.web.routing import IndexedRouter
@@ -124,16 +125,31 @@ def create_app(
         finally:
             tracing.shutdown()
 
-    app = Starlette(
+    app = GatewayApp(
         lifespan=lifespan,
         middleware=middleware,
         exception_handlers=EXCEPTION_HANDLERS,
     )
+    app.fast_lane = tracer_provider is None
+    app.operator_port = settings.operator_port
     app.router = IndexedRouter(
         routes=public_routes(settings) if operator is not None else build_routes(settings),
         lifespan=lifespan,
     )
     return app
+
+
+class GatewayApp(Starlette):
+    """Starlette, with the widgets' routes in the fast lane (:mod:`gateway.web.fastlane`)."""
+
+    fast_lane = True
+    operator_port: int | None = None
+
+    def build_middleware_stack(self) -> ASGIApp:
+        stack = super().build_middleware_stack()
+        if not self.fast_lane or not isinstance(self.router, IndexedRouter):
+            return stack
+        return FastLane(stack, self.router, self.operator_port)
 
 
 class TracingMiddleware:

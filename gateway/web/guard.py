@@ -50,7 +50,7 @@ Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
 ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
 
 
-@dataclass
+@dataclass(slots=True)
 class Admission:
     """The request's limits: checked together, in one limiter call, exactly once."""
 
@@ -64,21 +64,27 @@ class Admission:
             raise RuntimeError("a request's limits are checked once")
         # Marked first: a refusal raised below still counts as the one check.
         self.decision = LimitDecision(True, {}, None)
-        if self.services is None:
+        services = self.services
+        if services is None:
             self.decision = await self.limiter.enforce([*self.limits, *extra])
             return self.decision
+        if services.tracing.tracer is None:
+            return await self._decide(services, extra)
+        with services.tracing.span("gateway.limiter", {"gateway.limits": len(self.limits)}):
+            return await self._decide(services, extra)
+
+    async def _decide(self, services: Services, extra: Sequence[LimitRequest]) -> LimitDecision:
         outcome = "allowed"
-        with self.services.tracing.span("gateway.limiter", {"gateway.limits": len(self.limits)}):
-            try:
-                self.decision = await self.limiter.enforce([*self.limits, *extra])
-            except RateLimited:
-                outcome = "refused"
-                raise
-            except LimiterUnavailable:
-                outcome = "unavailable"
-                raise
-            finally:
-                self._observe(self.services, outcome)
+        try:
+            self.decision = await self.limiter.enforce([*self.limits, *extra])
+        except RateLimited:
+            outcome = "refused"
+            raise
+        except LimiterUnavailable:
+            outcome = "unavailable"
+            raise
+        finally:
+            self._observe(services, outcome)
         return self.decision
 
     def _observe(self, services: Services, outcome: str) -> None:
@@ -89,7 +95,7 @@ class Admission:
         services.metrics.set_degraded("limiter", degraded)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WidgetCall:
     """One request to a widget endpoint, after the key and origin checks passed.
 
@@ -158,12 +164,14 @@ def widget_route(
 ) -> Route:
     """A route at ``/v1/{public_key}{path}`` whose ``endpoint`` runs behind the guard."""
 
+    span_attributes = {"gateway.widget": widget}
+
     async def guarded(request: Request) -> Response:
         services: Services = request.app.state.services
         allowed_origin: str | None = None
         call: WidgetCall | None = None
         try:
-            with services.tracing.span("gateway.guard", {"gateway.widget": widget}):
+            with services.tracing.span("gateway.guard", span_attributes):
                 cached = await load_key(request, services)
                 origin = allowed_origin = check_origin(request, cached)
                 key = cached.key
@@ -246,19 +254,22 @@ def add_raw_headers(response: Response, headers: RawHeaders) -> None:
     assignment, which costs more than the rest of this function on the hot path.
     """
     raw = response.raw_headers
+    present = {name for name, _ in raw}
+    limited = b"ratelimit" in present
     for field, encoded in headers:
-        if field in _LIST_FIELDS:
+        if field == b"ratelimit":
+            limited = True
+        if field in _LIST_FIELDS and field in present:
             for i, (existing, current) in enumerate(raw):
                 if existing == field:
                     raw[i] = (field, encoded + b", " + current)
                     break
-            else:
-                raw.append((field, encoded))
         else:
             raw.append((field, encoded))
-    if any(name == b"ratelimit" for name, _ in raw):
+    if limited:
         # RateLimit fields describe this client now: no cache may keep them for anyone later.
-        raw[:] = [(n, v) for n, v in raw if n != b"cache-control"]
+        if b"cache-control" in present:
+            raw[:] = [(n, v) for n, v in raw if n != b"cache-control"]
         raw.append((b"cache-control", b"no-store"))
 
 

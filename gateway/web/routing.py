@@ -59,6 +59,7 @@ class IndexedRouter(Router):
         }
         self._wildcards = tuple(r for r, s in zip(routes, segments, strict=True) if s == _ANY)
         self._indexed = (id(routes), len(routes))
+        self._by_method: dict[tuple[int, str], tuple[BaseRoute, ...]] = {}
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
         routes = self.routes
@@ -66,6 +67,40 @@ class IndexedRouter(Router):
             self._build_index(routes)
         segment = path[1:].split("/", 1)[0] if path.startswith("/") else path
         return self._index.get(segment, self._wildcards)
+
+    def direct(self, scope: Scope) -> DirectRoute | None:
+        """The :class:`DirectRoute` that :meth:`app` would hand this request to (the first full
+        match), with the path parameters put in ``scope``; None, and ``scope`` untouched, when
+        that route is of another kind or no route fully matches (the ``405`` and ``404`` are
+        Starlette's to answer)."""
+        if scope.get("root_path"):
+            return None
+        for route in self._method_candidates(scope["path"], scope["method"]):
+            match, child_scope = route.matches(scope)
+            if match is Match.FULL:
+                if not isinstance(route, DirectRoute):
+                    return None
+                scope["router"] = self
+                scope["route"] = route
+                scope.update(child_scope)
+                return route
+        return None
+
+    def _method_candidates(self, path: str, method: str) -> tuple[BaseRoute, ...]:
+        """:meth:`candidates` without the routes that never take ``method``: only a route that
+        takes it can match fully, so the first full match is the same."""
+        found = self.candidates(path)
+        key = (id(found), method)
+        kept = self._by_method.get(key)
+        if kept is None:
+            kept = tuple(
+                r
+                for r in found
+                if not isinstance(r, Route) or r.methods is None or method in r.methods
+            )
+            if len(self._by_method) < 4096:  # methods are few, but a client may invent some
+                self._by_method[key] = kept
+        return kept
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
