@@ -78,6 +78,14 @@ class KeyCache:
         # A change written by this process is seen at once, without waiting for pub/sub.
         store.listeners.append(self.drop)
 
+    def fresh(self, public_key: str) -> CachedKey | None:
+        """The cached key while its entry is fresh, without awaiting; None for anything else (a
+        stale entry, a cached "no such key", nothing cached): then :meth:`get` decides."""
+        entry = self._entries.get(public_key)
+        if entry is not None and self.clock() < entry.expires:
+            return entry.value
+        return None
+
     async def get(self, public_key: str) -> CachedKey | None:
         now = self.clock()
         entry = self._entries.get(public_key)

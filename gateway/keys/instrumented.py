@@ -78,6 +78,10 @@ class InstrumentedKeyStore:
 async def cached_lookup(cache: KeyCache, public_key: str, metrics: Metrics) -> CachedKey | None:
     """``cache.get(public_key)``, counted as a hit or a miss (concurrent misses on one key share
     one store read: the lookup that started it counts the miss, the others a hit)."""
+    fresh = cache.fresh(public_key)
+    if fresh is not None:
+        metrics.key_lookup(hit=True)
+        return fresh
     reads: list[str] = []
     token = _store_reads.set(reads)
     try:

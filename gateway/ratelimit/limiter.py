@@ -65,7 +65,7 @@ class LimitRequest:
     identity: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class LimitDecision:
     """The answer for all of a request's limits together."""
 
@@ -246,20 +246,20 @@ class Limiter:
 
 
 def _decision(windows: Sequence[Window], states: Sequence[WindowState]) -> LimitDecision:
-    allowed = not any(s.exceeded for s in states)
-    policy = ", ".join(w.policy_item for w in windows)
-    state = ", ".join(
-        f'"{w.policy}";r={s.remaining};t={s.reset_after}'
-        for w, s in zip(windows, states, strict=True)
-    )
-    headers = {HEADER_POLICY: policy, HEADER_STATE: state}
+    allowed = True
+    fields: list[str] = []
+    pairs: list[tuple[str, WindowState]] = []
+    for w, s in zip(windows, states, strict=True):
+        if s.exceeded:
+            allowed = False
+        fields.append(f'"{w.policy}";r={s.remaining};t={s.reset_after}')
+        pairs.append((w.policy, s))
+    headers = {
+        HEADER_POLICY: ", ".join([w.policy_item for w in windows]),
+        HEADER_STATE: ", ".join(fields),
+    }
     retry_after = None
     if not allowed:
         retry_after = max(s.reset_after for s in states if s.exceeded)
         headers[HEADER_RETRY] = str(retry_after)
-    return LimitDecision(
-        allowed,
-        headers,
-        retry_after,
-        tuple((w.policy, s) for w, s in zip(windows, states, strict=True)),
-    )
+    return LimitDecision(allowed, headers, retry_after, tuple(pairs))

@@ -15,6 +15,7 @@ without bound.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 
@@ -64,24 +65,31 @@ class MemoryEngine:
             if int(pc * pttl / expiry) + cc + cost > amount:
                 allowed = False
             state.append((pc, pttl, entry, cc, cttl))
-        if allowed:
-            for i, (current, _, expiry, _, _) in enumerate(plan):
-                pc, pttl, entry, cc, cttl = state[i]
-                if entry is not None:
-                    entry[0] += cost
-                else:
-                    cttl = expiry * 2.0
-                    counters[current] = [cost, now + cttl]
-                state[i] = (pc, pttl, entry, cc + cost, cttl)
         if len(counters) >= self._sweep_at:
             self._sweep(now)
-        refused = not allowed
-        return [
-            window_state(amount, expiry_s, cost, pc, int(pttl), cc, int(cttl), refused)
-            for (_, _, _, amount, expiry_s), (pc, pttl, _, cc, cttl) in zip(
-                plan, state, strict=True
-            )
-        ]
+        if not allowed:
+            return [
+                window_state(amount, expiry_s, cost, pc, int(pttl), cc, int(cttl), True)
+                for (_, _, _, amount, expiry_s), (pc, pttl, _, cc, cttl) in zip(
+                    plan, state, strict=True
+                )
+            ]
+        # Allowed (the common case): count, and state each window as window_state() would for
+        # a request it did not refuse, without the refusal's arithmetic.
+        states = []
+        for (current, _, expiry, amount, _), (pc, pttl, entry, cc, cttl) in zip(
+            plan, state, strict=True
+        ):
+            if entry is not None:
+                entry[0] += cost
+            else:
+                cttl = expiry * 2.0
+                counters[current] = [cost, now + cttl]
+            p, c = int(pttl), int(cttl)
+            remaining = amount - math.floor(pc * p / expiry) - cc - cost
+            end = c - expiry if c > expiry else p
+            states.append(WindowState(amount, max(0, remaining), math.ceil(end / 1000), False))
+        return states
 
     def _sweep(self, now: float) -> None:
         self._counters = {k: v for k, v in self._counters.items() if v[1] > now}

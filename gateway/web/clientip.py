@@ -93,11 +93,12 @@ def client_ip(scope: Scope, trusted_proxies: Sequence[IPv4Network | IPv6Network]
     peer = scope.get("client")
     if not peer:
         return UNKNOWN
+    if not trusted_proxies:
+        return _peer_text(str(peer[0]))
     peer_ip = parse_ip(str(peer[0]))
     if peer_ip is None:
-        # Not an IP socket (unix socket, test transport): the peer's name is all there is.
-        return str(peer[0]) or UNKNOWN
-    if not trusted_proxies or not _trusted(peer_ip, trusted_proxies):
+        return _peer_text(str(peer[0]))
+    if not _trusted(peer_ip, trusted_proxies):
         return str(peer_ip)
     current = peer_ip
     for hops, entry in enumerate(reversed(_forwarded_for(scope))):
@@ -127,6 +128,17 @@ def truncate_ip(ip: str) -> str:
     return str(ipaddress.ip_network(f"{parsed}/{prefix}", strict=False).network_address)
 
 
+@lru_cache(maxsize=4096)
+def _peer_text(address: str) -> str:
+    """The normalised text of a socket peer's address (the same few peers keep coming back)."""
+    peer_ip = parse_ip(address)
+    if peer_ip is None:
+        # Not an IP socket (unix socket, test transport): the peer's name is all there is.
+        return address or UNKNOWN
+    return str(peer_ip)
+
+
+@lru_cache(maxsize=4096)
 def limit_identity(ip: str, ipv6_prefix: int = 64) -> str:
     """What per-IP limits count for ``ip``: an IPv4 address itself, an IPv6 one by its network.
 
