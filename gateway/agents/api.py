@@ -164,9 +164,8 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["reference", "token", "content"],
-                "additionalProperties": False,
                 "properties": {
                     "reference": {"type": "string", "maxLength": 32},
                     "token": {"type": "string", "maxLength": 200},
@@ -187,8 +186,7 @@ openapi.describe(
             "200",
             body=True,
             request_schema={
-                "type": "object",
-                "additionalProperties": False,
+                **openapi.CLOSED_OBJECT,
                 "properties": {"token": {"type": "string", "maxLength": 200}},
             },
             errors=PAGE_ERRORS,
@@ -203,9 +201,8 @@ openapi.describe(
             "200",
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["token"],
-                "additionalProperties": False,
                 "properties": {"token": {"type": "string", "maxLength": 200}},
             },
             errors=PAGE_ERRORS,
@@ -220,9 +217,8 @@ openapi.describe(
             "200",
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["token", "answer"],
-                "additionalProperties": False,
                 "properties": {
                     "token": {"type": "string", "maxLength": 200},
                     "answer": {"enum": ["yes", "no"]},

@@ -293,9 +293,8 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["consent_id", "action", "categories", "policy_version", "page_url"],
-                "additionalProperties": False,
                 "properties": {
                     "consent_id": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
                     "action": {"enum": ["accept_all", "reject_all", "custom", "withdraw"]},
@@ -324,8 +323,7 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
-                "additionalProperties": False,
+                **openapi.CLOSED_OBJECT,
                 "properties": {"config_digest": {"type": "string", "pattern": "^[0-9a-f]{20}$"}},
             },
             errors=(401, 403, 413, 415, 422, 429, 503),
@@ -340,9 +338,8 @@ openapi.describe(
             "200",
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["receipt"],
-                "additionalProperties": False,
                 "properties": {"receipt": {"type": "string", "maxLength": 4096}},
             },
             errors=(401, 403, 422, 429),

@@ -145,8 +145,7 @@ async def link_texts(request: Request) -> Response:
 CODE_ERRORS = (401, 403, 413, 415, 422, 429)
 # A page's texts call: the link's token when it has one.
 TEXTS_BODY = {
-    "type": "object",
-    "additionalProperties": False,
+    **openapi.CLOSED_OBJECT,
     "properties": {"token": {"type": "string", "maxLength": 200}},
 }
 openapi.describe(
@@ -159,9 +158,8 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["reference", "code"],
-                "additionalProperties": False,
                 "properties": {
                     "reference": {"type": "string", "maxLength": 32},
                     "code": {"type": "string", "pattern": "^[0-9 -]{6,20}$"},
@@ -180,9 +178,8 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["reference"],
-                "additionalProperties": False,
                 "properties": {"reference": {"type": "string", "maxLength": 32}},
             },
             errors=CODE_ERRORS,
@@ -197,9 +194,8 @@ openapi.describe(
             "200",
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["token"],
-                "additionalProperties": False,
                 "properties": {"token": {"type": "string", "maxLength": 200}},
             },
             errors=(413, 415, 422, 429),

@@ -243,9 +243,8 @@ def _token_body(*names: str) -> dict[str, Any]:
     if "code" in names:
         props["code"] = {"type": "string", "pattern": "^[0-9 -]{6,20}$"}
     return {
-        "type": "object",
+        **openapi.CLOSED_OBJECT,
         "required": list(names),
-        "additionalProperties": False,
         "properties": props,
     }
 
@@ -319,9 +318,8 @@ openapi.describe(
             "201",
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["body"],
-                "additionalProperties": False,
                 "properties": {"body": {"type": "string", "maxLength": 5000}},
             },
             errors=(401, 403, 404, 409, 422, 429),

@@ -216,9 +216,8 @@ openapi.describe(
             params=[openapi.PK],
             body=True,
             request_schema={
-                "type": "object",
+                **openapi.CLOSED_OBJECT,
                 "required": ["type", "email", "form_token"],
-                "additionalProperties": False,
                 "properties": {
                     "type": {"type": "string"},
                     "email": {"type": "string", "format": "email", "maxLength": 254},

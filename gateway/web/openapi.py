@@ -6,6 +6,8 @@ A test checks that every route the app serves is described here, so the two cann
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from starlette.requests import Request
@@ -31,6 +33,13 @@ _PROBLEM_RESPONSE = {
     "description": "Problem",
     "content": {"application/problem+json": {"schema": PROBLEM}},
 }
+
+
+# A request body's object schema that takes only the properties it names: spread it into the
+# schema (``{**CLOSED_OBJECT, "required": [...], "properties": {...}}``), as every body here is.
+CLOSED_OBJECT: Mapping[str, Any] = MappingProxyType(
+    {"type": "object", "additionalProperties": False}
+)
 
 
 def problems(*statuses: int, media_type: str = "application/problem+json") -> dict[str, Any]:

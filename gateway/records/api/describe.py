@@ -67,7 +67,7 @@ def _op(summary: str, params: list[Any], errors: tuple[int, ...] = ERRORS) -> di
 
 
 def _with_body(op: dict[str, Any], properties: dict[str, Any], required: list[str]) -> None:
-    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    schema: dict[str, Any] = {**openapi.CLOSED_OBJECT, "properties": properties}
     if required:
         schema["required"] = required
     op["requestBody"] = {
@@ -172,13 +172,12 @@ def register() -> None:
         "content": {
             "application/json": {
                 "schema": {
-                    "type": "object",
+                    **openapi.CLOSED_OBJECT,
                     "required": ["status"],
                     "properties": {
                         "status": {"type": "string", "enum": list(STATUSES)},
                         "note": {"type": "string", "maxLength": 2000},
                     },
-                    "additionalProperties": False,
                 }
             }
         },

@@ -20,7 +20,7 @@ def _path(name: str) -> dict[str, Any]:
 
 def _schema(required: tuple[str, ...]) -> dict[str, Any]:
     return {
-        "type": "object",
+        **openapi.CLOSED_OBJECT,
         "required": list(required),
         "properties": {
             "url": {"type": "string", "format": "uri", "maxLength": 2000},
@@ -33,7 +33,6 @@ def _schema(required: tuple[str, ...]) -> dict[str, Any]:
             "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
             "enabled": {"type": "boolean"},
         },
-        "additionalProperties": False,
     }
 
 
