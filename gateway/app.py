@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -121,6 +122,7 @@ def create_app(
                 app.state.services = services
                 if operator is not None:
                     operator.state.services = services
+                settle_heap()
                 yield
         finally:
             tracing.shutdown()
@@ -137,6 +139,22 @@ def create_app(
         lifespan=lifespan,
     )
     return app
+
+
+def settle_heap() -> None:
+    """Put what start-up built (modules, routes, locales, settings, the services) out of the
+    cyclic garbage collector's reach, once per process.
+
+    A full collection walks every tracked object: some 140,000 once the app has started, 0.1 to
+    0.3 s on two busy cores, during which no request is answered — the tail of the latency. Frozen
+    objects are still freed by reference counting; only cycles among them would outlive their
+    use, and start-up's live for the process. The young generations are collected first (a full
+    collection would cost start-up the very pause this avoids). Only the first app a process
+    starts does it (the server runs one; a test process runs many and freezes only its first).
+    """
+    if gc.get_freeze_count() == 0:
+        gc.collect(1)
+        gc.freeze()
 
 
 class GatewayApp(Starlette):

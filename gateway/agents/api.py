@@ -32,7 +32,7 @@ from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity
 from gateway.web.guard import WidgetCall, widget_route
 from gateway.web.static_files import static_dir
-from gateway.web.static_page import HEADERS, page_routes
+from gateway.web.static_page import HEADERS, LINK_PAGE, page_routes
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -58,7 +58,7 @@ def routes() -> list[BaseRoute]:
         Route("/permission/api/texts", page_texts_of, methods=["POST"]),
         Route("/permission/api/request", show_request, methods=["POST"]),
         Route("/permission/api/answer", answer_request, methods=["POST"]),
-        *page_routes("/permission", PAGE_DIR, FILES),
+        *page_routes("/permission", PAGE_DIR, FILES, shared=LINK_PAGE),
     ]
 
 

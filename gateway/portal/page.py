@@ -12,14 +12,14 @@ from starlette.routing import Route
 
 from gateway.web import openapi
 from gateway.web.static_files import static_dir
-from gateway.web.static_page import page_routes
+from gateway.web.static_page import LINK_PAGE, page_routes
 
 PAGE_DIR = static_dir() / "portal"
 FILES = ("index.html", "portal.js", "space.js", "portal.css")
 
 
 def routes() -> list[Route]:
-    return page_routes("/portal", PAGE_DIR, FILES)
+    return page_routes("/portal", PAGE_DIR, FILES, shared=LINK_PAGE)
 
 
 def _get(summary: str, ok: str) -> dict[str, dict[str, Any]]:

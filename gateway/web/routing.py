@@ -59,7 +59,7 @@ class IndexedRouter(Router):
         }
         self._wildcards = tuple(r for r, s in zip(routes, segments, strict=True) if s == _ANY)
         self._indexed = (id(routes), len(routes))
-        self._by_method: dict[tuple[int, str], tuple[BaseRoute, ...]] = {}
+        self._by_method: dict[tuple[int, str], tuple[tuple[BaseRoute, str | None], ...]] = {}
 
     def candidates(self, path: str) -> tuple[BaseRoute, ...]:
         routes = self.routes
@@ -75,7 +75,10 @@ class IndexedRouter(Router):
         Starlette's to answer)."""
         if scope.get("root_path"):
             return None
-        for route in self._method_candidates(scope["path"], scope["method"]):
+        path = scope["path"]
+        for route, literal in self._method_candidates(path, scope["method"]):
+            if literal is not None and literal != path:
+                continue  # a path without parameters matches only itself
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
                 if not isinstance(route, DirectRoute):
@@ -86,15 +89,18 @@ class IndexedRouter(Router):
                 return route
         return None
 
-    def _method_candidates(self, path: str, method: str) -> tuple[BaseRoute, ...]:
-        """:meth:`candidates` without the routes that never take ``method``: only a route that
-        takes it can match fully, so the first full match is the same."""
+    def _method_candidates(
+        self, path: str, method: str
+    ) -> tuple[tuple[BaseRoute, str | None], ...]:
+        """:meth:`candidates` without the routes that never take ``method`` (only a route that
+        takes it can match fully, so the first full match is the same), each with its path
+        when that path has no parameters."""
         found = self.candidates(path)
         key = (id(found), method)
         kept = self._by_method.get(key)
         if kept is None:
             kept = tuple(
-                r
+                (r, r.path if isinstance(r, Route) and "{" not in r.path else None)
                 for r in found
                 if not isinstance(r, Route) or r.methods is None or method in r.methods
             )

@@ -29,8 +29,11 @@ HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cache-Control": "no-cache",
 }
-# What every such page shares (its stylesheet), served under each page's own prefix.
+# What such pages share (the stylesheet; the e-mailed link pages' script), served under each
+# page's own prefix.
 SHARED_DIR = static_dir() / "pages"
+# The shared script of the pages an e-mailed link opens (/portal/, /permission/).
+LINK_PAGE = ("link.js",)
 MEDIA = {
     ".html": "text/html; charset=utf-8",
     ".js": "text/javascript; charset=utf-8",
@@ -43,14 +46,17 @@ def page_routes(
     directory: Path,
     names: tuple[str, ...],
     headers: dict[str, str] | None = None,
+    shared: tuple[str, ...] = (),
 ) -> list[Route]:
     """``prefix`` redirecting to ``prefix/``, which serves ``index.html``, and
-    ``prefix/{file}`` for the other ``names`` and the pages' shared ``base.css``; the files are
-    read now (they change only with a release). ``headers`` replace :data:`HEADERS` (a page
-    that frames one of its own, or is framed by one, says so in its policy)."""
+    ``prefix/{file}`` for the other ``names``, the pages' shared ``base.css`` and the ``shared``
+    files of :data:`SHARED_DIR`; the files are read now (they change only with a release).
+    ``headers`` replace :data:`HEADERS` (a page that frames one of its own, or is framed by one,
+    says so in its policy)."""
     answer_headers = HEADERS if headers is None else headers
     paths = {name: directory / name for name in names}
-    paths["base.css"] = SHARED_DIR / "base.css"
+    for name in ("base.css", *shared):
+        paths[name] = SHARED_DIR / name
     files = {
         ("" if name == "index.html" else name): (path.read_bytes(), MEDIA[path.suffix])
         for name, path in paths.items()

@@ -63,9 +63,11 @@ def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
     unreplicated: list[str] = []
 
     async def scenario() -> list[str]:
-        client = connect_cluster(cluster_url, 0.5, 0.5)
-        # 500 ms for the replica's acknowledgement: a busy test machine can take more than 100.
-        queue = RedisOutbox(client, "consent", claim_idle=2.0, wait=ReplicaWait(1, 500))
+        # Two seconds for the replica's acknowledgement (and a socket timeout above it): under
+        # the whole suite's load the acknowledgement took more than 500 ms. The frozen replica
+        # below is still told apart: it never acknowledges.
+        client = connect_cluster(cluster_url, 0.5, 3.0)
+        queue = RedisOutbox(client, "consent", claim_idle=4.0, wait=ReplicaWait(1, 2000))
         sink = HttpSink(
             "consent", f"http://127.0.0.1:{port}/records", queue, FileSpool(spooled, "consent")
         )

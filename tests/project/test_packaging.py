@@ -33,6 +33,11 @@ def test_wheel_contains_the_widgets_and_pages(tmp_path: Path) -> None:
     assert {
         "gateway/static/admin/index.html",
         "gateway/static/admin/admin.js",
+        # The pages an e-mailed link opens, and their shared parts.
+        "gateway/static/portal/index.html",
+        "gateway/static/permission/permission.js",
+        "gateway/static/pages/base.css",
+        "gateway/static/pages/link.js",
         "gateway/cli/demo_site/home.html",
         "gateway/py.typed",
         # The migrations run from the installed package, at start and by `widget-gateway db`.
