@@ -169,8 +169,10 @@ class Limiter:
         if not requests:
             return LimitDecision(True, {}, None)
         windows = self._windows(requests)
-        states = await self._hit(windows, cost)
-        return _decision(windows, states)
+        if self._primary is None:
+            # The embedded default: counted in memory, nothing to await but the engine.
+            return _decision(windows, await self._memory.hit(windows, cost))
+        return _decision(windows, await self._hit(windows, cost))
 
     async def enforce(self, requests: Sequence[LimitRequest]) -> LimitDecision:
         """Like :meth:`check`, but a refusal raises :class:`RateLimited` carrying the headers."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from starlette.requests import Request
@@ -50,6 +51,10 @@ Endpoint = Callable[["WidgetCall"], Awaitable[Response]]
 ExtraLimits = Callable[["WidgetCall"], Sequence[LimitRequest]]
 
 
+# What a request's decision reads while its limits are being checked.
+CHECKING = LimitDecision(True, MappingProxyType({}), None)
+
+
 @dataclass(slots=True)
 class Admission:
     """The request's limits: checked together, in one limiter call, exactly once."""
@@ -63,7 +68,7 @@ class Admission:
         if self.decision is not None:
             raise RuntimeError("a request's limits are checked once")
         # Marked first: a refusal raised below still counts as the one check.
-        self.decision = LimitDecision(True, {}, None)
+        self.decision = CHECKING
         services = self.services
         if services is None:
             self.decision = await self.limiter.enforce([*self.limits, *extra])
