@@ -29,10 +29,15 @@ from gateway.records import agents
 from gateway.records.model import StoredRightsRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip, limit_identity
 from gateway.web.guard import WidgetCall, widget_route
 from gateway.web.static_files import static_dir
-from gateway.web.static_page import HEADERS, LINK_PAGE, page_routes
+from gateway.web.static_page import (
+    HEADERS,
+    LINK_PAGE,
+    limit_page_call,
+    page_routes,
+    texts_response,
+)
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -86,22 +91,10 @@ async def upload_document(call: WidgetCall) -> Response:
     return JSONResponse(body, status_code=201, headers=NO_STORE)
 
 
-async def _limit_page(request: Request, services: Services, bucket: str) -> None:
-    """The page's calls per client IP; its texts count apart, so loading the page never uses
-    up the answers."""
-    settings = services.settings
-    ip = limit_identity(
-        client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
-    )
-    await services.limiter.enforce(
-        [LimitRequest("verify_ip", settings.limit_verify_per_ip, (bucket, ip))]
-    )
-
-
 async def _page_call(request: Request, fields: tuple[str, ...]) -> tuple[AgentDesk, dict[str, Any]]:
     services: Services = request.app.state.services
     desk = desk_of(services)
-    await _limit_page(request, services, "permission")
+    await limit_page_call(request, services, "permission")
     return desk, await read_json(request, services.settings.max_body_bytes, fields)
 
 
@@ -109,12 +102,12 @@ async def page_texts_of(request: Request) -> Response:
     """The page's texts: in the language of the request the link names, else the browser's.
     The same answer for a forged token as for none: it tells nothing of validity."""
     services: Services = request.app.state.services
-    await _limit_page(request, services, "permission-texts")
+    await limit_page_call(request, services, "permission-texts")
     data = await read_json(request, services.settings.max_body_bytes, ("token",))
     desk = services.agents
     language = None if desk is None else await desk.language_of(data.get("token"))
-    body = page_texts("permission", language, request.headers.get("accept-language"))
-    return JSONResponse(body, headers={**HEADERS, **NO_STORE, "Vary": "Accept-Language"})
+    language_header = request.headers.get("accept-language")
+    return texts_response(page_texts("permission", language, language_header))
 
 
 async def show_request(request: Request) -> Response:

@@ -178,13 +178,9 @@ class AgentDesk:
     async def language_of(self, token: object) -> str | None:
         """The language of the request a permission link names, for its page's texts; None for
         any other token. Answered or not, the link's request keeps its language."""
-        reference = _signed(self.permissions, token, self.settings.verify_expire_after)
-        if reference is None:
-            return None
-        try:
-            return (await self.store.get_rights(reference)).language
-        except NotFound:
-            return None
+        return await self.store.rights_language(
+            _signed(self.permissions, token, self.settings.verify_expire_after)
+        )
 
     async def view(self, token: object) -> SubjectView:
         """What the link asks about, for its page; :class:`PermissionLinkInvalid` otherwise."""

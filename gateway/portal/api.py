@@ -26,9 +26,8 @@ from gateway.records.model import StoredRightsRequest
 from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.clientip import client_ip, limit_identity
 from gateway.web.guard import WidgetCall, widget_route
-from gateway.web.static_page import HEADERS
+from gateway.web.static_page import HEADERS, limit_page_call, texts_response
 
 NO_STORE = {"Cache-Control": "no-store"}
 
@@ -109,22 +108,10 @@ async def resend_code(call: WidgetCall) -> Response:
     return JSONResponse({"sent": True}, status_code=202, headers=NO_STORE)
 
 
-async def _limit_page(request: Request, services: Services, bucket: str) -> None:
-    """The page's calls per client IP; its texts count apart, so loading the page never uses
-    up the confirmations."""
-    settings = services.settings
-    ip = limit_identity(
-        client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
-    )
-    await services.limiter.enforce(
-        [LimitRequest("verify_ip", settings.limit_verify_per_ip, (bucket, ip))]
-    )
-
-
 async def verify_link(request: Request) -> Response:
     services: Services = request.app.state.services
     verifier = verifier_of(services)
-    await _limit_page(request, services, "portal")
+    await limit_page_call(request, services, "portal")
     data = await read_json(request, services.settings.max_body_bytes, ("token",))
     found = await verifier.confirm_link(data.get("token"))
     return JSONResponse(confirmed(found), headers={**HEADERS, **NO_STORE})
@@ -134,12 +121,11 @@ async def link_texts(request: Request) -> Response:
     """The link page's texts: in the language of the request the token names, else the
     browser's. The same answer for a forged token as for none: it tells nothing of validity."""
     services: Services = request.app.state.services
-    await _limit_page(request, services, "portal-texts")
+    await limit_page_call(request, services, "portal-texts")
     data = await read_json(request, services.settings.max_body_bytes, ("token",))
     verifier = services.verifier
     language = None if verifier is None else await verifier.language_of(data.get("token"))
-    body = page_texts("link", language, request.headers.get("accept-language"))
-    return JSONResponse(body, headers={**HEADERS, **NO_STORE, "Vary": "Accept-Language"})
+    return texts_response(page_texts("link", language, request.headers.get("accept-language")))
 
 
 CODE_ERRORS = (401, 403, 413, 415, 422, 429)

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 
 from itsdangerous import URLSafeTimedSerializer
 
-from gateway.errors import InvalidPayload, NotFound, RateLimited
+from gateway.errors import InvalidPayload, RateLimited
 from gateway.mail.message import Mail
 from gateway.portal.codes import code_hash, link_reference, link_token, new_code
 from gateway.portal.mails import CodeMail
@@ -165,13 +165,9 @@ class Verifier:
     async def language_of(self, token: object) -> str | None:
         """The language of the request a link's token names (waiting or confirmed), for the
         link page's texts; None for any other token. Reads only: no try is spent."""
-        reference = link_reference(self.links, token, self.settings.verify_expire_after)
-        if reference is None:
-            return None
-        try:
-            return (await self.store.get_rights(reference)).language
-        except NotFound:
-            return None
+        return await self.store.rights_language(
+            link_reference(self.links, token, self.settings.verify_expire_after)
+        )
 
     async def _announce(self, confirmed: StoredRightsRequest) -> None:
         try:

@@ -336,6 +336,16 @@ class RecordStore:
             raise NotFound("No rights request with that reference.")
         return stored_rights(row)
 
+    async def rights_language(self, reference: str | None) -> str | None:
+        """The language a rights request was filed in; None for no reference or an unknown one
+        (what the pages an e-mailed link opens need, for their texts)."""
+        if reference is None:
+            return None
+        query = select(rights_requests.c.language).where(rights_requests.c.reference == reference)
+        async with self.reading() as conn:
+            language: str | None = (await conn.execute(query)).scalar_one_or_none()
+        return language
+
     async def rights_history(self, reference: str) -> tuple[RightsEvent, ...]:
         """The request's history, oldest first: status changes, extension, pauses, messages."""
         query = (

@@ -9,13 +9,19 @@ name crafted to look like markup cannot run in a page that holds a token or a se
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
+from gateway.ratelimit.limiter import LimitRequest
+from gateway.web.clientip import client_ip, limit_identity
 from gateway.web.static_files import static_dir
+
+if TYPE_CHECKING:
+    from gateway.services import Services
 
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; "
@@ -78,3 +84,23 @@ def page_routes(
         Route(prefix + "/", serve, methods=["GET", "HEAD"]),
         Route(prefix + "/{file}", serve, methods=["GET", "HEAD"]),
     ]
+
+
+async def limit_page_call(request: Request, services: Services, bucket: str) -> None:
+    """A page's API call, counted per client IP in ``bucket`` (a page's texts count apart from
+    its actions, so loading the page never uses up its confirmations)."""
+    settings = services.settings
+    ip = limit_identity(
+        client_ip(request.scope, settings.trusted_proxies), settings.ipv6_limit_prefix
+    )
+    await services.limiter.enforce(
+        [LimitRequest("verify_ip", settings.limit_verify_per_ip, (bucket, ip))]
+    )
+
+
+def texts_response(body: dict[str, Any]) -> Response:
+    """A page's texts answer: the page's own headers, never stored, varying by the browser's
+    languages (the texts' language when the page's link names no request)."""
+    return JSONResponse(
+        body, headers={**HEADERS, "Cache-Control": "no-store", "Vary": "Accept-Language"}
+    )
