@@ -14,7 +14,7 @@ from playwright.sync_api import expect
 
 from gateway import locales
 from tests.browser.conftest import Site
-from tests.browser.test_console import Console, accept, create_key
+from tests.browser.test_console import Console, owner_with_key
 from tests.browser.test_requester_flow import console, mail_to
 from tests.browser.test_rights_widget import IMG
 
@@ -30,10 +30,7 @@ SUBJECT = "bo@example.org"
 def test_an_agent_files_the_subject_confirms_and_the_owner_downloads_the_permission(
     console: Console, fresh_site: Site
 ) -> None:
-    owner = console.page()
-    accept(owner, console.create_account())
-    pk = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    owner, pk = owner_with_key(console, fresh_site.origin)
 
     agent = console.page()
     snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
@@ -101,10 +98,7 @@ def test_an_agent_files_the_subject_confirms_and_the_owner_downloads_the_permiss
 def test_an_agent_confirming_by_the_link_is_told_the_person_is_asked_next_in_their_language(
     console: Console, fresh_site: Site
 ) -> None:
-    owner = console.page()
-    accept(owner, console.create_account())
-    pk = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    _, pk = owner_with_key(console, fresh_site.origin)
     form_texts = locales.texts("rights", "fr")
     french = locales.texts("requester", "fr")
 

@@ -116,6 +116,16 @@ def create_key(page: Page, name: str, origin: str, redirect: str = "") -> str:
     return page.locator("#d-pk").inner_text()
 
 
+def owner_with_key(console: Console, origin: str, name: str = "Shop") -> tuple[Page, str]:
+    """A new account's owner, signed in, with a key for ``origin`` whose private key was shown
+    and put away: the start of every flow that needs a site with a key."""
+    owner = console.page()
+    accept(owner, console.create_account())
+    public_key = create_key(owner, name, origin)
+    owner.click("#secret-done")
+    return owner, public_key
+
+
 def test_owner_accepts_creates_a_key_sees_it_once_and_a_viewer_cannot_change_it(
     console: Console, fresh_site: Site
 ) -> None:

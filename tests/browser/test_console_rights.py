@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from gateway.clock import now_utc
 from gateway.records.deadlines import Deadline
 from tests.browser.conftest import Site
-from tests.browser.test_console import IMG, Console, accept, console, create_key
+from tests.browser.test_console import IMG, Console, console, owner_with_key
 from tests.support.aio import run
 from tests.support.records import open_store, rights
 
@@ -45,10 +45,7 @@ def file_requests(data_dir: Path, account: str, public_key: str) -> list[str]:
 
 
 def test_the_owner_works_through_the_inbox_by_due_date(console: Console, fresh_site: Site) -> None:
-    owner = console.page()
-    accept(owner, console.create_account())
-    public_key = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    owner, public_key = owner_with_key(console, fresh_site.origin)
     account = owner.evaluate(
         "async () => (await (await fetch('/console/api/me')).json()).accounts[0].id"
     )

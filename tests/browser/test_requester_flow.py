@@ -16,7 +16,7 @@ from starlette.datastructures import Secret
 
 from gateway import locales
 from tests.browser.conftest import Site, make_gateway
-from tests.browser.test_console import TOKEN, Console, accept, create_key
+from tests.browser.test_console import TOKEN, Console, owner_with_key
 from tests.support.smtp import SmtpServer
 from tests.support.wait import poll
 
@@ -81,10 +81,7 @@ def file_request(
 def test_the_requester_confirms_inline_or_by_link_and_the_owner_sees_when(
     console: Console, fresh_site: Site
 ) -> None:
-    owner = console.page()
-    accept(owner, console.create_account())
-    pk = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    owner, pk = owner_with_key(console, fresh_site.origin)
 
     visitor = console.page()
     inline = file_request(visitor, fresh_site, console, pk, "ada@example.org")
@@ -123,10 +120,7 @@ def test_the_requester_confirms_inline_or_by_link_and_the_owner_sees_when(
 
 
 def test_the_link_page_speaks_the_requests_language(console: Console, fresh_site: Site) -> None:
-    owner = console.page()
-    accept(owner, console.create_account())
-    pk = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    _, pk = owner_with_key(console, fresh_site.origin)
     german = locales.texts("requester", "de")
 
     visitor = console.page()

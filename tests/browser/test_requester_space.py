@@ -21,7 +21,7 @@ from starlette.datastructures import Secret
 
 from gateway.records import verification
 from tests.browser.conftest import Site, make_gateway
-from tests.browser.test_console import IMG, TOKEN, Console, accept, create_key
+from tests.browser.test_console import IMG, TOKEN, Console, owner_with_key
 from tests.browser.test_console_editor import auditor, axe_problems
 from tests.browser.test_requester_flow import file_request
 from tests.support.aio import run
@@ -142,10 +142,7 @@ def test_the_requester_follows_answers_and_downloads_in_the_space(
 ) -> None:
     clock = ShiftedClock(T0)
     set_clock(console, clock)
-    owner = console.page()
-    accept(owner, console.create_account())
-    pk = create_key(owner, "Shop", fresh_site.origin)
-    owner.click("#secret-done")
+    owner, pk = owner_with_key(console, fresh_site.origin)
 
     visitor = console.page()
     reference = file_request(visitor, fresh_site, console, pk, ADA)
