@@ -24,12 +24,11 @@ from gateway.agents import documents
 from gateway.agents.desk import AgentDesk, PermissionLinkInvalid
 from gateway.errors import NotFound
 from gateway.portal.texts import page_texts
-from gateway.ratelimit.limiter import LimitRequest
 from gateway.records import agents
 from gateway.records.model import StoredRightsRequest
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.guard import WidgetCall, verify_ip_limit, widget_route
 from gateway.web.static_files import static_dir
 from gateway.web.static_page import (
     HEADERS,
@@ -58,18 +57,17 @@ DOWNLOAD_HEADERS = {
 def routes() -> list[BaseRoute]:
     return [
         widget_route(
-            "/rights/document", upload_document, widget="rights", methods=["POST"], limits=ip_limit
+            "/rights/document",
+            upload_document,
+            widget="rights",
+            methods=["POST"],
+            limits=verify_ip_limit,
         ),
         Route("/permission/api/texts", page_texts_of, methods=["POST"]),
         Route("/permission/api/request", show_request, methods=["POST"]),
         Route("/permission/api/answer", answer_request, methods=["POST"]),
         *page_routes("/permission", PAGE_DIR, FILES, shared=LINK_PAGE),
     ]
-
-
-def ip_limit(call: WidgetCall) -> list[LimitRequest]:
-    limit = call.key.limit("verify_per_ip", call.services.settings.limit_verify_per_ip)
-    return [LimitRequest("verify_ip", limit, (call.key.public_key, call.limit_ip))]
 
 
 def desk_of(services: Services) -> AgentDesk:

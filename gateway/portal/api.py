@@ -26,7 +26,7 @@ from gateway.records.model import StoredRightsRequest
 from gateway.services import Services
 from gateway.web import openapi
 from gateway.web.body import read_json
-from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.guard import WidgetCall, verify_ip_limit, widget_route
 from gateway.web.static_page import HEADERS, limit_page_call, texts_response
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -35,14 +35,14 @@ NO_STORE = {"Cache-Control": "no-store"}
 def routes() -> list[BaseRoute]:
     return [
         widget_route(
-            "/rights/verify", verify_code, widget="rights", methods=["POST"], limits=ip_limit
+            "/rights/verify", verify_code, widget="rights", methods=["POST"], limits=verify_ip_limit
         ),
         widget_route(
             "/rights/verify/resend",
             resend_code,
             widget="rights",
             methods=["POST"],
-            limits=ip_limit,
+            limits=verify_ip_limit,
             defer_limits=True,
         ),
         Route("/portal/api/verify", verify_link, methods=["POST"]),
@@ -50,11 +50,6 @@ def routes() -> list[BaseRoute]:
         *space_api.routes(),
         *page.routes(),
     ]
-
-
-def ip_limit(call: WidgetCall) -> list[LimitRequest]:
-    limit = call.key.limit("verify_per_ip", call.services.settings.limit_verify_per_ip)
-    return [LimitRequest("verify_ip", limit, (call.key.public_key, call.limit_ip))]
 
 
 def verifier_of(services: Services) -> Verifier:

@@ -158,6 +158,13 @@ def base_limits(services: Services, key: ApiKey, limit_ip: str) -> list[LimitReq
     ]
 
 
+def verify_ip_limit(call: WidgetCall) -> list[LimitRequest]:
+    """The per-key, per-IP limit of the rights form's follow-up calls (the code step, the
+    agent's document): ``GATEWAY_LIMIT_VERIFY_PER_IP``, key override ``verify_per_ip``."""
+    limit = call.key.limit("verify_per_ip", call.services.settings.limit_verify_per_ip)
+    return [LimitRequest("verify_ip", limit, (call.key.public_key, call.limit_ip))]
+
+
 def widget_route(
     path: str,
     endpoint: Endpoint,

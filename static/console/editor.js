@@ -401,7 +401,17 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var frame = $("ed-frame");
-    frame.addEventListener("load", function () { ed.frameReady = true; post(); });
+    // The frame may have loaded before this ran (a cached page loads fast): its load event is
+    // then gone, so its state is read too, and the preview's own "ready" message is heard.
+    function ready() { ed.frameReady = true; post(); }
+    frame.addEventListener("load", ready);
+    window.addEventListener("message", function (e) {
+      if (e.origin === location.origin && e.source === frame.contentWindow && e.data && e.data.previewReady) ready();
+    });
+    try {
+      var doc = frame.contentDocument;
+      if (doc && doc.readyState !== "loading" && doc.URL !== "about:blank") ready();
+    } catch (err) { /* not readable yet: the load event or the message will come */ }
     $("ed-lang").addEventListener("change", function (e) {
       var lang = e.target.value;
       // Typing "fr" on the list picks "fi" first: only the answer for the language still chosen counts.

@@ -286,20 +286,27 @@ def agents_half(shop: Shop, language: str) -> tuple[str, Any]:
     return answer["reference"], shop.next_mail(SUBJECT, 0)
 
 
+def subject_mail_texts(mail: Any, language: str, direction: str) -> tuple[dict[str, str], str]:
+    """The requester texts of ``language`` and the e-mail's HTML, once the data subject's
+    e-mail is checked to carry its subject and, in its HTML, its language and direction."""
+    texts = dict(locales.texts("requester", language))
+    message = mail.message()
+    assert message["Subject"] == texts["mail.agent.subject"].format(agent="Ann Agent")
+    html = message.get_body(("html",)).get_content()
+    assert f'<html lang="{language}" dir="{direction}">' in html
+    return texts, html
+
+
 def test_the_data_subjects_mail_and_page_are_in_the_requests_language(shop: Shop) -> None:
     shop.at(T0)
     reference, mail = agents_half(shop, "fr")
-    french = locales.texts("requester", "fr")
-    message = mail.message()
-    assert message["Subject"] == french["mail.agent.subject"].format(agent="Ann Agent")
+    french, _ = subject_mail_texts(mail, "fr", "ltr")
     body = " ".join(text_of(mail).split())
     intro = french["mail.agent.intro"].format(
         agent="Ann Agent", agent_email="ann@agency.example", site="shop.example"
     )
     assert intro in body and french["mail.agent.ask"] in body
     assert french["mail.reference"].format(reference=reference) in body
-    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert '<html lang="fr" dir="ltr">' in html
     token = permission_token(shop)
 
     # The page's texts: the request's language, whatever the browser says; no answer spent.
@@ -342,11 +349,7 @@ def test_the_data_subjects_mail_and_page_are_in_the_requests_language(shop: Shop
 def test_the_data_subjects_mail_in_arabic_reads_right_to_left(shop: Shop) -> None:
     shop.at(T0)
     reference, mail = agents_half(shop, "ar")
-    arabic = locales.texts("requester", "ar")
-    message = mail.message()
-    assert message["Subject"] == arabic["mail.agent.subject"].format(agent="Ann Agent")
-    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
-    assert '<html lang="ar" dir="rtl">' in html
+    arabic, html = subject_mail_texts(mail, "ar", "rtl")
     assert arabic["mail.agent.ask"] in " ".join(text_of(mail).split())
     assert reference in html
 

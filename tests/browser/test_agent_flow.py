@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from gateway import locales
 from tests.browser.conftest import Site
 from tests.browser.test_console import Console, owner_with_key
-from tests.browser.test_requester_flow import console, mail_to
+from tests.browser.test_requester_flow import console, mail_to, open_rights_form
 from tests.browser.test_rights_widget import IMG
 
 pytestmark = pytest.mark.browser
@@ -33,11 +33,7 @@ def test_an_agent_files_the_subject_confirms_and_the_owner_downloads_the_permiss
     owner, pk = owner_with_key(console, fresh_site.origin)
 
     agent = console.page()
-    snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
-    html = f'<!doctype html><html lang="en"><body><div data-wg-rights></div>{snippet}</body></html>'
-    agent.goto(fresh_site.add("/privacy", html))
-    form = agent.locator("[data-wg-rights]")
-    form.locator("[name='type']").select_option(index=1)
+    form = open_rights_form(agent, fresh_site, console, pk, "/privacy")
     expect(form.get_by_label("Your name (agent)")).to_be_hidden()
     form.get_by_label("as an authorised agent").check()
     # The e-mail field is now the person's; the agent's own fields and the document appear.
@@ -103,11 +99,7 @@ def test_an_agent_confirming_by_the_link_is_told_the_person_is_asked_next_in_the
     french = locales.texts("requester", "fr")
 
     agent = console.page()
-    snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
-    html = f'<!doctype html><html lang="fr"><body><div data-wg-rights></div>{snippet}</body></html>'
-    agent.goto(fresh_site.add("/vie-privee", html))
-    form = agent.locator("[data-wg-rights]")
-    form.locator("[name='type']").select_option(index=1)
+    form = open_rights_form(agent, fresh_site, console, pk, "/vie-privee", "fr")
     form.get_by_label(form_texts["requester.agent"]).check()
     form.get_by_label(form_texts["agent.subject_email"]).fill(SUBJECT)
     form.get_by_label(form_texts["agent.name"]).fill("Ann Agent")

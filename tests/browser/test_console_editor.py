@@ -99,6 +99,12 @@ def auditor(console: Console) -> Page:
     return context.new_page()
 
 
+# The preview renders after a 200 ms pause in typing, a gateway round trip and the real widgets'
+# render in the frame (their scripts loaded first): under the whole suite's load that took more
+# than Playwright's 5 s default, so every wait on the preview allows this much.
+PREVIEW_WAIT = 15_000
+
+
 def preview(page: Page) -> FrameLocator:
     return page.frame_locator("#ed-frame")
 
@@ -126,7 +132,7 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     public_key = create_key(owner, "Boutique", fresh_site.origin)
     owner.click("#secret-done")
     expect(owner.locator("#editor")).to_be_visible()
-    expect(preview(owner).locator("#wg-consent")).to_be_attached()
+    expect(preview(owner).locator("#wg-consent")).to_be_attached(timeout=PREVIEW_WAIT)
 
     owner.select_option("#ed-lang", "fr")
     title = owner.locator(TITLE_ID)
@@ -135,7 +141,7 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     expect(title).to_have_value("")
     title.fill(TITLE_FR)
     # In the preview as typed, before any save; visitors still get the built-in title.
-    expect(preview(owner).get_by_text(TITLE_FR)).to_be_visible()
+    expect(preview(owner).get_by_text(TITLE_FR)).to_be_visible(timeout=PREVIEW_WAIT)
     assert visitor_title(console, public_key, fresh_site.origin) == builtin
 
     # A problem from the gateway is shown at its field, and goes when it is fixed.
@@ -156,17 +162,18 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-provider", "Google")
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-duration", "6 mois")
     owner.check("input[name=ed-view][value=preferences]")
-    expect(preview(owner).get_by_text("YouTube")).to_be_attached()  # in its disclosure
+    # In its disclosure.
+    expect(preview(owner).get_by_text("YouTube")).to_be_attached(timeout=PREVIEW_WAIT)
 
     # The rights form: a CCPA type turned on shows in the previewed form, in French.
     owner.check("#ed-type-ccpa_know")
     owner.check("input[name=ed-view][value=rights]")
     options = preview(owner).locator("select#f-type option")
-    expect(options).to_contain_text(["—"], timeout=5_000)
+    expect(options).to_contain_text(["—"], timeout=PREVIEW_WAIT)
     ccpa = owner.locator("label[for=ed-type-ccpa_know]").inner_text()
-    expect(preview(owner).locator("select#f-type")).to_contain_text(ccpa)
+    expect(preview(owner).locator("select#f-type")).to_contain_text(ccpa, timeout=PREVIEW_WAIT)
     owner.check("input[name=ed-view][value=banner]")
-    expect(preview(owner).get_by_text(TITLE_FR)).to_be_visible()
+    expect(preview(owner).get_by_text(TITLE_FR)).to_be_visible(timeout=PREVIEW_WAIT)
     owner.locator("#ed-title").scroll_into_view_if_needed()
     owner.evaluate("document.getElementById('ed-title').scrollIntoView()")
     owner.screenshot(path=str(IMG / "console-editor.png"))
@@ -193,9 +200,7 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     tab_to(audit, TITLE_ID)
     audit.keyboard.press("End")
     audit.keyboard.type(" !")
-    # The preview re-renders after a 200 ms pause in typing, a gateway round trip and the real
-    # widgets' render in the frame: under the whole suite's load that took more than 5 s.
-    expect(preview(audit).get_by_text(TITLE_FR + " !")).to_be_visible(timeout=15_000)
+    expect(preview(audit).get_by_text(TITLE_FR + " !")).to_be_visible(timeout=PREVIEW_WAIT)
     audit.keyboard.press("Enter")  # submits the editor's form: saves
     expect(audit.locator("#ed-state")).to_contain_text("Saved and published")
     assert visitor_title(console, public_key, fresh_site.origin) == TITLE_FR + " !"

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 from starlette.datastructures import Secret
 
 from gateway import locales
@@ -60,16 +60,25 @@ def mail_to(console: Console, address: str) -> str:
     return poll(found, within=10)
 
 
+def open_rights_form(
+    page: Page, site: Site, console: Console, pk: str, path: str, lang: str = "en"
+) -> Locator:
+    """The rights form on a page of the site in ``lang`` (the form, and so the request, speak
+    it), with its first request type chosen."""
+    snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
+    body = f"<body><div data-wg-rights></div>{snippet}</body>"
+    page.goto(site.add(path, f'<!doctype html><html lang="{lang}">{body}</html>'))
+    form = page.locator("[data-wg-rights]")
+    form.locator("[name='type']").select_option(index=1)
+    return form
+
+
 def file_request(
     page: Page, site: Site, console: Console, pk: str, email: str, lang: str = "en"
 ) -> str:
-    """File a request from a page in ``lang`` (the form, and so the request, speak it)."""
-    snippet = f'<script src="{console.gw.url}/widgets/rights.js" data-key="{pk}" async></script>'
-    body = f"<body><div data-wg-rights></div>{snippet}</body>"
-    page.goto(site.add(f"/privacy-{email[0]}", f'<!doctype html><html lang="{lang}">{body}</html>'))
+    """File a request from a page in ``lang``."""
     texts = locales.texts("rights", lang)
-    form = page.locator("[data-wg-rights]")
-    form.locator("[name='type']").select_option(index=1)
+    form = open_rights_form(page, site, console, pk, f"/privacy-{email[0]}", lang)
     form.locator("[name='email']").fill(email)
     form.get_by_role("button", name=texts["submit"]).click()
     expect(form.get_by_role("heading", name=texts["verify.title"])).to_be_visible()
