@@ -75,15 +75,17 @@ def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
         master = redis_cluster.master_of(queue.stream)
         replica = redis_cluster.replica_of(master)
         accepted: list[str] = []
-        handle = start_workers([sink], SIGNER, FAST)
+        handle = None
         try:
             await wait_until(lambda: _linked(replica), timeout=30)
-            # Replica well: each write is confirmed, so it is in the replica once accepted.
+            # Replica well: each write is confirmed, so it is in the replica once accepted. The
+            # workers start after this count: a delivered entry leaves the stream.
             for n in range(5):
                 await sink.write(envelope(record(n)))
                 accepted.append(f"rec_{n:05d}")
                 assert _replica_length(replica, queue.stream) == n + 1
             assert unreplicated == []
+            handle = start_workers([sink], SIGNER, FAST)
             await wait_until(lambda: set(accepted) <= set(receiver.stored), timeout=30)
             # Replica frozen, service refusing: writes are still accepted, kept on local disk
             # too, and wait in both.
@@ -104,7 +106,8 @@ def test_unconfirmed_outbox_writes_are_spooled_and_survive_the_masters_loss(
             await wait_until(lambda: not list((spooled / "ready").iterdir()), timeout=10)
             return accepted
         finally:
-            await handle.stop()
+            if handle is not None:
+                await handle.stop()
             await sink.close()
             await client.aclose()
 

@@ -26,12 +26,25 @@ BUS_OFFSET = 10_000  # a node's cluster bus listens on its port plus this
 
 
 def free_node_port() -> int:
-    """A free loopback port whose cluster bus port (port + 10000) is free and valid too."""
+    """A free loopback port whose cluster bus port (port + 10000) is free too, both below the
+    kernel's ephemeral range: a node killed by a test is started again on its port, and a port
+    in that range may meanwhile be taken by any outgoing connection (the node then cannot bind
+    and the cluster never heals)."""
+    highest = _ephemeral_start() - BUS_OFFSET - 1
     for _ in range(200):
-        port = random.randint(20_000, 55_000)
+        port = random.randint(10_000, highest)
         if all(_bindable(p) for p in (port, port + BUS_OFFSET)):
             return port
     raise RuntimeError("no free pair of ports for a Redis Cluster node")
+
+
+def _ephemeral_start() -> int:
+    """The first port of the kernel's range for outgoing connections (Linux; 32768 elsewhere)."""
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
+    except OSError:
+        return 32_768
+    return max(int(text.split()[0]), 22_001)
 
 
 def _bindable(port: int) -> bool:
