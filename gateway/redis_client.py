@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import redis.asyncio as aioredis
-from redis.asyncio.cluster import ClusterNode
+from redis.asyncio.cluster import ClusterNode, ClusterPipeline
 from redis.asyncio.connection import Connection
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel
@@ -85,8 +85,10 @@ class _Cluster(aioredis.RedisCluster):
     """redis-py's cluster client, failing with a ``ConnectionError`` when no node answers.
 
     redis-py raises ``RedisClusterException`` (not a ``RedisError``) when it cannot reach any
-    node to learn the slot map; every part of the gateway treats ``RedisError`` as "Redis is
-    unavailable" (fall back, answer 503, report degraded), so this is made one.
+    node to learn the slot map, and, in its newer versions, from a command or a pipeline once a
+    refresh of the map reached no node (``RedisClusterUnreachableError``) or a slot has no
+    master (``SlotNotCoveredError``). Every part of the gateway treats ``RedisError`` as "Redis
+    is unavailable" (fall back, answer 503, report degraded), so each is made one.
     """
 
     async def initialize(self, *args: Any, **kwargs: Any) -> aioredis.RedisCluster:
@@ -95,10 +97,31 @@ class _Cluster(aioredis.RedisCluster):
         except RedisClusterException as exc:
             raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
+    async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await super().execute_command(*args, **kwargs)
+        except RedisClusterException as exc:
+            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
+
+    def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> Any:
+        if shard_hint:
+            return super().pipeline(transaction, shard_hint)  # refused by redis-py
+        return _ClusterPipeline(self, transaction)  # type: ignore[abstract]
+
     def reload_slots(self) -> None:
         """Learn the slot map again before the next command, as redis-py does itself after a
         connection error in a plain command (a pipeline that does not raise does not)."""
         self._initialize = True
+
+
+class _ClusterPipeline(ClusterPipeline):
+    """A cluster pipeline failing as :class:`_Cluster` does when no node answers."""
+
+    async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
+        try:
+            return await super().execute(raise_on_error, allow_redirections)
+        except RedisClusterException as exc:
+            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
 
 class _ClusterConnection(Connection):
@@ -216,7 +239,7 @@ def _sentinel(url: str, options: dict[str, Any]) -> aioredis.Redis:
         raise SettingsError("REDIS_URL", "a Sentinel URL needs the service name as its path")
     password = parts.password
     db = int(path[1]) if len(path) > 1 else int(parse_qs(parts.query).get("db", ["0"])[0])
-    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+    sentinel = Sentinel(
         hosts, sentinel_kwargs={"socket_timeout": options["socket_connect_timeout"]}
     )
     master: aioredis.Redis = sentinel.master_for(path[0], password=password, db=db, **options)

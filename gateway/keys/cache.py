@@ -167,7 +167,7 @@ class KeyCache:
                 await asyncio.sleep(0.5)
             finally:
                 with contextlib.suppress(Exception):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     def _evict(self, now: float) -> None:
         for pk in [pk for pk, e in self._entries.items() if e.stale_until < now]:

@@ -186,4 +186,8 @@ class MailWorker:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self.transport.finish()
-        await self.store.release()
+        try:
+            await self.store.release()
+        except Exception as exc:
+            # Redis gone at shutdown: the messages stay held and are claimed after claim_idle.
+            log.warning("mail queue: could not hand messages back: %s", type(exc).__name__)

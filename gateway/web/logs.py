@@ -89,6 +89,9 @@ def logging_config(log_format: str = "json", level: str = "INFO") -> dict[str, A
                 "stream": "ext://sys.stderr",
             }
         },
+        # The libraries' own warnings (redis-py's topology refreshes, for one) in the same
+        # format, one line each, so a log collector parses every line.
+        "root": {"handlers": ["stderr"], "level": "WARNING"},
         "loggers": {
             "gateway": {"handlers": ["stderr"], "level": level, "propagate": False},
             "uvicorn": {"handlers": ["stderr"], "level": level, "propagate": False},

@@ -241,8 +241,12 @@ def test_an_arabic_visitor_sees_a_fully_mirrored_banner(
     assert float(right.removesuffix("px")) < float(left.removesuffix("px"))
     checked = preferences.locator("input[data-category=analytics]")
     checked.check()
-    moved = checked.evaluate("e => new DOMMatrix(getComputedStyle(e, '::before').transform).m41")
-    assert moved < 0
+    # The knob slides (a short transition): wait until it has moved leftwards.
+    page.wait_for_function(
+        "e => new DOMMatrix(getComputedStyle(e, '::before').transform).m41 < 0",
+        arg=checked.element_handle(),
+        timeout=5_000,
+    )
     preferences.locator("button[data-action=save]").click()
     # The floating reopen button sits in the right-hand corner.
     reopen = page.locator("#wg-consent").locator("button.reopen").bounding_box()

@@ -205,6 +205,14 @@ class RedisClusterServers:
                 return node
         raise LookupError(f"no replica of {master.port}")
 
+    def subscribers(self, channel: str) -> int:
+        """Clients subscribed to ``channel``, over every running node (each counts its own)."""
+        total = 0
+        for node in self.running():
+            with node.client() as client:
+                total += sum(n for _, n in client.pubsub_numsub(channel))
+        return total
+
     def flush(self) -> None:
         with self.client() as cluster:
             cluster.flushall(target_nodes=RedisCluster.PRIMARIES)
