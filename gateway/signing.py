@@ -8,16 +8,22 @@ receipts already handed out.
 Payloads are encoded with ``orjson`` and not compressed: they are a few hundred bytes, where zlib
 saved a third of the length for half of the signing time of a consent receipt. Values signed
 before (compressed, or by the standard library's encoder) verify as before: both are read.
+
+The signer of each salt is built once, with its derived keys kept and the HMAC computed in one
+call: itsdangerous builds a new signer, derives its key again and runs ``hmac.new`` on every
+value, a third of a receipt's signing time. The signatures are the very same bytes.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Sequence
 from typing import Any
 
 import orjson
-from itsdangerous import URLSafeTimedSerializer
+from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from itsdangerous.encoding import base64_decode, base64_encode
+from itsdangerous.signer import HMACAlgorithm, Signer
 
 SALT_PREFIX = "widget-gateway."
 
@@ -35,13 +41,43 @@ class _Json:
         return orjson.loads(data)
 
 
+class _OneCallHMAC(HMACAlgorithm):
+    """itsdangerous' HMAC, computed by ``hmac.digest`` (one C call, the same bytes)."""
+
+    def get_signature(self, key: bytes, value: bytes) -> bytes:
+        return hmac.digest(key, value, self.digest_method)
+
+
+class _KeptKeySigner(TimestampSigner):
+    """A timestamp signer whose derived keys are kept: a key depends only on the secret, the
+    salt and the derivation, all fixed for the signer's life."""
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        kept: dict[str | bytes | None, bytes] = self.__dict__.setdefault("_kept_keys", {})
+        key = kept.get(secret_key)
+        if key is None:
+            key = kept[secret_key] = super().derive_key(secret_key)
+        return key
+
+
 class FastSerializer(URLSafeTimedSerializer):
-    """A URL-safe timed serializer that encodes with orjson and never compresses."""
+    """A URL-safe timed serializer that encodes with orjson, never compresses and reuses its
+    signers."""
 
     default_serializer = _Json
+    default_signer = _KeptKeySigner
 
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(orjson.dumps(obj))
+
+    def make_signer(self, salt: str | bytes | None = None) -> Signer:
+        signers: dict[str | bytes | None, Signer] = self.__dict__.setdefault("_signers", {})
+        found = signers.get(salt)
+        if found is None:
+            found = super().make_signer(salt)
+            found.algorithm = _OneCallHMAC(found.digest_method)
+            signers[salt] = found
+        return found
 
 
 class Signing:

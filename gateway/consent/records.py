@@ -340,7 +340,7 @@ def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str
     assert choice.record_key is not None
     parts = (public_key, choice.consent_id, choice.record_key, choice_digest(choice))
     message = "\x1f".join(parts).encode()
-    return "cr_" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()[:28]
+    return "cr_" + hmac.digest(secret.encode(), message, "sha256").hex()[:28]
 
 
 def build_record(

@@ -78,6 +78,9 @@ class RecordStore:
         self.on_queued: Callable[[], None] | None = None
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._insert: Any = dialect.insert
+        # The write path's statements, built on first use (building one is a tenth of a batch's
+        # time in Python): (table, key columns, …) -> statement.
+        self._statements: dict[tuple[str, ...], Any] = {}
         # Called with the references of newly stored requests, after they are committed (the
         # owners' arrival e-mail); its failure never undoes or fails the write.
         self.on_new_rights: Callable[[list[str]], Awaitable[object]] | None = None
@@ -182,11 +185,15 @@ class RecordStore:
         """Insert ``rows``, skipping ids already stored; the ids that were new."""
         if not rows:
             return set()
-        # One cached statement, executed for many rows: SQLAlchemy batches it into multi-row
-        # INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
-        statement = (
-            self._insert(table).on_conflict_do_nothing(index_elements=[key]).returning(table.c[key])
-        )
+        # One statement, built once and executed for many rows: SQLAlchemy batches it into
+        # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
+        statement = self._statements.get((table.name, key))
+        if statement is None:
+            statement = self._statements[(table.name, key)] = (
+                self._insert(table)
+                .on_conflict_do_nothing(index_elements=[key])
+                .returning(table.c[key])
+            )
         return set((await conn.execute(statement, rows)).scalars())
 
     async def _roll_up(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
@@ -224,11 +231,14 @@ class RecordStore:
         self, conn: AsyncConnection, table: Table, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
         counters = [c for c in rows[0] if c not in keys and c != "account"]
-        statement = self._insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=keys,
-            set_={c: table.c[c] + statement.excluded[c] for c in counters},
-        )
+        name = (table.name, *keys, "+", *counters)
+        statement = self._statements.get(name)
+        if statement is None:
+            insert = self._insert(table)
+            statement = self._statements[name] = insert.on_conflict_do_update(
+                index_elements=keys,
+                set_={c: table.c[c] + insert.excluded[c] for c in counters},
+            )
         await conn.execute(statement, rows)
 
     @asynccontextmanager
