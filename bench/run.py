@@ -68,6 +68,7 @@ class Result:
     errors: int
     requests: int = 0
     cpu_us: float = 0.0  # server CPU time (user + system) per request, in microseconds
+    failures: str = ""  # answers not 2xx by status and code, where the wrk script counts them
 
 
 def cpu_seconds(pid: int) -> float:
@@ -231,8 +232,14 @@ def parse_wrk(text: str) -> Result:
     if sockets:
         errors += sum(int(n) for n in re.findall(r"\d+", sockets.group(1)))
     count = re.search(r"(\d+) requests in", text)
+    answers = re.search(r"^Answers not 2xx: (.+)$", text, re.M)
     return Result(
-        float(rps.group(1)), ms("50"), ms("99"), errors, int(count.group(1)) if count else 0
+        float(rps.group(1)),
+        ms("50"),
+        ms("99"),
+        errors,
+        int(count.group(1)) if count else 0,
+        failures=answers.group(1) if answers else "",
     )
 
 
@@ -511,6 +518,8 @@ def report(
             ratio = r.rps / bare[name].rps if bare[name].rps else 0.0
             p99 = r.p99_ms / bare[name].p99_ms if bare[name].p99_ms else 0.0
             errors = f" ({r.errors} non-2xx!)" if r.errors else ""
+            if r.errors and r.failures:
+                errors = f" ({r.errors} non-2xx: {r.failures}!)"
             lines.append(
                 f"| {label} | {name}{errors} | {r.rps:.0f} | {r.p50_ms:.2f} | {r.p99_ms:.2f} | "
                 f"{ratio:.2f}x | {p99:.1f}x | {r.cpu_us:.0f} |"
