@@ -78,8 +78,7 @@ class RecordStore:
         self.on_queued: Callable[[], None] | None = None
         dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
         self._insert: Any = dialect.insert
-        # The write path's statements, built on first use (building one is a tenth of a batch's
-        # time in Python): (table, key columns, …) -> statement.
+        # The write path's statements, built once: (table, key columns, …) -> statement.
         self._statements: dict[tuple[str, ...], Any] = {}
         # Called with the references of newly stored requests, after they are committed (the
         # owners' arrival e-mail); its failure never undoes or fails the write.
@@ -189,11 +188,8 @@ class RecordStore:
         # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
         statement = self._statements.get((table.name, key))
         if statement is None:
-            statement = self._statements[(table.name, key)] = (
-                self._insert(table)
-                .on_conflict_do_nothing(index_elements=[key])
-                .returning(table.c[key])
-            )
+            insert = self._insert(table).on_conflict_do_nothing(index_elements=[key])
+            statement = self._statements[(table.name, key)] = insert.returning(table.c[key])
         return set((await conn.execute(statement, rows)).scalars())
 
     async def _roll_up(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
