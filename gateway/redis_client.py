@@ -7,7 +7,7 @@ default of waiting forever, so every client here sets connect and socket timeout
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -92,16 +92,12 @@ class _Cluster(aioredis.RedisCluster):
     """
 
     async def initialize(self, *args: Any, **kwargs: Any) -> aioredis.RedisCluster:
-        try:
+        with _unreachable_as_connection_error():
             return await super().initialize(*args, **kwargs)
-        except RedisClusterException as exc:
-            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
     async def execute_command(self, *args: Any, **kwargs: Any) -> Any:
-        try:
+        with _unreachable_as_connection_error():
             return await super().execute_command(*args, **kwargs)
-        except RedisClusterException as exc:
-            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
     def pipeline(self, transaction: Any | None = None, shard_hint: Any | None = None) -> Any:
         if shard_hint:
@@ -118,10 +114,18 @@ class _ClusterPipeline(ClusterPipeline):
     """A cluster pipeline failing as :class:`_Cluster` does when no node answers."""
 
     async def execute(self, raise_on_error: bool = True, allow_redirections: bool = True) -> Any:
-        try:
+        with _unreachable_as_connection_error():
             return await super().execute(raise_on_error, allow_redirections)
-        except RedisClusterException as exc:
-            raise RedisConnectionError("no node of the Redis Cluster answers") from exc
+
+
+@contextlib.contextmanager
+def _unreachable_as_connection_error() -> Iterator[None]:
+    """redis-py's cluster errors of its own (no node answers, a slot without a master) as the
+    ``ConnectionError`` every caller treats as "Redis is unavailable"."""
+    try:
+        yield
+    except RedisClusterException as exc:
+        raise RedisConnectionError("no node of the Redis Cluster answers") from exc
 
 
 class _ClusterConnection(Connection):

@@ -52,11 +52,14 @@ class _KeptKeySigner(TimestampSigner):
     """A timestamp signer whose derived keys are kept: a key depends only on the secret, the
     salt and the derivation, all fixed for the signer's life."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._kept_keys: dict[str | bytes | None, bytes] = {}
+
     def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
-        kept: dict[str | bytes | None, bytes] = self.__dict__.setdefault("_kept_keys", {})
-        key = kept.get(secret_key)
+        key = self._kept_keys.get(secret_key)
         if key is None:
-            key = kept[secret_key] = super().derive_key(secret_key)
+            key = self._kept_keys[secret_key] = super().derive_key(secret_key)
         return key
 
 
@@ -70,13 +73,16 @@ class FastSerializer(URLSafeTimedSerializer):
     def dump_payload(self, obj: Any) -> bytes:
         return base64_encode(orjson.dumps(obj))
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[str | bytes | None, Signer] = {}
+
     def make_signer(self, salt: str | bytes | None = None) -> Signer:
-        signers: dict[str | bytes | None, Signer] = self.__dict__.setdefault("_signers", {})
-        found = signers.get(salt)
+        found = self._signers.get(salt)
         if found is None:
             found = super().make_signer(salt)
             found.algorithm = _OneCallHMAC(found.digest_method)
-            signers[salt] = found
+            self._signers[salt] = found
         return found
 
 

@@ -285,11 +285,17 @@ class Worker:
         # A delivery whose cancellation is lost still ends: it has no loop, only one post (with
         # a timeout) and its bookkeeping.
         await asyncio.gather(*self.in_flight, return_exceptions=True)
-        try:
-            await self.queue.release()
-        except Exception as exc:
-            # Redis gone at shutdown: the entries stay held and are claimed after claim_idle.
-            log.warning("%s outbox: could not hand entries back: %s", self.sink.service, exc)
+        await hand_back(self.queue, f"{self.sink.service} outbox")
+
+
+async def hand_back(queue: DeliveryQueue, what: str) -> None:
+    """Give back at once what this process's consumers hold (on a graceful stop). With Redis
+    gone at shutdown the entries stay held, and another instance claims them after
+    ``claim_idle``: logged, never raised."""
+    try:
+        await queue.release()
+    except Exception as exc:
+        log.warning("%s: could not hand entries back: %s", what, type(exc).__name__)
 
 
 class DeliveryHandle:

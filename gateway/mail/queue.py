@@ -21,7 +21,13 @@ import random
 from gateway import problems as rule
 from gateway.clock import Clock, system_clock
 from gateway.delivery.queue import DeliveryQueue, Entry
-from gateway.delivery.workers import AttemptResult, DeliveryPolicy, Outcome, consumer_name
+from gateway.delivery.workers import (
+    AttemptResult,
+    DeliveryPolicy,
+    Outcome,
+    consumer_name,
+    hand_back,
+)
 from gateway.errors import InvalidPayload
 from gateway.mail.address import invalid
 from gateway.mail.message import Mail, build_message
@@ -186,8 +192,4 @@ class MailWorker:
             await asyncio.gather(self._task, return_exceptions=True)
             self._task = None
         await self.transport.finish()
-        try:
-            await self.store.release()
-        except Exception as exc:
-            # Redis gone at shutdown: the messages stay held and are claimed after claim_idle.
-            log.warning("mail queue: could not hand messages back: %s", type(exc).__name__)
+        await hand_back(self.store, "mail queue")

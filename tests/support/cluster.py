@@ -23,6 +23,7 @@ from tests.support.processes import wait_for_port
 
 NODE_TIMEOUT_MS = 1000
 BUS_OFFSET = 10_000  # a node's cluster bus listens on its port plus this
+LOWEST_NODE_PORT = 10_000
 
 
 def free_node_port() -> int:
@@ -30,9 +31,9 @@ def free_node_port() -> int:
     kernel's ephemeral range: a node killed by a test is started again on its port, and a port
     in that range may meanwhile be taken by any outgoing connection (the node then cannot bind
     and the cluster never heals)."""
-    highest = _ephemeral_start() - BUS_OFFSET - 1
+    highest = max(_ephemeral_start() - BUS_OFFSET - 1, LOWEST_NODE_PORT + 1_000)
     for _ in range(200):
-        port = random.randint(10_000, highest)
+        port = random.randint(LOWEST_NODE_PORT, highest)
         if all(_bindable(p) for p in (port, port + BUS_OFFSET)):
             return port
     raise RuntimeError("no free pair of ports for a Redis Cluster node")
@@ -44,7 +45,7 @@ def _ephemeral_start() -> int:
         text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text()
     except OSError:
         return 32_768
-    return max(int(text.split()[0]), 22_001)
+    return int(text.split()[0])
 
 
 def _bindable(port: int) -> bool:
