@@ -24,6 +24,10 @@ log = logging.getLogger("gateway.rights")
 PREFIX = "wg:rights:nonce:"
 NONCE = re.compile(r"[0-9a-f]{24}")
 PRUNE_EVERY = 60.0
+# A claim's file is created, then given its expiry as mtime: until then its mtime is the moment
+# it was made. Pruning spares files that young, so a prune running in another thread or process
+# between the two steps cannot take a claim away (its form could then be sent twice).
+PRUNE_GRACE = 60.0
 MEMORY_MAX = 100_000
 
 
@@ -78,8 +82,10 @@ class UsedNonces:
             fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
         except FileExistsError:
             return False
-        os.close(fd)
-        os.utime(path, (until, until))  # the file's mtime says when the claim may be forgotten
+        try:
+            os.utime(fd, (until, until))  # the file's mtime says when the claim may be forgotten
+        finally:
+            os.close(fd)
         return True
 
     def _prune_folder(self) -> None:
@@ -90,7 +96,7 @@ class UsedNonces:
         self._pruned_at = now
         for entry in os.scandir(self.folder):
             with contextlib.suppress(OSError):
-                if entry.stat().st_mtime < now:
+                if entry.stat().st_mtime < now - PRUNE_GRACE:
                     os.unlink(entry.path)
 
     def _claim_in_memory(self, nonce: str, until: float) -> bool:
