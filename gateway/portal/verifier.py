@@ -24,6 +24,7 @@ from gateway.records import verification
 from gateway.records.model import StoredRightsRequest
 from gateway.records.store import RecordStore
 from gateway.requester_settings import RequesterSettings
+from gateway.rights.requests import RightsRequest
 
 log = logging.getLogger("gateway.portal")
 
@@ -82,28 +83,37 @@ class Verifier:
         return f"{self.portal_url}#verify={link_token(self.links, reference)}"
 
     def _mail(self, found: StoredRightsRequest, code: str, *, reminder: bool = False) -> Mail:
+        # A request filed by an agent: the code goes to the agent, who sent it.
+        to = str(found.identity.get("agent_email") or found.identity.get("email") or found.email)
+        return self._code_mail(to, found.language, found.reference, found.origin, code, reminder)
+
+    def _code_mail(
+        self, to: str, language: str, reference: str, origin: str, code: str, reminder: bool
+    ) -> Mail:
         return CodeMail(
-            # A request filed by an agent: the code goes to the agent, who sent it.
-            to=str(found.identity.get("agent_email") or found.identity.get("email") or found.email),
-            language=found.language,
-            reference=found.reference,
-            origin=found.origin,
+            to=to,
+            language=language,
+            reference=reference,
+            origin=origin,
             code=code,
-            link=self.link(found.reference),
+            link=self.link(reference),
             minutes=max(1, round(self.settings.verify_code_ttl / 60)),
             days=max(1, round(self.settings.verify_expire_after / 86_400)),
             reminder=reminder,
         ).mail()
 
-    async def start(self, reference: str) -> None:
-        """The first code of a request just stored unverified: kept hashed, then mailed."""
-        found = await self.store.get_rights(reference)
+    def opening(self, reference: str, now: datetime) -> tuple[str, tuple[str, datetime]]:
+        """A new request's first code, and what the store keeps of it (its HMAC and expiry,
+        written with the request: :attr:`RightsRequest.code`)."""
         code = new_code()
-        now = self.clock()
-        await verification.open_code(
-            self.store, reference, code_hash(self.secret, reference, code), now, self.ttl
-        )
-        await self.send(self._mail(found, code))
+        return code, (code_hash(self.secret, reference, code), now + self.ttl)
+
+    async def start(self, request: RightsRequest, code: str) -> None:
+        """Mail the first code of a request just stored with it (see :meth:`opening`)."""
+        submission = request.submission
+        to = submission.agent_email or submission.email
+        language, origin = submission.language, request.origin
+        await self.send(self._code_mail(to, language, request.reference, origin, code, False))
 
     async def waiting(self, reference: str, public_key: str) -> StoredRightsRequest | None:
         """The request if it waits for confirmation and came through ``public_key``."""

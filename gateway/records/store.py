@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
-from gateway.records import agents, cursor, events, rights
+from gateway.records import cursor, events, intake, rights
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.documents import DocumentSealer
 from gateway.records.model import (
@@ -47,7 +47,6 @@ from gateway.records.tables import (
     consent_daily,
     consent_daily_categories,
     consent_records,
-    rights_agents,
     rights_events,
     rights_requests,
 )
@@ -127,39 +126,23 @@ class RecordStore:
                 await self._add_counts(conn, consent_daily, ["day", "public_key"], rows)
 
     async def add_rights(self, batch: Sequence[RightsRequest], *, announce: bool = True) -> int:
-        """Store every request not stored yet (status ``received``), in one transaction;
-        ``announce`` queues their ``rights_request.created`` events."""
-        rows = list({r.reference: rights_row(r) for r in batch}.values())
+        """Store every request not stored yet (status ``received``), with what comes with it
+        (:mod:`gateway.records.intake`), in one transaction; ``announce`` queues their
+        ``rights_request.created`` events."""
+        requests = {r.reference: r for r in batch}
+        rows = [rights_row(r) for r in requests.values()]
         async with self.writing() as conn:
             new_refs = await self._insert_new(conn, rights_requests, "reference", rows)
-            arrivals = [
-                {
-                    "reference": row["reference"],
-                    "from_status": None,
-                    "to_status": row["status"],
-                    "actor": "gateway",
-                    "note": None,
-                    "at": row["received_at"],
-                }
-                for row in rows
-                if row["reference"] in new_refs
-            ]
-            if arrivals:
-                await conn.execute(rights_events.insert(), arrivals)
-            # An agent's request waiting for confirmation gets its halves' row with it, in the
-            # same transaction: it can never be confirmed as if its agent were the person.
-            by_agents = [{"reference": r["reference"]} for r in rows if agents.waits(r, new_refs)]
-            if by_agents:
-                await conn.execute(rights_agents.insert(), by_agents)
-            created = [
-                events.rights_created(r) for r in rows if announce and r["reference"] in new_refs
-            ]
-            made = await emit(conn, created)
+            fresh = [row for row in rows if row["reference"] in new_refs]
+            await intake.record_arrivals(conn, fresh, requests)
+            made = await emit(conn, [events.rights_created(r) for r in fresh if announce])
         if made:
             self.queued()
-        if new_refs and self.on_new_rights is not None:
+        # Owners hear of a request once its requester has confirmed it (gateway.portal).
+        verified = sorted(r["reference"] for r in fresh if r["email_verified_at"] is not None)
+        if verified and self.on_new_rights is not None:
             try:
-                await self.on_new_rights(sorted(new_refs))
+                await self.on_new_rights(verified)
             except Exception as exc:  # the periodic catch-up sends what this missed
                 log.warning("arrival notice not sent now: %s", type(exc).__name__)
         return len(new_refs)

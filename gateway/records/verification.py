@@ -1,12 +1,13 @@
 """The requester's e-mail verification in the store: pending codes, their checks, confirmation,
 the reminder and the expiry of requests never confirmed.
 
-A request that needs it arrives with ``email_verified_at`` unset and gets a row in
-``rights_verifications`` holding its code's HMAC (the caller hashes; the store never sees a
-code). Every check spends one try first, in one ``UPDATE … WHERE attempts < max``, and only then
-compares: concurrent guesses cannot get more tries than allowed. Confirmation sets
-``email_verified_at``, starts the legal clock on that day (the due date computed anew) and
-writes a ``verified`` event to the history, once: the update applies only while unverified.
+A request that needs it arrives with ``email_verified_at`` unset and with its row in
+``rights_verifications`` holding its code's HMAC, written with it (:mod:`gateway.records.intake`;
+the caller hashes, the store never sees a code). Every check spends one try first, in one ``UPDATE
+… WHERE attempts < max``, and only then compares: concurrent guesses cannot get more tries than
+allowed. Confirmation sets ``email_verified_at``, starts the legal clock on that day (the due date
+computed anew) and writes a ``verified`` event to the history, once: the update applies only while
+unverified.
 """
 
 from __future__ import annotations
@@ -47,23 +48,6 @@ class Pending:
     sends: int
     sent_at: datetime
     reminded_at: datetime | None
-
-
-async def open_code(
-    store: RecordStore, reference: str, code_hash: str, now: datetime, ttl: timedelta
-) -> None:
-    """The first code of a newly stored, unverified request."""
-    values = {
-        "reference": reference,
-        "code_hash": code_hash,
-        "code_expires_at": now + ttl,
-        "attempts": 0,
-        "sends": 1,
-        "sent_at": now,
-    }
-    insert = store.insert_statement(rights_verifications).values(**values)
-    async with store.writing() as conn:
-        await conn.execute(insert.on_conflict_do_nothing(index_elements=["reference"]))
 
 
 async def pending(store: RecordStore, reference: str) -> Pending | None:

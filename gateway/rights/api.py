@@ -148,8 +148,13 @@ async def submit_rights_request(call: WidgetCall) -> Response:
 
     received_at = utc(services.clock())
     law = request_law(submission.regime, config.law)
+    reference = new_reference()
+    verifier = services.verifier
+    # Where requests are stored here, the requester confirms their address by a code: stored
+    # with the request, in its transaction, and mailed once it is committed.
+    code, kept = (None, None) if verifier is None else verifier.opening(reference, received_at)
     accepted = RightsRequest(
-        reference=new_reference(),
+        reference=reference,
         submission=submission,
         public_key=call.key.public_key,
         account=call.key.account,
@@ -157,8 +162,8 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         received_at=received_at,
         respond_by=respond_by(law, received_at),
         law=law,
-        # Where requests are stored here, the requester confirms their address by a code.
-        email_verified=services.verifier is None,
+        email_verified=verifier is None,
+        code=kept,
     )
     answer = accepted.answer()
     if submission.by_agent and services.agents is not None:
@@ -178,9 +183,9 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         log.error("rights sink failed: %s", type(exc).__name__)
         raise SinkUnavailable("the request could not be stored; please send it again") from None
     services.metrics.rights_requests.labels(regime=submission.regime).inc()
-    if services.verifier is not None:
+    if verifier is not None and code is not None:
         try:
-            await services.verifier.start(accepted.reference)
+            await verifier.start(accepted, code)
         except Exception as exc:  # stored: the requester asks for a new code, or is reminded
             log.warning("verification code not sent now: %s", type(exc).__name__)
     return JSONResponse(answer, status_code=202, headers=NO_STORE)

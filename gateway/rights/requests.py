@@ -8,6 +8,7 @@ Messages never quote what was sent: that may be personal data, and error answers
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import secrets
 import unicodedata
@@ -107,6 +108,9 @@ class RightsRequest:
     # False while the requester has still to confirm their address with the mailed code: the
     # records store keeps it ``unverified`` and starts its legal clock on confirmation.
     email_verified: bool = True
+    # The first code's HMAC and expiry, stored with the request in the same transaction (never
+    # in what the sinks are sent): see gateway.records.intake.
+    code: tuple[str, datetime] | None = dataclasses.field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not self.law:

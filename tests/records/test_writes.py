@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from sqlalchemy import event
 
 from gateway.delivery.envelope import Envelope, Kind
 from gateway.errors import SinkUnavailable
+from gateway.records import verification
 from gateway.records.sink import DatabaseSink
 from tests.conftest import Database
 from tests.support.records import KEY, consent, day, new, open_store, rights
@@ -175,5 +177,37 @@ def test_banners_shown_are_added_to_the_days_rollup_beside_its_records(database:
             first, second = await store.stats(day(0), day(1))
             assert (first.shown, first.records, first.reject_all) == (7, 2, 1)
             assert (second.shown, second.records) == (1, 0)
+
+    database.run(scenario())
+
+
+def test_requests_arriving_with_their_codes_are_stored_with_them_in_one_commit(
+    database: Database,
+) -> None:
+    # A request whose requester confirms by code is stored with that code, in the same
+    # transaction; fifty arriving together share it (the rights POST's one durable write).
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            log = watch(store.engine)
+            sink = DatabaseSink("rights", store)
+            requests = [
+                replace(
+                    rights(n, reference=f"RR-{n:04d}-CODE"),
+                    email_verified=False,
+                    code=(f"{n:064x}", rights(n).received_at + timedelta(minutes=10)),
+                )
+                for n in range(50)
+            ]
+            await asyncio.gather(*(sink.write(r.envelope()) for r in requests))
+            await sink.close()
+            assert [what for what, _ in log].count("commit") == 1
+            for r in requests[:3]:
+                waiting = await verification.pending(store, r.reference)
+                assert waiting is not None and waiting.sends == 1
+                assert waiting.sent_at == r.received_at
+                at = r.received_at + timedelta(minutes=5)
+                digest = f"{requests.index(r):064x}"
+                confirmed = await verification.check_code(store, r.reference, digest, at, 5)
+                assert confirmed is not None and confirmed.email_verified
 
     database.run(scenario())
