@@ -2,12 +2,15 @@
 
 :func:`open_mailer` picks the parts from the settings: the queue (Redis outbox with Redis, the
 spool folder without) and the transport (SMTP when ``GATEWAY_SMTP_URL`` is set, the mail folder
-otherwise), and starts the worker; :meth:`Mailer.close` stops it.
+otherwise), and starts the worker; :meth:`Mailer.close` stops it. Mail for the folder is written
+there as it is sent, without the queue, unless the folder cannot be written: then the queue
+keeps it and the worker retries.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import replace
 from email.utils import make_msgid
 from pathlib import Path
@@ -18,15 +21,17 @@ from gateway.clock import Clock, system_clock
 from gateway.delivery.outbox import RedisOutbox
 from gateway.delivery.queue import DeliveryQueue
 from gateway.delivery.spool import FileSpool
-from gateway.delivery.workers import DeliveryPolicy
+from gateway.delivery.workers import DeliveryPolicy, Outcome
 from gateway.errors import InvalidPayload
 from gateway.mail.address import sender as parse_sender
 from gateway.mail.mailbox import MailboxEntry, list_mailbox
-from gateway.mail.message import Mail
+from gateway.mail.message import Mail, build_message
 from gateway.mail.queue import SERVICE, MailQueue, MailWorker
 from gateway.mail.server import parse_smtp_url
 from gateway.mail.transport import FolderTransport, SmtpTransport, Transport
 from gateway.settings import Settings, SettingsError
+
+log = logging.getLogger("gateway.mail")
 
 # The sender on the embedded default, when GATEWAY_MAIL_FROM is unset (.localhost: RFC 6761).
 DEFAULT_SENDER = "Widget Gateway <gateway@widget-gateway.localhost>"
@@ -43,19 +48,33 @@ class Mailer:
         worker: MailWorker,
         sender: tuple[str, str],
         mailbox_dir: Path | None = None,
+        *,
+        direct: FolderTransport | None = None,
+        clock: Clock = system_clock,
     ) -> None:
         self.queue = queue
         self.worker = worker
         self.sender = sender
         # The folder mail is written to when there is no SMTP server, else None.
         self.mailbox_dir = mailbox_dir
+        # That folder's transport: writing a message there durably is its delivery, so it
+        # needs no queue first; the queue keeps only what the folder could not take.
+        self.direct = direct
+        self.clock = clock
 
     async def send(self, mail: Mail) -> str:
         """Queue ``mail`` durably and return its Message-ID (one is made when it has none).
-        Returns before the message is sent; raises :class:`~gateway.errors.SinkUnavailable`
-        when it cannot be queued."""
+        Returns before the message is sent (once it is written, when mail goes to the folder);
+        raises :class:`~gateway.errors.SinkUnavailable` when it cannot be kept."""
         if not mail.message_id:
             mail = replace(mail, message_id=make_msgid(domain=self.sender[1].rpartition("@")[2]))
+        if self.direct is not None:
+            message = build_message(mail, self.sender, self.clock())
+            result = await self.direct.send(message, self.sender[1], mail.to)
+            if result.outcome is Outcome.DELIVERED:
+                log.info("mail %s sent via %s", mail.message_id, self.direct.label)
+                return mail.message_id
+            # The folder is not writable now: the queue keeps it and the worker retries.
         return await self.queue.enqueue(mail)
 
     async def mailbox(self, limit: int = 50) -> list[MailboxEntry]:
@@ -102,7 +121,7 @@ def open_mailer(settings: Settings, redis: Redis | None, *, clock: Clock = syste
     except InvalidPayload as exc:
         raise SettingsError("MAIL_FROM", exc.detail) from None
     transport: Transport
-    folder = None
+    folder = direct = None
     if settings.smtp_url is not None:
         try:
             server = parse_smtp_url(str(settings.smtp_url))
@@ -113,8 +132,8 @@ def open_mailer(settings: Settings, redis: Redis | None, *, clock: Clock = syste
         )
     else:
         folder = mailbox_dir(settings)
-        transport = FolderTransport(folder, clock=clock)
+        transport = direct = FolderTransport(folder, clock=clock)
     queue = MailQueue(mail_queue(settings, redis, clock), clock)
     worker = MailWorker(queue, transport, sender, mail_policy(settings), clock=clock)
     worker.start()
-    return Mailer(queue, worker, sender, folder)
+    return Mailer(queue, worker, sender, folder, direct=direct, clock=clock)

@@ -21,7 +21,7 @@ import idna
 
 from gateway import problems as rule
 from gateway.delivery.envelope import Envelope, timestamp
-from gateway.mail.address import MAX_ADDRESS, email_problem
+from gateway.mail.address import MAX_ADDRESS, email_problem, idna_domain
 from gateway.problems import Problems
 from gateway.records.deadlines import Deadline, law_for
 from gateway.rights.config import (
@@ -179,7 +179,7 @@ def normalise_email(email: str) -> str:
     address could otherwise pass for many."""
     local, _, domain = unicodedata.normalize("NFKC", email.strip()).rpartition("@")
     try:
-        domain = idna.encode(domain.lower(), uts46=True).decode("ascii")
+        domain = idna_domain(domain)
     except idna.IDNAError:
         domain = domain.lower()
     return f"{local.lower()}@{domain}"

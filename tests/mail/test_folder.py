@@ -84,8 +84,48 @@ def test_services_give_every_feature_a_mailer_and_stop_it(data_dir: Path) -> Non
     assert left == set()
 
 
-def test_enqueue_fails_loudly_when_the_spool_cannot_keep_the_message(data_dir: Path) -> None:
-    # Something else sits where the spool folder should be: nothing can be made durable.
+def test_folder_mail_is_written_as_it_is_sent_without_the_spool(data_dir: Path) -> None:
+    async def scenario() -> tuple[str, list[Any]]:
+        mailer = open_mailer(mail_settings(data_dir), None)
+        try:
+            message_id = await mailer.send(mail())
+            # Written before send() returned: nothing waits in the spool for the worker.
+            return message_id, list_mailbox(data_dir / "mail")
+        finally:
+            await mailer.close()
+
+    message_id, listed = run(scenario())
+    assert [e.message_id for e in listed] == [message_id]
+    assert list((data_dir / "spool" / "mail").rglob("*.json")) == []
+
+
+def test_mail_the_folder_cannot_take_waits_in_the_spool_and_is_written_later(
+    data_dir: Path,
+) -> None:
+    # Something else sits where the mail folder should be: the spool keeps the message, and
+    # the worker writes it once the folder can be made.
+    (data_dir / "mail").write_text("not a folder")
+
+    async def scenario() -> tuple[str, list[Any]]:
+        mailer = open_mailer(mail_settings(data_dir), None)
+        try:
+            message_id = await mailer.send(mail())
+            assert len(list((data_dir / "spool" / "mail").rglob("*.json"))) == 1
+            (data_dir / "mail").unlink()
+            listed = await eventually(lambda: list_mailbox(data_dir / "mail"))
+            return message_id, listed
+        finally:
+            await mailer.close()
+
+    message_id, listed = run(scenario())
+    assert [e.message_id for e in listed] == [message_id]
+
+
+def test_enqueue_fails_loudly_when_neither_folder_nor_spool_can_keep_the_message(
+    data_dir: Path,
+) -> None:
+    # Something else sits where the mail folder and the spool should be: nothing is durable.
+    (data_dir / "mail").write_text("not a folder")
     (data_dir / "spool").write_text("not a folder")
 
     async def scenario() -> None:

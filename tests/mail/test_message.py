@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 
@@ -124,3 +125,41 @@ def test_a_tampered_queue_record_is_refused() -> None:
         Mail.from_envelope(replace(envelope, body=tampered))
     with pytest.raises(InvalidPayload):
         Mail.from_envelope(replace(envelope, body={}))
+
+
+@pytest.mark.parametrize(
+    ("subject", "name"),
+    [("Your code", "Widget Gateway"), ("رمزك لطلب الخصوصية", "Passerelle Confidentialité")],
+)
+def test_messages_are_written_exactly_as_the_standard_policy_writes_them(
+    monkeypatch: pytest.MonkeyPatch, subject: str, name: str
+) -> None:
+    # The header classes are kept between messages; what is written must not change for it.
+    from email import policy
+
+    from gateway.mail import message as module
+
+    built = Mail(
+        to="ada@bücher.example",
+        subject=subject,
+        text="Hello\n\n123456\n",
+        html="<p>Hello</p><p><b>123456</b></p>",
+        language="ar",
+        headers=(("List-Id", "<codes.gateway.test>"),),
+        message_id="<2@gateway.test>",
+    )
+    sender_ = (name, "noreply@gateway.test")
+    ours = build_message(built, sender_, 0.0)
+    monkeypatch.setattr(module, "POLICY", policy.default)
+    standard = build_message(built, sender_, 0.0)
+    assert ours.policy is not policy.default and standard.policy is policy.default
+    assert _unbounded(ours.as_bytes()) == _unbounded(standard.as_bytes())
+    again = build_message(replace(built, message_id="<3@gateway.test>"), sender_, 0.0)
+    assert again["Subject"] == subject and again["To"] == "ada@xn--bcher-kva.example"
+
+
+def _unbounded(raw: bytes) -> bytes:
+    """The message with its random MIME boundary replaced by a fixed one."""
+    found = re.search(rb'boundary="([^"]+)"', raw)
+    assert found is not None
+    return raw.replace(found.group(1), b"BOUNDARY")
