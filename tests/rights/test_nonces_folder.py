@@ -50,7 +50,7 @@ def test_a_claim_just_created_survives_a_prune_and_an_old_expired_one_does_not(
     stale.touch()
     os.utime(stale, (now - PRUNE_GRACE - 1,) * 2)
 
-    assert asyncio.run(used.claim("00112233445566778899aabb", now + 600))
+    assert run(used.claim("00112233445566778899aabb", now + 600))
     assert fresh.exists()
     assert not stale.exists()
-    assert not asyncio.run(used.claim(NONCE, now + 600))
+    assert not run(used.claim(NONCE, now + 600))
