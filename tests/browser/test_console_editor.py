@@ -162,8 +162,8 @@ def test_owner_edits_the_banner_in_french_with_the_preview_and_visitors_get_it(
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-provider", "Google")
     owner.fill("#ed-consent_config-categories-3-services-0-cookies-0-duration", "6 mois")
     owner.check("input[name=ed-view][value=preferences]")
-    # In its disclosure, once: while the preview redraws after a keystroke, the old and the new
-    # banner can both be in the frame for a moment, so this waits for the settled count.
+    # In its disclosure, once: drafts sent while the banner's script loads (one per keystroke)
+    # never leave two banners in the preview.
     expect(preview(owner).get_by_text("YouTube")).to_have_count(1, timeout=PREVIEW_WAIT)
 
     # The rights form: a CCPA type turned on shows in the previewed form, in French.

@@ -49,14 +49,30 @@
     return script;
   }
 
+  // One banner script at a time: a script element removed while it loads still runs once it
+  // arrives, so a second draft sent meanwhile would show two banners. The newest draft waits
+  // for the load in flight, then replaces what it showed.
+  var loading = false, waiting = null;
   function showConsent(message) {
+    if (loading) { waiting = message; return; }
     var gw = window.WidgetGateway || {};
     if (gw.consent) gw.consent.destroy();
     forget();
+    loading = true;
     var script = load("consent", message.pk, message.lang);
-    if (message.view === "preferences") {
-      script.addEventListener("load", function () { if (window.WidgetGateway.consent) window.WidgetGateway.consent.show(); });
+    function loaded() {
+      loading = false;
+      if (waiting) {
+        var next = waiting;
+        waiting = null;
+        if (next.view !== "rights") { showConsent(next); return; }
+      }
+      if (message.view === "preferences" && window.WidgetGateway && window.WidgetGateway.consent) {
+        window.WidgetGateway.consent.show();
+      }
     }
+    script.addEventListener("load", loaded);
+    script.addEventListener("error", loaded);
   }
 
   function showRights(message) {
@@ -79,6 +95,7 @@
     draft = message;
     document.body.className = message.view === "rights" ? "rights-only" : "consent-only";
     if (message.view === "rights") {
+      waiting = null;
       var gw = window.WidgetGateway || {};
       if (gw.consent) gw.consent.destroy();
       showRights(message);
