@@ -25,8 +25,8 @@ from gateway.delivery.workers import DeliveryPolicy, Outcome
 from gateway.errors import InvalidPayload
 from gateway.mail.address import sender as parse_sender
 from gateway.mail.mailbox import MailboxEntry, list_mailbox
-from gateway.mail.message import Mail, build_message
-from gateway.mail.queue import SERVICE, MailQueue, MailWorker
+from gateway.mail.message import Mail
+from gateway.mail.queue import SERVICE, MailQueue, MailWorker, hand_over
 from gateway.mail.server import parse_smtp_url
 from gateway.mail.transport import FolderTransport, SmtpTransport, Transport
 from gateway.settings import Settings, SettingsError
@@ -69,8 +69,7 @@ class Mailer:
         if not mail.message_id:
             mail = replace(mail, message_id=make_msgid(domain=self.sender[1].rpartition("@")[2]))
         if self.direct is not None:
-            message = build_message(mail, self.sender, self.clock())
-            result = await self.direct.send(message, self.sender[1], mail.to)
+            result = await hand_over(self.direct, mail, self.sender, self.clock())
             if result.outcome is Outcome.DELIVERED:
                 log.info("mail %s sent via %s", mail.message_id, self.direct.label)
                 return mail.message_id

@@ -38,6 +38,15 @@ log = logging.getLogger("gateway.mail")
 SERVICE = "mail"
 
 
+async def hand_over(
+    transport: Transport, mail: Mail, sender: tuple[str, str], date: float
+) -> AttemptResult:
+    """One attempt to give ``mail``, built as from ``sender`` and dated ``date``, to
+    ``transport``: the worker's for a queued message, the mailer's for the folder."""
+    message = build_message(mail, sender, date)
+    return await transport.send(message, sender[1], mail.to)
+
+
 class MailQueue:
     """Messages waiting to be sent; ``wakeup`` is set when one arrives from this process."""
 
@@ -143,8 +152,7 @@ class MailWorker:
             mail = Mail.from_envelope(entry.record)
         except InvalidPayload:
             return AttemptResult(Outcome.DEAD, "unreadable queued message")
-        message = build_message(mail, self.sender, entry.queued_at)
-        return await self.transport.send(message, self.sender[1], mail.to)
+        return await hand_over(self.transport, mail, self.sender, entry.queued_at)
 
     async def _settle(self, entry: Entry, result: AttemptResult) -> None:
         try:
