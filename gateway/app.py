@@ -32,7 +32,7 @@ from gateway.oauth import routes as oauth_routes
 from gateway.portal import api as portal_api
 from gateway.records.api import routes as records_api
 from gateway.rights import api as rights_api
-from gateway.services import open_services
+from gateway.services import Services, open_services
 from gateway.settings import Settings
 from gateway.web import assets, health, openapi
 from gateway.web import guard as widget_api
@@ -120,6 +120,8 @@ def create_app(
         try:
             async with open_services(settings, tracing) as services:
                 app.state.services = services
+                if isinstance(app, GatewayApp):
+                    app.services = services
                 if operator is not None:
                     operator.state.services = services
                 settle_heap()
@@ -162,6 +164,7 @@ class GatewayApp(Starlette):
 
     fast_lane = True
     operator_port: int | None = None
+    services: Services | None = None  # also in ``state``; read here on the hot paths
 
     def build_middleware_stack(self) -> ASGIApp:
         stack = super().build_middleware_stack()

@@ -151,6 +151,8 @@ async def open_services(
             store = FileKeyStore(settings.data_dir)
         stack.push_async_callback(store.close)
         metrics = Metrics(__version__)
+        # Last of all at shutdown: what was counted reaches the series (a worker's file).
+        stack.callback(metrics.tally.flush)
         tracing = tracing or Tracing()
         store = InstrumentedKeyStore(store, metrics, tracing, redis=client is not None)
         keys = KeyCache(store, ttl=settings.key_cache_ttl)

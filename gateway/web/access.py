@@ -146,5 +146,8 @@ def _template(scope: Scope, path: str) -> str:
 
 def _metrics(scope: Scope) -> Metrics | None:
     app = scope.get("app")
-    services = getattr(getattr(app, "state", None), "services", None)
+    # The gateway's app holds its services as an attribute too: no lookup through ``state``.
+    services = getattr(app, "services", None) or getattr(
+        getattr(app, "state", None), "services", None
+    )
     return getattr(services, "metrics", None)

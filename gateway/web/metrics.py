@@ -6,7 +6,8 @@ list (:func:`metric_names`, checked by the tests against ``deploy/``).
 
 With several worker processes (``widget-gateway serve --workers N``), ``serve`` points
 ``PROMETHEUS_MULTIPROC_DIR`` at an emptied folder before the workers start; each worker then
-writes its values there and any worker's ``/metrics`` sums every worker's files. Figures read at
+writes its values there and any worker's ``/metrics`` sums every worker's files. The hot paths'
+counts reach a worker's files within a second (:mod:`gateway.web.tally`). Figures read at
 scrape time (the outbox's depth) are computed by the answering worker and added as they are.
 
 Label values are product data — codes, widget names, route families, sink names, outcomes —
@@ -24,12 +25,18 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, mult
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from gateway.web.tally import Tally
+
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 CONTENT_TYPE = prometheus_client.CONTENT_TYPE_LATEST
 
 # Seconds: a widget answer is a few milliseconds; a Redis outage shows as the timeout (0.25 s).
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 REDIS_BUCKETS = (0.0002, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5)
+# How long, with several workers, a worker's counts may wait before the others' scrapes see them.
+FLUSH_SECONDS = 1.0
+# ``status // 100`` → the ``status_class`` label (a status is 100 to 599).
+STATUS_CLASS = tuple(f"{n}xx" for n in range(10))
 LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0, 1800.0, 3600.0)
 
 # Figures computed at scrape time from the delivery queues (see :func:`queue_families`).
@@ -186,6 +193,9 @@ class Metrics:
         # The labelled series the hot paths touch, looked up once each: ``labels()`` validates
         # and locks on every call, which costs more than the increment itself.
         self._children: dict[tuple[object, ...], Any] = {}
+        # The hot paths' counts, added to these series in bulk (see :mod:`gateway.web.tally`);
+        # with several workers, within a second, so any worker's scrape sees every worker's.
+        self.tally = Tally(every=FLUSH_SECONDS if self.shared else None)
 
     def _child(self, metric: Any, *values: str) -> Any:
         key = (id(metric), *values)
@@ -197,31 +207,31 @@ class Metrics:
     # -- the call sites' vocabulary ---------------------------------------------------------
 
     def error(self, code: str) -> None:
-        self._child(self.errors, code).inc()
+        self.tally.inc(self._child(self.errors, code))
 
     def answered(self, widget: str, status: int) -> None:
-        self._child(self.requests, str(status), widget).inc()
+        self.tally.inc(self._child(self.requests, str(status), widget))
         if status == 429:
-            self._child(self.rate_limited, widget).inc()
+            self.tally.inc(self._child(self.rate_limited, widget))
 
     def request_done(self, route: str, status: int, seconds: float) -> None:
-        self._child(self.duration, route, f"{status // 100}xx").observe(seconds)
+        self.tally.observe(self._child(self.duration, route, STATUS_CLASS[status // 100]), seconds)
 
     def limiter_decision(self, outcome: str, *, fallback: bool, shared: bool) -> None:
         """One limiter call; ``shared`` when Redis is configured, ``fallback`` when it was
         unreachable and the call was counted in memory (or refused, failing closed)."""
         store = "redis" if shared and not fallback else "memory"
-        self._child(self.limiter_decisions, outcome, store).inc()
+        self.tally.inc(self._child(self.limiter_decisions, outcome, store))
         if fallback:
-            self.limiter_fallbacks.inc()
+            self.tally.inc(self.limiter_fallbacks)
 
     def key_lookup(self, hit: bool) -> None:
-        self._child(self.key_cache, "hit" if hit else "miss").inc()
+        self.tally.inc(self._child(self.key_cache, "hit" if hit else "miss"))
 
     def redis_command(self, op: str, seconds: float, ok: bool) -> None:
-        self._child(self.redis_seconds, op).observe(seconds)
+        self.tally.observe(self._child(self.redis_seconds, op), seconds)
         if not ok:
-            self._child(self.redis_errors, op).inc()
+            self.tally.inc(self._child(self.redis_errors, op))
 
     def delivered(self, service: str, outcome: str, lag: float | None = None) -> None:
         self.delivery.labels(outcome=outcome, service=service).inc()
@@ -229,9 +239,9 @@ class Metrics:
             self.delivery_lag.labels(service=service).observe(max(0.0, lag))
 
     def database_query(self, seconds: float, ok: bool) -> None:
-        self.database_seconds.observe(seconds)
+        self.tally.observe(self.database_seconds, seconds)
         if not ok:
-            self.database_errors.inc()
+            self.tally.inc(self.database_errors)
 
     def webhook_attempt(self, outcome: str) -> None:
         self._child(self.webhook_attempts, outcome).inc()
@@ -250,6 +260,7 @@ class Metrics:
     def render(self, extra: Iterable[Metric] = ()) -> bytes:
         """The Prometheus text of every metric (every worker's, in multiprocess mode), plus
         ``extra`` families computed by the caller at scrape time."""
+        self.tally.flush()
         registry = CollectorRegistry(auto_describe=False)
         if self.shared:
             multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]

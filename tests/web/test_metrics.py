@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 
-from gateway.web.metrics import Metrics, metric_names
+from gateway.web.metrics import FLUSH_SECONDS, Metrics, metric_names
 from tests.gwclient import SITE, client_for, settings_for, stored_key
 from tests.support.gateway_process import GatewayProcess
 
@@ -103,11 +104,13 @@ def test_counters_never_lose_precision() -> None:
 
 
 def test_every_worker_shows_in_every_scrape(tmp_path: Path) -> None:
-    """With two workers, each scrape (answered by either) counts every worker's requests."""
+    """With two workers, each scrape (answered by either) counts every worker's requests, a
+    second after they were answered at most."""
     with GatewayProcess(tmp_path, {}, "--workers", "2") as gw:
         for _ in range(10):
             # A new connection each: the kernel spreads them over both workers.
             assert httpx.get(gw.url + "/widgets/consent.js").status_code == 200
+        time.sleep(FLUSH_SECONDS + 0.5)
         totals = []
         for _ in range(6):
             text = httpx.get(gw.url + "/metrics", headers={"Connection": "close"}).text

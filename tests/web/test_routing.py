@@ -13,7 +13,7 @@ from starlette.routing import Mount, Route, Router
 from starlette.testclient import TestClient
 
 from gateway.app import build_routes
-from gateway.web.routing import DirectRoute, IndexedRouter
+from gateway.web.routing import FOUND_ENTRIES, FOUND_PATH, DirectRoute, IndexedRouter
 from tests.gwclient import settings_for
 
 
@@ -110,3 +110,40 @@ def test_the_fast_lanes_lookup_finds_the_route_the_router_would_run(method: str,
         assert found.path == ran
         assert scope["route"] is found
         assert "public_key" not in found.path or scope["path_params"]["public_key"] == "pk_a"
+
+
+def test_a_remembered_lookup_gives_each_path_its_own_parameters() -> None:
+    router = IndexedRouter(routes=direct_sample())
+
+    def lookup(path: str) -> dict[str, Any]:
+        scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+        assert router.direct(scope) is not None
+        return dict(scope["path_params"])
+
+    for _ in range(2):  # the second round is answered from what the first remembered
+        assert lookup("/v1/pk_a/consent/config") == {"public_key": "pk_a"}
+        assert lookup("/v1/pk_b/consent/config") == {"public_key": "pk_b"}
+    # An endpoint that changes its parameters changes its own request's copy only.
+    scope = {"type": "http", "method": "GET", "path": "/v1/pk_a/consent/config", "root_path": ""}
+    router.direct(scope)
+    scope["path_params"]["public_key"] = "changed"
+    assert lookup("/v1/pk_a/consent/config") == {"public_key": "pk_a"}
+
+
+def test_remembered_lookups_are_bounded_whatever_paths_clients_send() -> None:
+    router = IndexedRouter(routes=direct_sample())
+    for n in range(FOUND_ENTRIES + 50):
+        scope = {"type": "http", "method": "GET", "path": f"/v1/pk_{n}/consent/config"}
+        assert router.direct(scope) is not None
+    long_path = "/v1/pk_" + "a" * FOUND_PATH + "/consent/config"
+    assert router.direct({"type": "http", "method": "GET", "path": long_path}) is not None
+    assert 0 < len(router._found) <= FOUND_ENTRIES
+    assert ("GET", long_path) not in router._found
+
+
+def test_a_route_added_later_is_found_by_the_fast_lane_too() -> None:
+    router = IndexedRouter(routes=direct_sample())
+    scope = {"type": "http", "method": "GET", "path": "/late"}
+    assert router.direct(dict(scope)) is None
+    router.routes.insert(0, DirectRoute("/late", named, methods=["GET"]))
+    assert router.direct(dict(scope)) is router.routes[0]
