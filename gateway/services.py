@@ -6,6 +6,7 @@ exists at import time and tests can run several apps side by side.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -55,7 +56,7 @@ from gateway.rights.nonces import UsedNonces
 from gateway.settings import Settings
 from gateway.signing import Signing
 from gateway.web.location import Locator
-from gateway.web.metrics import Metrics
+from gateway.web.metrics import FLUSH_SECONDS, Metrics
 from gateway.web.tracing import Tracing
 from gateway.webhooks.runtime import Webhooks, open_webhooks
 
@@ -153,6 +154,9 @@ async def open_services(
         metrics = Metrics(__version__)
         # Last of all at shutdown: what was counted reaches the series (a worker's file).
         stack.callback(metrics.tally.flush)
+        if metrics.shared:  # other workers' scrapes read this one's file: a second behind
+            flusher = asyncio.create_task(metrics.tally.flush_every(FLUSH_SECONDS))
+            stack.push_async_callback(_cancel, flusher)
         tracing = tracing or Tracing()
         store = InstrumentedKeyStore(store, metrics, tracing, redis=client is not None)
         keys = KeyCache(store, ttl=settings.key_cache_ttl)
@@ -225,6 +229,12 @@ async def open_services(
         services.delivery = start_delivery(sinks, assertions, settings, metrics)
         stack.push_async_callback(services.delivery.stop)
         yield services
+
+
+async def _cancel(task: asyncio.Task[None]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
 
 
 async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> RecordStore | None:

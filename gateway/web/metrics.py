@@ -193,9 +193,8 @@ class Metrics:
         # The labelled series the hot paths touch, looked up once each: ``labels()`` validates
         # and locks on every call, which costs more than the increment itself.
         self._children: dict[tuple[object, ...], Any] = {}
-        # The hot paths' counts, added to these series in bulk (see :mod:`gateway.web.tally`);
-        # with several workers, within a second, so any worker's scrape sees every worker's.
-        self.tally = Tally(every=FLUSH_SECONDS if self.shared else None)
+        # The hot paths' counts, added to these series in bulk (see :mod:`gateway.web.tally`).
+        self.tally = Tally()
 
     def _child(self, metric: Any, *values: str) -> Any:
         key = (id(metric), *values)

@@ -7,48 +7,47 @@ a few checks: together about a fifth of a config ``GET``'s own CPU time. Counted
 each is one dictionary update; :meth:`Tally.flush` adds what was counted to the series, all
 at once.
 
-A flush happens before every rendering of ``/metrics`` (so a single worker's scrape always sees
-every answer it gave), and, when ``every`` is set (several workers share their values through
-files), at most ``every`` seconds after the first count since the last flush, so the worker
-that answers a scrape sees the others' counts of a second ago.
+The app flushes before every rendering of ``/metrics`` (so a worker's scrape always sees every
+answer it gave), at shutdown, and, with several workers sharing their values through files,
+every second (:meth:`Tally.flush_every`), so the worker that answers a scrape sees the others'
+counts of a second ago.
 
-Only code running on the event loop counts here. A call from another thread (no running loop)
-goes straight to the series: a flush never races with a count.
+Only the thread that made the tally (the app's event loop) counts here; a count from any other
+thread goes straight to the series, and a flush from another thread is left to the owner's next
+one. So a flush never races with a count.
 """
 
 from __future__ import annotations
 
 import asyncio
+import threading
 from bisect import bisect_left
 from typing import Any
+
+_thread_id = threading.get_ident
 
 
 class Tally:
     """Counts for Prometheus children (``metric.labels(...)`` or an unlabelled metric)."""
 
-    def __init__(self, every: float | None = None) -> None:
-        self.every = every
+    def __init__(self) -> None:
+        self.owner = _thread_id()
         self._counts: dict[Any, float] = {}
         # histogram child → [sum of observations, count in bucket 0, count in bucket 1, …]
         self._observed: dict[Any, list[float]] = {}
         self._bounds: dict[Any, tuple[float, ...]] = {}
-        self._timer: asyncio.TimerHandle | None = None
 
     def inc(self, child: Any, amount: float = 1.0) -> None:
         """``child.inc(amount)``, counted now and added at the next flush."""
-        loop = _running_loop()
-        if loop is None:
+        if _thread_id() != self.owner:
             child.inc(amount)
             return
         counts = self._counts
         counts[child] = counts.get(child, 0.0) + amount
-        if self._timer is None and self.every is not None:
-            self._timer = loop.call_later(self.every, self._timed_flush)
 
     def observe(self, child: Any, amount: float) -> None:
         """``child.observe(amount)`` for a histogram child, added at the next flush."""
-        loop = _running_loop()
-        if loop is None:
+        if _thread_id() != self.owner:
             child.observe(amount)
             return
         entry = self._observed.get(child)
@@ -60,15 +59,15 @@ class Tally:
         else:
             bounds = self._bounds[child]
         entry[0] += amount
-        # The first bucket whose upper bound is at least ``amount``: the one observe() picks.
-        # (The last bound is +Inf, so one always is; NaN is in none, as with observe.)
+        # The first bucket whose upper bound is at least ``amount``: the one observe() picks
+        # (the last bound is +Inf, so one always is; NaN is in none, as with observe).
         if amount == amount:
             entry[bisect_left(bounds, amount) + 1] += 1
-        if self._timer is None and self.every is not None:
-            self._timer = loop.call_later(self.every, self._timed_flush)
 
     def flush(self) -> None:
-        """Add every count made since the last flush to its series."""
+        """Add every count made since the last flush to its series (on the owner's thread)."""
+        if _thread_id() != self.owner:
+            return
         counts, self._counts = self._counts, {}
         observed, self._observed = self._observed, {}
         for child, amount in counts.items():
@@ -76,16 +75,11 @@ class Tally:
         for child, entry in observed.items():
             _add_observations(child, entry)
 
-    def _timed_flush(self) -> None:
-        self._timer = None
-        self.flush()
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+    async def flush_every(self, seconds: float) -> None:
+        """Flush every ``seconds`` until cancelled (run on the owner's loop)."""
+        while True:
+            await asyncio.sleep(seconds)
+            self.flush()
 
 
 # prometheus-client has no public way to add many observations at once. A histogram child keeps

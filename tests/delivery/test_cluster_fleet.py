@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -14,6 +15,7 @@ import httpx
 
 from gateway.ratelimit.limiter import Limiter, LimitRequest
 from gateway.settings import Settings
+from gateway.web.metrics import FLUSH_SECONDS
 from tests.delivery.test_delivery_gateway import consent
 from tests.gwclient import SECRET, SITE, settings_for, stored_key
 from tests.support.aio import run as run_sync
@@ -84,7 +86,8 @@ def test_two_instances_on_the_cluster_survive_a_master_failover(
             run_sync(wait_until(lambda: set(accepted) <= set(service.stored), timeout=60))
             # Metrics of all workers on each scrape: each of six scrapes of an instance's
             # operator port (new connections, so either worker answers) counts every request
-            # that instance answered.
+            # that instance answered, a second after it was answered at most.
+            time.sleep(FLUSH_SECONDS + 0.5)
             for gw in fleet:
                 scrapes = [
                     _consent_count(
