@@ -41,7 +41,7 @@ from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.clientip import client_ip, limit_identity, truncate_ip
 from gateway.web.guard import WidgetCall, widget_route
-from gateway.web.routing import RawResponse
+from gateway.web.routing import RawResponse, header_value
 
 # The answer carries the visitor's RateLimit fields and varies by Origin, which CDNs ignore, and
 # with geo rules by the visitor's location (from a database: by address, which no Vary names): no
@@ -159,7 +159,7 @@ async def get_config(call: WidgetCall) -> Response:
         vary = ", ".join(h for h in (settings.geo_country_header, settings.geo_region_header) if h)
     lang = _query_value(request.scope, "lang")
     rendered = rendered_config(services, call.key, lang, variant, vary)
-    match = request.headers.get("if-none-match")
+    match = header_value(request.scope, b"if-none-match")
     if match and rendered.etag in (t.strip().removeprefix("W/") for t in match.split(",")):
         return RawResponse(b"", 304, list(rendered.not_modified_headers))
     return RawResponse(rendered.body, 200, list(rendered.ok_headers))
@@ -177,7 +177,7 @@ async def post_consent(call: WidgetCall) -> Response:
         account=call.key.account,
         origin=call.origin,
         client_ip=truncate_ip(call.client_ip),
-        user_agent=call.request.headers.get("user-agent", ""),
+        user_agent=header_value(call.request.scope, b"user-agent") or "",
         id_secret=call.services.signing.secrets[0],
         now=now,
     )

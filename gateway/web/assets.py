@@ -46,7 +46,13 @@ from starlette.routing import Route
 
 from gateway.errors import NotFound, problem_response
 from gateway.web import openapi, releases
-from gateway.web.routing import DirectRoute, RawHeaders, RawResponse, encode_headers
+from gateway.web.routing import (
+    DirectRoute,
+    RawHeaders,
+    RawResponse,
+    encode_headers,
+    header_value,
+)
 from gateway.web.static_files import static_dir
 
 try:  # optional: brotli saves another ~12% on the widgets
@@ -308,11 +314,11 @@ def routes(directory: Path = SOURCE_DIR, releases_dir: Path = releases.RELEASES_
             asset = by_hash.get((match.group(1), match.group(2)))
         if match is None or asset is None:
             return problem_response(NotFound("No such widget."))
-        headers = request.headers
-        body, encoding = asset.encoded(headers.get("accept-encoding", ""))
+        scope = request.scope
+        body, encoding = asset.encoded(header_value(scope, b"accept-encoding") or "")
         hashed = match.group(2) is not None
         ok, not_modified, etag = answers.get(asset, encoding, len(body), hashed=hashed)
-        if _etag_matches(headers.get("if-none-match"), etag):
+        if _etag_matches(header_value(scope, b"if-none-match"), etag):
             return RawResponse(b"", 304, list(not_modified))
         return RawResponse(body, 200, list(ok))
 

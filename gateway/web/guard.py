@@ -40,7 +40,13 @@ from gateway.keys.model import PUBLIC_PREFIX, ApiKey, is_well_formed
 from gateway.ratelimit.limiter import LimitDecision, Limiter, LimitRequest
 from gateway.web import cors
 from gateway.web.clientip import client_ip, limit_identity
-from gateway.web.routing import DirectRoute, RawHeaders, RawResponse, encode_headers
+from gateway.web.routing import (
+    DirectRoute,
+    RawHeaders,
+    RawResponse,
+    encode_headers,
+    header_value,
+)
 
 if TYPE_CHECKING:
     from gateway.services import Services
@@ -122,6 +128,13 @@ class WidgetCall:
         return await self.admission.admit(extra)
 
 
+def app_services(request: Request) -> Services:
+    """The running app's services: the gateway's app holds them as an attribute (read without
+    Starlette's ``state`` lookup), any other app in its ``state``."""
+    services: Services | None = getattr(request.app, "services", None)
+    return services if services is not None else request.app.state.services
+
+
 async def load_key(request: Request, services: Services) -> CachedKey:
     """The key named in the path, or a typed error; refuses private keys outright."""
     public_key: str = request.path_params["public_key"]
@@ -142,7 +155,7 @@ async def load_key(request: Request, services: Services) -> CachedKey:
 
 
 def check_origin(request: Request, cached: CachedKey) -> str:
-    origin = request.headers.get("origin")
+    origin = header_value(request.scope, b"origin")
     if origin is None:
         raise OriginRequired("widget endpoints are called from browsers, which send an Origin")
     if not cached.allow.allows(origin):
@@ -179,7 +192,7 @@ def widget_route(
     span_attributes = {"gateway.widget": widget}
 
     async def guarded(request: Request) -> Response:
-        services: Services = request.app.state.services
+        services = app_services(request)
         allowed_origin: str | None = None
         call: WidgetCall | None = None
         try:
@@ -287,7 +300,7 @@ def add_raw_headers(response: Response, headers: RawHeaders) -> None:
 
 async def preflight(request: Request) -> Response:
     """``OPTIONS /v1/{public_key}/…``: answered from the key's rules, before any limit."""
-    services: Services = request.app.state.services
+    services = app_services(request)
     try:
         cached = await load_key(request, services)
         origin = check_origin(request, cached)
@@ -295,11 +308,10 @@ async def preflight(request: Request) -> Response:
             raise KeyRevoked("this key has been revoked")
         if cached.key.account_suspended_at is not None:
             raise AccountSuspended("this key's account is suspended")
-        headers = request.headers
         raw = cors.preflight_raw(
             origin,
-            headers.get("access-control-request-method"),
-            headers.get("access-control-request-headers"),
+            header_value(request.scope, b"access-control-request-method"),
+            header_value(request.scope, b"access-control-request-headers"),
         )
     except GatewayError as exc:
         services.metrics.error(exc.code)

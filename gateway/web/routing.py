@@ -28,6 +28,17 @@ def encode_headers(fields: Mapping[str, str]) -> RawHeaders:
     return [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in fields.items()]
 
 
+def header_value(scope: Scope, name: bytes) -> str | None:
+    """The request's first ``name`` field (a lower-case name), as ``request.headers.get`` reads
+    it, without building Starlette's header mapping on the hot paths."""
+    field: bytes
+    value: bytes
+    for field, value in scope["headers"]:
+        if field == name:
+            return value.decode("latin-1")
+    return None
+
+
 _ANY = "\x00any"
 # Remembered (method, path) lookups of the fast lane: at most 8,192 paths of at most 200
 # characters (a widget's are under 80), a few MB whatever paths clients send.
