@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -87,8 +86,16 @@ def test_two_instances_on_the_cluster_survive_a_master_failover(
             # Metrics of all workers on each scrape: each of six scrapes of an instance's
             # operator port (new connections, so either worker answers) counts every request
             # that instance answered, a second after it was answered at most.
-            time.sleep(FLUSH_SECONDS + 0.5)
             for gw in fleet:
+                first = gw.operator_url + "/metrics"
+                run_sync(
+                    wait_until(
+                        lambda url=first, port=gw.port: (
+                            _consent_count(httpx.get(url).text) == counted[port]
+                        ),
+                        timeout=FLUSH_SECONDS * 5,
+                    )
+                )
                 scrapes = [
                     _consent_count(
                         httpx.get(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import httpx
@@ -11,7 +10,9 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway.web.metrics import FLUSH_SECONDS, Metrics, metric_names
 from tests.gwclient import SITE, client_for, settings_for, stored_key
+from tests.support.aio import run
 from tests.support.gateway_process import GatewayProcess
+from tests.support.receiver import wait_until
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -110,7 +111,17 @@ def test_every_worker_shows_in_every_scrape(tmp_path: Path) -> None:
         for _ in range(10):
             # A new connection each: the kernel spreads them over both workers.
             assert httpx.get(gw.url + "/widgets/consent.js").status_code == 200
-        time.sleep(FLUSH_SECONDS + 0.5)
+
+        def total() -> float:
+            text = httpx.get(gw.url + "/metrics", headers={"Connection": "close"}).text
+            return value(
+                text,
+                "gateway_request_duration_seconds_count",
+                route="widget_asset",
+                status_class="2xx",
+            )
+
+        run(wait_until(lambda: total() == 10.0, timeout=FLUSH_SECONDS * 5))
         totals = []
         for _ in range(6):
             text = httpx.get(gw.url + "/metrics", headers={"Connection": "close"}).text

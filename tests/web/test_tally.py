@@ -12,6 +12,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from gateway.web.metrics import DURATION_BUCKETS, Metrics
 from gateway.web.tally import Tally
 from tests.support.aio import LOOPS, LoopKind, run
+from tests.support.receiver import wait_until
 
 
 def pair(name: str) -> tuple[CollectorRegistry, Histogram, Counter]:
@@ -81,7 +82,7 @@ def test_flushing_every_interval_adds_counts_without_a_scrape(loop: LoopKind) ->
         tally.inc(counter.labels("a"), 2)
         tally.observe(histogram.labels("r"), 0.003)
         before = counter.labels("a")._value.get()
-        await asyncio.sleep(0.2)
+        await wait_until(lambda: counter.labels("a")._value.get() > 0, timeout=2)
         flusher.cancel()
         return before, counter.labels("a")._value.get()
 
