@@ -104,6 +104,9 @@ class Services:
     consent_configs: dict[tuple[str, float], ConsentConfig] = field(default_factory=dict)
     # (public key, version, raw ``lang``, geo variant id) -> the consent API's RenderedConfig.
     consent_rendered: dict[tuple[str, float, str | None, str], Any] = field(default_factory=dict)
+    # One copy of each distinct parsed config and rendered answer, however many keys share it
+    # (most keys keep the default config): content -> the object both caches above point to.
+    consent_shared: dict[Any, Any] = field(default_factory=dict)
     tracing: Tracing = field(default_factory=Tracing)
     # Where visitors are, for the consent banner's geo rules (headers of trusted proxies, or a
     # MaxMind-format database); never stored.
@@ -244,7 +247,7 @@ async def open_records(settings: Settings, stack: contextlib.AsyncExitStack) -> 
         return None
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    await migrate.upgrade(url)
+    await migrate.ensure_newest(url)
     engine = create_engine(url)
     stack.push_async_callback(engine.dispose)
     store = RecordStore(engine)

@@ -68,7 +68,7 @@ async def open_accounts(
     if shared is None:
         url = records_url(settings) or f"sqlite:///{(settings.data_dir / 'accounts.db').absolute()}"
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        await migrate.upgrade(url)
+        await migrate.ensure_newest(url)
     engine = shared or create_engine(url)
     try:
         sessions: SessionStore

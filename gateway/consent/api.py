@@ -12,7 +12,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 from starlette.datastructures import QueryParams
@@ -50,6 +50,7 @@ CONFIG_CACHE = "no-store"
 _CACHE_SIZE = 2048
 SHOWN_FIELDS = frozenset({"config_digest"})
 _DIGEST = re.compile(r"[0-9a-f]{20}")
+T = TypeVar("T")
 
 
 class ConsentConfigInvalid(GatewayError):
@@ -64,17 +65,31 @@ def _dumps(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _shared(services: Services, identity: object, made: T) -> T:
+    """The one kept copy of what ``identity`` names (``made`` when it is the first)."""
+    shared = services.consent_shared
+    if len(shared) >= 2 * _CACHE_SIZE:
+        shared.clear()
+    found: T = shared.setdefault(identity, made)
+    return found
+
+
 def load_config(services: Services, key: ApiKey) -> consent_config.ConsentConfig:
-    """The key's parsed config, kept per key version so each request does not re-validate it."""
+    """The key's parsed config, kept per key version so each request does not re-validate it.
+
+    Keys whose stored configs are equal (all those on the default) share one parsed copy."""
     cache = services.consent_configs
     found = cache.get((key.public_key, key.updated_at))
     if found is None:
+        raw = key.consent_config
         try:
-            found = consent_config.parse_config(key.consent_config)
+            parsed = consent_config.parse_config(raw)
         except InvalidPayload:
             raise ConsentConfigInvalid(
                 "ask the site owner to fix the key's consent config"
             ) from None
+        stored = b"" if raw is None else orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)
+        found = _shared(services, ("parsed", stored), parsed)
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         cache[(key.public_key, key.updated_at)] = found
@@ -123,7 +138,7 @@ def rendered_config(
         )
         if vary:
             common += ((b"vary", vary.encode("latin-1")),)
-        found = RenderedConfig(
+        made = RenderedConfig(
             body,
             etag,
             (
@@ -133,6 +148,8 @@ def rendered_config(
             ),
             common,
         )
+        # Equal bodies (keys on equal configs) share one copy; the vary value is in the headers.
+        found = _shared(services, ("rendered", body, vary), made)
         if len(cache) >= _CACHE_SIZE:
             cache.clear()
         # Kept under the raw ``lang`` value (at most a bounded cache's worth of distinct ones).

@@ -34,7 +34,7 @@ from gateway.redis_client import discover
 log = logging.getLogger("gateway.keys")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CachedKey:
     """A key with its compiled origin allow list."""
 
@@ -42,7 +42,7 @@ class CachedKey:
     allow: AllowList
 
 
-@dataclass
+@dataclass(slots=True)
 class _Entry:
     value: CachedKey | None
     expires: float

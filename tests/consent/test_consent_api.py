@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from gateway.app import create_app
 from gateway.clock import utc
 from gateway.db.engine import records_url
-from gateway.keys.model import NewKey, revoke_key
+from gateway.keys.model import NewKey, create_key, revoke_key
 from gateway.settings import Settings
 from tests.gwclient import SITE, settings_for, stored_key
 from tests.support.aio import run as run_async
@@ -99,6 +99,43 @@ def test_a_changed_config_is_served_at_once_with_a_new_etag(gw: Gw) -> None:
     assert after.status_code == 200
     assert after.json()["version"] == "2"
     assert after.headers["etag"] != before.headers["etag"]
+
+
+def test_keys_on_equal_configs_share_one_parsed_and_one_rendered_copy(gw: Gw) -> None:
+    # Ten thousand sites on the default config keep one copy of it in memory, not ten thousand.
+    services = gw.client.app.state.services
+    made = {
+        "first": gw.key.key,
+        "default": create_key("acct-2", "Blog", (SITE,)).key,
+        "own": create_key(
+            "acct-2", "Shop", (SITE,), consent_config={"policy_version": "7", "lifetime_days": 90}
+        ).key,
+        # The same config, written in another order: equal, so shared.
+        "reordered": create_key(
+            "acct-3", "Shop", (SITE,), consent_config={"lifetime_days": 90, "policy_version": "7"}
+        ).key,
+    }
+    answers = {}
+    for name, key in made.items():
+        if name != "first":
+            gw.client.portal.call(services.store.put, key)
+        url = f"/v1/{key.public_key}/consent/config?lang=en"
+        answers[name] = gw.client.get(url, headers={"Origin": SITE})
+    assert {a.status_code for a in answers.values()} == {200}
+    assert answers["default"].content == answers["first"].content
+    assert answers["own"].json()["version"] == "7"
+    assert answers["reordered"].content == answers["own"].content
+    assert answers["own"].headers["etag"] != answers["first"].headers["etag"]
+    parsed = {n: services.consent_configs[(k.public_key, k.updated_at)] for n, k in made.items()}
+    rendered = {
+        n: services.consent_rendered[(k.public_key, k.updated_at, "en", "")]
+        for n, k in made.items()
+    }
+    for kept in (parsed, rendered):
+        assert kept["default"] is kept["first"]
+        assert kept["reordered"] is kept["own"]
+        assert kept["own"] is not kept["first"]
+    assert rendered["own"].etag == answers["own"].headers["etag"]
 
 
 def test_record_is_stored_truncated_then_answered_with_a_receipt(gw: Gw) -> None:
