@@ -15,6 +15,7 @@ and nothing here logs a key.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import logging
@@ -176,18 +177,32 @@ class Keyring:
         self._keys: list[SigningKey] = []  # oldest first
         self._keyset = KeySet([])
         self._loaded_at = float("-inf")
+        # The current key, imported once: importing a private JWK was a fifth of a token's cost.
+        self._current: tuple[str, ECKey] | None = None
+        # One reload or rotation at a time: the requests that find one due together wait for it
+        # instead of each reading the store (and, on a first start, each making a key).
+        self._due = asyncio.Lock()
 
     async def signing_key(self) -> tuple[str, ECKey]:
         """The current key's ``kid`` and key, making a new one when due."""
-        if self.monotonic() - self._loaded_at >= RELOAD_INTERVAL or not self._keys:
-            await self.reload()
-        now = self.clock()
-        if not self._keys or now - self._keys[-1].created_at >= self.rotation:
-            await self.store.add(SigningKey.generate(now))
-            await self.reload()
-            log.info("signing key rotated; %d key(s) published", len(self._keys))
-        current = self._keys[-1]
-        return current.kid, current.key()
+        if self._current is None or self._reload_due() or self._rotation_due():
+            async with self._due:
+                if self._reload_due():
+                    await self.reload()
+                if self._rotation_due():
+                    await self.store.add(SigningKey.generate(self.clock()))
+                    await self.reload()
+                    log.info("signing key rotated; %d key(s) published", len(self._keys))
+                if self._current is None:
+                    current = self._keys[-1]
+                    self._current = (current.kid, current.key())
+        return self._current
+
+    def _reload_due(self) -> bool:
+        return not self._keys or self.monotonic() - self._loaded_at >= RELOAD_INTERVAL
+
+    def _rotation_due(self) -> bool:
+        return not self._keys or self.clock() - self._keys[-1].created_at >= self.rotation
 
     def keyset(self) -> KeySet:
         return self._keyset
@@ -214,6 +229,8 @@ class Keyring:
         self._keys = keys
         self._keyset = KeySet([self._import(k) for k in keys])
         self._loaded_at = self.monotonic()
+        if self._current is None or not keys or self._current[0] != keys[-1].kid:
+            self._current = None
 
     def jwks(self) -> dict[str, Any]:
         return {"keys": [k.public() for k in self._keys]}

@@ -103,3 +103,39 @@ def test_signing_keys_rotate_on_schedule_and_retire_after_their_tokens(
         await client.aclose()
 
     run(main(), loop)
+
+
+@pytest.mark.parametrize("kind", CASES, ids=lambda k: f"{k[0]}-{k[1]}")
+def test_requests_arriving_together_on_a_first_start_share_one_new_signing_key(
+    kind: Kind, redis_url: str, data_dir: Path
+) -> None:
+    store_kind, loop = kind
+
+    async def main() -> None:
+        client = aioredis.Redis.from_url(redis_url)
+        store = (
+            RedisSigningKeyStore(client) if store_kind == "redis" else FileSigningKeyStore(data_dir)
+        )
+        now, mono = [1_000_000.0], [0.0]
+        ring = Keyring(
+            store, rotation=7200, token_ttl=3600, clock=lambda: now[0], monotonic=lambda: mono[0]
+        )
+        got = await asyncio.gather(*(ring.signing_key() for _ in range(20)))
+        (first,) = {kid for kid, _ in got}
+        assert [k.kid for k in await store.load()] == [first]
+        # Another instance on a shorter schedule rotates; this one keeps signing with the key it
+        # has until its next reload, then signs with the newer one.
+        now[0] += 10
+        other = Keyring(store, rotation=5, token_ttl=3600, clock=lambda: now[0])
+        newer, _ = await other.signing_key()
+        assert newer != first
+        assert (await ring.signing_key())[0] == first
+        mono[0] += 60
+        kid, key = await ring.signing_key()
+        assert kid == newer
+        (published,) = [k for k in ring.jwks()["keys"] if k["kid"] == newer]
+        mine = key.as_dict(private=False)
+        assert (mine["x"], mine["y"]) == (published["x"], published["y"])
+        await client.aclose()
+
+    run(main(), loop)
