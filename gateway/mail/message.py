@@ -8,10 +8,11 @@ are well-formed and never replace the ones the gateway sets. Whatever holds a ``
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass, field
-from email import policy
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
+from email.policy import EmailPolicy
 from email.utils import formataddr, formatdate
 
 from gateway import problems as rule
@@ -44,13 +45,30 @@ OWN_HEADERS = frozenset(
 )
 
 
+# Headers whose values are new in every message: not worth keeping.
+_UNIQUE_HEADERS = frozenset({"to", "date", "message-id"})
+# At most this many distinct recurring values are kept (cleared when full).
+KEPT_VALUES = 512
+
+
+def _recurs(name: str, value: str) -> bool:
+    """Whether ``value`` may come back in the next message (a multipart's boundary never does)."""
+    lowered = name.lower()
+    if lowered in _UNIQUE_HEADERS:
+        return False
+    return not (lowered == "content-type" and "boundary=" in value)
+
+
 class _KeptHeaderClasses(HeaderRegistry):
-    """The standard header registry, its classes made once per header name. The stdlib's makes
-    a new class for every header it sets, which was half of building a message."""
+    """The standard header registry, its classes made once per header name, and the header
+    objects of recurring values (the sender, a subject, each part's Content-Type) parsed once:
+    the stdlib makes a new class for every header it sets and parses every value again, which
+    was most of building a message. Header objects are immutable, so messages can share them."""
 
     def __init__(self) -> None:
         super().__init__()
         self._made: dict[str, type[BaseHeader]] = {}
+        self._parsed: dict[tuple[str, str], BaseHeader] = {}
 
     def __getitem__(self, name: str) -> type[BaseHeader]:
         key = name.lower()
@@ -59,9 +77,37 @@ class _KeptHeaderClasses(HeaderRegistry):
             made = self._made[key] = super().__getitem__(name)
         return made
 
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        if not _recurs(name, value):
+            return self[name](name, value)
+        found = self._parsed.get((name, value))
+        if found is None:
+            if len(self._parsed) >= KEPT_VALUES:
+                self._parsed.clear()
+            found = self._parsed[(name, value)] = self[name](name, value)
+        return found
 
-# The ``email`` package's default policy (RFC 5322, lines folded at 78), with the kept classes.
-POLICY = policy.default.clone(header_factory=_KeptHeaderClasses())
+
+class _KeptFolds(EmailPolicy):
+    """The default policy, remembering how each recurring header folds (per line length and
+    line ending, which the folding depends on)."""
+
+    def fold(self, name: str, value: str) -> str:
+        if not hasattr(value, "name") or not _recurs(name, value):
+            return super().fold(name, value)
+        key = (name, str(value), self.max_line_length, self.linesep, self.utf8)
+        found = _FOLDED.get(key)
+        if found is None:
+            if len(_FOLDED) >= KEPT_VALUES:
+                _FOLDED.clear()
+            found = _FOLDED[key] = super().fold(name, value)
+        return found
+
+
+_FOLDED: dict[tuple[str, str, int | None, str, bool], str] = {}
+# The ``email`` package's default policy (RFC 5322, lines folded at 78), with the kept classes,
+# header objects and folds.
+POLICY = _KeptFolds(header_factory=_KeptHeaderClasses())
 
 
 @dataclass(frozen=True)
@@ -161,6 +207,10 @@ def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMess
     message.set_content(mail.text)
     if mail.html is not None:
         message.add_alternative(mail.html, subtype="html")
+        # A boundary of our own: the generator's would compile a new regular expression for
+        # every message to check it against the parts. "=_" never occurs in quoted-printable
+        # or base64 text, and a 7bit body holding these random 32 digits is out of reach.
+        message.set_boundary("=_" + secrets.token_hex(16))
     # After the bodies: making the message multipart moves Content-* headers into its first part.
     message["Content-Language"] = mail.language
     return message

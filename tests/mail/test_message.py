@@ -129,12 +129,18 @@ def test_a_tampered_queue_record_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("subject", "name"),
-    [("Your code", "Widget Gateway"), ("رمزك لطلب الخصوصية", "Passerelle Confidentialité")],
+    [
+        ("Your code", "Widget Gateway"),
+        ("رمزك لطلب الخصوصية", "Passerelle Confidentialité"),
+        # Long enough to be folded over several lines.
+        ("Confirm your request " * 6, "Widget Gateway " * 4),
+    ],
 )
 def test_messages_are_written_exactly_as_the_standard_policy_writes_them(
     monkeypatch: pytest.MonkeyPatch, subject: str, name: str
 ) -> None:
-    # The header classes are kept between messages; what is written must not change for it.
+    # The header classes, recurring header objects and their folds are kept between messages;
+    # what is written must not change for it, on the first message or on later ones.
     from email import policy
 
     from gateway.mail import message as module
@@ -149,13 +155,32 @@ def test_messages_are_written_exactly_as_the_standard_policy_writes_them(
         message_id="<2@gateway.test>",
     )
     sender_ = (name, "noreply@gateway.test")
-    ours = build_message(built, sender_, 0.0)
+    first, ours = (build_message(built, sender_, 0.0) for _ in range(2))
     monkeypatch.setattr(module, "POLICY", policy.default)
     standard = build_message(built, sender_, 0.0)
     assert ours.policy is not policy.default and standard.policy is policy.default
+    assert _unbounded(first.as_bytes()) == _unbounded(standard.as_bytes())
     assert _unbounded(ours.as_bytes()) == _unbounded(standard.as_bytes())
+    assert _unbounded(ours.as_bytes(policy=module.POLICY.clone(linesep="\r\n"))) == _unbounded(
+        standard.as_bytes(policy=policy.SMTP)
+    )
     again = build_message(replace(built, message_id="<3@gateway.test>"), sender_, 0.0)
     assert again["Subject"] == subject and again["To"] == "ada@xn--bcher-kva.example"
+
+
+def test_each_multipart_message_has_its_own_boundary_found_nowhere_in_its_parts() -> None:
+    made = Mail(to="ada@example.org", subject="Code", text="--\n=_\n", html="<p>=_</p>")
+    raws = [build_message(made, ("G", "noreply@gateway.test"), 0.0).as_bytes() for _ in range(3)]
+    boundaries = set()
+    for raw in raws:
+        found = re.search(rb'boundary="([^"]+)"', raw)
+        assert found is not None
+        boundary = found.group(1)
+        boundaries.add(boundary)
+        # Twice as a delimiter and once closing, and never inside a part.
+        assert raw.count(b"--" + boundary) == 3
+        assert raw.count(b"--" + boundary + b"--") == 1
+    assert len(boundaries) == 3
 
 
 def _unbounded(raw: bytes) -> bytes:
