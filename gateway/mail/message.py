@@ -94,7 +94,8 @@ class _KeptFolds(EmailPolicy):
 
     def fold(self, name: str, value: str) -> str:
         if not hasattr(value, "name") or not _recurs(name, value):
-            return super().fold(name, value)
+            folded: str = super().fold(name, value)
+            return folded
         key = (name, str(value), self.max_line_length, self.linesep, self.utf8)
         found = _FOLDED.get(key)
         if found is None:
