@@ -3,7 +3,7 @@
     .venv/bin/python bench/run.py [--duration 5] [--rounds 2] [--modes embedded,redis]
                                   [--server production|h11] [--paths ...] [--write-doc]
 
-Serves, one after the other and with the same uvicorn settings — by default what production runs:
+Serves, all at once and with the same uvicorn settings — by default what production runs:
 one worker, uvloop and httptools (``--server h11`` for uvicorn's pure-Python loop and parser) —
 the bare app (``bench/bare.py``: the same paths with the least work), the gateway on its embedded
 default (limits in process, records in the data folder, fsynced) and the gateway on a private
@@ -13,7 +13,9 @@ loopback: the consent widget (200 and 304), the consent config ``GET``, a CORS p
 for a fresh form token, then the ``POST``; the pair counts as two requests), the OAuth2 token
 endpoint (client credentials with HTTP Basic) and an API read with a Bearer token (``GET
 /api/v1/key``, the token fetched from the same server before the run). The server is pinned
-to CPU 0 and ``wrk`` to CPU 1 when the machine has two. Each figure is the best of ``--rounds``.
+to CPU 0 and ``wrk`` to CPU 1 when the machine has two. The servers take turns path by path
+(bare, embedded, Redis, then the next path), so the machine's changes of speed during a run weigh
+on each alike. Each figure is the best of ``--rounds``.
 
 It prints req/s, p50 and p99 latency, their ratios to the bare app, and the server's CPU time per
 request. On Redis it checks that the limits were really counted in Redis (the limiter not in its
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import json
 import os
 import re
@@ -388,15 +391,26 @@ def redis_counted(redis_url: str) -> int:
         client.close()
 
 
-def serve_and_load(
+@dataclass
+class Served:
+    """One server of the run, started before any load and kept up until the last."""
+
+    label: str
+    key: Credentials
+    port: int
+    pid: int
+    redis_url: str | None
+
+
+def serve(
+    stack: contextlib.ExitStack,
     label: str,
     target: str,
     env: dict[str, str] | None,
     key: Credentials,
     folder: Path,
-    wrk: str,
     args: argparse.Namespace,
-) -> tuple[dict[str, Result], str]:
+) -> Served:
     port = free_port()
     cmd = [
         *pin(0),
@@ -413,20 +427,49 @@ def serve_and_load(
     ]
     if env is not None:  # the gateway: an app factory
         cmd.append("--factory")
-    note = ""
-    with process(cmd, env) as proc:
-        wait_for(port, proc)
-        etag_script(folder, port)
-        wanted = args.paths.split(",")
-        bearer = access_token(port, key) if "API read" in wanted else ""
-        results = {}
-        for name, path in paths_for(key, folder, wanted, bearer).items():
-            results[name] = load(wrk, f"http://127.0.0.1:{port}", path, proc.pid, args)
-            print(f"  {label:<18} {name:<13} {results[name].rps:>9.0f} req/s", file=sys.stderr)
-        if env is not None and "GATEWAY_REDIS_URL" in env:
-            counted = redis_counted(env["GATEWAY_REDIS_URL"])
-            note = f"limiter {limiter_state(port)}, busiest Redis window counted {counted}"
-    return results, note
+    proc = stack.enter_context(process(cmd, env))
+    wait_for(port, proc)
+    redis_url = env.get("GATEWAY_REDIS_URL") if env is not None else None
+    return Served(label, key, port, proc.pid, redis_url)
+
+
+def load_all(
+    served: list[Served], folder: Path, wrk: str, args: argparse.Namespace
+) -> tuple[dict[str, dict[str, Result]], dict[str, str]]:
+    """Every path on every server, the servers taking turns path by path (and round by round),
+    so a change in the machine's speed during the run weighs on all of them alike; the best
+    round of each, and for a gateway on Redis what its limiter did (read after each load, as
+    the counters expire with their windows)."""
+    wanted = args.paths.split(",")
+    paths = {}
+    for one in served:
+        # Each server's own scripts (its key, its asset's ETag), in a folder of its own.
+        own = folder / "scripts" / one.label.replace("/", "-").replace(" ", "-")
+        own.mkdir(parents=True, exist_ok=True)
+        etag_script(own, one.port)
+        bearer = access_token(one.port, one.key) if "API read" in wanted else ""
+        paths[one.label] = paths_for(one.key, own, wanted, bearer)
+    best: dict[str, dict[str, Result]] = {one.label: {} for one in served}
+    counted: dict[str, int] = {}
+    for _ in range(args.rounds):
+        for name in wanted:
+            for one in served:
+                result = load(wrk, f"http://127.0.0.1:{one.port}", paths[one.label][name],
+                              one.pid, args)  # fmt: skip
+                print(f"  {one.label:<18} {name:<13} {result.rps:>9.0f} req/s", file=sys.stderr)
+                kept = best[one.label].get(name)
+                if kept is None or result.rps > kept.rps:
+                    best[one.label][name] = result
+                if one.redis_url is not None:
+                    seen = redis_counted(one.redis_url)
+                    counted[one.label] = max(counted.get(one.label, 0), seen)
+    notes = {
+        one.label: f"limiter {limiter_state(one.port)}, "
+        f"busiest Redis window counted {counted.get(one.label, 0)}"
+        for one in served
+        if one.redis_url is not None
+    }
+    return best, notes
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -451,7 +494,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     redis_server = shutil.which("redis-server")
     if not redis_server:
         raise SystemExit("bench: redis-server is missing; scripts/test installs it")
-    notes: dict[str, str] = {}
     with tempfile.TemporaryDirectory(prefix="wg-bench-") as tmp:
         folder = Path(tmp)
         redis_port = free_port()
@@ -482,18 +524,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 ("bare Starlette", "bench.bare:app", None, next(iter(keys.values())))
             ]
             targets += [(f"gateway/{mode}", args.app, envs[mode], keys[mode]) for mode in modes]
-            best: dict[str, dict[str, Result]] = {}
-            for _ in range(args.rounds):
-                for label, target, target_env, key in targets:
-                    results, note = serve_and_load(
-                        label, target, target_env, key, folder, wrk, args
-                    )
-                    if note:
-                        notes[label] = note
-                    for name, result in results.items():
-                        kept = best.setdefault(label, {}).get(name)
-                        if kept is None or result.rps > kept.rps:
-                            best[label][name] = result
+            with contextlib.ExitStack() as stack:
+                served = [serve(stack, *target, folder, args) for target in targets]
+                best, notes = load_all(served, folder, wrk, args)
     table = report(best, args, notes)
     print(table)
     if args.write_doc:
