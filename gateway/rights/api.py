@@ -13,8 +13,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+from typing import Any
 
-from starlette.responses import JSONResponse, Response
+import orjson
+from starlette.responses import Response
 from starlette.routing import Route
 
 from gateway.clock import utc
@@ -42,10 +44,20 @@ from gateway.rights.requests import (
 from gateway.web import openapi
 from gateway.web.body import read_json
 from gateway.web.guard import WidgetCall, widget_route
+from gateway.web.routing import RawResponse
 
 log = logging.getLogger("gateway.rights")
 HONEYPOT = "website"
-NO_STORE = {"Cache-Control": "no-store"}
+_NO_STORE = (b"cache-control", b"no-store")
+_JSON = (b"content-type", b"application/json")
+_VARY_LANGUAGE = (b"vary", b"Accept-Language")
+
+
+def _answer(body: Any, status: int = 200, *extra: tuple[bytes, bytes]) -> Response:
+    """``body`` as compact JSON (what Starlette's JSONResponse writes), kept from every cache."""
+    encoded = orjson.dumps(body)
+    length = (b"content-length", str(len(encoded)).encode())
+    return RawResponse(encoded, status, [_NO_STORE, *extra, length, _JSON])
 
 
 def routes() -> list[Route]:
@@ -106,7 +118,7 @@ async def rights_config(call: WidgetCall) -> Response:
         agents = call.services.agents
         body["agent"] = {} if agents is None else {"document_max_bytes": agents.max_bytes}
     # The token is fresh per answer: no cache may hand it to another visitor, or keep it.
-    return JSONResponse(body, headers={**NO_STORE, "Vary": "Accept-Language"})
+    return _answer(body, 200, _VARY_LANGUAGE)
 
 
 async def submit_rights_request(call: WidgetCall) -> Response:
@@ -130,7 +142,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
     if earlier is not None:
         services.metrics.rights_duplicates.inc()
         await call.admit()
-        return JSONResponse(earlier, status_code=202, headers=NO_STORE)
+        return _answer(earlier, 202)
 
     # Claimed before the per-email limit, so replaying one token burns no one's email budget.
     nonces = _used_nonces(call)
@@ -171,7 +183,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
         answer["document_token"] = services.agents.upload_token(accepted.reference)
     other = await duplicates.claim(fp, answer)
     if other is not None:  # the same submission, sent concurrently, won the race
-        return JSONResponse(other, status_code=202, headers=NO_STORE)
+        return _answer(other, 202)
     try:
         with services.tracing.span("gateway.sink.write", {"gateway.sink": "rights"}):
             await services.sinks["rights"].write(accepted.envelope())
@@ -188,7 +200,7 @@ async def submit_rights_request(call: WidgetCall) -> Response:
             await verifier.start(accepted, code)
         except Exception as exc:  # stored: the requester asks for a new code, or is reminded
             log.warning("verification code not sent now: %s", type(exc).__name__)
-    return JSONResponse(answer, status_code=202, headers=NO_STORE)
+    return _answer(answer, 202)
 
 
 def _used_nonces(call: WidgetCall) -> UsedNonces:
