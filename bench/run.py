@@ -83,6 +83,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def settle(pid: int, quiet: float = 0.1, longest: float = 5.0) -> None:
+    """Wait until the process has used no CPU for ``quiet`` seconds (at most ``longest``)."""
+    deadline = time.monotonic() + longest
+    used = cpu_seconds(pid)
+    while time.monotonic() < deadline:
+        time.sleep(quiet)
+        now = cpu_seconds(pid)
+        if now == used:
+            return
+        used = now
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -270,6 +282,9 @@ def load(wrk: str, base: str, path: Path_, pid: int, args: argparse.Namespace) -
     ]
     env = {**os.environ, "BENCH_ORIGIN": ORIGIN, **path.env}
     subprocess.run([*cmd, "-d2s", base + path.url], check=True, capture_output=True, env=env)
+    # wrk leaves with requests in flight; connections opened while the server still finishes
+    # them wait on uvloop, one loop turn after another, and would count in this run's tail.
+    settle(pid)
     before = cpu_seconds(pid)
     out = subprocess.run(
         [*cmd, f"-d{args.duration}s", base + path.url],
