@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+import orjson
+
 from gateway import problems as rule
 from gateway.clock import system_clock, utc
 from gateway.consent.config import ConsentConfig
@@ -318,8 +320,25 @@ def choice_digest(choice: ConsentChoice) -> str:
     content["services"] = dict(choice.services)
     if choice.variant is not None:
         content["variant"] = choice.variant
-    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content)).hexdigest()
+
+
+def canonical_json(content: dict[str, Any]) -> bytes:
+    """``json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``, as
+    bytes: the form record ids were always derived from.
+
+    ``orjson`` writes the same bytes whenever what it writes is ASCII without DEL (text of
+    ASCII, booleans, null, objects with text keys: a choice's content); otherwise the standard
+    encoder, which escapes what ``orjson`` leaves as UTF-8 and DEL, and takes what ``orjson``
+    refuses (lone surrogates)."""
+    try:
+        fast = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:
+        pass
+    else:
+        if fast.isascii() and b"\x7f" not in fast:
+            return fast
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 
 
 _DIGEST_FIELDS = tuple(

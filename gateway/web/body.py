@@ -13,6 +13,7 @@ import json
 from collections.abc import Collection
 from typing import Any
 
+import orjson
 from starlette.requests import ClientDisconnect, Request
 
 from gateway.errors import (
@@ -56,22 +57,31 @@ async def read_json(
             chunks.append(chunk)
     except ClientDisconnect:
         raise MalformedRequest("the connection closed before the whole body arrived") from None
+    raw = b"".join(chunks)
     try:
-        text = b"".join(chunks).decode("utf-8")
-        data = json.loads(text)
-    except RecursionError:
-        raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels") from None
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidJson("the body is not valid UTF-8 JSON") from None
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        # What orjson refuses, the standard parser decides as it always did: lone surrogates
+        # (found below, by field), NaN and Infinity, nesting past orjson's depth.
+        data = _standard_loads(raw)
     if not isinstance(data, dict):
         raise InvalidPayload("the body must be a JSON object")
     # Walking the decoded tree is skipped when the text itself rules the finding out: nesting
     # deeper than MAX_DEPTH needs more brackets than that, and a NUL, ESC or lone surrogate can
     # only come from a \u escape (the parser refuses raw control characters in strings, and a
     # lone surrogate cannot be valid UTF-8).
-    if text.count("{") + text.count("[") > MAX_DEPTH and too_deep(data):
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and too_deep(data):
         raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels")
-    problems = tree_problems(data, fields) if "\\u" in text else []
+    problems = tree_problems(data, fields) if b"\\u" in raw else []
     if problems:
         raise InvalidPayload("Some text in the body is not valid.", errors=problems)
     return data
+
+
+def _standard_loads(raw: bytes) -> Any:
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise InvalidJson(f"the body nests deeper than {MAX_DEPTH} levels") from None
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidJson("the body is not valid UTF-8 JSON") from None

@@ -2,14 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gateway.consent.config import parse_config
 from gateway.consent.receipts import issue, verify
-from gateway.consent.records import build_record, parse_choice
+from gateway.consent.records import (
+    ConsentChoice,
+    build_record,
+    canonical_json,
+    parse_choice,
+    stable_record_id,
+)
 from gateway.errors import InvalidPayload
 from gateway.signing import Signing
 from tests.support.problems import assert_typed
@@ -211,3 +220,37 @@ def test_a_receipt_verifies_in_one_spelling_only() -> None:
     assert respelt, "no spare bits in this receipt's parts"
     assert base64_encode(base64_decode(parts[-1])).decode() == parts[-1]
     assert all(verify(signing, r, "pk_a").reason == "malformed" for r in respelt)
+
+
+CHOICE_TEXT = st.text(st.characters(codec=None, categories=None), max_size=12)
+
+
+@settings(max_examples=300)
+@given(
+    st.dictionaries(
+        CHOICE_TEXT,
+        st.one_of(
+            CHOICE_TEXT, st.booleans(), st.none(), st.dictionaries(CHOICE_TEXT, st.booleans())
+        ),
+        max_size=6,
+    )
+)
+def test_record_ids_hash_the_canonical_form_they_always_hashed(content: dict[str, Any]) -> None:
+    # Any text a visitor can send: ASCII, accents, DEL, control characters, lone surrogates.
+    expected = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    assert canonical_json(content) == expected.encode()
+
+
+def test_a_record_keeps_the_id_earlier_releases_gave_it() -> None:
+    # Ids derived by earlier releases: a record sent again after an upgrade stays one record.
+    plain = ConsentChoice(
+        "0f3a9c1d2e4b5a6978", "custom", {"necessary": True, "analytics": False},
+        {"matomo": True}, "3", "fr", True, "https://shop.example/cart", None, "rk1",
+    )  # fmt: skip
+    accented = ConsentChoice(
+        "0f3a9c1d2e4b5a6978", "custom", {"nécessaire": True, "analytics": False},
+        {"matomo": True}, "3", "fr", False, "https://boutique.example/panier-été",
+        "2025-03-01T11:59:58.000Z", "rk1", None, "eu",
+    )  # fmt: skip
+    assert stable_record_id("s3cret", "pk_test", plain) == "cr_4ff6b4dc98c0cb012641f093b822"
+    assert stable_record_id("s3cret", "pk_test", accented) == "cr_87d844064d1badbf77cd005fdf67"
