@@ -10,6 +10,7 @@ surrogates, NUL and ESC, so no validator behind it meets them.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Collection
 from typing import Any
 
@@ -26,6 +27,7 @@ from gateway.errors import (
 from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 ACCEPTED_TYPES = ("text/plain", "application/json")
+_LONG_NUMBER = re.compile(rb"[0-9]{19}")
 
 
 async def read_json(
@@ -58,12 +60,16 @@ async def read_json(
     except ClientDisconnect:
         raise MalformedRequest("the connection closed before the whole body arrived") from None
     raw = b"".join(chunks)
-    try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        # What orjson refuses, the standard parser decides as it always did: lone surrogates
-        # (found below, by field), NaN and Infinity, nesting past orjson's depth.
+    if _LONG_NUMBER.search(raw):
+        # orjson reads integers past 64 bits as floats; the standard parser keeps them exact.
         data = _standard_loads(raw)
+    else:
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            # What orjson refuses, the standard parser decides as it always did: lone
+            # surrogates (found below, by field), NaN and Infinity, nesting past its depth.
+            data = _standard_loads(raw)
     if not isinstance(data, dict):
         raise InvalidPayload("the body must be a JSON object")
     # Walking the decoded tree is skipped when the text itself rules the finding out: nesting

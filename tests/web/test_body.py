@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from starlette.requests import Request
 
@@ -43,3 +45,22 @@ def test_content_length_never_breaks_the_reader(
     else:
         with pytest.raises(error):
             run(read())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"n": 123456789012345678901234567890, "m": -99999999999999999999}',
+        b'{"n": 9223372036854775807, "f": 0.1, "e": 1e-7}',
+        b'{"a": [1, 2.5, true, null, "\\u00e9t\\u00e9"], "b": {"c": "\\ud83d\\ude00"}}',
+        b'{"x": NaN, "y": -Infinity}',
+        '{"é": "ünïcödé"}'.encode(),
+    ],
+    ids=["past-64-bits", "64-bit-edge", "mixed", "nan", "utf-8"],
+)
+def test_bodies_read_as_the_standard_parser_reads_them(body: bytes) -> None:
+    async def read() -> object:
+        return await read_json(request_with(str(len(body)).encode(), body), 16_384)
+
+    got = run(read())
+    assert repr(got) == repr(json.loads(body))  # repr: int stays int, NaN compares as text
