@@ -8,22 +8,18 @@ key, account, origin, received time, truncated client IP and user agent.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import orjson
-
 from gateway import problems as rule
 from gateway.clock import system_clock, utc
+from gateway.consent.choice import ConsentChoice
 from gateway.consent.config import ConsentConfig
+from gateway.consent.record_ids import new_record_id, stable_record_id
 from gateway.delivery.envelope import Envelope
 from gateway.problems import Problems
 from gateway.web.text import url_has_control
@@ -56,29 +52,6 @@ _CONSENT_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 _VERSION = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _LANG = re.compile(r"[a-z]{2,3}(-[a-z0-9]{1,8}){0,3}", re.IGNORECASE)
 _DIGEST = re.compile(r"[0-9a-f]{20}")
-
-
-@dataclass(frozen=True)
-class ConsentChoice:
-    """What the visitor chose, as validated from the widget's body."""
-
-    consent_id: str
-    action: str
-    categories: Mapping[str, bool]
-    services: Mapping[str, bool]
-    policy_version: str
-    language: str | None
-    gpc: bool
-    page_url: str  # without query string or fragment
-    given_at: str | None
-    # The widget's own id for this record, the same on every retry: it makes the record id stable,
-    # so a record sent again after a lost answer reaches the services under the same id.
-    record_key: str | None = None
-    # The config answer's digest: which version, language and texts the visitor was shown.
-    config_digest: str | None = None
-    # The id of the geo variant the banner was shown under (None: no geo rule applied). Only the
-    # variant is kept, never the visitor's location.
-    variant: str | None = None
 
 
 @dataclass(frozen=True)
@@ -302,64 +275,6 @@ def _given_at(value: Any, now: datetime, problems: Problems) -> str | None:
         problems.add("given_at", rule.OUT_OF_RANGE, "too far in the past or the future")
         return None
     return when.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def new_record_id(now: float | None = None) -> str:
-    """``cr_`` + milliseconds (hex, so ids sort by time) + 64 random bits."""
-    ms = int((system_clock() if now is None else now) * 1000)
-    return f"cr_{ms:012x}{secrets.token_hex(8)}"
-
-
-def choice_digest(choice: ConsentChoice) -> str:
-    """SHA-256 of the choice's canonical JSON (sorted keys, no spaces, ASCII): its content."""
-    # Neither the digest of the config shown nor an absent variant: ids stay what they were
-    # before records carried them.
-    # Field by field rather than ``asdict`` (a deep copy): the same content, so the same ids.
-    content: dict[str, Any] = {name: getattr(choice, name) for name in _DIGEST_FIELDS}
-    content["categories"] = dict(choice.categories)
-    content["services"] = dict(choice.services)
-    if choice.variant is not None:
-        content["variant"] = choice.variant
-    return hashlib.sha256(canonical_json(content)).hexdigest()
-
-
-def canonical_json(content: dict[str, Any]) -> bytes:
-    """``json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True)``, as
-    bytes: the form record ids were always derived from.
-
-    ``orjson`` writes the same bytes whenever what it writes is ASCII without DEL (text of
-    ASCII, booleans, null, objects with text keys: a choice's content); otherwise the standard
-    encoder, which escapes what ``orjson`` leaves as UTF-8 and DEL, and takes what ``orjson``
-    refuses (lone surrogates)."""
-    try:
-        fast = orjson.dumps(content, option=orjson.OPT_SORT_KEYS)
-    except orjson.JSONEncodeError:
-        pass
-    else:
-        if fast.isascii() and b"\x7f" not in fast:
-            return fast
-    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
-
-
-_DIGEST_FIELDS = tuple(
-    f.name
-    for f in fields(ConsentChoice)
-    if f.name not in ("record_key", "config_digest", "variant")
-)
-
-
-def stable_record_id(secret: str, public_key: str, choice: ConsentChoice) -> str:
-    """The same id for the same record sent again, another id for any other content.
-
-    Keyed on the widget's ``record_key`` *and* the digest of what was chosen: a retry of one
-    record keeps its id (services drop it as a duplicate), while a different choice sent under
-    the same ``consent_id`` and ``record_key`` gets an id of its own instead of being dropped.
-    Keyed with a server secret, so a page cannot choose another visitor's record id.
-    """
-    assert choice.record_key is not None
-    parts = (public_key, choice.consent_id, choice.record_key, choice_digest(choice))
-    message = "\x1f".join(parts).encode()
-    return "cr_" + hmac.digest(secret.encode(), message, "sha256").hex()[:28]
 
 
 def build_record(

@@ -10,15 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.consent.choice import ConsentChoice
 from gateway.consent.config import parse_config
 from gateway.consent.receipts import issue, verify
-from gateway.consent.records import (
-    ConsentChoice,
-    build_record,
-    canonical_json,
-    parse_choice,
-    stable_record_id,
-)
+from gateway.consent.record_ids import canonical_json, stable_record_id
+from gateway.consent.records import build_record, parse_choice
 from gateway.errors import InvalidPayload
 from gateway.signing import Signing
 from tests.support.problems import assert_typed
