@@ -30,6 +30,7 @@ import uvicorn
 from starlette.datastructures import Secret
 
 from gateway.cli.demo_site import DemoSite, create_site_app
+from gateway.cli.failure import CommandError
 from gateway.clock import system_clock
 from gateway.keys.model import ApiKey, create_key
 from gateway.keys.origins import parse_rule
@@ -43,7 +44,7 @@ LOOPBACK = "127.0.0.1"
 GRACEFUL_SECONDS = 3
 
 
-class DemoError(Exception):
+class DemoError(CommandError):
     """A problem to report in one line, with exit status 2."""
 
 

@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from gateway.cli.failure import CommandError
 from gateway.cli.stores import open_key_store
 from gateway.clock import system_clock
 from gateway.errors import GatewayError
@@ -31,7 +32,7 @@ T = TypeVar("T")
 Run = Callable[[KeyStore, AuditLog], Awaitable[int]]
 
 
-class KeyCommandError(Exception):
+class KeyCommandError(CommandError):
     """A problem to report (one or more lines), with exit status 2."""
 
 

@@ -8,53 +8,71 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from gateway import __version__
-from gateway.cli import accounts as cli_accounts
-from gateway.cli import backup as cli_backup
-from gateway.cli import db as cli_db
-from gateway.cli import demo
-from gateway.cli import keys as cli_keys
-from gateway.cli import outbox as cli_outbox
-from gateway.cli import records as cli_records
-from gateway.cli import scan as cli_scan
-from gateway.cli import serve as cli_serve
-from gateway.cli import token as cli_token
-from gateway.cli import widgets as cli_widgets
+from gateway.cli.failure import CommandError
 from gateway.errors import GatewayError
 from gateway.scanner.model import ScanError
 from gateway.settings import Settings, SettingsError
 from gateway.web.releases import ReleaseError
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="widget-gateway", description="Gateway for the consent and rights widgets."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+def _serve(sub: Any) -> None:
+    from gateway.cli import serve as cli_serve
 
-    parser.add_argument("--version", action="version", version=f"widget-gateway {__version__}")
     serve = sub.add_parser("serve", help="run the gateway")
     cli_serve.add_arguments(serve)
     serve.set_defaults(run_sync=cli_serve.serve_command)
 
+
+def _keys(sub: Any) -> None:
+    from gateway.cli import backup as cli_backup
+    from gateway.cli import keys as cli_keys
+
     cli_backup.add_parsers(cli_keys.add_parser(sub))
-    cli_accounts.add_parser(sub)
-    cli_outbox.add_parser(sub)
-    cli_db.add_parser(sub)
-    cli_records.add_parser(sub)
-    cli_token.add_parser(sub)
-    cli_scan.add_parser(sub)
-    cli_widgets.add_parser(sub)
-    demo.add_parser(sub)
+
+
+def _module(name: str) -> Callable[[Any], None]:
+    def attach(sub: Any) -> None:
+        importlib.import_module(f"gateway.cli.{name}").add_parser(sub)
+
+    return attach
+
+
+# Each command's module is imported only when it runs (or for the full help): most commands need
+# a fraction of what all of them import together, and a command starts that much sooner.
+COMMANDS: dict[str, Callable[[Any], None]] = {
+    "serve": _serve,
+    "keys": _keys,
+    **{
+        name: _module(name)
+        for name in ("accounts", "outbox", "db", "records", "token", "scan", "widgets", "demo")
+    },
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv`` naming a command, only that command's module is loaded."""
+    parser = argparse.ArgumentParser(
+        prog="widget-gateway", description="Gateway for the consent and rights widgets."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument("--version", action="version", version=f"widget-gateway {__version__}")
+    words = [a for a in (sys.argv[1:] if argv is None else argv) if not a.startswith("-")]
+    chosen = words[0] if words and words[0] in COMMANDS else None
+    for name, attach in COMMANDS.items():
+        if chosen is None or name == chosen:
+            attach(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = build_parser(argv).parse_args(argv)
     try:
         settings = Settings.from_env(os.environ)
         # Commands are either synchronous (serve, demo: they own the event loop) or coroutines.
@@ -64,14 +82,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"widget-gateway: configuration error: {exc}", file=sys.stderr)
         return 2
-    except (
-        cli_keys.KeyCommandError,
-        cli_token.TokenCommandError,
-        GatewayError,
-        demo.DemoError,
-        ScanError,
-        ReleaseError,
-    ) as exc:
+    except (CommandError, GatewayError, ScanError, ReleaseError) as exc:
         print(f"widget-gateway: {exc}", file=sys.stderr)
         return 2
 

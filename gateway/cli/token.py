@@ -17,13 +17,14 @@ from typing import Any
 
 import httpx
 
+from gateway.cli.failure import CommandError
 from gateway.keys.model import SCOPES
 from gateway.settings import Settings
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 
 
-class TokenCommandError(Exception):
+class TokenCommandError(CommandError):
     """A problem to report, with exit status 2."""
 
 

@@ -108,3 +108,31 @@ def test_keys_on_redis(redis_url: str, data_dir: Path) -> None:
     listed = json.loads(cli(data_dir, "keys", "list", "--json", redis_url=redis_url).stdout)
     assert [k["public_key"] for k in listed] == [pk]
     assert not (data_dir / "keys.json").exists()
+
+
+def test_a_command_loads_only_what_it_runs_and_the_help_lists_every_command(
+    data_dir: Path,
+) -> None:
+    # `keys list` needs neither the records database nor accounts: a command starts sooner
+    # when it does not import every other command's modules.
+    probe = (
+        "import sys\n"
+        "from gateway.cli.main import main\n"
+        "code = main(['keys', 'list'])\n"
+        "loaded = [m for m in sys.modules if m.startswith(('sqlalchemy', 'gateway.accounts'))]\n"
+        "print(code, sorted(loaded))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env["GATEWAY_DATA_DIR"] = str(data_dir)
+    out = subprocess.run(
+        [sys.executable, "-c", probe], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "0 []"
+    helped = cli(data_dir, "--help")
+    assert helped.returncode == 0
+    for command in ("serve", "keys", "accounts", "outbox", "db", "records", "token", "scan"):
+        assert command in helped.stdout
+    assert "widgets" in helped.stdout and "demo" in helped.stdout
+    wrong = cli(data_dir, "nosuch")
+    assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
