@@ -225,6 +225,28 @@ class RedisClusterServers:
             if node.process is None:
                 node.start()
         self.wait_until_ok()
+        # CLUSTER INFO can say ok while a node just back is still slow to answer: wait until a
+        # write to every master's slots goes through, as the next test's first write will.
+        deadline = time.monotonic() + 30.0
+        while not self._answers_writes():
+            if time.monotonic() > deadline:
+                raise TimeoutError("the Redis Cluster does not take writes")
+            time.sleep(0.1)
+
+    def _answers_writes(self) -> bool:
+        port = self.running()[0].port
+        try:
+            with RedisCluster(host="127.0.0.1", port=port, socket_timeout=1.0) as cluster:
+                masters = {cluster.get_node_from_key(f"probe:{{{i}}}").name for i in range(64)}
+                covered: set[str] = set()
+                for i in range(64):  # one key in each master's slots
+                    name = cluster.get_node_from_key(f"probe:{{{i}}}").name
+                    if name not in covered:
+                        cluster.set(f"probe:{{{i}}}", "1", ex=5)
+                        covered.add(name)
+                return covered == masters
+        except redis.RedisError:
+            return False
 
     def close(self) -> None:
         for node in self.nodes:
