@@ -158,15 +158,31 @@ class RedisClusterServers:
         self.wait_until_ok()
 
     def wait_until_ok(self, timeout: float = 30.0) -> None:
-        """Until every running node says ``cluster_state:ok`` and knows three masters, and every
-        replica is in sync with its master (else it could not take over)."""
+        """Until every running node says ``cluster_state:ok`` and knows three masters, every
+        replica is in sync with its master (else it could not take over), and a write to each
+        master's slots goes through (a node just back can say ok while still slow to answer)."""
         deadline = time.monotonic() + timeout
         while True:
-            if all(self._node_ok(n) for n in self.nodes if n.process is not None):
+            running = [n for n in self.nodes if n.process is not None]
+            if all(self._node_ok(n) for n in running) and self._answers_writes():
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError("the Redis Cluster did not reach cluster_state:ok")
             time.sleep(0.1)
+
+    def _answers_writes(self) -> bool:
+        port = self.running()[0].port
+        written: set[str] = set()
+        try:
+            with RedisCluster(host="127.0.0.1", port=port, socket_timeout=1.0) as cluster:
+                for i in range(64):  # hash tags until one key in each master's slots is written
+                    name = cluster.get_node_from_key(f"probe:{{{i}}}").name
+                    if name not in written:
+                        cluster.set(f"probe:{{{i}}}", "1", ex=5)
+                        written.add(name)
+        except redis.RedisError:
+            return False
+        return len(written) == 3
 
     def _node_ok(self, node: ClusterNode) -> bool:
         try:
@@ -225,28 +241,6 @@ class RedisClusterServers:
             if node.process is None:
                 node.start()
         self.wait_until_ok()
-        # CLUSTER INFO can say ok while a node just back is still slow to answer: wait until a
-        # write to every master's slots goes through, as the next test's first write will.
-        deadline = time.monotonic() + 30.0
-        while not self._answers_writes():
-            if time.monotonic() > deadline:
-                raise TimeoutError("the Redis Cluster does not take writes")
-            time.sleep(0.1)
-
-    def _answers_writes(self) -> bool:
-        port = self.running()[0].port
-        try:
-            with RedisCluster(host="127.0.0.1", port=port, socket_timeout=1.0) as cluster:
-                masters = {cluster.get_node_from_key(f"probe:{{{i}}}").name for i in range(64)}
-                covered: set[str] = set()
-                for i in range(64):  # one key in each master's slots
-                    name = cluster.get_node_from_key(f"probe:{{{i}}}").name
-                    if name not in covered:
-                        cluster.set(f"probe:{{{i}}}", "1", ex=5)
-                        covered.add(name)
-                return covered == masters
-        except redis.RedisError:
-            return False
 
     def close(self) -> None:
         for node in self.nodes:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import time
 from pathlib import Path
 
 import httpx
@@ -14,6 +13,7 @@ from tests.gwclient import SITE, client_for, settings_for, stored_key
 from tests.support.aio import run
 from tests.support.gateway_process import GatewayProcess
 from tests.support.receiver import wait_until
+from tests.support.wait import poll
 
 
 def samples(text: str) -> dict[tuple[str, tuple[tuple[str, str], ...]], float]:
@@ -87,18 +87,17 @@ def test_redis_latency_and_outbox_gauges(redis_url: str, data_dir: Path) -> None
         posted = gw.post(f"/v1/{pk}/consent", json=body, headers={"Origin": SITE})
         assert posted.status_code == 201, posted.text
         held = ("gateway_outbox_in_flight", "gateway_outbox_retrying")
-        # The delivery worker claims the record a moment after the 201 (later on a busy
-        # machine); until then it is queued, counted in the depth only.
-        deadline = time.monotonic() + 10.0
-        while True:
+
+        def claimed() -> str:
+            # The delivery worker claims the record a moment after the 201 (later on a busy
+            # machine); until then it is queued, counted in the depth only.
             text = gw.get("/metrics").text
-            claimed = sum(value(text, name, sink="consent") for name in held)
-            if claimed or time.monotonic() > deadline:
-                break
-            time.sleep(0.05)
+            return text if sum(value(text, name, sink="consent") for name in held) else ""
+
+        text = poll(claimed, within=10.0)
     # Not yet delivered: one record, held by a worker or scheduled for its retry.
     assert value(text, "gateway_outbox_depth", sink="consent") == 1
-    assert claimed == 1
+    assert sum(value(text, name, sink="consent") for name in held) == 1
     assert value(text, "gateway_outbox_oldest_seconds", sink="consent") >= 0
     assert value(text, "gateway_outbox_dead", sink="consent") == 0
     assert value(text, "gateway_redis_command_seconds_count", op="key_get") >= 1
