@@ -119,12 +119,24 @@ class Asset:
 
     def encoded(self, accept_encoding: str) -> tuple[bytes, str | None]:
         """The best representation the client accepts: (bytes, Content-Encoding or None)."""
-        accepted = parse_accept_encoding(accept_encoding)
-        if self.br is not None and accepted.get("br", accepted.get("*", 0)) > 0:
+        encoding = preferred_encoding(accept_encoding, self.br is not None)
+        if encoding == "br" and self.br is not None:
             return self.br, "br"
-        if accepted.get("gzip", accepted.get("*", 0)) > 0:
+        if encoding == "gzip":
             return self.gzip, "gzip"
         return self.body, None
+
+
+@lru_cache(maxsize=256)
+def preferred_encoding(accept_encoding: str, has_br: bool) -> str | None:
+    """``br``, ``gzip`` or None for an ``Accept-Encoding`` value; browsers send a handful of
+    distinct values, so each is parsed once."""
+    accepted = parse_accept_encoding(accept_encoding)
+    if has_br and accepted.get("br", accepted.get("*", 0)) > 0:
+        return "br"
+    if accepted.get("gzip", accepted.get("*", 0)) > 0:
+        return "gzip"
+    return None
 
 
 def parse_accept_encoding(value: str) -> dict[str, float]:
@@ -269,8 +281,13 @@ class _Answers:
         if found is None:
             etag = f'"{asset.digest}{"-" + encoding if encoding else ""}"'
             cache_control = HASHED_CACHE if hashed else STABLE_CACHE
+            # A 304 carries what RFC 9110 (15.4.5) asks of it: the fields a 200 would send
+            # that describe the stored answer's freshness and variants. A cache or browser
+            # keeps the stored 200's other fields (CORS, nosniff, CORP) and applies them.
+            not_modified = encode_headers(
+                {"Vary": _COMMON["Vary"], "ETag": etag, "Cache-Control": cache_control}
+            )
             fields = {**_COMMON, "ETag": etag, "Cache-Control": cache_control}
-            not_modified = encode_headers(fields)
             if encoding:
                 fields["Content-Encoding"] = encoding
             ok = encode_headers(

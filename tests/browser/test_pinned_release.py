@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 import pytest
@@ -41,3 +42,23 @@ def test_the_oldest_kept_banner_still_shows_and_records(
     [record] = poll(lambda: records(gateway), within=10.0)
     assert record["action"] == "accept_all"
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_a_revalidated_widget_keeps_its_cors_answer(
+    page: Page, fresh_site: Site, gateway: Gateway, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The widget's 304 carries only ETag, Cache-Control and Vary: the browser applies the
+    # stored 200's CORS field, so a CORS-mode load after revalidation still reads the script.
+    page.goto(fresh_site.add("/", "<!doctype html><html lang='en'><title>Shop</title></html>"))
+    fetch = (
+        "async (url) => { const r = await fetch(url, {mode: 'cors', cache: 'no-cache'});"
+        " return [r.status, (await r.text()).length]; }"
+    )
+    url = f"{gateway.url}/widgets/consent.js"
+    with caplog.at_level(logging.INFO, logger="gateway.access"):
+        first = page.evaluate(fetch, url)
+        again = page.evaluate(fetch, url)
+    answered = [r.status for r in caplog.records if getattr(r, "route", "").startswith("/widgets/")]
+    assert answered == [200, 304]  # the second load was revalidated by the gateway
+    assert first[0] == 200 and first[1] > 1000
+    assert again == first  # and read through CORS from the cache the 304 refreshed

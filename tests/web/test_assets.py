@@ -124,6 +124,12 @@ def test_stable_url_revalidates_with_etag(server: ServerThread) -> None:
     assert again.status_code == 304
     assert again.raw_body == b""  # type: ignore[attr-defined]
     assert again.headers["etag"] == etag
+    # What RFC 9110 asks of a 304, no more: the stored 200 keeps its other fields.
+    assert again.headers["cache-control"] == first.headers["cache-control"]
+    assert again.headers["vary"] == "Accept-Encoding"
+    assert not {"access-control-allow-origin", "content-type", "x-content-type-options"} & set(
+        again.headers
+    )
     # Another encoding is another representation: the gzip ETag does not validate brotli.
     other = get(server, "/widgets/consent.js", **{"Accept-Encoding": "br", "If-None-Match": etag})
     assert other.status_code == 200
