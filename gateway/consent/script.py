@@ -46,6 +46,7 @@ from gateway.errors import (
 from gateway.keys.cache import CachedKey
 from gateway.services import Services
 from gateway.web import assets, openapi
+from gateway.web.encodings import parse_accept_encoding
 from gateway.web.guard import load_key
 
 SCRIPT_CACHE = "public, max-age=300, stale-while-revalidate=3600"
@@ -123,7 +124,7 @@ def routes() -> list[Route]:
             services.metrics.error(exc.code)
             services.metrics.answered("consent", exc.status)
             return problem_response(exc)
-        accepted = assets.parse_accept_encoding(request.headers.get("accept-encoding", ""))
+        accepted = parse_accept_encoding(request.headers.get("accept-encoding", ""))
         encoding = "gzip" if accepted.get("gzip", accepted.get("*", 0)) > 0 else None
         etag = etag[:-1] + "-gzip" + '"' if encoding else etag
         headers = {**_HEADERS, "ETag": etag, "Cache-Control": SCRIPT_CACHE}

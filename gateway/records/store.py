@@ -30,6 +30,7 @@ from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, events, intake, rights
+from gateway.records.bulk import BulkInsert
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.documents import DocumentSealer
 from gateway.records.model import (
@@ -79,6 +80,7 @@ class RecordStore:
         self._insert: Any = dialect.insert
         # The write path's statements, built once: (table, key columns, …) -> statement.
         self._statements: dict[tuple[str, ...], Any] = {}
+        self._consents: BulkInsert | None = None
         # Called with the references of newly stored requests, after they are committed (the
         # owners' arrival e-mail); its failure never undoes or fails the write.
         self.on_new_rights: Callable[[list[str]], Awaitable[object]] | None = None
@@ -169,6 +171,12 @@ class RecordStore:
             return set()
         # One statement, built once and executed for many rows: SQLAlchemy batches it into
         # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
+        if table is consent_records:
+            # The busiest write: its rows hold every column, so it skips SQLAlchemy's per-row
+            # parameter building (gateway.records.bulk).
+            if self._consents is None:
+                self._consents = BulkInsert(consent_records, key, self.engine.dialect)
+            return await self._consents.run(conn, rows)
         statement = self._statements.get((table.name, key))
         if statement is None:
             insert = self._insert(table).on_conflict_do_nothing(index_elements=[key])
@@ -180,17 +188,22 @@ class RecordStore:
             return
         days: dict[tuple[date, str], Counter[str]] = {}
         accounts: dict[str, str] = {}
-        categories: dict[tuple[date, str, str], Counter[str]] = {}
+        categories: dict[tuple[date, str, str], list[int]] = {}  # [records, granted]
         for row in rows:
             day = row["received_at"].astimezone(UTC).date()
-            accounts[row["public_key"]] = row["account"]
-            counts = days.setdefault((day, row["public_key"]), Counter())
+            key = row["public_key"]
+            accounts[key] = row["account"]
+            counts = days.get((day, key))
+            if counts is None:
+                counts = days[(day, key)] = Counter()
             counts["records"] += 1
             counts[row["action"]] += 1
             for category, granted in row["choices"]["categories"].items():
-                per = categories.setdefault((day, row["public_key"], category), Counter())
-                per["records"] += 1
-                per["granted"] += bool(granted)
+                per = categories.get((day, key, category))
+                if per is None:
+                    per = categories[(day, key, category)] = [0, 0]
+                per[0] += 1
+                per[1] += bool(granted)
         # Sorted, so concurrent writers lock rollup rows in one order and never deadlock.
         day_rows = [
             {"day": d, "public_key": k, "account": accounts[k], "records": c["records"]}
@@ -199,9 +212,8 @@ class RecordStore:
         ]
         await self._add_counts(conn, consent_daily, ["day", "public_key"], day_rows)
         category_rows = [
-            {"day": d, "public_key": k, "category": cat, "records": c["records"]}
-            | {"granted": c["granted"]}
-            for (d, k, cat), c in sorted(categories.items())
+            {"day": d, "public_key": k, "category": cat, "records": n, "granted": granted}
+            for (d, k, cat), (n, granted) in sorted(categories.items())
         ]
         keys = ["day", "public_key", "category"]
         await self._add_counts(conn, consent_daily_categories, keys, category_rows)

@@ -10,7 +10,6 @@ surrogates, NUL and ESC, so no validator behind it meets them.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Collection
 from typing import Any
 
@@ -27,7 +26,9 @@ from gateway.errors import (
 from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 ACCEPTED_TYPES = ("text/plain", "application/json")
-_LONG_NUMBER = re.compile(rb"[0-9]{19}")
+# Every digit read as "0": a run of 19 digits is then one substring search, not a regex scan.
+_DIGITS_AS_ZERO = bytes.maketrans(b"0123456789", b"0" * 10)
+_LONG_NUMBER = b"0" * 19
 
 
 async def read_json(
@@ -60,7 +61,7 @@ async def read_json(
     except ClientDisconnect:
         raise MalformedRequest("the connection closed before the whole body arrived") from None
     raw = b"".join(chunks)
-    if _LONG_NUMBER.search(raw):
+    if _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO):
         # orjson reads integers past 64 bits as floats; the standard parser keeps them exact.
         data = _standard_loads(raw)
     else:
