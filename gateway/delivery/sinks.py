@@ -145,19 +145,19 @@ class SinkGroup:
             )
         else:
             # Sinks that batch (the file, the records store) queue the record at once and settle
-            # a future when it is durable: no task per sink and record.
+            # a future when it is durable: no task per sink and record, and one wait for all.
             results = []
+            queued: list[asyncio.Future[None]] = []
             for part in self.parts:
                 try:
-                    results.append(part.enqueue(record))  # type: ignore[attr-defined]
+                    queued.append(part.enqueue(record))  # type: ignore[attr-defined]
                 except Exception as exc:
                     results.append(exc)
-            for i, result in enumerate(results):
-                if isinstance(result, asyncio.Future):
-                    try:
-                        await asyncio.shield(result)
-                    except Exception as exc:
-                        results[i] = exc
+            await _all_settled(queued)
+            for future in queued:
+                if future.cancelled():
+                    raise asyncio.CancelledError
+                results.append(future.exception())
         for result in results:
             if isinstance(result, BaseException):
                 raise result
@@ -168,6 +168,26 @@ class SinkGroup:
     async def close(self) -> None:
         for part in self.parts:
             await part.close()
+
+
+async def _all_settled(futures: Sequence[asyncio.Future[None]]) -> None:
+    """Return once every future is done. The caller waits on a future of its own: if it gives up
+    (its client left), only that one is cancelled, never the writes."""
+    pending = [f for f in futures if not f.done()]
+    if not pending:
+        return
+    settled = asyncio.get_running_loop().create_future()
+    left = len(pending)
+
+    def one_done(_: asyncio.Future[None]) -> None:
+        nonlocal left
+        left -= 1
+        if left == 0 and not settled.done():
+            settled.set_result(None)
+
+    for future in pending:
+        future.add_done_callback(one_done)
+    await settled
 
 
 def each_sink(sinks: Iterable[Sink]) -> list[Sink]:

@@ -75,31 +75,19 @@ class DatabaseSink:
                 item = rights_request(record.body)
         except InvalidPayload:
             raise SinkUnavailable(f"the {self.service} record cannot be stored") from None
-        committed = self._batches.enqueue(item)
-        answer: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        service = self.service
-
-        def settle(done: asyncio.Future[None]) -> None:
-            if answer.done():
-                return
-            if done.cancelled():
-                answer.cancel()
-            elif isinstance(done.exception(), StoreUnavailable):
-                answer.set_exception(SinkUnavailable(f"the {service} records store is unavailable"))
-            elif done.exception() is not None:
-                answer.set_exception(done.exception())  # type: ignore[arg-type]
-            else:
-                answer.set_result(None)
-
-        committed.add_done_callback(settle)
-        answer.add_done_callback(lambda f: f.cancelled() or f.exception())
-        return answer
+        return self._batches.enqueue(item)
 
     async def _add_consents(self, batch: Sequence[NewConsent]) -> None:
-        await self.store.add_consents(batch)
+        try:
+            await self.store.add_consents(batch)
+        except StoreUnavailable:
+            raise SinkUnavailable("the consent records store is unavailable") from None
 
     async def _add_rights(self, batch: Sequence[RightsRequest]) -> None:
-        await self.store.add_rights(batch)
+        try:
+            await self.store.add_rights(batch)
+        except StoreUnavailable:
+            raise SinkUnavailable("the rights records store is unavailable") from None
 
     async def check(self) -> bool:
         try:

@@ -14,7 +14,7 @@ from collections.abc import Collection
 from typing import Any
 
 import orjson
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 
 from gateway.errors import (
     InvalidJson,
@@ -23,6 +23,7 @@ from gateway.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from gateway.web.routing import header_value
 from gateway.web.text import MAX_DEPTH, too_deep, tree_problems
 
 ACCEPTED_TYPES = ("text/plain", "application/json")
@@ -39,10 +40,11 @@ async def read_json(
     ``fields`` are the endpoint's own top-level names: a problem found under one of them names
     it; under any other name, it names nothing.
     """
-    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    scope = request.scope
+    media_type = (header_value(scope, b"content-type") or "").split(";", 1)[0].strip().lower()
     if media_type not in ACCEPTED_TYPES:
         raise UnsupportedMediaType("send the body as application/json or text/plain")
-    declared = request.headers.get("content-length")
+    declared = header_value(scope, b"content-length")
     if declared is not None:
         if not (declared.isascii() and declared.isdigit()):
             raise InvalidPayload("Content-Length is not a number")
@@ -50,17 +52,7 @@ async def read_json(
         digits = declared.lstrip("0") or "0"
         if len(digits) > len(str(max_bytes)) or int(digits) > max_bytes:
             raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
-    chunks: list[bytes] = []
-    size = 0
-    try:
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > max_bytes:
-                raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
-            chunks.append(chunk)
-    except ClientDisconnect:
-        raise MalformedRequest("the connection closed before the whole body arrived") from None
-    raw = b"".join(chunks)
+    raw = await _read_body(request, max_bytes)
     if _LONG_NUMBER in raw.translate(_DIGITS_AS_ZERO):
         # orjson reads integers past 64 bits as floats; the standard parser keeps them exact.
         data = _standard_loads(raw)
@@ -83,6 +75,33 @@ async def read_json(
     if problems:
         raise InvalidPayload("Some text in the body is not valid.", errors=problems)
     return data
+
+
+async def _read_body(request: Request, max_bytes: int) -> bytes:
+    """The whole body, from the ASGI messages themselves (Starlette's ``stream()`` adds an async
+    generator per request); kept on the request, so ``request.body()`` answers it again."""
+    if hasattr(request, "_body"):
+        kept: bytes = request._body
+        if len(kept) > max_bytes:
+            raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
+        return kept
+    chunks: list[bytes] = []
+    size = 0
+    receive = request.receive
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise MalformedRequest("the connection closed before the whole body arrived")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > max_bytes:
+            raise PayloadTooLarge(f"the body may hold at most {max_bytes} bytes")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    raw = chunks[0] if len(chunks) == 1 else b"".join(chunks)
+    request._body = raw
+    return raw
 
 
 def _standard_loads(raw: bytes) -> Any:

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 
 from gateway.delivery.envelope import Envelope, Kind
+from gateway.delivery.file import FileSink
+from gateway.delivery.sinks import SinkGroup
 from gateway.errors import SinkUnavailable
 from gateway.records import verification
 from gateway.records.sink import DatabaseSink
@@ -209,5 +213,47 @@ def test_requests_arriving_with_their_codes_are_stored_with_them_in_one_commit(
                 digest = f"{requests.index(r):064x}"
                 confirmed = await verification.check_code(store, r.reference, digest, at, 5)
                 assert confirmed is not None and confirmed.email_verified
+
+    database.run(scenario())
+
+
+def test_a_record_goes_to_both_sinks_even_when_its_caller_gives_up(
+    database: Database, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            lines = tmp_path / "consent.jsonl"
+            group = SinkGroup(
+                "consent", [DatabaseSink("consent", store), FileSink("consent", lines)]
+            )
+            caller = asyncio.ensure_future(group.write(consent(21).envelope()))
+            await asyncio.sleep(0)  # queued in both sinks, waiting for them
+            caller.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await caller
+            await group.close()
+            [stored] = await store.consent_proof(consent(21).consent_id)
+            assert stored.record_id == consent(21).record_id
+            [line] = lines.read_text().splitlines()
+            assert json.loads(line)["record_id"] == consent(21).record_id
+
+    database.run(scenario())
+
+
+def test_one_sink_failing_fails_the_write_and_the_other_keeps_the_record(
+    database: Database, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            blocked = tmp_path / "not-a-folder"
+            blocked.write_text("a file where the sink's folder should be")
+            file = FileSink("consent", blocked / "consent.jsonl")
+            group = SinkGroup("consent", [DatabaseSink("consent", store), file])
+            with pytest.raises(SinkUnavailable, match="record file"):
+                await group.write(consent(22).envelope())
+            await group.close()
+            # The widget sends it again later; the store already has it, once.
+            [stored] = await store.consent_proof(consent(22).consent_id)
+            assert stored.record_id == consent(22).record_id
 
     database.run(scenario())
