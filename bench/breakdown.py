@@ -1,6 +1,7 @@
 """Where a request's CPU time goes, without the HTTP server: the app called in-process.
 
     .venv/bin/python bench/breakdown.py [--requests 3000] [--modes embedded,redis]
+        [--paths "consent POST"] [--repeat 3]
 
 ``bench/run.py`` measures whole requests through uvicorn; this calls the ASGI apps directly (50
 requests in flight) on uvloop when it is installed, and prints the process CPU time per request
@@ -8,7 +9,8 @@ for the bare app and for the gateway on its embedded default and on a private re
 preflight (key, origin, CORS), the config GET (the same plus limits and the endpoint), the consent
 POST (the same plus validation, receipt and the durable write) and the rights POST (a fresh form
 token each time), then the limiter alone (the per-IP and per-key limits of one request) with each
-Redis engine. CPU time, not wall time, so the figures hold on a busy machine.
+Redis engine (only when every path is measured). CPU time, not wall time, so the figures hold
+on a busy machine; ``--repeat`` measures again with a new app, for a median of several runs.
 """
 
 from __future__ import annotations
@@ -156,7 +158,12 @@ def rights_pair(app: Any, pk: str) -> Callable[[], Awaitable[None]]:
     return call
 
 
-async def gateway_rows(label: str, env: dict[str, str], pk: str, n: int) -> list[Row]:
+PATHS = ("preflight", "config GET", "consent POST", "rights pair")
+
+
+async def gateway_rows(
+    label: str, env: dict[str, str], pk: str, n: int, paths: tuple[str, ...] = PATHS
+) -> list[Row]:
     from gateway.app import create_app
     from gateway.settings import Settings
 
@@ -166,16 +173,24 @@ async def gateway_rows(label: str, env: dict[str, str], pk: str, n: int) -> list
     gateway = create_app(Settings.from_env(env))
     rows = []
     async with gateway.router.lifespan_context(gateway):
-        rows.append((f"{label}, preflight", await cpu_per_call(asgi_call(gateway, preflight), n)))
-        rows.append((f"{label}, config GET", await cpu_per_call(asgi_call(gateway, config), n)))
-        consent = asgi_call(gateway, post, consent_body())
-        rows.append((f"{label}, consent POST", await cpu_per_call(consent, n)))
-        pair = await cpu_per_call(rights_pair(gateway, pk), n // 2)
-        rows.append((f"{label}, rights pair", pair / 2))  # per request, as run.py counts
+        if "preflight" in paths:
+            rows.append(
+                (f"{label}, preflight", await cpu_per_call(asgi_call(gateway, preflight), n))
+            )
+        if "config GET" in paths:
+            rows.append((f"{label}, config GET", await cpu_per_call(asgi_call(gateway, config), n)))
+        if "consent POST" in paths:
+            consent = asgi_call(gateway, post, consent_body())
+            rows.append((f"{label}, consent POST", await cpu_per_call(consent, n)))
+        if "rights pair" in paths:
+            pair = await cpu_per_call(rights_pair(gateway, pk), n // 2)
+            rows.append((f"{label}, rights pair", pair / 2))  # per request, as run.py counts
     return rows
 
 
-async def measure(envs: dict[str, dict[str, str]], pks: dict[str, str], n: int) -> list[Row]:
+async def measure(
+    envs: dict[str, dict[str, str]], pks: dict[str, str], n: int, paths: tuple[str, ...] = PATHS
+) -> list[Row]:
     from gateway.ratelimit.limiter import Limiter, LimitRequest
     from gateway.settings import Settings
 
@@ -183,17 +198,19 @@ async def measure(envs: dict[str, dict[str, str]], pks: dict[str, str], n: int) 
     config = scope("GET", f"/v1/{pk}/consent/config", {"Origin": ORIGIN, "Host": "gw"})
     preflight = scope("OPTIONS", f"/v1/{pk}/consent", PREFLIGHT)
     post = scope("POST", f"/v1/{pk}/consent", {**POST, "Origin": ORIGIN, "Host": "gw"})
+    bare = {
+        "preflight": asgi_call(bare_app, preflight),
+        "config GET": asgi_call(bare_app, config),
+        "consent POST": asgi_call(bare_app, post, consent_body()),
+    }
     rows = [
-        ("bare app, preflight", await cpu_per_call(asgi_call(bare_app, preflight), n)),
-        ("bare app, config GET", await cpu_per_call(asgi_call(bare_app, config), n)),
-        (
-            "bare app, consent POST",
-            await cpu_per_call(asgi_call(bare_app, post, consent_body()), n),
-        ),
+        (f"bare app, {path}", await cpu_per_call(call, n))
+        for path, call in bare.items()
+        if path in paths
     ]
     for mode, env in envs.items():
-        rows += await gateway_rows(f"gateway/{mode}", env, pks[mode], n)
-    if "redis" not in envs:
+        rows += await gateway_rows(f"gateway/{mode}", env, pks[mode], n, paths)
+    if "redis" not in envs or paths != PATHS:
         return rows
     env = envs["redis"]
     requests = [
@@ -215,8 +232,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--modes", default="embedded,redis", help="gateway set-ups to measure")
+    parser.add_argument(
+        "--paths",
+        default=",".join(PATHS),
+        help="which of them, comma-separated (all: and the limiter alone)",
+    )
+    parser.add_argument("--repeat", type=int, default=1, help="measure that many times over")
     args = parser.parse_args()
     modes = args.modes.split(",")
+    paths = tuple(p.strip() for p in args.paths.split(","))
+    if unknown := set(paths) - set(PATHS):
+        parser.error(f"unknown paths: {', '.join(sorted(unknown))}")
     redis_server = shutil.which("redis-server")
     if not redis_server and "redis" in modes:
         raise SystemExit("breakdown: redis-server is missing; scripts/test installs it")
@@ -237,7 +263,9 @@ def main() -> int:
                 loop = "uvloop"
             except ImportError:
                 run = asyncio.run
-            rows = run(measure(envs, pks, args.requests))
+            rows = []
+            for _ in range(args.repeat):
+                rows += run(measure(envs, pks, args.requests, paths))
     print(
         f"\nCPU time per request, in-process on {loop}, {CONCURRENCY} in flight, "
         f"{args.requests} requests"
