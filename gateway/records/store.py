@@ -169,14 +169,14 @@ class RecordStore:
         """Insert ``rows``, skipping ids already stored; the ids that were new."""
         if not rows:
             return set()
-        # One statement, built once and executed for many rows: SQLAlchemy batches it into
-        # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
         if table is consent_records:
             # The busiest write: its rows hold every column, so it skips SQLAlchemy's per-row
             # parameter building (gateway.records.bulk).
             if self._consents is None:
                 self._consents = BulkInsert(consent_records, key, self.engine.dialect)
             return await self._consents.run(conn, rows)
+        # One statement, built once and executed for many rows: SQLAlchemy batches it into
+        # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
         statement = self._statements.get((table.name, key))
         if statement is None:
             insert = self._insert(table).on_conflict_do_nothing(index_elements=[key])

@@ -18,6 +18,7 @@ from gateway.delivery.sinks import SinkGroup
 from gateway.errors import SinkUnavailable
 from gateway.records import verification
 from gateway.records.sink import DatabaseSink
+from gateway.records.store import RecordStore
 from tests.conftest import Database
 from tests.support.records import KEY, consent, day, new, open_store, rights
 
@@ -217,24 +218,31 @@ def test_requests_arriving_with_their_codes_are_stored_with_them_in_one_commit(
     database.run(scenario())
 
 
+def both_sinks(store: RecordStore, lines: Path) -> SinkGroup:
+    """The embedded default's consent sinks: the records store and the JSON-lines file."""
+    return SinkGroup("consent", [DatabaseSink("consent", store), FileSink("consent", lines)])
+
+
+async def stored_once(store: RecordStore, n: int) -> bool:
+    return [s.record_id for s in await store.consent_proof(consent(n).consent_id)] == [
+        consent(n).record_id
+    ]
+
+
 def test_a_record_goes_to_both_sinks_even_when_its_caller_gives_up(
     database: Database, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
         async with open_store(database.url) as store:
-            lines = tmp_path / "consent.jsonl"
-            group = SinkGroup(
-                "consent", [DatabaseSink("consent", store), FileSink("consent", lines)]
-            )
+            group = both_sinks(store, tmp_path / "consent.jsonl")
             caller = asyncio.ensure_future(group.write(consent(21).envelope()))
             await asyncio.sleep(0)  # queued in both sinks, waiting for them
             caller.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await caller
             await group.close()
-            [stored] = await store.consent_proof(consent(21).consent_id)
-            assert stored.record_id == consent(21).record_id
-            [line] = lines.read_text().splitlines()
+            assert await stored_once(store, 21)
+            [line] = (tmp_path / "consent.jsonl").read_text().splitlines()
             assert json.loads(line)["record_id"] == consent(21).record_id
 
     database.run(scenario())
@@ -247,13 +255,11 @@ def test_one_sink_failing_fails_the_write_and_the_other_keeps_the_record(
         async with open_store(database.url) as store:
             blocked = tmp_path / "not-a-folder"
             blocked.write_text("a file where the sink's folder should be")
-            file = FileSink("consent", blocked / "consent.jsonl")
-            group = SinkGroup("consent", [DatabaseSink("consent", store), file])
+            group = both_sinks(store, blocked / "consent.jsonl")
             with pytest.raises(SinkUnavailable, match="record file"):
                 await group.write(consent(22).envelope())
             await group.close()
             # The widget sends it again later; the store already has it, once.
-            [stored] = await store.consent_proof(consent(22).consent_id)
-            assert stored.record_id == consent(22).record_id
+            assert await stored_once(store, 22)
 
     database.run(scenario())
