@@ -43,6 +43,7 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from importlib import metadata
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -558,6 +559,8 @@ def report(
         f"`wrk -t1 -c{args.connections} -d{args.duration}s`, best of {args.rounds}, server on one "
         f"core (uvicorn, 1 worker, {server})",
         "",
+        machine(),
+        "",
         "| server | path | req/s | p50 ms | p99 ms | ratio | p99 / bare p99 | CPU µs/req |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
@@ -575,6 +578,24 @@ def report(
     lines.append("")
     lines += [f"- {label}: {note}" for label, note in notes.items()]
     return "\n".join(lines)
+
+
+def machine() -> str:
+    """The machine and the versions a run measured: CPU, cores, Python and the serving stack."""
+    model = "unknown CPU"
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.partition(":")[2].strip()
+                break
+    versions = []
+    for package in ("uvicorn", "uvloop", "httptools", "starlette"):
+        try:
+            versions.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{package} missing")
+    python = ".".join(map(str, sys.version_info[:3]))
+    return f"{model}, {os.cpu_count()} cores; Python {python}, " + ", ".join(versions)
 
 
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
