@@ -18,6 +18,8 @@ from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from gateway.errors import StoreUnavailable
+
 # Under both databases' limit on parameters in one statement (32,766 on SQLite, 32,767 on
 # PostgreSQL).
 MAX_PARAMETERS = 30_000
@@ -78,6 +80,11 @@ class BulkInsert:
         new: set[str] = set()
         for start in range(0, len(rows), self.max_rows):
             chunk = rows[start : start + self.max_rows]
-            result = await conn.exec_driver_sql(self.sql(len(chunk)), self.parameters(chunk))
+            try:
+                parameters = self.parameters(chunk)
+            except (ValueError, TypeError):
+                # A value a bind processor refuses, which SQLAlchemy would report as its own.
+                raise StoreUnavailable("The records store could not be written.") from None
+            result = await conn.exec_driver_sql(self.sql(len(chunk)), parameters)
             new.update(result.scalars())
         return new

@@ -14,11 +14,10 @@ after the commit so this instance's webhook worker sends them at once.
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Row, Select, Table, func, select, tuple_
@@ -30,7 +29,7 @@ from gateway.clock import now_utc
 from gateway.consent.records import ConsentRecord
 from gateway.errors import InvalidQuery, NotFound, StoreUnavailable
 from gateway.records import cursor, events, intake, rights
-from gateway.records.bulk import BulkInsert
+from gateway.records.consent_writes import ConsentWriter
 from gateway.records.convert import consent_row, rights_row, stored_consent, stored_rights
 from gateway.records.documents import DocumentSealer
 from gateway.records.model import (
@@ -46,7 +45,6 @@ from gateway.records.model import (
 from gateway.records.stats import daily_stats
 from gateway.records.tables import (
     consent_daily,
-    consent_daily_categories,
     consent_records,
     rights_events,
     rights_requests,
@@ -80,7 +78,7 @@ class RecordStore:
         self._insert: Any = dialect.insert
         # The write path's statements, built once: (table, key columns, …) -> statement.
         self._statements: dict[tuple[str, ...], Any] = {}
-        self._consents: BulkInsert | None = None
+        self._consents: ConsentWriter | None = None
         # Called with the references of newly stored requests, after they are committed (the
         # owners' arrival e-mail); its failure never undoes or fails the write.
         self.on_new_rights: Callable[[list[str]], Awaitable[object]] | None = None
@@ -104,10 +102,11 @@ class RecordStore:
         ``announce`` queues the webhook events of new withdrawals (an import of old records
         does not)."""
         rows = list({c.record.record_id: consent_row(c.record, c.receipt) for c in batch}.values())
+        if self._consents is None:
+            self._consents = ConsentWriter(self.engine.dialect, self._counts_statement)
         async with self.writing() as conn:
-            new_ids = await self._insert_new(conn, consent_records, "record_id", rows)
+            new_ids = await self._consents.write(conn, rows)
             fresh = [row for row in rows if row["record_id"] in new_ids]
-            await self._roll_up(conn, fresh)
             withdrawn = [
                 events.consent_withdrawn(r) for r in fresh if announce and r["action"] == "withdraw"
             ]
@@ -169,12 +168,6 @@ class RecordStore:
         """Insert ``rows``, skipping ids already stored; the ids that were new."""
         if not rows:
             return set()
-        if table is consent_records:
-            # The busiest write: its rows hold every column, so it skips SQLAlchemy's per-row
-            # parameter building (gateway.records.bulk).
-            if self._consents is None:
-                self._consents = BulkInsert(consent_records, key, self.engine.dialect)
-            return await self._consents.run(conn, rows)
         # One statement, built once and executed for many rows: SQLAlchemy batches it into
         # multi-row INSERTs ("insertmanyvalues"), RETURNING included, on both dialects.
         statement = self._statements.get((table.name, key))
@@ -183,44 +176,14 @@ class RecordStore:
             statement = self._statements[(table.name, key)] = insert.returning(table.c[key])
         return set((await conn.execute(statement, rows)).scalars())
 
-    async def _roll_up(self, conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-        if not rows:
-            return
-        days: dict[tuple[date, str], Counter[str]] = {}
-        accounts: dict[str, str] = {}
-        categories: dict[tuple[date, str, str], list[int]] = {}  # [records, granted]
-        for row in rows:
-            day = row["received_at"].astimezone(UTC).date()
-            key = row["public_key"]
-            accounts[key] = row["account"]
-            counts = days.get((day, key))
-            if counts is None:
-                counts = days[(day, key)] = Counter()
-            counts["records"] += 1
-            counts[row["action"]] += 1
-            for category, granted in row["choices"]["categories"].items():
-                per = categories.get((day, key, category))
-                if per is None:
-                    per = categories[(day, key, category)] = [0, 0]
-                per[0] += 1
-                per[1] += bool(granted)
-        # Sorted, so concurrent writers lock rollup rows in one order and never deadlock.
-        day_rows = [
-            {"day": d, "public_key": k, "account": accounts[k], "records": c["records"]}
-            | {a: c[a] for a in ACTIONS}
-            for (d, k), c in sorted(days.items())
-        ]
-        await self._add_counts(conn, consent_daily, ["day", "public_key"], day_rows)
-        category_rows = [
-            {"day": d, "public_key": k, "category": cat, "records": n, "granted": granted}
-            for (d, k, cat), (n, granted) in sorted(categories.items())
-        ]
-        keys = ["day", "public_key", "category"]
-        await self._add_counts(conn, consent_daily_categories, keys, category_rows)
-
     async def _add_counts(
         self, conn: AsyncConnection, table: Table, keys: list[str], rows: list[dict[str, Any]]
     ) -> None:
+        await conn.execute(self._counts_statement(table, keys, rows), rows)
+
+    def _counts_statement(self, table: Table, keys: list[str], rows: list[dict[str, Any]]) -> Any:
+        """``INSERT … ON CONFLICT (keys) DO UPDATE`` adding the rows' counters (every column
+        of the first row but the keys and ``account``) to those stored."""
         counters = [c for c in rows[0] if c not in keys and c != "account"]
         name = (table.name, *keys, "+", *counters)
         statement = self._statements.get(name)
@@ -230,7 +193,7 @@ class RecordStore:
                 index_elements=keys,
                 set_={c: table.c[c] + insert.excluded[c] for c in counters},
             )
-        await conn.execute(statement, rows)
+        return statement
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.util.concurrency import await_
 
 from gateway.delivery.envelope import Envelope, Kind
 from gateway.delivery.file import FileSink
@@ -57,19 +58,33 @@ def test_the_sink_stores_a_record_sent_twice_once(database: Database) -> None:
     database.run(scenario())
 
 
-def watch(engine: Any) -> list[tuple[str, object]]:
-    """What the engine does, in order: ``("commit", None)`` and ``("insert", table)``."""
+async def watch(engine: Any) -> list[tuple[str, object]]:
+    """What the engine does, in order: ``("commit", None)`` and ``("insert", table)``.
+
+    On SQLite the statements are read from SQLite's own trace, which also sees what the store
+    runs in the driver's thread, past SQLAlchemy's events (gateway.records.consent_writes)."""
     log: list[tuple[str, object]] = []
 
     def on_commit(_conn: Any) -> None:
         log.append(("commit", None))
 
-    def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+    def on_statement(statement: str) -> None:
         if statement.startswith("INSERT INTO consent_records"):
             log.append(("insert", "consent_records"))
 
+    def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+        on_statement(statement)
+
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        driver = dbapi_connection.driver_connection
+        await_(driver._execute(driver._conn.set_trace_callback, on_statement))
+
     event.listen(engine.sync_engine, "commit", on_commit)
-    event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
+    if engine.dialect.name == "sqlite":
+        await engine.dispose()  # every connection from now on is traced
+        event.listen(engine.sync_engine, "connect", on_connect)
+    else:
+        event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
     return log
 
 
@@ -78,7 +93,7 @@ def test_concurrent_writes_share_one_transaction_and_return_after_its_commit(
 ) -> None:
     async def scenario() -> None:
         async with open_store(database.url) as store:
-            log = watch(store.engine)
+            log = await watch(store.engine)
             sink = DatabaseSink("consent", store)
 
             async def write(n: int) -> None:
@@ -106,7 +121,7 @@ def test_concurrent_writes_share_one_transaction_and_return_after_its_commit(
 def test_writes_arriving_during_a_transaction_share_the_next_one(database: Database) -> None:
     async def scenario() -> None:
         async with open_store(database.url) as store:
-            log = watch(store.engine)
+            log = await watch(store.engine)
             sink = DatabaseSink("consent", store)
             first = asyncio.ensure_future(sink.write(consent(0).envelope()))
             # Wait until the first record's transaction has started, then send 30 more.
@@ -193,7 +208,7 @@ def test_requests_arriving_with_their_codes_are_stored_with_them_in_one_commit(
     # transaction; fifty arriving together share it (the rights POST's one durable write).
     async def scenario() -> None:
         async with open_store(database.url) as store:
-            log = watch(store.engine)
+            log = await watch(store.engine)
             sink = DatabaseSink("rights", store)
             requests = [
                 replace(
@@ -261,5 +276,31 @@ def test_one_sink_failing_fails_the_write_and_the_other_keeps_the_record(
             await group.close()
             # The widget sends it again later; the store already has it, once.
             assert await stored_once(store, 22)
+
+    database.run(scenario())
+
+
+def test_on_sqlite_a_consent_batch_runs_in_one_trip_to_the_driver(database: Database) -> None:
+    async def scenario() -> None:
+        async with open_store(database.url) as store:
+            seen: list[str] = []
+
+            def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
+                seen.append(statement.split("(", 1)[0].strip())
+
+            event.listen(store.engine.sync_engine, "before_cursor_execute", on_execute)
+            assert await store.add_consents([new(consent(n)) for n in range(5)]) == 5
+            [stats] = await store.stats(day(0), day(0))
+            assert stats.records == 5
+            batch = [s for s in seen if s.startswith("INSERT INTO consent")]
+            if database.dialect == "sqlite":
+                # The records and both roll-ups went past SQLAlchemy's cursor, in the thread.
+                assert batch == []
+            else:
+                assert batch == [
+                    "INSERT INTO consent_records",
+                    "INSERT INTO consent_daily",
+                    "INSERT INTO consent_daily_categories",
+                ]
 
     database.run(scenario())
