@@ -46,7 +46,7 @@ from gateway.errors import (
 from gateway.keys.cache import CachedKey
 from gateway.services import Services
 from gateway.web import assets, openapi
-from gateway.web.encodings import parse_accept_encoding
+from gateway.web.encodings import preferred_encoding
 from gateway.web.guard import load_key
 
 SCRIPT_CACHE = "public, max-age=300, stale-while-revalidate=3600"
@@ -124,8 +124,7 @@ def routes() -> list[Route]:
             services.metrics.error(exc.code)
             services.metrics.answered("consent", exc.status)
             return problem_response(exc)
-        accepted = parse_accept_encoding(request.headers.get("accept-encoding", ""))
-        encoding = "gzip" if accepted.get("gzip", accepted.get("*", 0)) > 0 else None
+        encoding = preferred_encoding(request.headers.get("accept-encoding", ""), has_br=False)
         etag = etag[:-1] + "-gzip" + '"' if encoding else etag
         headers = {**_HEADERS, "ETag": etag, "Cache-Control": SCRIPT_CACHE}
         services.metrics.answered("consent", 200)

@@ -11,7 +11,7 @@ the two on SQLite and PostgreSQL).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Table
@@ -75,9 +75,8 @@ class BulkInsert:
                 append(row[name] if process is None else process(row[name]))
         return tuple(out)
 
-    async def run(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
-        """Insert ``rows``; the keys of those that were new."""
-        new: set[str] = set()
+    def statements(self, rows: Sequence[dict[str, Any]]) -> Iterator[tuple[str, tuple[Any, ...]]]:
+        """``(sql, parameters)`` for ``rows``, split under the parameter limit."""
         for start in range(0, len(rows), self.max_rows):
             chunk = rows[start : start + self.max_rows]
             try:
@@ -85,6 +84,11 @@ class BulkInsert:
             except (ValueError, TypeError):
                 # A value a bind processor refuses, which SQLAlchemy would report as its own.
                 raise StoreUnavailable("The records store could not be written.") from None
-            result = await conn.exec_driver_sql(self.sql(len(chunk)), parameters)
-            new.update(result.scalars())
+            yield self.sql(len(chunk)), parameters
+
+    async def run(self, conn: AsyncConnection, rows: Sequence[dict[str, Any]]) -> set[str]:
+        """Insert ``rows``; the keys of those that were new."""
+        new: set[str] = set()
+        for sql, parameters in self.statements(rows):
+            new.update((await conn.exec_driver_sql(sql, parameters)).scalars())
         return new

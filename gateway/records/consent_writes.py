@@ -65,6 +65,19 @@ def rollup_rows(fresh: Sequence[dict[str, Any]]) -> tuple[Rows, Rows]:
     return day_rows, category_rows
 
 
+def _rollups(rows: Rows, new: set[str]) -> list[tuple[Table, list[str], Rows]]:
+    """The roll-up tables the newly stored rows add to, with their keys and rows."""
+    day_rows, category_rows = rollup_rows([r for r in rows if r["record_id"] in new])
+    return [
+        (table, keys, counts)
+        for table, keys, counts in (
+            (consent_daily, DAY_KEYS, day_rows),
+            (consent_daily_categories, CATEGORY_KEYS, category_rows),
+        )
+        if counts
+    ]
+
+
 class _Compiled:
     """One statement as the dialect's SQL text, with its parameters in order, each through its
     column's bind processor."""
@@ -111,31 +124,19 @@ class ConsentWriter:
                     raise StoreUnavailable("The records store could not be written.") from None
                 return new
         new = await self._records.run(conn, rows)
-        day_rows, category_rows = rollup_rows([r for r in rows if r["record_id"] in new])
-        for table, keys, counts in (
-            (consent_daily, DAY_KEYS, day_rows),
-            (consent_daily_categories, CATEGORY_KEYS, category_rows),
-        ):
-            if counts:
-                await conn.execute(self._counts_statement(table, keys, counts), counts)
+        for table, keys, counts in _rollups(rows, new):
+            await conn.execute(self._counts_statement(table, keys, counts), counts)
         return new
 
     def _write_sqlite(self, db: sqlite3.Connection, rows: Rows) -> set[str]:
-        records = self._records
         new: set[str] = set()
-        for start in range(0, len(rows), records.max_rows):
-            chunk = rows[start : start + records.max_rows]
-            cursor = db.execute(records.sql(len(chunk)), records.parameters(chunk))
+        for sql, parameters in self._records.statements(rows):
+            cursor = db.execute(sql, parameters)
             new.update(row[0] for row in cursor.fetchall())
             cursor.close()
-        day_rows, category_rows = rollup_rows([r for r in rows if r["record_id"] in new])
-        for table, keys, counts in (
-            (consent_daily, DAY_KEYS, day_rows),
-            (consent_daily_categories, CATEGORY_KEYS, category_rows),
-        ):
-            if counts:
-                compiled = self._compiled_counts(table, keys, counts)
-                db.executemany(compiled.sql, compiled.parameters(counts))
+        for table, keys, counts in _rollups(rows, new):
+            compiled = self._compiled_counts(table, keys, counts)
+            db.executemany(compiled.sql, compiled.parameters(counts))
         return new
 
     def _compiled_counts(self, table: Table, keys: list[str], rows: Rows) -> _Compiled:

@@ -44,9 +44,7 @@ class DatabaseSink:
         self.service = service
         self.store = store
         self.receipt = receipt
-        self._batches: GroupCommit[Any] = GroupCommit(
-            self._add_consents if service == "consent" else self._add_rights, max_batch=max_batch
-        )
+        self._batches: GroupCommit[Any] = GroupCommit(self._add, max_batch=max_batch)
 
     @property
     def label(self) -> str:
@@ -77,17 +75,13 @@ class DatabaseSink:
             raise SinkUnavailable(f"the {self.service} record cannot be stored") from None
         return self._batches.enqueue(item)
 
-    async def _add_consents(self, batch: Sequence[NewConsent]) -> None:
+    async def _add(self, batch: Sequence[Any]) -> None:
+        store = self.store
+        add = store.add_consents if self.service == "consent" else store.add_rights
         try:
-            await self.store.add_consents(batch)
+            await add(batch)
         except StoreUnavailable:
-            raise SinkUnavailable("the consent records store is unavailable") from None
-
-    async def _add_rights(self, batch: Sequence[RightsRequest]) -> None:
-        try:
-            await self.store.add_rights(batch)
-        except StoreUnavailable:
-            raise SinkUnavailable("the rights records store is unavailable") from None
+            raise SinkUnavailable(f"the {self.service} records store is unavailable") from None
 
     async def check(self) -> bool:
         try:
