@@ -114,13 +114,17 @@ class FileSink:
         with self._lock:
             fd = self._open_locked()
             try:
-                size = start = os.fstat(fd).st_size
+                stat = os.fstat(fd)
+                size = start = stat.st_size
+                # A batch is written at one moment: its day is looked up once, not per line.
+                new_day = self._new_day(stat.st_mtime) if size else False
                 try:
                     for line in lines:
-                        if self._rotation_due(fd, size, len(line)):
+                        if new_day or self._too_big(size, len(line)):
                             os.fsync(fd)  # lines already in the old file are durable first
                             fd = self._rotate()
                             size = start = 0
+                            new_day = False
                         view = memoryview(line)
                         while view:
                             view = view[os.write(fd, view) :]
@@ -157,12 +161,13 @@ class FileSink:
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             self._close()
 
-    def _rotation_due(self, fd: int, size: int, incoming: int) -> bool:
-        if size == 0:
-            return False
-        if self.rotate_bytes and size + incoming > self.rotate_bytes:
-            return True
-        return self.rotate_daily and _day(os.fstat(fd).st_mtime) != _day(self.clock())
+    def _too_big(self, size: int, incoming: int) -> bool:
+        """Whether a line of ``incoming`` bytes would take a non-empty file past the limit."""
+        return bool(size and self.rotate_bytes and size + incoming > self.rotate_bytes)
+
+    def _new_day(self, modified: float) -> bool:
+        """Whether a file last written at ``modified`` belongs to an earlier UTC day."""
+        return self.rotate_daily and _day(modified) != _day(self.clock())
 
     def _rotate(self) -> int:
         """Rename the (locked) current file aside and open a fresh, locked one."""

@@ -7,6 +7,12 @@ statements are the same on both routes (:class:`~gateway.records.bulk.BulkInsert
 the roll-ups' ``INSERT … ON CONFLICT DO UPDATE`` compiled by SQLAlchemy for the dialect) and run
 on the transaction's own connection, so the commit, the rollback on failure and any statement
 after them in the transaction (the webhook events of withdrawals) stay SQLAlchemy's.
+
+A batch with nothing to add after its records (no withdrawal to announce) goes further:
+:meth:`ConsentWriter.write_alone` runs the whole transaction, ``BEGIN`` to ``COMMIT``, in that one
+trip, on a connection checked out of SQLAlchemy's pool. Through SQLAlchemy the ``BEGIN`` and the
+commit took four more trips, and their bookkeeping was most of the main thread's share of a
+batch (about 400 µs of ~800 µs for a batch of one).
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from gateway.errors import StoreUnavailable
 from gateway.records.bulk import BulkInsert
@@ -126,6 +133,42 @@ class ConsentWriter:
         new = await self._records.run(conn, rows)
         for table, keys, counts in _rollups(rows, new):
             await conn.execute(self._counts_statement(table, keys, counts), counts)
+        return new
+
+    async def write_alone(self, engine: AsyncEngine, rows: Rows) -> set[str] | None:
+        """On SQLite, ``rows`` in a transaction of their own, made in one trip; the ids that were
+        new. None when this route is not open (another database, an aiosqlite without the call
+        it needs): the caller writes them through SQLAlchemy instead."""
+        if not self.one_trip or not rows:
+            return None
+        try:
+            async with engine.connect() as conn:  # a pooled connection, no transaction begun
+                raw = await conn.get_raw_connection()
+                driver: Any = raw.driver_connection
+                run = getattr(driver, "_execute", None)
+                if run is None:
+                    return None
+                try:
+                    new: set[str] = await run(self._transaction_sqlite, driver._conn, rows)
+                except (sqlite3.Error, ValueError, TypeError):
+                    # The connection's state is not known after a failed ROLLBACK: not reused.
+                    await conn.invalidate()
+                    raise StoreUnavailable("The records store could not be written.") from None
+                return new
+        except SQLAlchemyError:
+            raise StoreUnavailable("The records store could not be written.") from None
+
+    def _transaction_sqlite(self, db: sqlite3.Connection, rows: Rows) -> set[str]:
+        # In the driver's thread. The connection is in autocommit mode (SQLAlchemy's BEGIN is
+        # the one in gateway.db.engine), so the transaction is this function's own.
+        db.execute("BEGIN")
+        try:
+            new = self._write_sqlite(db, rows)
+            db.execute("COMMIT")
+        except BaseException:
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+            raise
         return new
 
     def _write_sqlite(self, db: sqlite3.Connection, rows: Rows) -> set[str]:

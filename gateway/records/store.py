@@ -104,6 +104,11 @@ class RecordStore:
         rows = list({c.record.record_id: consent_row(c.record, c.receipt) for c in batch}.values())
         if self._consents is None:
             self._consents = ConsentWriter(self.engine.dialect, self._counts_statement)
+        if not (announce and any(r["action"] == "withdraw" for r in rows)):
+            # Nothing to add in the transaction after the records: one trip on SQLite.
+            alone = await self._consents.write_alone(self.engine, rows)
+            if alone is not None:
+                return len(alone)
         async with self.writing() as conn:
             new_ids = await self._consents.write(conn, rows)
             fresh = [row for row in rows if row["record_id"] in new_ids]

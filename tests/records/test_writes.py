@@ -61,8 +61,9 @@ def test_the_sink_stores_a_record_sent_twice_once(database: Database) -> None:
 async def watch(engine: Any) -> list[tuple[str, object]]:
     """What the engine does, in order: ``("commit", None)`` and ``("insert", table)``.
 
-    On SQLite the statements are read from SQLite's own trace, which also sees what the store
-    runs in the driver's thread, past SQLAlchemy's events (gateway.records.consent_writes)."""
+    On SQLite the statements and commits are read from SQLite's own trace, which also sees what
+    the store runs in the driver's thread, past SQLAlchemy's events
+    (gateway.records.consent_writes), and a commit made through SQLAlchemy alike."""
     log: list[tuple[str, object]] = []
 
     def on_commit(_conn: Any) -> None:
@@ -71,6 +72,8 @@ async def watch(engine: Any) -> list[tuple[str, object]]:
     def on_statement(statement: str) -> None:
         if statement.startswith("INSERT INTO consent_records"):
             log.append(("insert", "consent_records"))
+        elif statement == "COMMIT":
+            log.append(("commit", None))
 
     def on_execute(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         on_statement(statement)
@@ -79,11 +82,11 @@ async def watch(engine: Any) -> list[tuple[str, object]]:
         driver = dbapi_connection.driver_connection
         await_(driver._execute(driver._conn.set_trace_callback, on_statement))
 
-    event.listen(engine.sync_engine, "commit", on_commit)
     if engine.dialect.name == "sqlite":
         await engine.dispose()  # every connection from now on is traced
         event.listen(engine.sync_engine, "connect", on_connect)
     else:
+        event.listen(engine.sync_engine, "commit", on_commit)
         event.listen(engine.sync_engine, "before_cursor_execute", on_execute)
     return log
 
@@ -290,12 +293,13 @@ def test_on_sqlite_a_consent_batch_runs_in_one_trip_to_the_driver(database: Data
 
             event.listen(store.engine.sync_engine, "before_cursor_execute", on_execute)
             assert await store.add_consents([new(consent(n)) for n in range(5)]) == 5
+            through_sqlalchemy = list(seen)
             [stats] = await store.stats(day(0), day(0))
             assert stats.records == 5
             batch = [s for s in seen if s.startswith("INSERT INTO consent")]
             if database.dialect == "sqlite":
-                # The records and both roll-ups went past SQLAlchemy's cursor, in the thread.
-                assert batch == []
+                # The whole transaction, BEGIN to COMMIT, went past SQLAlchemy's cursor.
+                assert through_sqlalchemy == []
             else:
                 assert batch == [
                     "INSERT INTO consent_records",
