@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from email.headerregistry import BaseHeader, HeaderRegistry
 from email.message import EmailMessage
 from email.policy import EmailPolicy
-from email.utils import formataddr, formatdate
+from email.utils import format_datetime, formataddr
 
 from gateway import problems as rule
 from gateway.clock import utc
@@ -192,15 +193,35 @@ class Mail:
             raise invalid("record", rule.MISSING, "the queued message is incomplete") from None
 
 
+# A dot-atom local part (RFC 5322 3.2.3) at an ASCII domain: written as it is, never quoted.
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_ADDRESS = re.compile(rf"^{_ATOM}(\.{_ATOM})*@[A-Za-z0-9.-]+$")
+
+
+def _set_plain(message: EmailMessage, name: str, value: str, plain: bool) -> None:
+    """Set a header that is new in every message (so the kept header objects cannot help).
+
+    When ``value`` is ``plain`` (ASCII that the header's class would write back unchanged) and
+    fits on one line, it is stored as it is (``set_raw``), which the generator writes without
+    parsing it into a header object and folding that: most of building a message. Anything else
+    takes the policy's own route. The text written is the same either way
+    (``tests/mail/test_message.py`` compares the two)."""
+    if plain and len(name) + 2 + len(value) <= (POLICY.max_line_length or 78):
+        message.set_raw(name, value)
+    else:
+        message[name] = value
+
+
 def build_message(mail: Mail, sender: tuple[str, str], date: float) -> EmailMessage:
     """``mail`` as a MIME message from ``sender`` (name, address), dated ``date`` (epoch
     seconds: when it was queued, so a retried message keeps its date)."""
     message = EmailMessage(policy=POLICY)
     message["From"] = formataddr(sender)
-    message["To"] = mail.to
+    _set_plain(message, "To", mail.to, _PLAIN_ADDRESS.match(mail.to) is not None)
     message["Subject"] = mail.subject
-    message["Date"] = formatdate(date, usegmt=True)
-    message["Message-ID"] = mail.message_id
+    # As the Date header class writes it (numeric zone), so the plain form is the same text.
+    _set_plain(message, "Date", format_datetime(datetime.fromtimestamp(date, UTC)), True)
+    _set_plain(message, "Message-ID", mail.message_id, True)  # checked by Mail: printable ASCII
     # RFC 3834: an automatic message; vacation responders must not answer it.
     message["Auto-Submitted"] = "auto-generated"
     for name, value in mail.headers:
