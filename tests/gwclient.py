@@ -39,7 +39,9 @@ def stored_key(settings: Settings, origins: tuple[str, ...] = (SITE,), **fields:
             from gateway.keys.redis_store import RedisKeyStore
             from gateway.redis_client import connect
 
-            client = connect(settings)
+            # Setting up, not under test: a Redis slow to answer on a loaded machine (a cluster
+            # just formed) gets longer than the gateway's own timeout.
+            client = connect(replace(settings, redis_timeout=5.0))
             await RedisKeyStore(client).put(new.key)
             await client.aclose()
 

@@ -74,7 +74,7 @@ def test_redis_outage_degrades_but_keeps_serving_cached_keys(tmp_path: Path) -> 
                     and key.key.public_key in entries
                 )
             )
-            assert gw.get("/readyz").json()["status"] == "ok"
+            assert poll(lambda: gw.get("/readyz").json()["status"] == "ok")
             server.stop()
             # The key is cached and limits fall back to memory: widgets keep working.
             answers = [gw.get(url, headers={"Origin": SITE}) for _ in range(5)]
