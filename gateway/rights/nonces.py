@@ -20,6 +20,8 @@ from pathlib import Path
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from gateway.thread_batch import ThreadBatch
+
 log = logging.getLogger("gateway.rights")
 PREFIX = "wg:rights:nonce:"
 NONCE = re.compile(r"[0-9a-f]{24}")
@@ -45,6 +47,7 @@ class UsedNonces:
         self.clock = clock
         self._memory: dict[str, float] = {}
         self._pruned_at = float("-inf")
+        self._claims: ThreadBatch[tuple[str, float], bool] = ThreadBatch(self._claim_many)
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
 
@@ -61,8 +64,9 @@ class UsedNonces:
                 return self._claim_in_memory(nonce, until)
         if self.folder is not None:
             # Creating a file takes about a millisecond on a journaling file system: not on the
-            # event loop, where every other request would wait for it.
-            return await asyncio.to_thread(self._claim_in_folder, nonce, until)
+            # event loop, where every other request would wait for it. Claims that arrive while
+            # others are being made go to the thread together (gateway.thread_batch).
+            return await self._claims.submit((nonce, until))
         return self._claim_in_memory(nonce, until)
 
     async def release(self, nonce: str) -> None:
@@ -73,6 +77,9 @@ class UsedNonces:
                 await self.redis.delete(PREFIX + nonce)
         elif self.folder is not None and NONCE.fullmatch(nonce):
             await asyncio.to_thread((self.folder / nonce).unlink, missing_ok=True)
+
+    def _claim_many(self, claims: list[tuple[str, float]]) -> list[bool]:
+        return [self._claim_in_folder(nonce, until) for nonce, until in claims]
 
     def _claim_in_folder(self, nonce: str, until: float) -> bool:
         assert self.folder is not None

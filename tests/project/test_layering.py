@@ -28,6 +28,7 @@ CORE = {
     "signing",
     "redis_client",
     "durable",
+    "thread_batch",
     "clock",
 }
 COMPOSITION = {"app", "services", "__main__", "__init__"}

@@ -54,3 +54,27 @@ def test_a_claim_just_created_survives_a_prune_and_an_old_expired_one_does_not(
     assert fresh.exists()
     assert not stale.exists()
     assert not run(used.claim(NONCE, now + 600))
+
+
+@pytest.mark.parametrize("loop", LOOPS)
+def test_one_nonce_claimed_by_many_at_once_is_won_once(tmp_path: Path, loop: str) -> None:
+    # Claims that arrive together are made in one trip to a thread: the same nonce twice in one
+    # trip must still be won by exactly one of them (its form is sent once).
+    used = UsedNonces(None, tmp_path)
+    until = time.time() + 600
+    trips: list[int] = []
+    claim_many = used._claim_many
+
+    def counted(claims: list[tuple[str, float]]) -> list[bool]:
+        trips.append(len(claims))
+        return claim_many(claims)
+
+    used._claims._run = counted
+
+    async def scenario() -> list[bool]:
+        return list(await asyncio.gather(*(used.claim(NONCE, until) for _ in range(20))))
+
+    won = run(scenario(), loop)
+    assert won.count(True) == 1 and won.count(False) == 19
+    assert sum(trips) == 20 and len(trips) < 20
+    assert os.listdir(tmp_path) == [NONCE]
