@@ -14,7 +14,7 @@ import contextlib
 import fcntl
 import os
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 
@@ -46,74 +46,23 @@ def write_atomic(
     The temporary file is created in ``tmp_dir`` (same file system as ``target``; by default its
     folder) with a random suffix, so concurrent writers never share one.
     """
-    [error] = write_atomic_many([(target, content)], tmp_dir=tmp_dir, mode=mode)
-    if error is not None:
-        raise error
-    return target
-
-
-def write_atomic_many(
-    files: Sequence[tuple[Path, bytes]], *, tmp_dir: Path | None = None, mode: int = 0o600
-) -> list[OSError | None]:
-    """:func:`write_atomic` for several files, each one's error (or None) in order.
-
-    Every file is written to its temporary file first and only then ``fsync``ed: on a
-    journalling file system the first ``fsync`` commits what the others wrote too, so theirs have
-    little left to do. Each file is renamed into place once it is durable, and each folder that
-    received one is ``fsync``ed once for all of them. A file that fails fails alone; a folder's
-    ``fsync`` that fails fails every file renamed into it (they may not survive a crash).
-    """
-    errors: list[OSError | None] = [None] * len(files)
-    written: list[tuple[int, int, Path]] = []  # (index, open descriptor, temporary path)
+    folder = tmp_dir if tmp_dir is not None else target.parent
+    tmp_path = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
     try:
-        for i, (target, content) in enumerate(files):
-            folder = tmp_dir if tmp_dir is not None else target.parent
-            tmp_path = folder / f".{target.name}.{secrets.token_hex(4)}.tmp"
-            try:
-                fd = os.open(tmp_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-            except OSError as exc:
-                errors[i] = exc
-                continue
-            written.append((i, fd, tmp_path))
-            try:
-                view = memoryview(content)
-                while view:
-                    view = view[os.write(fd, view) :]
-            except OSError as exc:
-                errors[i] = exc
-        renamed: dict[Path, list[int]] = {}
-        while written:
-            i, fd, tmp_path = written[0]
-            try:
-                if errors[i] is None:
-                    os.fsync(fd)
-            except OSError as exc:
-                errors[i] = exc
-            finally:
-                os.close(fd)
-                written[0] = (i, -1, tmp_path)
-            try:
-                if errors[i] is None:
-                    os.replace(tmp_path, files[i][0])
-                    renamed.setdefault(files[i][0].parent, []).append(i)
-            except OSError as exc:
-                errors[i] = exc
-            if errors[i] is not None:
-                tmp_path.unlink(missing_ok=True)
-            written.pop(0)
-    except BaseException:
-        for _, fd, tmp_path in written:  # interrupted: nothing half-made stays behind
-            if fd >= 0:
-                os.close(fd)
-            tmp_path.unlink(missing_ok=True)
-        raise
-    for folder, indexes in renamed.items():
         try:
-            fsync_dir(folder)
-        except OSError as exc:
-            for i in indexes:
-                errors[i] = exc
-    return errors
+            view = memoryview(content)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(tmp_path, target)
+    except BaseException:
+        tmp_path.unlink(missing_ok=True)
+        raise
+    fsync_dir(target.parent)
+    return target
 
 
 def append_durable(path: Path, content: bytes, *, lock: Path | None = None) -> None:

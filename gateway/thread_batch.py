@@ -1,10 +1,14 @@
 """Blocking work on many small items, done in one trip to a thread.
 
-Writing a mail file, claiming a form token's nonce: each is a few system calls, but sent to a
-thread one by one under load, each paid a thread's wake-up and its turn at the interpreter lock on
-top, more than the work itself. A :class:`ThreadBatch` queues the items that arrive while a trip
-is in flight and hands them all to the next one, in order. Every caller still waits for its own
-item's result, so what was durable before its answer stays durable before it.
+Claiming a form token's nonce on the embedded default is a file created with ``O_EXCL``: a few
+system calls, but sent to a thread one claim at a time under load, each paid a thread's wake-up
+and its turn at the interpreter lock on top of them. A :class:`ThreadBatch` queues the items that
+arrive while a trip is in flight and hands them all to the next one, in order; every caller still
+waits for its own item's result.
+
+Not for work whose cost is a wait on the disk: mail files, each ``fsync``ed, were tried this way
+and got slower at 50 senders, their ``fsync``s made one after another in one thread instead of
+side by side in several (docs/performance.md, tenth pass).
 """
 
 from __future__ import annotations

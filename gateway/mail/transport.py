@@ -12,6 +12,7 @@ Results carry codes only (``smtp 550 5.1.1``), never the server's text: it often
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
 import ssl
@@ -23,9 +24,8 @@ import aiosmtplib
 
 from gateway.clock import Clock, system_clock
 from gateway.delivery.workers import AttemptResult, Outcome
-from gateway.durable import write_atomic_many
+from gateway.durable import write_atomic
 from gateway.mail.server import SmtpServer, TlsMode
-from gateway.thread_batch import ThreadBatch
 
 # Prefix of the results that mean the server could not be reached at all.
 CONNECTION_FAILED = "connection"
@@ -154,18 +154,12 @@ class SmtpTransport:
 
 class FolderTransport:
     """Writes each message into ``folder`` as ``<ms>-<random>.eml`` (names sort by time), durably
-    and atomically: a reader never sees half a file.
-
-    Messages sent while a write is in progress are written together by the next one, in one trip
-    to a thread, the folder ``fsync``ed once for all of them (:mod:`gateway.thread_batch`,
-    :func:`~gateway.durable.write_atomic_many`); each ``send`` still returns only once its own
-    file is durable, and a file that fails fails only its own message."""
+    and atomically: a reader never sees half a file."""
 
     def __init__(self, folder: Path, *, clock: Clock = system_clock) -> None:
         self.folder = folder
         self.tmp = folder / ".tmp"
         self.clock = clock
-        self._writes: ThreadBatch[tuple[Path, bytes], OSError | None] = ThreadBatch(self._write)
 
     @property
     def label(self) -> str:
@@ -173,17 +167,15 @@ class FolderTransport:
 
     async def send(self, message: EmailMessage, sender: str, recipient: str) -> AttemptResult:
         name = f"{int(self.clock() * 1000):013d}-{secrets.token_hex(4)}.eml"
-        error = await self._writes.submit((self.folder / name, message.as_string().encode()))
-        if error is not None:
-            return AttemptResult(Outcome.RETRY, f"folder not writable: {type(error).__name__}")
+        try:
+            await asyncio.to_thread(self._write, name, message.as_string())
+        except OSError as exc:
+            return AttemptResult(Outcome.RETRY, f"folder not writable: {type(exc).__name__}")
         return AttemptResult(Outcome.DELIVERED, "written")
 
-    def _write(self, files: list[tuple[Path, bytes]]) -> list[OSError | None]:
-        try:
-            self.tmp.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            return [exc] * len(files)
-        return write_atomic_many(files, tmp_dir=self.tmp, mode=0o640)
+    def _write(self, name: str, content: str) -> None:
+        self.tmp.mkdir(parents=True, exist_ok=True)
+        write_atomic(self.folder / name, content.encode(), tmp_dir=self.tmp, mode=0o640)
 
     async def finish(self) -> None:
         return None
