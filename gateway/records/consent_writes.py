@@ -120,15 +120,8 @@ class ConsentWriter:
         if not rows:
             return set()
         if self.one_trip:
-            raw = await conn.get_raw_connection()
-            driver: Any = raw.driver_connection
-            run = getattr(driver, "_execute", None)  # aiosqlite's call in its own thread
-            if run is not None:
-                try:
-                    new: set[str] = await run(self._write_sqlite, driver._conn, rows)
-                except (sqlite3.Error, ValueError, TypeError):
-                    # As SQLAlchemy's own errors are (a value its bind processor refuses too).
-                    raise StoreUnavailable("The records store could not be written.") from None
+            new = await _in_driver_thread(conn, self._write_sqlite, rows)
+            if new is not None:
                 return new
         new = await self._records.run(conn, rows)
         for table, keys, counts in _rollups(rows, new):
@@ -143,18 +136,7 @@ class ConsentWriter:
             return None
         try:
             async with engine.connect() as conn:  # a pooled connection, no transaction begun
-                raw = await conn.get_raw_connection()
-                driver: Any = raw.driver_connection
-                run = getattr(driver, "_execute", None)
-                if run is None:
-                    return None
-                try:
-                    new: set[str] = await run(self._transaction_sqlite, driver._conn, rows)
-                except (sqlite3.Error, ValueError, TypeError):
-                    # The connection's state is not known after a failed ROLLBACK: not reused.
-                    await conn.invalidate()
-                    raise StoreUnavailable("The records store could not be written.") from None
-                return new
+                return await _in_driver_thread(conn, self._transaction_sqlite, rows, alone=True)
         except SQLAlchemyError:
             raise StoreUnavailable("The records store could not be written.") from None
 
@@ -191,3 +173,28 @@ class ConsentWriter:
                 statement, table, columns, self._dialect
             )
         return found
+
+
+async def _in_driver_thread(
+    conn: AsyncConnection,
+    work: Callable[[sqlite3.Connection, Rows], set[str]],
+    rows: Rows,
+    *,
+    alone: bool = False,
+) -> set[str] | None:
+    """``work(db, rows)`` in aiosqlite's thread, on ``conn``'s own SQLite connection; None when
+    this aiosqlite has no such call (the caller takes SQLAlchemy's route)."""
+    raw = await conn.get_raw_connection()
+    driver: Any = raw.driver_connection
+    run = getattr(driver, "_execute", None)  # aiosqlite's call in its own thread
+    if run is None:
+        return None
+    try:
+        new: set[str] = await run(work, driver._conn, rows)
+    except (sqlite3.Error, ValueError, TypeError):
+        # As SQLAlchemy's own errors are (a value its bind processor refuses too).
+        if alone:
+            # The connection's state is not known after a failed ROLLBACK: not reused.
+            await conn.invalidate()
+        raise StoreUnavailable("The records store could not be written.") from None
+    return new
