@@ -64,8 +64,3 @@ class ThreadBatch(Generic[T, R]):
             for (_, done), result in zip(batch, results, strict=True):
                 if not done.done():
                     done.set_result(result)
-
-    async def close(self) -> None:
-        """Wait for the trips of the items already submitted."""
-        if self._task is not None and not self._task.done():
-            await asyncio.wait([self._task])
